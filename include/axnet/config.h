@@ -1,0 +1,116 @@
+/*
+ * Every tunable of axnet, in one place.
+ *
+ * Each value is a default: a porter overrides any of them by defining it on
+ * the compiler command line (-DAXN_ARP_QUEUE_LEN=64) or in a header named by
+ * AXN_CONFIG_USER_HEADER, which is included first:
+ *
+ *     -DAXN_CONFIG_USER_HEADER='"my_axnet_config.h"'
+ *
+ * Defaults follow ax-net (spec §14.1) unless a comment says why not.
+ */
+#ifndef AXNET_CONFIG_H
+#define AXNET_CONFIG_H
+
+#ifdef AXN_CONFIG_USER_HEADER
+#include AXN_CONFIG_USER_HEADER
+#endif
+
+/* ---- Links and frames -------------------------------------------------- */
+
+/* IP MTU of an Ethernet interface (spec STANDARD_MTU). */
+#ifndef AXN_ETH_MTU
+#define AXN_ETH_MTU 1500
+#endif
+
+/* Largest frame a segmentation-offload device may be handed (TSO/GSO). */
+#ifndef AXN_GSO_MAX_SIZE
+#define AXN_GSO_MAX_SIZE 65536
+#endif
+
+/* ---- Wire parsers (bounds against hostile input) ----------------------- */
+
+/* Most IPv6 extension headers walked before the chain is rejected. */
+#ifndef AXN_IP6_MAX_EXT_HEADERS
+#define AXN_IP6_MAX_EXT_HEADERS 8
+#endif
+
+/* Most compression pointers followed while reading one DNS name. */
+#ifndef AXN_DNS_MAX_POINTER_HOPS
+#define AXN_DNS_MAX_POINTER_HOPS 16
+#endif
+
+/* Most NDP options parsed from one ICMPv6 neighbour-discovery message. */
+#ifndef AXN_NDP_MAX_OPTIONS
+#define AXN_NDP_MAX_OPTIONS 16
+#endif
+
+/* Most SACK blocks kept from one TCP header (RFC 2018: at most 4 fit). */
+#ifndef AXN_TCP_MAX_SACK_BLOCKS
+#define AXN_TCP_MAX_SACK_BLOCKS 4
+#endif
+
+/* Most DHCP options kept by the parser (the rest are counted and skipped). */
+#ifndef AXN_DHCP_MAX_OPTIONS
+#define AXN_DHCP_MAX_OPTIONS 64
+#endif
+
+/* Most DNS servers a DHCP reply may name that we keep. */
+#ifndef AXN_DHCP_MAX_DNS
+#define AXN_DHCP_MAX_DNS 4
+#endif
+
+/* Most resource records of one DNS section the parser walks. */
+#ifndef AXN_DNS_MAX_RECORDS
+#define AXN_DNS_MAX_RECORDS 64
+#endif
+
+/* ---- Devices and the router (spec §14.1) ------------------------------- */
+
+#ifndef AXN_ETH_PENDING_PACKETS
+#define AXN_ETH_PENDING_PACKETS 128
+#endif
+
+#ifndef AXN_DEVICE_RX_QUEUE_LEN
+#define AXN_DEVICE_RX_QUEUE_LEN 256
+#endif
+
+#ifndef AXN_DEVICE_TX_QUEUE_LEN
+#define AXN_DEVICE_TX_QUEUE_LEN 128
+#endif
+
+/* Neighbour entry lifetime, seconds (spec NEIGHBOR_TTL). */
+#ifndef AXN_ARP_NEIGHBOR_TTL_S
+#define AXN_ARP_NEIGHBOR_TTL_S 300
+#endif
+
+/* Minimum gap between two ARP requests for one address, ms. */
+#ifndef AXN_ARP_REQUEST_RETRY_MS
+#define AXN_ARP_REQUEST_RETRY_MS 1000
+#endif
+
+/* ---- Simulated wire (hosted driver) ------------------------------------ */
+
+/* Most frames in flight on one simulated wire before new ones are dropped. */
+#ifndef AXN_SIM_MAX_IN_FLIGHT
+#define AXN_SIM_MAX_IN_FLIGHT 4096
+#endif
+
+/* Most frames queued for reception on one simulated port. */
+#ifndef AXN_SIM_PORT_RX_QUEUE_LEN
+#define AXN_SIM_PORT_RX_QUEUE_LEN 512
+#endif
+
+/* Most ports on one simulated wire (switch). */
+#ifndef AXN_SIM_MAX_PORTS
+#define AXN_SIM_MAX_PORTS 16
+#endif
+
+/* ---- Logging ------------------------------------------------------------ */
+
+/* Longest formatted log line handed to the platform; longer lines are cut. */
+#ifndef AXN_LOG_LINE_MAX
+#define AXN_LOG_LINE_MAX 256
+#endif
+
+#endif /* AXNET_CONFIG_H */

@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Installs the Debian packages a step needs, only those that are missing.
+#   scripts/deps.sh demo|test|bench
+set -euo pipefail
+need=(cmake make gcc pkg-config)
+case ${1:-test} in
+  demo) ;;
+  test) need+=(clang libclang-rt-14-dev libcmocka-dev gcc-riscv64-linux-gnu binutils
+               iproute2 tcpdump tshark arping iputils-ping) ;;
+  bench) need+=(clang) ;;
+  *) echo "usage: $0 demo|test|bench" >&2; exit 2 ;;
+esac
+missing=()
+for p in "${need[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+echo "installing: ${missing[*]}"
+if [ "$(id -u)" -ne 0 ]; then
+  echo "need root to install ${missing[*]} (run as root, or install them yourself)" >&2
+  exit 1
+fi
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
