@@ -113,4 +113,87 @@
 #define AXN_LOG_LINE_MAX 256
 #endif
 
+/* ---- Control plane ------------------------------------------------------ */
+
+/* Static DNS servers one interface configuration may carry. */
+#ifndef AXN_IFACE_MAX_DNS
+#define AXN_IFACE_MAX_DNS 4
+#endif
+
+/* Stack-wide fallback DNS servers. */
+#ifndef AXN_MAX_FALLBACK_DNS
+#define AXN_MAX_FALLBACK_DNS 4
+#endif
+
+/* Metric of an Ethernet interface with none configured (spec §14.1). */
+#ifndef AXN_DEFAULT_ETH_METRIC
+#define AXN_DEFAULT_ETH_METRIC 100
+#endif
+
+/* ---- Route table -------------------------------------------------------- */
+
+/* Most IPv4 routes the table holds; adding one more fails with -ENOSPC. */
+#ifndef AXN_ROUTE_TABLE_MAX
+#define AXN_ROUTE_TABLE_MAX 64
+#endif
+
+/* Most devices one stack holds at once, loopback included. */
+#ifndef AXN_MAX_DEVICES
+#define AXN_MAX_DEVICES 16
+#endif
+
+/* Packets an RX worker moves from its device per round (spec §14.1). */
+#ifndef AXN_DEVICE_RX_BATCH
+#define AXN_DEVICE_RX_BATCH 16
+#endif
+
+/* How often a device with no wake source is polled, ms (spec: 10 ms). */
+#ifndef AXN_DEVICE_IDLE_POLL_MS
+#define AXN_DEVICE_IDLE_POLL_MS 10
+#endif
+
+/* Bytes of one packet slot in the router's queues: an IP packet of the
+ * largest MTU a device may have. */
+#ifndef AXN_PKT_SLOT_SIZE
+#define AXN_PKT_SLOT_SIZE 1500
+#endif
+
+/* Loopback fast-path queue (packets looped within one poll). */
+#ifndef AXN_LOOPBACK_QUEUE_LEN
+#define AXN_LOOPBACK_QUEUE_LEN 64
+#endif
+
+/* ARP: packets waiting for one next hop, at most (ax-net has no bound). */
+#ifndef AXN_ARP_PENDING_PER_HOP
+#define AXN_ARP_PENDING_PER_HOP 16
+#endif
+
+/* ARP: a packet waiting for resolution longer than this is dropped, ms. */
+#ifndef AXN_ARP_PENDING_MAX_AGE_MS
+#define AXN_ARP_PENDING_MAX_AGE_MS 3000
+#endif
+
+/* ARP: requests sent for one address before resolution fails (Linux
+ * mcast_solicit = 3). */
+#ifndef AXN_ARP_MAX_REQUESTS
+#define AXN_ARP_MAX_REQUESTS 3
+#endif
+
+/* ARP: neighbours one device remembers (oldest replaced first). */
+#ifndef AXN_ARP_CACHE_SIZE
+#define AXN_ARP_CACHE_SIZE 64
+#endif
+
+/* ---- Simulated wire: switch internals (hosted driver) ------------------ */
+
+/* Most frames waiting for serialisation on one bandwidth-limited sim port. */
+#ifndef AXN_SIM_EGRESS_QUEUE_LEN
+#define AXN_SIM_EGRESS_QUEUE_LEN 256
+#endif
+
+/* Most MAC addresses the simulated switch learns; the stalest is replaced. */
+#ifndef AXN_SIM_MAC_TABLE_LEN
+#define AXN_SIM_MAC_TABLE_LEN 64
+#endif
+
 #endif /* AXNET_CONFIG_H */
