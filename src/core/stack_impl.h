@@ -1,0 +1,57 @@
+/*
+ * The inside of a stack instance. Everything a stack owns hangs off this
+ * struct: no library state lives anywhere else (DESIGN.md principle 1).
+ *
+ * Locks, outermost first (spec PLAT-26..28, adapted):
+ *   core_lock (mutex)      protocol core, router input/output, timers
+ *   handle->dev_lock       one device's adapter state (ARP, driver)
+ *   ctl.lock (spin)        registry, route table, DNS: short copies only
+ *   rxq_lock / txq_lock    queue pushes and pops
+ * A device lock is never held while taking core_lock; ctl.lock is a leaf.
+ */
+#ifndef AXN_CORE_STACK_IMPL_H
+#define AXN_CORE_STACK_IMPL_H
+
+#include <stdatomic.h>
+
+#include "axnet/stack.h"
+#include "ctl/ctl.h"
+#include "route/router.h"
+
+/*
+ * The protocol core's entry points (the IP layer from the IPv4 issue on).
+ * Until it exists, or in device-layer tests, `input` may be any function;
+ * with none, delivered packets are dropped and counted.
+ */
+struct axn_proto_hooks {
+    axn_router_input_fn input;
+    void *input_ctx;
+    /* Runs protocol timers due at `now`; returns the next deadline. */
+    axn_time_t (*poll)(void *ctx, axn_time_t now);
+    void *poll_ctx;
+};
+
+struct axn_stack {
+    const struct axn_platform *plat;
+    void *core_lock;
+    struct axn_ctl ctl;
+    struct axn_router router;
+    struct axn_proto_hooks proto;
+    bool network_initialised;
+
+    /* Poll requests coalesce: only the false -> true edge signals the
+     * worker (PLAT-16); the worker clears the flag BEFORE it polls, so a
+     * request made during a poll causes one more (PLAT-17 step 3). */
+    _Atomic bool poll_requested;
+    void *poll_event;
+    void *poll_thread;
+    _Atomic bool threaded;
+    _Atomic bool stopping;
+    _Atomic uint64_t poll_runs;
+    _Atomic uint64_t poll_wakeups; /* times the poll worker woke up */
+};
+
+/* Installs the protocol core's hooks (used by the IP layer and by tests). */
+void axn_stack_set_proto(struct axn_stack *st, const struct axn_proto_hooks *hooks);
+
+#endif /* AXN_CORE_STACK_IMPL_H */

@@ -1,0 +1,35 @@
+/*
+ * A small malloc-backed platform for unit tests.
+ *
+ * Memory comes from calloc/aligned_alloc and is counted, so a test can
+ * assert that everything it allocated was freed. Locks are no-ops (tests
+ * run on one thread), time is virtual and set by the test, randomness comes
+ * from a fixed-seed PRNG so every run is reproducible. Blocking calls
+ * refuse with -AXN_EWOULDBLOCK, as port/none does.
+ */
+#ifndef AXN_TEST_PLATFORM_H
+#define AXN_TEST_PLATFORM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "axnet/platform.h"
+
+/* The shared test platform (one per test process). */
+const struct axn_platform *axn_test_platform(void);
+
+/* Sets / advances the virtual clock returned by now(). */
+void axn_test_set_now(axn_time_t now);
+void axn_test_advance(axn_time_t delta);
+
+/* Restarts the PRNG behind random() from `seed`. */
+void axn_test_seed_random(uint64_t seed);
+
+/* Allocations made through the platform and not yet freed. */
+size_t axn_test_live_allocs(void);
+
+/* Makes the next `n` allocations succeed, then every later one fail (until
+ * reset with SIZE_MAX). Lets tests reach -AXN_ENOMEM paths. */
+void axn_test_fail_alloc_after(size_t n);
+
+#endif /* AXN_TEST_PLATFORM_H */
