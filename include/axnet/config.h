@@ -196,4 +196,25 @@
 #define AXN_SIM_MAC_TABLE_LEN 64
 #endif
 
+/* ---- Logging: compile-time ceiling ------------------------------------ */
+
+/* Highest log level compiled in (0 error .. 4 trace, as enum axn_log_level);
+ * lines above it vanish at compile time, arguments unevaluated. */
+#ifndef AXN_LOG_COMPILE_MAX
+#define AXN_LOG_COMPILE_MAX 4
+#endif
+
+/* ---- NDP (wire/ndp.h) ------------------------------------------------- */
+
+/* Prefix-information options kept from one router advertisement; further
+ * ones are counted (axn_ndp.prefix_dropped), not stored. */
+#ifndef AXN_NDP_MAX_PREFIXES
+#define AXN_NDP_MAX_PREFIXES 4
+#endif
+
+/* DNS registry entries, all interfaces and sources together. */
+#ifndef AXN_MAX_DNS_ENTRIES
+#define AXN_MAX_DNS_ENTRIES 32
+#endif
+
 #endif /* AXNET_CONFIG_H */
