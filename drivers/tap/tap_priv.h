@@ -1,0 +1,39 @@
+/*
+ * State of one TAP driver, shared by its files: tap_open.c (device setup,
+ * accessors, link helpers) and tap_ops.c (the axn_eth_driver ops).
+ *
+ * RX and TX may run on two threads at once (driver.h); they touch disjoint
+ * fields and share only the fd, which the kernel serialises itself, so no
+ * lock is needed.
+ */
+#ifndef AXN_DRIVERS_TAP_PRIV_H
+#define AXN_DRIVERS_TAP_PRIV_H
+
+#include "axnet/driver.h"
+#include "axnet/hosted/tap.h"
+
+#include <net/if.h>
+
+struct axn_tap {
+    int fd;
+    char name[IFNAMSIZ];
+    struct axn_mac mac;
+    uint16_t mtu;
+    bool vnet_hdr;
+    size_t hdr_len;   /* bytes before every frame on the fd: 0 or 12 */
+    size_t frame_max; /* longest frame either direction carries */
+
+    /* RX: one frame lent at a time, read straight into this buffer. */
+    uint8_t *rx_buf;
+    size_t rx_cap; /* hdr_len + frame_max + 1: a full buffer means oversize */
+    bool rx_lent;
+
+    /* TX: one buffer lent at a time; the frame starts after hdr_len. */
+    uint8_t *tx_buf;
+    size_t tx_cap; /* hdr_len + frame_max */
+    bool tx_lent;
+};
+
+extern const struct axn_eth_driver_ops axn_tap_ops;
+
+#endif /* AXN_DRIVERS_TAP_PRIV_H */
