@@ -14,7 +14,7 @@
 #include "axnet/hosted/sim_wire.h"
 /* Internal to the driver, tested here because every seed's replay rests on
  * it being exactly xoshiro256** seeded by splitmix64. */
-#include "../../drivers/sim/sim_prng.h"
+#include "drivers/sim/sim_prng.h"
 
 /* Test frames: Ethernet header, local experimental EtherType, then a
  * big-endian 32-bit sequence number. */

@@ -11,7 +11,7 @@
 #include <cmocka.h>
 
 #include "axnet/errno.h"
-#include "../../drivers/tap/tap_vnet.h"
+#include "drivers/tap/tap_vnet.h"
 
 #define ETH_IP4_UDP_CSUM_START 34 /* 14 Ethernet + 20 IPv4 */
 #define UDP_CSUM_OFFSET        6
