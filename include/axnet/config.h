@@ -217,4 +217,10 @@
 #define AXN_MAX_DNS_ENTRIES 32
 #endif
 
+/* IP MTU of `lo`. LO-1/CTL-14 say 1500 (ax-net), which we follow so both
+ * stacks agree; Linux gives lo 65536. */
+#ifndef AXN_LOOPBACK_MTU
+#define AXN_LOOPBACK_MTU 1500
+#endif
+
 #endif /* AXNET_CONFIG_H */

@@ -23,8 +23,8 @@ typedef uint64_t axn_time_t;
 
 #define AXN_USEC_PER_MSEC 1000ull
 #define AXN_USEC_PER_SEC  1000000ull
-#define AXN_MSEC(ms)      ((axn_time_t)(ms) * AXN_USEC_PER_MSEC)
-#define AXN_SEC(s)        ((axn_time_t)(s) * AXN_USEC_PER_SEC)
+#define AXN_MSEC(ms)      ((axn_time_t)(ms)*AXN_USEC_PER_MSEC)
+#define AXN_SEC(s)        ((axn_time_t)(s)*AXN_USEC_PER_SEC)
 /* "no deadline": later than any real time. */
 #define AXN_TIME_NEVER UINT64_MAX
 

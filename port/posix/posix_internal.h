@@ -1,0 +1,35 @@
+/* What the files of port/posix share: each fills its part of the table. */
+#ifndef AXN_PORT_POSIX_INTERNAL_H
+#define AXN_PORT_POSIX_INTERNAL_H
+
+#include <errno.h>
+#include <time.h>
+
+#include "axnet/errno.h"
+#include "axnet/port_posix.h"
+
+/* Linux hands out the asm-generic numbers axnet uses, so a pthread or
+ * system call error converts by negation alone. */
+_Static_assert(ENOMEM == AXN_ENOMEM && EAGAIN == AXN_EAGAIN && EINVAL == AXN_EINVAL &&
+                   ETIMEDOUT == AXN_ETIMEDOUT && EBUSY == AXN_EBUSY && EPERM == AXN_EPERM &&
+                   ENOSYS == AXN_ENOSYS && EINTR == AXN_EINTR && EIO == AXN_EIO,
+               "host errno values differ from axnet's");
+
+static inline int axn_posix_err(int host_errno)
+{
+    return -host_errno;
+}
+
+/* Absolute CLOCK_MONOTONIC time of a deadline in microseconds. */
+struct timespec axn_posix_deadline_ts(axn_time_t deadline);
+
+void axn_posix_install_memory(struct axn_platform *plat);
+void axn_posix_install_locks(struct axn_platform *plat);
+void axn_posix_install_waitq(struct axn_platform *plat);
+void axn_posix_install_event(struct axn_platform *plat);
+void axn_posix_install_threads(struct axn_platform *plat);
+void axn_posix_install_clock(struct axn_platform *plat);
+void axn_posix_install_random(struct axn_platform *plat);
+void axn_posix_install_log(struct axn_platform *plat);
+
+#endif /* AXN_PORT_POSIX_INTERNAL_H */
