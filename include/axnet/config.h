@@ -223,4 +223,11 @@
 #define AXN_LOOPBACK_MTU 1500
 #endif
 
+/* Deliver-then-poll rounds one stack poll runs while loopback traffic
+ * keeps producing more (RT-21); what is left waits for an immediate next
+ * poll, so a loopback ping-pong cannot hold the core lock forever. */
+#ifndef AXN_POLL_MAX_ROUNDS
+#define AXN_POLL_MAX_ROUNDS 16
+#endif
+
 #endif /* AXNET_CONFIG_H */

@@ -45,6 +45,8 @@ struct axn_stack_stats {
     uint64_t rx_queue_full;    /* times the shared RX queue pushed back on a device */
     uint64_t arp_unresolved;   /* packets dropped because ARP resolution failed or aged out */
     uint64_t poll_runs;        /* protocol-core polls (for wake-up accounting) */
+    uint64_t out_malformed;    /* packets from the core the router refused to parse (a bug) */
+    uint64_t poll_wakeups;     /* times the threaded poll worker woke up */
 };
 void axn_ctl_stack_stats(struct axn_stack *st, struct axn_stack_stats *out);
 

@@ -38,14 +38,17 @@ struct axn_stack {
     struct axn_router router;
     struct axn_proto_hooks proto;
     bool network_initialised;
+    bool ctl_ready; /* axn_ctl_init succeeded: destroy must undo it */
 
     /* Poll requests coalesce: only the false -> true edge signals the
      * worker (PLAT-16); the worker clears the flag BEFORE it polls, so a
-     * request made during a poll causes one more (PLAT-17 step 3). */
-    _Atomic bool poll_requested;
+     * request made during a poll causes one more (PLAT-17 step 3).
+     * Exchanged flags are words: RISC-V has no byte-wide atomic exchange
+     * and the freestanding core cannot call libatomic. */
+    atomic_uint poll_requested;
     void *poll_event;
     void *poll_thread;
-    _Atomic bool threaded;
+    atomic_uint threaded;
     _Atomic bool stopping;
     _Atomic uint64_t poll_runs;
     _Atomic uint64_t poll_wakeups; /* times the poll worker woke up */
@@ -53,5 +56,14 @@ struct axn_stack {
 
 /* Installs the protocol core's hooks (used by the IP layer and by tests). */
 void axn_stack_set_proto(struct axn_stack *st, const struct axn_proto_hooks *hooks);
+
+/*
+ * One run of the protocol core, core lock held: deliver queued RX packets
+ * (loopback first), run the protocol timers, and repeat while loopback
+ * traffic keeps coming, at most AXN_POLL_MAX_ROUNDS times. Returns when the
+ * core next needs to run (`now` if packets are still queued). Shared by
+ * axn_stack_poll and the poll worker.
+ */
+axn_time_t axn_stack_run_core_locked(struct axn_stack *st, axn_time_t now);
 
 #endif /* AXN_CORE_STACK_IMPL_H */

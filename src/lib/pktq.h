@@ -42,6 +42,8 @@ struct axn_pktq_meta {
     uint32_t frame_len; /* L2 frame length the packet came in / goes out as (RT-28) */
     uint32_t ifindex;   /* RX queue: ingress interface id (RT-4) */
     axn_ip4_t next_hop; /* TX queue: next hop chosen by routing (RT-4) */
+    uint16_t ethertype; /* RX queue: 0x0800 or 0x86DD, as the device saw it */
+    uint8_t offload;    /* RX queue: AXN_OFL_* the device reported (csum verified) */
 };
 
 /* Per-slot bookkeeping; the bytes live in a separate area of the same block. */

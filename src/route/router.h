@@ -10,6 +10,18 @@
  * worker per device runs axn_router_tx_service(), the poll path runs
  * axn_router_deliver() and axn_router_output() under the core lock. In
  * caller-polled mode axn_stack_poll() runs all of them in turn.
+ *
+ * Who may call what (single consumer per queue, so pops need no lock):
+ *   - rx_service: one thread per device at a time (its RX worker, or the
+ *     caller-polled poll); it is the only user of the device's RX batch.
+ *   - tx_service: one thread per device at a time (TX worker or poll); the
+ *     only consumer of the device's TX queue.
+ *   - deliver, output, send_on_device, add/attach/remove: with the core
+ *     lock held (the device table changes only under it). deliver is the
+ *     only consumer of the shared RX queue and of the loopback queue.
+ *   - axn_router_find, axn_router_wake: from anywhere, hard-IRQ included
+ *     (atomic loads and event_signal only), as long as the device is not
+ *     being removed at the same time.
  */
 #ifndef AXN_ROUTE_ROUTER_H
 #define AXN_ROUTE_ROUTER_H
@@ -23,20 +35,31 @@
 #include "lib/pktq.h"
 
 struct axn_ctl;
+struct axn_router;
 
 /* One device as the router holds it (RT-2). */
 struct axn_dev_handle {
-    struct axn_netdev *dev;
-    void *dev_lock; /* platform mutex: serialises calls into `dev` */
-    struct axn_pktq txq;
-    void *txq_lock; /* platform spin lock */
+    struct axn_netdev *dev; /* NULL until attached */
+    uint32_t ifindex;       /* copy of dev->ifindex, set at attach */
+    bool is_loopback;       /* lo: no queues, no workers (LO-2) */
+    void *dev_lock;         /* platform mutex: serialises calls into `dev` */
+    struct axn_pktq txq;    /* AXN_DEVICE_TX_QUEUE_LEN; not for lo */
+    void *txq_lock;         /* platform spin lock: serialises TX producers */
+    /* The RX side's local batch (RT-28): packets read from the device but
+     * not yet in the shared queue. On back-pressure they stay here, paired
+     * with their frame lengths, until the shared queue has room. */
+    struct axn_pktq rx_batch; /* AXN_DEVICE_RX_BATCH; not for lo */
     struct axn_if_counters counters;
     void *rx_event; /* wakes the RX worker; sticky (RT-33) */
     void *tx_event; /* wakes the TX worker */
     void *rx_thread;
     void *tx_thread;
-    _Atomic bool up;
-    _Atomic bool stopping;
+    /* "{ifname}-rx" / "-tx" (PLAT-20); kept here because a port may keep
+     * the name pointer for the thread's life. */
+    char rx_name[AXN_IFNAMSIZ + 3];
+    char tx_name[AXN_IFNAMSIZ + 3];
+    _Atomic bool up;       /* link state; a down device drops its TX queue */
+    _Atomic bool stopping; /* asks this device's workers to return */
     struct axn_router *router;
 };
 
@@ -47,52 +70,112 @@ typedef void (*axn_router_input_fn)(void *ctx, const uint8_t *pkt, size_t len,
 struct axn_router {
     const struct axn_platform *plat;
     struct axn_ctl *ctl;
-    struct axn_dev_handle *devs[AXN_MAX_DEVICES]; /* [0] is lo; NULL = removed */
-    size_t n_devs;
+    /* [0] is lo; NULL = free slot. Atomic so that the IRQ-side lookup
+     * (axn_stack_wake_device) reads whole pointers without the core lock. */
+    struct axn_dev_handle *_Atomic devs[AXN_MAX_DEVICES];
+    size_t n_devs;       /* attached devices, lo included */
     struct axn_pktq rxq; /* shared RX queue, AXN_DEVICE_RX_QUEUE_LEN */
-    void *rxq_lock;
+    void *rxq_lock;      /* spin lock: serialises the RX producers */
     struct axn_pktq loq; /* loopback fast path: TX -> RX within one poll */
     axn_router_input_fn input;
     void *input_ctx;
-    _Atomic uint64_t ip_out_no_routes;
-    _Atomic uint64_t rx_queue_full;
+    /* Some RX batch is waiting for room in the shared queue: deliver wakes
+     * the RX workers once it has made room (no busy retry, RT-28). A word,
+     * not a bool: RISC-V has no byte-wide atomic exchange, and the
+     * freestanding core cannot call libatomic. */
+    atomic_uint rx_backpressure;
+    _Atomic uint64_t ip_out_no_routes; /* IpOutNoRoutes: counted on no interface */
+    _Atomic uint64_t rx_queue_full;    /* times a batch met a full shared queue */
     _Atomic uint64_t arp_unresolved;
+    _Atomic uint64_t out_malformed;  /* packets from the core that failed parsing */
     void (*request_poll)(void *ctx); /* stack's coalescing poll request */
     void *request_poll_ctx;
 };
 
 int axn_router_init(struct axn_router *r, const struct axn_platform *plat, struct axn_ctl *ctl);
+/* Removes every device (stopping its workers) and frees the queues. */
 void axn_router_destroy(struct axn_router *r);
 
-/* Adds a device (it takes ownership of `dev`); returns its handle. */
+/*
+ * Adding a device, in two steps, because a device is created pointing at
+ * counters and a wake hook that the router owns:
+ *
+ *   axn_router_handle_create(r, &h);            counters, events, lock
+ *   create the device with &h->counters and wake = axn_router_wake_fn,
+ *       wake_ctx = h;
+ *   axn_router_attach(r, h, dev);               queues, table slot
+ *
+ * On failure between the steps, axn_router_handle_discard(r, h).
+ * axn_router_add_device() does all of it for a device that already exists:
+ * it points dev->counters and dev->wake/wake_ctx at the handle.
+ */
+int axn_router_handle_create(struct axn_router *r, struct axn_dev_handle **out);
+void axn_router_handle_discard(struct axn_router *r, struct axn_dev_handle *h);
+/* Takes ownership of `dev` on success (0). -AXN_ENOSPC when AXN_MAX_DEVICES
+ * are attached, -AXN_EEXIST for a second device with the same ifindex,
+ * -AXN_ENOMEM; on failure the handle is discarded, `dev` stays the caller's. */
+int axn_router_attach(struct axn_router *r, struct axn_dev_handle *h, struct axn_netdev *dev);
 int axn_router_add_device(struct axn_router *r, struct axn_netdev *dev,
                           struct axn_dev_handle **out);
-/* Removes a device: drains and frees its queues, stops its workers. */
+
+/* Removes a device: stops its workers, unpublishes it, destroys it and
+ * frees its queues. -AXN_ENODEV if unknown, -AXN_EPERM for lo. */
 int axn_router_remove_device(struct axn_router *r, uint32_t ifindex);
+/* Asks the device's workers (if any) to return and joins them; they may be
+ * started again afterwards. Never with the device lock held. */
+void axn_router_stop_workers(struct axn_dev_handle *h);
+/* Slot i (< AXN_MAX_DEVICES) of the device table, NULL when free; an
+ * atomic load, see `devs`. */
+static inline struct axn_dev_handle *axn_router_dev_at(const struct axn_router *r, size_t i)
+{
+    return atomic_load_explicit((struct axn_dev_handle * _Atomic *)&r->devs[i],
+                                memory_order_acquire);
+}
+/* The attached device with this ifindex, or NULL. */
 struct axn_dev_handle *axn_router_find(struct axn_router *r, uint32_t ifindex);
+
+/* Link state (axn_stack_set_link): a down device's queued TX packets are
+ * dropped and counted tx_dropped by its TX side, which is woken for it. */
+int axn_router_set_up(struct axn_router *r, uint32_t ifindex, bool up);
+
+/* A device has news (IRQ, out-of-band RX): sets its sticky RX event.
+ * Hard-IRQ safe. axn_router_wake_fn has the axn_netdev_wake_fn shape. */
+void axn_router_wake(struct axn_dev_handle *h);
+void axn_router_wake_fn(void *handle);
 
 /* RX side of one device: pulls up to AXN_DEVICE_RX_BATCH packets into the
  * shared queue (RT-28). Returns the number moved; *more says the device may
- * have more. */
+ * have more (the batch filled up) or the shared queue pushed back. */
 size_t axn_router_rx_service(struct axn_router *r, struct axn_dev_handle *h, axn_time_t now,
                              bool *more);
 /* TX side of one device: sends what its TX queue holds and runs its timers
  * (RT-29). Returns the number of packets handed to the device. */
 size_t axn_router_tx_service(struct axn_router *r, struct axn_dev_handle *h, axn_time_t now);
 
-/* Core side: hands queued RX packets (loopback first) to `input` (RT-16). */
+/* Core side: hands queued RX packets (loopback first) to `input` (RT-16),
+ * including loopback packets that `input` itself produces, up to one full
+ * load of both queues per call. */
 size_t axn_router_deliver(struct axn_router *r, axn_time_t now);
+/* True when neither the shared RX queue nor the loopback queue holds a
+ * packet (a lock-free snapshot). */
+bool axn_router_rx_idle(const struct axn_router *r);
 
 /* Core side: routes one IP packet built by the protocol core (RT-20):
  * limited-broadcast fan-out, loopback fast path, source-aware egress to a
- * device TX queue. 0 or a negative errno (-AXN_ENETUNREACH, -AXN_ENOBUFS). */
+ * device TX queue. 0, or a negative errno when the packet was dropped:
+ * -AXN_EINVAL (malformed), -AXN_ENETUNREACH (no route), -AXN_ENOBUFS (TX
+ * queue full), -AXN_EMSGSIZE (larger than a slot). A full loopback queue
+ * returns 0: as on Linux the send succeeded and lo counts rx_dropped. */
 int axn_router_output(struct axn_router *r, const uint8_t *pkt, size_t len, axn_time_t now);
 
-/* Control-plane send bypassing routing (RT-25), e.g. DHCP broadcasts. */
+/* Control-plane send bypassing routing (RT-25), e.g. DHCP broadcasts.
+ * 0, -AXN_ENODEV, -AXN_ENETDOWN, -AXN_ENOBUFS, -AXN_EMSGSIZE. */
 int axn_router_send_on_device(struct axn_router *r, uint32_t ifindex, axn_ip4_t next_hop,
                               const uint8_t *pkt, size_t len, axn_time_t now);
 
 /* Earliest device timer (ARP) over all devices. */
 axn_time_t axn_router_next_deadline(struct axn_router *r);
+/* The same for one device (its TX worker sleeps until then). */
+axn_time_t axn_router_dev_deadline(struct axn_dev_handle *h);
 
 #endif /* AXN_ROUTE_ROUTER_H */

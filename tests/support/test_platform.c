@@ -1,9 +1,11 @@
 /* Malloc-backed, single-threaded, virtual-time platform for unit tests. */
 #include "test_platform.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "axnet/config.h"
 #include "axnet/errno.h"
 
 /* Default seed: any fixed value keeps runs reproducible. */
@@ -204,4 +206,42 @@ size_t axn_test_live_allocs(void)
 void axn_test_fail_alloc_after(size_t n)
 {
     test_allocs_left = n;
+}
+
+/* ---- Recording log (axn_test_logging_platform) ---------------------------- */
+
+static char test_last_log[AXN_LOG_LINE_MAX];
+static size_t test_log_count;
+static struct axn_platform test_logging_platform;
+
+static void test_record_log(void *ctx, enum axn_log_level level, const char *line)
+{
+    (void)ctx;
+    (void)level;
+    snprintf(test_last_log, sizeof test_last_log, "%s", line);
+    test_log_count++;
+}
+
+const struct axn_platform *axn_test_logging_platform(void)
+{
+    test_logging_platform = test_platform;
+    test_logging_platform.log = test_record_log;
+    test_logging_platform.log_level = AXN_LOG_DEBUG;
+    return &test_logging_platform;
+}
+
+const char *axn_test_last_log(void)
+{
+    return test_last_log;
+}
+
+size_t axn_test_log_count(void)
+{
+    return test_log_count;
+}
+
+void axn_test_clear_log(void)
+{
+    test_last_log[0] = '\0';
+    test_log_count = 0;
 }

@@ -32,4 +32,12 @@ size_t axn_test_live_allocs(void);
  * reset with SIZE_MAX). Lets tests reach -AXN_ENOMEM paths. */
 void axn_test_fail_alloc_after(size_t n);
 
+/* The test platform with a recording log hook at DEBUG level: tests read
+ * back what the library logged (e.g. that each refusal has its message). */
+const struct axn_platform *axn_test_logging_platform(void);
+/* The last line logged through it ("" if none), and how many so far. */
+const char *axn_test_last_log(void);
+size_t axn_test_log_count(void);
+void axn_test_clear_log(void);
+
 #endif /* AXN_TEST_PLATFORM_H */

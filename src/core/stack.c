@@ -1,0 +1,206 @@
+/*
+ * A stack instance: creation, the caller-polled poll loop, poll requests,
+ * device wake-ups, threaded start and destruction (include/axnet/stack.h).
+ * Network bring-up and run-time device changes live in src/ctl/.
+ */
+#include "axnet/errno.h"
+#include "core/stack_impl.h"
+#include "core/workers.h"
+#include "dev/loopback.h"
+
+/* ---- Creation and destruction --------------------------------------------- */
+
+/* lo is dev 0 (RT-6): the first device attached, before any Ethernet one. */
+static int add_loopback(struct axn_stack *st)
+{
+    struct axn_dev_handle *h;
+    int err = axn_router_handle_create(&st->router, &h);
+    if (err)
+        return err;
+    struct axn_netdev *lo;
+    err = axn_loopback_create(st->plat, &h->counters, &lo);
+    if (err) {
+        axn_router_handle_discard(&st->router, h);
+        return err;
+    }
+    err = axn_router_attach(&st->router, h, lo);
+    if (err)
+        lo->ops->destroy(lo);
+    return err;
+}
+
+static void request_poll_cb(void *ctx)
+{
+    axn_stack_request_poll(ctx);
+}
+
+static int stack_init_parts(struct axn_stack *st)
+{
+    const struct axn_platform *plat = st->plat;
+    int err = plat->mutex_create(plat->ctx, &st->core_lock);
+    if (err)
+        return err;
+    err = plat->event_create(plat->ctx, &st->poll_event);
+    if (err)
+        return err;
+    err = axn_ctl_init(&st->ctl, plat);
+    if (err)
+        return err;
+    st->ctl_ready = true;
+    err = axn_router_init(&st->router, plat, &st->ctl);
+    if (err)
+        return err;
+    st->router.request_poll = request_poll_cb;
+    st->router.request_poll_ctx = st;
+    return add_loopback(st);
+}
+
+/* Undoes whatever part of stack_init_parts succeeded. Workers are stopped. */
+static void stack_free(struct axn_stack *st)
+{
+    const struct axn_platform *plat = st->plat;
+    axn_router_destroy(&st->router);
+    if (st->ctl_ready)
+        axn_ctl_destroy(&st->ctl);
+    if (st->poll_event)
+        plat->event_destroy(plat->ctx, st->poll_event);
+    if (st->core_lock)
+        plat->mutex_destroy(plat->ctx, st->core_lock);
+    plat->free(plat->ctx, st, sizeof(*st));
+}
+
+int axn_stack_create(const struct axn_platform *plat, struct axn_stack **out)
+{
+    if (!out || axn_platform_check(plat) != 0)
+        return -AXN_EINVAL;
+    struct axn_stack *st = plat->alloc(plat->ctx, sizeof(*st), _Alignof(struct axn_stack));
+    if (!st)
+        return -AXN_ENOMEM;
+    st->plat = plat;
+    int err = stack_init_parts(st);
+    if (err) {
+        stack_free(st);
+        return err;
+    }
+    *out = st;
+    return 0;
+}
+
+void axn_stack_destroy(struct axn_stack *st)
+{
+    if (!st)
+        return;
+    /* The poll worker first (it runs the core over the router); device
+     * workers stop as the router removes their devices. */
+    axn_workers_stop(st);
+    stack_free(st);
+}
+
+int axn_stack_start(struct axn_stack *st)
+{
+    st->plat->mutex_lock(st->core_lock);
+    int err = axn_workers_start(st);
+    st->plat->mutex_unlock(st->core_lock);
+    return err;
+}
+
+void axn_stack_set_proto(struct axn_stack *st, const struct axn_proto_hooks *hooks)
+{
+    st->plat->mutex_lock(st->core_lock);
+    st->proto = *hooks;
+    st->router.input = hooks->input;
+    st->router.input_ctx = hooks->input_ctx;
+    st->plat->mutex_unlock(st->core_lock);
+}
+
+/* ---- Poll requests and wake-ups ---------------------------------------------- */
+
+void axn_stack_request_poll(struct axn_stack *st)
+{
+    /* PLAT-16: only the false -> true edge signals; N requests while one
+     * is pending cost one wake-up. */
+    if (!atomic_exchange(&st->poll_requested, 1u))
+        st->plat->event_signal(st->poll_event);
+}
+
+void axn_stack_wake_device(struct axn_stack *st, uint32_t ifindex)
+{
+    /* Hard-IRQ safe: a lock-free lookup and event_signal, nothing else. */
+    struct axn_dev_handle *h = axn_router_find(&st->router, ifindex);
+    if (h)
+        axn_router_wake(h);
+}
+
+/* ---- Polling --------------------------------------------------------------------- */
+
+static axn_time_t proto_poll(struct axn_stack *st, axn_time_t now)
+{
+    if (!st->proto.poll)
+        return AXN_TIME_NEVER;
+    return st->proto.poll(st->proto.poll_ctx, now);
+}
+
+axn_time_t axn_stack_run_core_locked(struct axn_stack *st, axn_time_t now)
+{
+    axn_time_t next = AXN_TIME_NEVER;
+    for (unsigned round = 0; round < AXN_POLL_MAX_ROUNDS; round++) {
+        axn_router_deliver(&st->router, now);
+        next = proto_poll(st, now);
+        /* The timers may have looped packets back: deliver them too. */
+        if (axn_router_rx_idle(&st->router))
+            break;
+    }
+    atomic_fetch_add(&st->poll_runs, 1);
+    return axn_router_rx_idle(&st->router) ? next : now;
+}
+
+static axn_time_t min_time(axn_time_t a, axn_time_t b)
+{
+    return a < b ? a : b;
+}
+
+/* Returns true if some device may have more to read. */
+static bool rx_service_all(struct axn_stack *st, axn_time_t now)
+{
+    bool any_more = false;
+    for (size_t i = 0; i < AXN_MAX_DEVICES; i++) {
+        struct axn_dev_handle *h = axn_router_dev_at(&st->router, i);
+        bool more = false;
+        if (h)
+            axn_router_rx_service(&st->router, h, now, &more);
+        any_more = any_more || more;
+    }
+    return any_more;
+}
+
+static void tx_service_all(struct axn_stack *st, axn_time_t now)
+{
+    for (size_t i = 0; i < AXN_MAX_DEVICES; i++) {
+        struct axn_dev_handle *h = axn_router_dev_at(&st->router, i);
+        if (h)
+            axn_router_tx_service(&st->router, h, now);
+    }
+}
+
+/* Caller-polled mode: devices in, core, devices out, all on this thread. */
+static axn_time_t poll_everything_locked(struct axn_stack *st, axn_time_t now)
+{
+    bool rx_more = rx_service_all(st, now);
+    axn_time_t next = axn_stack_run_core_locked(st, now);
+    tx_service_all(st, now);
+    next = min_time(next, axn_router_next_deadline(&st->router));
+    return rx_more ? now : next;
+}
+
+axn_time_t axn_stack_poll(struct axn_stack *st, axn_time_t now)
+{
+    const struct axn_platform *plat = st->plat;
+    /* Cleared before processing (PLAT-17 step 3), as the worker does. */
+    atomic_store(&st->poll_requested, 0u);
+    plat->mutex_lock(st->core_lock);
+    /* Threaded: devices belong to their workers; run the core only. */
+    axn_time_t next = atomic_load(&st->threaded) ? axn_stack_run_core_locked(st, now)
+                                                 : poll_everything_locked(st, now);
+    plat->mutex_unlock(st->core_lock);
+    return next;
+}

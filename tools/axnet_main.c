@@ -1,0 +1,41 @@
+/*
+ * The `axnet` command: a hosted runner for the stack. Each subcommand is a
+ * real use of the library; see `axnet --help` and docs/cli.md.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "tools.h"
+
+struct subcommand {
+    const char *name;
+    int (*run)(int argc, char **argv);
+    const char *help;
+};
+
+static const struct subcommand subcommands[] = {
+    {"demo", axn_tool_demo,
+     "two stacks on a simulated lossy wire: ARP, routing, ping, counters, pcap"},
+};
+
+static void usage(FILE *to)
+{
+    fprintf(to, "usage: axnet COMMAND [options]\n\ncommands:\n");
+    for (size_t i = 0; i < sizeof(subcommands) / sizeof(subcommands[0]); i++)
+        fprintf(to, "  %-8s %s\n", subcommands[i].name, subcommands[i].help);
+    fprintf(to, "\n`axnet COMMAND --help` describes a command's options.\n");
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") ||
+        !strcmp(argv[1], "help")) {
+        usage(argc < 2 ? stderr : stdout);
+        return argc < 2 ? 2 : 0;
+    }
+    for (size_t i = 0; i < sizeof(subcommands) / sizeof(subcommands[0]); i++)
+        if (!strcmp(argv[1], subcommands[i].name))
+            return subcommands[i].run(argc - 1, argv + 1);
+    fprintf(stderr, "axnet: unknown command '%s' (try axnet --help)\n", argv[1]);
+    return 2;
+}

@@ -1,0 +1,14 @@
+/* Shared declarations of the `axnet` command's pieces. */
+#ifndef AXN_TOOLS_H
+#define AXN_TOOLS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* One-line human description of an Ethernet frame ("ARP who-has ..."). */
+void axn_tool_describe_frame(const uint8_t *frame, size_t len, char *out, size_t cap);
+
+/* `axnet demo`: returns the process exit status. */
+int axn_tool_demo(int argc, char **argv);
+
+#endif /* AXN_TOOLS_H */
