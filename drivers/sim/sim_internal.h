@@ -6,6 +6,7 @@
 #define AXN_DRIVERS_SIM_INTERNAL_H
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -35,6 +36,28 @@ struct axn_sim_heap {
     uint32_t cap;
 };
 
+/*
+ * A port's IRQ line (sim_wire.h). `present`, `irq`, `raise` and `raise_ctx`
+ * are set when the port is added and never change. The handler (DRV-7)
+ * gets a pointer to this narrow object, never to the port: it touches only
+ * the atomics, so it needs no wire lock and cannot reach the queues.
+ */
+struct axn_sim_irq_line {
+    bool present;
+    int irq;
+    axn_sim_irq_raise_fn raise;
+    void *raise_ctx;
+    bool raise_owed; /* wire lock: a frame arrived while enabled; raise on unlock */
+    atomic_bool enabled;
+    atomic_bool handler_taken;
+    atomic_bool rx_latched; /* a frame reached the RX queue since the last handle() */
+    _Atomic uint64_t raised;
+    _Atomic uint64_t handled;
+    _Atomic uint64_t rx_ready;
+    _Atomic uint64_t spurious;
+    _Atomic uint64_t queue_calls_in_irq;
+};
+
 struct axn_sim_port {
     struct axn_sim_wire *wire;
     int index;
@@ -62,6 +85,7 @@ struct axn_sim_port {
     struct axn_sim_frame *lent_tx;
 
     struct axn_sim_port_stats stats;
+    struct axn_sim_irq_line irq;
 };
 
 struct axn_sim_mac_entry {
@@ -86,6 +110,9 @@ struct axn_sim_wire {
 
     axn_sim_observer_fn observer;
     void *observer_ctx;
+
+    /* Some port's raise_owed is set: axn_sim_wire_unlock has raising to do. */
+    bool irq_owed;
 
     int nports;
     struct axn_sim_port ports[AXN_SIM_MAX_PORTS];
@@ -117,11 +144,32 @@ void axn_sim_egress(struct axn_sim_port *port, struct axn_sim_frame *frame);
 /* ---- sim_wire.c ---- */
 /* Moves every frame due by the wire's time into its port's RX queue. */
 void axn_sim_wire_deliver_due(struct axn_sim_wire *wire);
+/* Releases the wire lock, then raises the IRQ lines frames reached while it
+ * was held (sim_wire.h): every path that delivers unlocks through this. */
+void axn_sim_wire_unlock(struct axn_sim_wire *wire);
 
 /* ---- sim_port.c ---- */
 void axn_sim_port_init(struct axn_sim_port *port, struct axn_sim_wire *wire, int index,
                        const struct axn_mac *mac, struct axn_eth_driver *driver_out);
 /* Frees the RX queue and any lent buffers. */
 void axn_sim_port_release(struct axn_sim_port *port);
+
+/* ---- sim_irq.c: the optional IRQ line ---- */
+/* Gives a freshly initialised port its line and `driver_out` the IRQ ops. */
+void axn_sim_irq_init(struct axn_sim_port *port, const struct axn_sim_irq_config *cfg,
+                      struct axn_eth_driver *driver_out);
+/* A frame reached the port's RX queue: latch, and owe a raise if enabled. */
+void axn_sim_irq_frame_arrived(struct axn_sim_port *port);
+/* Raises the line now. Wire lock NOT held: the raise runs the IRQ actions. */
+void axn_sim_irq_raise(struct axn_sim_irq_line *line);
+/* Counts a queue op on `port` made from inside a raise on this thread. */
+void axn_sim_irq_note_queue_call(struct axn_sim_port *port);
+/* The driver's IRQ ops (driver.h); `drv` is the port. */
+int axn_sim_irq_id(void *drv);
+void axn_sim_irq_enable(void *drv);
+void axn_sim_irq_disable(void *drv);
+int axn_sim_irq_take_handler(void *drv, struct axn_irq_handler *handler);
+/* The port driver's ops with those added (sim_port.c). */
+extern const struct axn_eth_driver_ops axn_sim_irq_port_ops;
 
 #endif /* AXN_DRIVERS_SIM_INTERNAL_H */

@@ -41,6 +41,7 @@ static int sim_receive(void *drv, struct axn_rx_buf *rx)
     struct axn_sim_wire *wire = port->wire;
     int err = 0;
 
+    axn_sim_irq_note_queue_call(port);
     pthread_mutex_lock(&wire->lock);
     axn_sim_wire_deliver_due(wire);
     struct axn_sim_frame *frame = NULL;
@@ -57,7 +58,7 @@ static int sim_receive(void *drv, struct axn_rx_buf *rx)
         rx->len = frame->len;
         rx->priv = frame;
     }
-    pthread_mutex_unlock(&wire->lock);
+    axn_sim_wire_unlock(wire);
     return err;
 }
 
@@ -67,6 +68,7 @@ static int sim_recycle_rx(void *drv, struct axn_rx_buf *rx)
     struct axn_sim_wire *wire = port->wire;
     int err = -AXN_EINVAL;
 
+    axn_sim_irq_note_queue_call(port);
     pthread_mutex_lock(&wire->lock);
     if (rx && rx->priv && rx->priv == port->lent_rx) {
         axn_sim_frame_free(port->lent_rx);
@@ -80,7 +82,8 @@ static int sim_recycle_rx(void *drv, struct axn_rx_buf *rx)
 
 static int sim_recycle_tx(void *drv)
 {
-    (void)drv; /* transmit completes at once: nothing to reclaim */
+    /* transmit completes at once: nothing to reclaim */
+    axn_sim_irq_note_queue_call(drv);
     return 0;
 }
 
@@ -89,6 +92,7 @@ static int sim_alloc_tx(void *drv, size_t len, struct axn_tx_buf *tx)
     struct axn_sim_port *port = drv;
     struct axn_sim_wire *wire = port->wire;
 
+    axn_sim_irq_note_queue_call(port);
     if (len < AXN_ETH_HLEN || len > AXN_SIM_FRAME_MAX)
         return -AXN_EINVAL;
     pthread_mutex_lock(&wire->lock);
@@ -125,6 +129,7 @@ static int sim_transmit(void *drv, struct axn_tx_buf *tx)
     struct axn_sim_wire *wire = port->wire;
     int err = 0;
 
+    axn_sim_irq_note_queue_call(port);
     pthread_mutex_lock(&wire->lock);
     struct axn_sim_frame *frame = take_tx(port, tx);
     if (!frame) {
@@ -140,7 +145,7 @@ static int sim_transmit(void *drv, struct axn_tx_buf *tx)
     }
     if (frame)
         memset(tx, 0, sizeof(*tx));
-    pthread_mutex_unlock(&wire->lock);
+    axn_sim_wire_unlock(wire);
     return err;
 }
 
@@ -149,6 +154,7 @@ static void sim_abort_tx(void *drv, struct axn_tx_buf *tx)
     struct axn_sim_port *port = drv;
     struct axn_sim_wire *wire = port->wire;
 
+    axn_sim_irq_note_queue_call(port);
     pthread_mutex_lock(&wire->lock);
     struct axn_sim_frame *frame = take_tx(port, tx);
     if (frame) {
@@ -158,7 +164,7 @@ static void sim_abort_tx(void *drv, struct axn_tx_buf *tx)
     pthread_mutex_unlock(&wire->lock);
 }
 
-/* No IRQ ops: a simulated port is polled. */
+/* No IRQ ops: a plain simulated port is polled. */
 static const struct axn_eth_driver_ops sim_ops = {
     .name = sim_name,
     .mac_address = sim_mac_address,
@@ -168,6 +174,22 @@ static const struct axn_eth_driver_ops sim_ops = {
     .alloc_tx = sim_alloc_tx,
     .transmit = sim_transmit,
     .abort_tx = sim_abort_tx,
+};
+
+/* A port with an IRQ line (axn_sim_wire_add_irq_port, sim_irq.c). */
+const struct axn_eth_driver_ops axn_sim_irq_port_ops = {
+    .name = sim_name,
+    .mac_address = sim_mac_address,
+    .receive = sim_receive,
+    .recycle_rx = sim_recycle_rx,
+    .recycle_tx = sim_recycle_tx,
+    .alloc_tx = sim_alloc_tx,
+    .transmit = sim_transmit,
+    .abort_tx = sim_abort_tx,
+    .irq_id = axn_sim_irq_id,
+    .enable_irq = axn_sim_irq_enable,
+    .disable_irq = axn_sim_irq_disable,
+    .take_irq_handler = axn_sim_irq_take_handler,
 };
 
 void axn_sim_port_init(struct axn_sim_port *port, struct axn_sim_wire *wire, int index,

@@ -106,6 +106,7 @@ static void enqueue_rx(struct axn_sim_wire *wire, struct axn_sim_frame *frame)
         port->rx_head = frame;
     port->rx_tail = frame;
     port->rx_count++;
+    axn_sim_irq_frame_arrived(port);
 }
 
 void axn_sim_wire_deliver_due(struct axn_sim_wire *wire)
@@ -113,6 +114,28 @@ void axn_sim_wire_deliver_due(struct axn_sim_wire *wire)
     struct axn_sim_frame *top;
     while ((top = axn_sim_heap_peek(&wire->in_flight)) && top->due <= wire->now)
         enqueue_rx(wire, axn_sim_heap_pop(&wire->in_flight));
+}
+
+void axn_sim_wire_unlock(struct axn_sim_wire *wire)
+{
+    struct axn_sim_irq_line *owed[AXN_SIM_MAX_PORTS];
+    int n = 0;
+    if (wire->irq_owed) {
+        wire->irq_owed = false;
+        for (int i = 0; i < wire->nports; i++) {
+            struct axn_sim_irq_line *line = &wire->ports[i].irq;
+            if (line->raise_owed) {
+                line->raise_owed = false;
+                owed[n++] = line;
+            }
+        }
+    }
+    pthread_mutex_unlock(&wire->lock);
+    /* Outside the lock: the raise runs the IRQ actions, which may call
+     * back into the wire (they must not touch the queues, but may read
+     * counters), and a NIC's interrupt is not raised under its queue lock. */
+    for (int i = 0; i < n; i++)
+        axn_sim_irq_raise(owed[i]);
 }
 
 int axn_sim_wire_set_time(struct axn_sim_wire *wire, axn_time_t now)
@@ -127,7 +150,7 @@ int axn_sim_wire_set_time(struct axn_sim_wire *wire, axn_time_t now)
         wire->now = now;
         axn_sim_wire_deliver_due(wire);
     }
-    pthread_mutex_unlock(&wire->lock);
+    axn_sim_wire_unlock(wire);
     return err;
 }
 
@@ -202,7 +225,7 @@ int axn_sim_port_rx_pending(struct axn_sim_wire *wire, int index)
     axn_sim_wire_deliver_due(wire);
     struct axn_sim_port *port = port_at(wire, index);
     int n = port ? (int)port->rx_count : -AXN_EINVAL;
-    pthread_mutex_unlock(&wire->lock);
+    axn_sim_wire_unlock(wire);
     return n;
 }
 

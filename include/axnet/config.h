@@ -184,6 +184,21 @@
 #define AXN_ARP_CACHE_SIZE 64
 #endif
 
+/* Bytes of a dropped packet kept in an unreachable report for the protocol
+ * core: the start of the IP packet, as an ICMP error quotes it (RFC 792:
+ * IP header plus 8 bytes; RFC 1812 4.3.2.3: more is better). 128 holds a
+ * 60-byte IPv4 header with options and a 60-byte TCP header. */
+#ifndef AXN_UNREACH_REPORT_BYTES
+#define AXN_UNREACH_REPORT_BYTES 128
+#endif
+
+/* Unreachable reports waiting for the protocol core; more are dropped and
+ * counted (axn_stack_stats.unreach_reports_dropped). One report is enough
+ * to fail a socket, so this need not hold a whole pending ARP queue. */
+#ifndef AXN_UNREACH_QUEUE_LEN
+#define AXN_UNREACH_QUEUE_LEN 32
+#endif
+
 /* ---- Simulated wire: switch internals (hosted driver) ------------------ */
 
 /* Most frames waiting for serialisation on one bandwidth-limited sim port. */

@@ -43,10 +43,18 @@ int axn_ctl_link_stats(struct axn_stack *st, uint32_t ifindex, struct axn_link_s
 struct axn_stack_stats {
     uint64_t ip_out_no_routes; /* Linux IpOutNoRoutes: no route, not counted per interface */
     uint64_t rx_queue_full;    /* times the shared RX queue pushed back on a device */
-    uint64_t arp_unresolved;   /* packets dropped because ARP resolution failed or aged out */
-    uint64_t poll_runs;        /* protocol-core polls (for wake-up accounting) */
-    uint64_t out_malformed;    /* packets from the core the router refused to parse (a bug) */
-    uint64_t poll_wakeups;     /* times the threaded poll worker woke up */
+    /* Packets dropped while waiting for ARP: resolution failed, they aged
+     * out, or their link went down. Each is reported to the sender. */
+    uint64_t arp_unresolved;
+    uint64_t poll_runs;     /* protocol-core polls (for wake-up accounting) */
+    uint64_t out_malformed; /* packets from the core the router refused to parse (a bug) */
+    uint64_t poll_wakeups;  /* times the threaded poll worker woke up */
+    /* Unreachable reports lost because AXN_UNREACH_QUEUE_LEN were waiting
+     * for the core (the packet is still counted in arp_unresolved). */
+    uint64_t unreach_reports_dropped;
+    /* Packets lost with a removed device (its queues, its packets waiting
+     * for ARP or for delivery): its own counters are gone with it. */
+    uint64_t dev_removed_drops;
 };
 void axn_ctl_stack_stats(struct axn_stack *st, struct axn_stack_stats *out);
 
@@ -59,6 +67,24 @@ int axn_ctl_set_ipv4(struct axn_stack *st, uint32_t ifindex, axn_ip4_t addr, uin
  * (-AXN_EOPNOTSUPP). */
 int axn_ctl_remove_ipv4(struct axn_stack *st, uint32_t ifindex, axn_ip4_t addr, uint8_t prefix_len,
                         axn_time_t now);
+
+/* ---- /proc/net/dev (RT-37) and current MACs (CTL-15) ------------------- */
+
+/* One interface's counters with the identity /proc/net/dev prints. */
+struct axn_link_stats_entry {
+    uint32_t ifindex;
+    char name[AXN_IFNAMSIZ];
+    struct axn_link_stats stats;
+};
+
+/* Counters of every interface in registration order, lo first (RT-37).
+ * Like axn_ctl_link_stats it takes the core lock, so it may wait for a
+ * poll to finish; never call it with the core lock held. */
+size_t axn_ctl_link_stats_all(struct axn_stack *st, struct axn_link_stats_entry *out, size_t max);
+/* The same as Linux /proc/net/dev text (two header lines, one row per
+ * interface; counters axnet does not keep are 0); returns the length it
+ * needed (as snprintf), always NUL-terminating within `cap`. */
+size_t axn_ctl_format_proc_net_dev(struct axn_stack *st, char *buf, size_t cap);
 
 #ifdef __cplusplus
 }

@@ -120,6 +120,8 @@ struct axn_platform {
      * -AXN_EOPNOTSUPP. */
     int (*irq_register)(void *ctx, const char *name, int irq, axn_irq_action action, void *arg,
                         void **registration);
+    /* Must not return while `action` still runs on another CPU (as Linux
+     * free_irq): the device the action points at is freed right after. */
     void (*irq_unregister)(void *ctx, void *registration);
 };
 

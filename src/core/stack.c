@@ -34,6 +34,18 @@ static void request_poll_cb(void *ctx)
     axn_stack_request_poll(ctx);
 }
 
+/* A device was woken (IRQ, out-of-band RX). Threaded, its RX worker
+ * answers and asks for a poll only if it moved packets. Caller-polled,
+ * nobody waits on the device's RX event: a poll request is how the caller
+ * (axn_stack_poll_pending) or the port's poll event learns that
+ * axn_stack_poll has work. Hard-IRQ safe, like axn_stack_request_poll. */
+static void device_woken_cb(void *ctx)
+{
+    struct axn_stack *st = ctx;
+    if (!atomic_load(&st->threaded))
+        axn_stack_request_poll(st);
+}
+
 static int stack_init_parts(struct axn_stack *st)
 {
     const struct axn_platform *plat = st->plat;
@@ -41,6 +53,9 @@ static int stack_init_parts(struct axn_stack *st)
     if (err)
         return err;
     err = plat->event_create(plat->ctx, &st->poll_event);
+    if (err)
+        return err;
+    err = axn_unreach_queue_init(&st->unreach, plat);
     if (err)
         return err;
     err = axn_ctl_init(&st->ctl, plat);
@@ -51,6 +66,7 @@ static int stack_init_parts(struct axn_stack *st)
     if (err)
         return err;
     st->router.request_poll = request_poll_cb;
+    st->router.device_woken = device_woken_cb;
     st->router.request_poll_ctx = st;
     return add_loopback(st);
 }
@@ -62,6 +78,7 @@ static void stack_free(struct axn_stack *st)
     axn_router_destroy(&st->router);
     if (st->ctl_ready)
         axn_ctl_destroy(&st->ctl);
+    axn_unreach_queue_destroy(&st->unreach);
     if (st->poll_event)
         plat->event_destroy(plat->ctx, st->poll_event);
     if (st->core_lock)
@@ -123,12 +140,16 @@ void axn_stack_request_poll(struct axn_stack *st)
         st->plat->event_signal(st->poll_event);
 }
 
+bool axn_stack_poll_pending(struct axn_stack *st)
+{
+    return atomic_load(&st->poll_requested) != 0;
+}
+
 void axn_stack_wake_device(struct axn_stack *st, uint32_t ifindex)
 {
-    /* Hard-IRQ safe: a lock-free lookup and event_signal, nothing else. */
-    struct axn_dev_handle *h = axn_router_find(&st->router, ifindex);
-    if (h)
-        axn_router_wake(h);
+    /* Hard-IRQ safe: a lock-free lookup that a concurrent removal waits
+     * for, event_signal, and in caller-polled mode a poll request. */
+    axn_router_wake_ifindex(&st->router, ifindex);
 }
 
 /* ---- Polling --------------------------------------------------------------------- */
@@ -143,6 +164,8 @@ static axn_time_t proto_poll(struct axn_stack *st, axn_time_t now)
 axn_time_t axn_stack_run_core_locked(struct axn_stack *st, axn_time_t now)
 {
     axn_time_t next = AXN_TIME_NEVER;
+    /* Reports first: they are older than anything still queued for RX. */
+    (void)axn_stack_drain_unreachable(st, now);
     for (unsigned round = 0; round < AXN_POLL_MAX_ROUNDS; round++) {
         axn_router_deliver(&st->router, now);
         next = proto_poll(st, now);
@@ -189,7 +212,10 @@ static axn_time_t poll_everything_locked(struct axn_stack *st, axn_time_t now)
     axn_time_t next = axn_stack_run_core_locked(st, now);
     tx_service_all(st, now);
     next = min_time(next, axn_router_next_deadline(&st->router));
-    return rx_more ? now : next;
+    /* The TX side just reported unreachable packets: hand them to the
+     * core at once rather than at the next timer. */
+    const bool reports = !axn_unreach_queue_is_empty(&st->unreach);
+    return rx_more || reports ? now : next;
 }
 
 axn_time_t axn_stack_poll(struct axn_stack *st, axn_time_t now)

@@ -7,7 +7,9 @@
  *   handle->dev_lock       one device's adapter state (ARP, driver)
  *   ctl.lock (spin)        registry, route table, DNS: short copies only
  *   rxq_lock / txq_lock    queue pushes and pops
- * A device lock is never held while taking core_lock; ctl.lock is a leaf.
+ *   unreach.lock (spin)    unreachable reports: one copy in or out
+ * A device lock is never held while taking core_lock; ctl.lock and
+ * unreach.lock are leaves.
  */
 #ifndef AXN_CORE_STACK_IMPL_H
 #define AXN_CORE_STACK_IMPL_H
@@ -15,21 +17,10 @@
 #include <stdatomic.h>
 
 #include "axnet/stack.h"
+#include "core/proto_hooks.h"
+#include "core/unreach_queue.h"
 #include "ctl/ctl.h"
 #include "route/router.h"
-
-/*
- * The protocol core's entry points (the IP layer from the IPv4 issue on).
- * Until it exists, or in device-layer tests, `input` may be any function;
- * with none, delivered packets are dropped and counted.
- */
-struct axn_proto_hooks {
-    axn_router_input_fn input;
-    void *input_ctx;
-    /* Runs protocol timers due at `now`; returns the next deadline. */
-    axn_time_t (*poll)(void *ctx, axn_time_t now);
-    void *poll_ctx;
-};
 
 struct axn_stack {
     const struct axn_platform *plat;
@@ -39,6 +30,9 @@ struct axn_stack {
     struct axn_proto_hooks proto;
     bool network_initialised;
     bool ctl_ready; /* axn_ctl_init succeeded: destroy must undo it */
+    /* Reports from the adapters' unreachable callback, drained by the core
+     * (unreach_queue.h); it has its own spin lock, a leaf. */
+    struct axn_unreach_queue unreach;
 
     /* Poll requests coalesce: only the false -> true edge signals the
      * worker (PLAT-16); the worker clears the flag BEFORE it polls, so a
@@ -56,6 +50,23 @@ struct axn_stack {
 
 /* Installs the protocol core's hooks (used by the IP layer and by tests). */
 void axn_stack_set_proto(struct axn_stack *st, const struct axn_proto_hooks *hooks);
+
+/* ---- stack_events.c: device news for the protocol core ------------------ */
+
+/*
+ * Queues an unreachable report for `ifindex` quoting `pkt` and asks for a
+ * poll, which hands it to proto.unreachable. Called from an adapter's
+ * unreachable callback under its device lock: takes no core lock, only the
+ * queue's spin lock, and never blocks.
+ */
+void axn_stack_report_unreachable(struct axn_stack *st, uint32_t ifindex, const uint8_t *pkt,
+                                  size_t len);
+/* Core lock held: hands the reports queued so far to proto.unreachable
+ * (or drops them without a hook). Returns how many were taken. */
+size_t axn_stack_drain_unreachable(struct axn_stack *st, axn_time_t now);
+/* Core lock held: tells proto.iface_event, if installed. */
+void axn_stack_iface_event(struct axn_stack *st, uint32_t ifindex, enum axn_iface_event ev,
+                           axn_time_t now);
 
 /*
  * One run of the protocol core, core lock held: deliver queued RX packets

@@ -16,4 +16,6 @@ void axn_ctl_stack_stats(struct axn_stack *st, struct axn_stack_stats *out)
     out->out_malformed = load(&r->out_malformed);
     out->poll_runs = load(&st->poll_runs);
     out->poll_wakeups = load(&st->poll_wakeups);
+    out->unreach_reports_dropped = load(&st->unreach.overflow);
+    out->dev_removed_drops = load(&r->dev_removed_drops);
 }

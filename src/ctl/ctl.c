@@ -341,6 +341,19 @@ int axn_ctl_set_link(struct axn_ctl *c, uint32_t ifindex, bool up)
     return rc;
 }
 
+int axn_ctl_set_mac(struct axn_ctl *c, uint32_t ifindex, const struct axn_mac *mac)
+{
+    int rc = 0;
+    const unsigned long irq = axn_ctl_lock(c);
+    struct axn_iface_info *it = axn_ctl_find_locked(c, ifindex);
+    if (it == NULL || !it->has_mac)
+        rc = -AXN_ENODEV;
+    else
+        it->mac = *mac;
+    axn_ctl_unlock(c, irq);
+    return rc;
+}
+
 bool axn_ctl_iface_wants_dhcp(struct axn_ctl *c, uint32_t ifindex)
 {
     const unsigned long irq = axn_ctl_lock(c);

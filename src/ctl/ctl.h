@@ -21,6 +21,7 @@
 #include "axnet/netif.h"
 #include "axnet/platform.h"
 #include "dev/netdev.h"
+#include "lib/fmt.h"
 #include "route/route_table.h"
 
 /* Linux ifindex is a positive int (CTL-10): ids stop here. */
@@ -112,6 +113,11 @@ int axn_ctl_iface_remove(struct axn_ctl *c, uint32_t ifindex);
 /* Link state: UP|RUNNING follow `up`; lookups skip a down interface.
  * 0 or -AXN_ENODEV. */
 int axn_ctl_set_link(struct axn_ctl *c, uint32_t ifindex, bool up);
+
+/* CTL-15: the registry's MAC follows the device's (ax-net keeps the MAC
+ * of registration time). 0, or -AXN_ENODEV (unknown or has no MAC). Takes
+ * only the ctl lock: devices call it under their own lock. */
+int axn_ctl_set_mac(struct axn_ctl *c, uint32_t ifindex, const struct axn_mac *mac);
 
 /* Whether `ifindex` is configured for DHCP and has no runtime address set
  * (what a DHCP client starts on); false for an unknown interface. */
@@ -237,7 +243,7 @@ int axn_net_config_plan(const struct axn_platform *plat,
 int axn_ctl_install(struct axn_ctl *c, const struct axn_iface_plan *plans, size_t n,
                     const axn_ip4_t *fallback_dns, size_t n_fallback);
 
-/* ---- /proc/net/arp text (proc_net_arp.c, ETH-16) -------------------------- */
+/* ---- procfs text (text_buf.c; proc_net_arp.c, ETH-16; proc_net_dev.c) ---- */
 
 /* Text built piecewise with snprintf semantics: `len` is what the whole
  * text needs; buf always holds a NUL-terminated prefix of it (cap > 0). */
@@ -248,6 +254,8 @@ struct axn_text_buf {
 };
 
 void axn_text_init(struct axn_text_buf *t, char *buf, size_t cap);
+/* Appends at the current end, or only counts once the buffer is full. */
+void axn_text_appendf(struct axn_text_buf *t, const char *fmt, ...) AXN_PRINTF_LIKE(2, 3);
 /* Linux's header line, and one row per neighbour, byte for byte. */
 void axn_proc_net_arp_header(struct axn_text_buf *t);
 void axn_proc_net_arp_row(struct axn_text_buf *t, const struct axn_arp_entry *e);

@@ -23,20 +23,28 @@
 #define IP4_UNSPECIFIED ((axn_ip4_t)0)
 
 /*
- * Packets an Ethernet adapter dropped because their next hop never
- * answered ARP or they waited too long (ETH-14). The stack-wide counter is
- * what axn_ctl_stack_stats reports; telling the sender (EHOSTUNREACH, as
- * Linux does) is the IP layer's to add once it exists.
+ * Packets an Ethernet adapter dropped while they waited for ARP: their
+ * next hop never answered, they waited too long (ETH-14), or the link went
+ * down. Counted stack-wide (axn_ctl_stack_stats), and reported to the
+ * protocol core, which tells the sender EHOSTUNREACH as Linux does. We run
+ * under the device lock (TX worker or poll path): the report is queued,
+ * not delivered, since the core lock may not be taken here.
  */
 static void on_unreachable(void *ctx, uint32_t ifindex, const uint8_t *pkt, size_t len,
                            axn_time_t now)
 {
     struct axn_stack *st = ctx;
-    (void)ifindex;
-    (void)pkt;
-    (void)len;
-    (void)now;
+    (void)now; /* the core gets its own `now` when it drains the report */
     atomic_fetch_add_explicit(&st->router.arp_unresolved, 1, memory_order_relaxed);
+    axn_stack_report_unreachable(st, ifindex, pkt, len);
+}
+
+/* The driver changed the device's MAC (CTL-15): the registry follows, so
+ * queries never report a stale MAC and never need the core lock. */
+static void on_mac_changed(void *ctx, uint32_t ifindex, const struct axn_mac *mac)
+{
+    struct axn_stack *st = ctx;
+    (void)axn_ctl_set_mac(&st->ctl, ifindex, mac); /* gone: nothing to follow */
 }
 
 /* ---- Devices ------------------------------------------------------------ */
@@ -61,6 +69,8 @@ static int create_device(struct axn_stack *st, const struct axn_eth_driver *drv,
         .wake_ctx = h,
         .unreachable = on_unreachable,
         .unreachable_ctx = st,
+        .mac_changed = on_mac_changed,
+        .mac_changed_ctx = st,
     };
     struct axn_netdev *dev;
     rc = axn_eth_dev_create(&params, &dev);
@@ -290,26 +300,38 @@ int axn_stack_add_device(struct axn_stack *st, const struct axn_eth_driver *driv
 
 int axn_stack_remove_device(struct axn_stack *st, uint32_t ifindex, axn_time_t now)
 {
-    (void)now;
     st->plat->mutex_lock(st->core_lock);
     /* Routes, addresses and DNS first, so nothing is routed to the device
-     * while the router drains and frees it. */
+     * while the router drains and frees it. The core hears of it last,
+     * when the ifindex is gone everywhere (sockets bound to it: ENODEV). */
     int rc = axn_ctl_iface_remove(&st->ctl, ifindex);
     if (rc == 0)
         rc = axn_router_remove_device(&st->router, ifindex);
+    if (rc == 0)
+        axn_stack_iface_event(st, ifindex, AXN_IFACE_EV_REMOVED, now);
     st->plat->mutex_unlock(st->core_lock);
     if (rc == 0)
         axn_stack_request_poll(st);
     return rc;
 }
 
+/* Whether the router's device for `ifindex` is up now (false if none). */
+static bool router_link_up(struct axn_stack *st, uint32_t ifindex)
+{
+    const struct axn_dev_handle *h = axn_router_find(&st->router, ifindex);
+    return h != NULL && atomic_load(&h->up);
+}
+
 int axn_stack_set_link(struct axn_stack *st, uint32_t ifindex, bool up, axn_time_t now)
 {
-    (void)now;
     st->plat->mutex_lock(st->core_lock);
+    const bool was_up = router_link_up(st, ifindex);
     int rc = axn_ctl_set_link(&st->ctl, ifindex, up);
     if (rc == 0)
-        rc = axn_router_set_up(&st->router, ifindex, up);
+        rc = axn_router_set_up(&st->router, ifindex, up, now);
+    /* Only a change is news (sockets bound to it: ENETDOWN while down). */
+    if (rc == 0 && was_up != up)
+        axn_stack_iface_event(st, ifindex, up ? AXN_IFACE_EV_LINK_UP : AXN_IFACE_EV_LINK_DOWN, now);
     st->plat->mutex_unlock(st->core_lock);
     if (rc == 0)
         axn_stack_request_poll(st);

@@ -2,6 +2,9 @@
  * Public control-plane queries over the registry, route table and DNS
  * registry (include/axnet/netctl.h, spec CTL-13, CTL-17, RT-12). Each one
  * copies under the ctl lock and returns with no lock held.
+ *
+ * MACs (CTL-15): a device reports a MAC its driver changed through
+ * axn_ctl_set_mac, so these copies never reach into devices (PLAT-29).
  */
 #include "axnet/netctl.h"
 
@@ -11,6 +14,8 @@
 
 /* Copies are bounded by the sizes the registry and table can reach, so the
  * lock is held for a few hundred bytes of copying at most. */
+
+/* ---- Copies ------------------------------------------------------------------ */
 
 size_t axn_ctl_interfaces(struct axn_stack *st, struct axn_iface_info *out, size_t max)
 {

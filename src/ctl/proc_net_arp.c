@@ -6,41 +6,14 @@
  */
 #include "ctl/ctl.h"
 
-#include <stdarg.h>
-
 #include "lib/fmt.h"
 
 #define PROC_NET_ARP_HEADER                                                                        \
     "IP address       HW type     Flags       HW address            Mask     Device\n"
 
-void axn_text_init(struct axn_text_buf *t, char *buf, size_t cap)
-{
-    t->buf = buf;
-    t->cap = cap;
-    t->len = 0;
-    if (cap > 0)
-        buf[0] = '\0';
-}
-
-/* Appends at the current end, or only counts once the buffer is full. */
-static void text_appendf(struct axn_text_buf *t, const char *fmt, ...) AXN_PRINTF_LIKE(2, 3);
-
-static void text_appendf(struct axn_text_buf *t, const char *fmt, ...)
-{
-    const size_t at = t->len < t->cap ? t->len : (t->cap > 0 ? t->cap - 1 : 0);
-    char *dst = t->cap > 0 ? t->buf + at : NULL;
-    const size_t room = t->cap > 0 ? t->cap - at : 0;
-    va_list ap;
-    va_start(ap, fmt);
-    const int n = axn_vsnprintf(dst, room, fmt, ap);
-    va_end(ap);
-    if (n > 0)
-        t->len += (size_t)n;
-}
-
 void axn_proc_net_arp_header(struct axn_text_buf *t)
 {
-    text_appendf(t, "%s", PROC_NET_ARP_HEADER);
+    axn_text_appendf(t, "%s", PROC_NET_ARP_HEADER);
 }
 
 void axn_proc_net_arp_row(struct axn_text_buf *t, const struct axn_arp_entry *e)
@@ -49,6 +22,6 @@ void axn_proc_net_arp_row(struct axn_text_buf *t, const struct axn_arp_entry *e)
     char mac[AXN_MAC_STR_LEN];
     axn_fmt_ip4(ip, sizeof(ip), e->ip);
     axn_fmt_mac(mac, sizeof(mac), &e->mac);
-    text_appendf(t, "%-16s 0x%-10x0x%-10x%s     *        %.*s\n", ip, (unsigned)e->hw_type,
-                 (unsigned)e->flags, mac, (int)(AXN_IFNAMSIZ - 1), e->dev);
+    axn_text_appendf(t, "%-16s 0x%-10x0x%-10x%s     *        %.*s\n", ip, (unsigned)e->hw_type,
+                     (unsigned)e->flags, mac, (int)(AXN_IFNAMSIZ - 1), e->dev);
 }

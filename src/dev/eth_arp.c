@@ -75,10 +75,12 @@ int axn_eth_arp_request(struct axn_eth_dev *d, axn_ip4_t target)
 }
 
 /* RFC 5227 section 2.3 announcement: a request whose sender and target
- * protocol addresses are both ours, so peers refresh stale entries. */
-static void announce(struct axn_eth_dev *d)
+ * protocol addresses are both ours, so peers refresh stale entries. A down
+ * link announces nothing; it does when it comes up (eth_link.c). */
+void axn_eth_arp_announce(struct axn_eth_dev *d)
 {
-    (void)broadcast_request(d, d->ip.addr, d->ip.addr);
+    if (d->has_ip && d->up)
+        (void)broadcast_request(d, d->ip.addr, d->ip.addr);
 }
 
 /* ETH-12 step 6: unicast reply to the requester. */
@@ -148,17 +150,26 @@ static void service_pending(struct axn_eth_dev *d, axn_time_t now)
     (void)axn_arp_pending_filter(&d->pending, service_one, &s);
 }
 
-static bool drop_silently(void *arg, const struct axn_arp_pending_view *p)
+struct drop_all_ctx {
+    struct axn_eth_dev *d;
+    bool report;
+    axn_time_t now;
+};
+
+static bool drop_one(void *arg, const struct axn_arp_pending_view *p)
 {
-    struct axn_eth_dev *d = arg;
-    (void)p;
-    axn_if_count_add(&d->base.counters->tx_dropped, 1);
+    const struct drop_all_ctx *c = arg;
+    if (c->report)
+        drop_reported(c->d, p, c->now);
+    else
+        axn_if_count_add(&c->d->base.counters->tx_dropped, 1);
     return false;
 }
 
-void axn_eth_pending_flush(struct axn_eth_dev *d)
+size_t axn_eth_pending_drop_all(struct axn_eth_dev *d, bool report, axn_time_t now)
 {
-    (void)axn_arp_pending_filter(&d->pending, drop_silently, d);
+    struct drop_all_ctx c = {.d = d, .report = report, .now = now};
+    return axn_arp_pending_filter(&d->pending, drop_one, &c);
 }
 
 /* ---- ARP input (ETH-12) ------------------------------------------------- */
@@ -169,8 +180,13 @@ static bool arp_is_for_us(const struct axn_eth_dev *d, const struct axn_arp *arp
     struct axn_mac own;
     axn_eth_own_mac(d, &own);
     const struct axn_mac *tha = &arp->target_mac;
-    if (!axn_mac_is_zero(tha) && !axn_mac_is_broadcast(tha) && !axn_mac_equal(tha, &own))
-        return false; /* 1: addressed to another station */
+    /* 1: only a unicast target MAC that is not ours means "for another
+     * station" (spec ETH-12 step 1). Zero (a request: RFC 826 leaves it
+     * unknown), broadcast and multicast targets name no one station, so
+     * the target protocol address decides (step 4). axn_mac_is_unicast is
+     * false for the zero MAC. */
+    if (axn_mac_is_unicast(tha) && !axn_mac_equal(tha, &own))
+        return false;
     if (!axn_arp_op_is_known(arp->op))
         return false; /* 2 */
     if (!axn_mac_is_unicast(&arp->sender_mac) || axn_ip4_is_broadcast(arp->sender_ip) ||
@@ -214,6 +230,8 @@ void axn_eth_tick(struct axn_netdev *dev, axn_time_t now)
 {
     struct axn_eth_dev *d = axn_eth_of(dev);
     struct axn_arp_neigh *n;
+    if (!d->up)
+        return; /* no ARP retries on a down link; it holds no packets */
     /* Each round either forgets the entry or notes a request at `now`,
      * which makes it not due: the loop ends. */
     while ((n = axn_arp_cache_next_due(&d->neigh, now)) != NULL) {
@@ -241,7 +259,6 @@ axn_time_t axn_eth_next_deadline(const struct axn_netdev *dev)
 void axn_eth_set_ipv4(struct axn_netdev *dev, const struct axn_ip4_cidr *cidr, axn_time_t now)
 {
     struct axn_eth_dev *d = axn_eth_of(dev);
-    (void)now;
     d->has_ip = cidr != NULL && !axn_ip4_is_unspecified(cidr->addr);
     if (d->has_ip)
         d->ip = *cidr;
@@ -252,7 +269,6 @@ void axn_eth_set_ipv4(struct axn_netdev *dev, const struct axn_ip4_cidr *cidr, a
      * their next hops were chosen in the old subnet and may now be
      * unreachable, and nothing would ever resolve them (ETH-14). Not
      * reported: their senders' source address is what changed. */
-    axn_eth_pending_flush(d);
-    if (d->has_ip)
-        announce(d);
+    (void)axn_eth_pending_drop_all(d, false, now);
+    axn_eth_arp_announce(d);
 }

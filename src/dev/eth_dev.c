@@ -17,6 +17,18 @@ void axn_eth_own_mac(const struct axn_eth_dev *d, struct axn_mac *mac)
     d->drv->ops->mac_address(d->drv->drv, mac);
 }
 
+void axn_eth_track_mac(struct axn_eth_dev *d)
+{
+    struct axn_mac now;
+    axn_eth_own_mac(d, &now);
+    if (memcmp(&now, &d->mac_seen, sizeof(now)) == 0)
+        return;
+    d->mac_seen = now;
+    AXN_INFO(d->base.plat, "%s: MAC changed", d->base.name);
+    if (d->base.mac_changed)
+        d->base.mac_changed(d->base.mac_changed_ctx, d->base.ifindex, &now);
+}
+
 /* ---- IRQ (ETH-2, ETH-3) ------------------------------------------------- */
 
 /* Hard-IRQ context: only the driver's narrow handler runs (DRV-7); the
@@ -122,6 +134,8 @@ static const struct axn_netdev_ops eth_ops = {
     .arp_entries = eth_arp_entries,
     .has_wake_source = eth_has_wake_source,
     .mac = eth_mac,
+    .set_link = axn_eth_set_link,
+    .discard = axn_eth_discard,
     .destroy = eth_destroy,
 };
 
@@ -155,6 +169,8 @@ static void init_base(struct axn_eth_dev *d, const struct axn_eth_dev_params *p)
     b->unreachable_ctx = p->unreachable_ctx;
     b->wake = p->wake;
     b->wake_ctx = p->wake_ctx;
+    b->mac_changed = p->mac_changed;
+    b->mac_changed_ctx = p->mac_changed_ctx;
 }
 
 int axn_eth_dev_create(const struct axn_eth_dev_params *params, struct axn_netdev **out)
@@ -168,6 +184,8 @@ int axn_eth_dev_create(const struct axn_eth_dev_params *params, struct axn_netde
     init_base(d, params);
     d->drv = params->driver;
     d->oob_rx = params->oob_rx;
+    d->up = true;                     /* a new device is up, as the router attaches it */
+    axn_eth_own_mac(d, &d->mac_seen); /* what the registry records now */
     axn_arp_cache_clear(&d->neigh);
     int r = axn_arp_pending_init(&d->pending, plat, AXN_ETH_PENDING_PACKETS, AXN_PKT_SLOT_SIZE,
                                  AXN_ARP_PENDING_PER_HOP);

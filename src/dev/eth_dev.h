@@ -21,6 +21,8 @@ struct axn_eth_dev_params {
     void *wake_ctx;
     axn_netdev_unreachable_fn unreachable;
     void *unreachable_ctx;
+    axn_netdev_mac_fn mac_changed; /* optional: the registry follows the MAC */
+    void *mac_changed_ctx;
 };
 
 /* Creates the adapter and registers its IRQ when the driver has one and the

@@ -22,7 +22,14 @@ struct axn_eth_dev {
     bool oob_rx;
     bool irq_registered;
     void *irq_registration;
+    /* Admin link state (eth_link.c). Down: recv reads nothing, send and
+     * the timers send nothing, no announcement on an address change. The
+     * router keeps a down device quiet too; this covers a worker that saw
+     * the old state, and what the device would do on its own. */
+    bool up;
     struct axn_irq_handler irq_handler;
+    /* The MAC last reported through base.mac_changed (CTL-15). */
+    struct axn_mac mac_seen;
     bool has_ip;
     struct axn_ip4_cidr ip;
     struct axn_arp_cache neigh;
@@ -44,6 +51,10 @@ static inline const struct axn_eth_dev *axn_eth_of_const(const struct axn_netdev
 
 /* The MAC the driver reports now (read each time: ETH-6). */
 void axn_eth_own_mac(const struct axn_eth_dev *d, struct axn_mac *mac);
+
+/* Reports a MAC the driver changed since the last call through
+ * base.mac_changed (CTL-15); run at the start of every receive. */
+void axn_eth_track_mac(struct axn_eth_dev *d);
 
 /* ---- eth_tx.c ------------------------------------------------------------ */
 
@@ -78,11 +89,20 @@ void axn_eth_arp_input(struct axn_eth_dev *d, const uint8_t *payload, size_t len
  * errno (counted as a tx_error). Does not touch the neighbour table. */
 int axn_eth_arp_request(struct axn_eth_dev *d, axn_ip4_t target);
 
-/* Drops every pending packet (counted tx_dropped), reporting none. */
-void axn_eth_pending_flush(struct axn_eth_dev *d);
+/* Drops every pending packet, counted tx_dropped, each reported to
+ * dev->unreachable if `report`. Returns how many. */
+size_t axn_eth_pending_drop_all(struct axn_eth_dev *d, bool report, axn_time_t now);
+
+/* RFC 5227 section 2.3 announcement of our address (if we have one). */
+void axn_eth_arp_announce(struct axn_eth_dev *d);
 
 void axn_eth_set_ipv4(struct axn_netdev *dev, const struct axn_ip4_cidr *cidr, axn_time_t now);
 void axn_eth_tick(struct axn_netdev *dev, axn_time_t now);
 axn_time_t axn_eth_next_deadline(const struct axn_netdev *dev);
+
+/* ---- eth_link.c ---------------------------------------------------------- */
+
+void axn_eth_set_link(struct axn_netdev *dev, bool up, axn_time_t now);
+size_t axn_eth_discard(struct axn_netdev *dev);
 
 #endif /* AXN_DEV_ETH_PRIV_H */

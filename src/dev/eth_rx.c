@@ -107,6 +107,9 @@ int axn_eth_recv(struct axn_netdev *dev, uint8_t *out, size_t cap, struct axn_rx
 {
     struct axn_eth_dev *d = axn_eth_of(dev);
     const struct axn_eth_driver *drv = d->drv;
+    if (!d->up)
+        return 0; /* frames of a down link stay in the driver, unread */
+    axn_eth_track_mac(d);
     /* ETH-4: side-path frames are consumed until one IP packet comes out
      * or the driver runs dry. Unbounded on purpose: returning 0 early would
      * tell the router "nothing more" while frames still wait. */

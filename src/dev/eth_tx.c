@@ -117,6 +117,11 @@ int axn_eth_send(struct axn_netdev *dev, axn_ip4_t next_hop, const uint8_t *pkt,
 {
     struct axn_eth_dev *d = axn_eth_of(dev);
     struct axn_mac mac;
+    if (!d->up) {
+        /* A worker that saw the link up a moment ago: dropped, counted. */
+        axn_if_count_add(&d->base.counters->tx_dropped, 1);
+        return -AXN_ENETDOWN;
+    }
     if (static_dst(d, next_hop, &mac) || axn_arp_cache_lookup(&d->neigh, next_hop, now, &mac))
         return axn_eth_emit_frame(d, &mac, AXN_ETHERTYPE_IPV4, pkt, len);
     return queue_for_resolution(d, next_hop, pkt, len, now);

@@ -46,6 +46,13 @@ struct axn_ip4_cidr {
 typedef void (*axn_netdev_unreachable_fn)(void *ctx, uint32_t ifindex, const uint8_t *pkt,
                                           size_t len, axn_time_t now);
 
+/*
+ * The driver's MAC changed under the device (a Wi-Fi role switch): the
+ * control plane's registry follows it (the CTL-15 hazard). Called with the
+ * device lock held, so it may take only leaf locks (the ctl spin lock).
+ */
+typedef void (*axn_netdev_mac_fn)(void *ctx, uint32_t ifindex, const struct axn_mac *mac);
+
 /* Asks whoever runs this device to run its RX side soon (IRQ, OOB wake). */
 typedef void (*axn_netdev_wake_fn)(void *ctx);
 
@@ -81,6 +88,20 @@ struct axn_netdev_ops {
     bool (*has_wake_source)(const struct axn_netdev *dev);
     /* The device's MAC, when it has one. */
     bool (*mac)(const struct axn_netdev *dev, struct axn_mac *mac);
+    /*
+     * Admin link state (axn_stack_set_link). Down: the device stops
+     * receiving, sending and running timers on its own, flushes its
+     * neighbours (Linux neigh_ifdown) and drops the packets waiting for
+     * ARP, counted tx_dropped and reported to `unreachable`. Up: it
+     * announces its address again (gratuitous ARP, RFC 5227 2.3). May be
+     * NULL (the router alone then keeps the device quiet).
+     */
+    void (*set_link)(struct axn_netdev *dev, bool up, axn_time_t now);
+    /* Device removal: drops every packet the device still holds (those
+     * waiting for ARP), unreported, and returns how many, for the caller
+     * to count (the device's own counters are about to vanish). May be
+     * NULL: the device holds none. */
+    size_t (*discard)(struct axn_netdev *dev);
     /* Releases the device (unregisters its IRQ, frees its memory). */
     void (*destroy)(struct axn_netdev *dev);
 };
@@ -96,6 +117,8 @@ struct axn_netdev {
     void *unreachable_ctx;
     axn_netdev_wake_fn wake;
     void *wake_ctx;
+    axn_netdev_mac_fn mac_changed;
+    void *mac_changed_ctx;
 };
 
 #endif /* AXN_DEV_NETDEV_H */

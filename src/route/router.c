@@ -112,7 +112,9 @@ int axn_router_add_device(struct axn_router *r, struct axn_netdev *dev, struct a
     if (err)
         return err;
     dev->counters = &h->counters;
-    /* Context before function: an IRQ in between calls the old hook. */
+    /* Plain stores an IRQ action could see half done: this path is only
+     * for devices that cannot wake yet (router.h); a device with an IRQ is
+     * created with the handle's hook instead (axn_router_handle_create). */
     dev->wake_ctx = h;
     dev->wake = axn_router_wake_fn;
     err = axn_router_attach(r, h, dev);
@@ -152,15 +154,48 @@ void axn_router_stop_workers(struct axn_dev_handle *h)
     atomic_store(&h->stopping, false);
 }
 
-/* Workers first (they may be inside the device), then the table slot, then
- * the device (which unregisters its IRQ, the last thing that could wake the
- * handle), and the handle last. */
+/*
+ * Waits until no axn_router_wake_ifindex that may have found an
+ * unpublished handle still runs. Both sides are sequentially consistent:
+ * a wake that raised the count after we read zero looks the table up after
+ * our unpublish and cannot find the handle. A wake holds the count for a
+ * few instructions, and an IRQ on our own CPU runs to completion before we
+ * resume, so the spin is short.
+ */
+static void wait_for_wakes(struct axn_router *r)
+{
+    while (atomic_load(&r->wakes_in_flight) != 0) {
+    }
+}
+
+/* Everything the device still held dies with it; its interface counters
+ * vanish too (as on Linux), so the loss is counted stack-wide. */
+static void discard_held(struct axn_router *r, struct axn_dev_handle *h)
+{
+    uint64_t lost = (uint64_t)axn_pktq_len(&h->txq) + axn_pktq_len(&h->rx_batch);
+    if (h->dev && h->dev->ops->discard) {
+        r->plat->mutex_lock(h->dev_lock);
+        lost += h->dev->ops->discard(h->dev);
+        r->plat->mutex_unlock(h->dev_lock);
+    }
+    atomic_fetch_add_explicit(&r->dev_removed_drops, lost, memory_order_relaxed);
+    /* Its packets in the shared queue can only be among those queued now
+     * (its RX side is stopped): deliver checks that many (FIFO). */
+    r->dead_rx_suspects = axn_pktq_len(&r->rxq);
+}
+
+/* Unpublish first (no new wake or route finds it), wait for wakes that may
+ * have found it, stop its workers (they may be inside the device), count
+ * what it held, destroy the device (which unregisters its IRQ, the last
+ * thing that could wake the handle), and free the handle last. */
 static void remove_slot(struct axn_router *r, size_t slot)
 {
     struct axn_dev_handle *h = axn_router_dev_at(r, slot);
-    axn_router_stop_workers(h);
-    atomic_store_explicit(&r->devs[slot], NULL, memory_order_release);
+    atomic_store(&r->devs[slot], NULL);
     r->n_devs--;
+    wait_for_wakes(r);
+    axn_router_stop_workers(h);
+    discard_held(r, h);
     if (h->dev && h->dev->ops->destroy)
         h->dev->ops->destroy(h->dev);
     handle_free(r->plat, h);
@@ -180,15 +215,30 @@ int axn_router_remove_device(struct axn_router *r, uint32_t ifindex)
     return -AXN_ENODEV;
 }
 
-int axn_router_set_up(struct axn_router *r, uint32_t ifindex, bool up)
+static void dev_set_link(struct axn_router *r, struct axn_dev_handle *h, bool up, axn_time_t now)
+{
+    if (!h->dev->ops->set_link)
+        return;
+    r->plat->mutex_lock(h->dev_lock);
+    h->dev->ops->set_link(h->dev, up, now);
+    r->plat->mutex_unlock(h->dev_lock);
+}
+
+int axn_router_set_up(struct axn_router *r, uint32_t ifindex, bool up, axn_time_t now)
 {
     struct axn_dev_handle *h = axn_router_find(r, ifindex);
     if (!h)
         return -AXN_ENODEV;
+    if (atomic_load(&h->up) == up)
+        return 0;
+    /* The device first: a worker that still saw the old flag meets a
+     * device that already refuses (and counts) what it hands over. */
+    dev_set_link(r, h, up, now);
     atomic_store(&h->up, up);
-    /* The TX side drops what is queued for a down link; wake it to do so. */
-    if (!up)
-        r->plat->event_signal(h->tx_event);
+    /* Down: the TX side drops its queue, the RX side its batch. Up: frames
+     * left in the driver are read, timers run again. */
+    r->plat->event_signal(h->tx_event);
+    r->plat->event_signal(h->rx_event);
     return 0;
 }
 
@@ -196,7 +246,10 @@ int axn_router_set_up(struct axn_router *r, uint32_t ifindex, bool up)
 
 void axn_router_wake(struct axn_dev_handle *h)
 {
-    h->router->plat->event_signal(h->rx_event);
+    struct axn_router *r = h->router;
+    r->plat->event_signal(h->rx_event);
+    if (r->device_woken)
+        r->device_woken(r->request_poll_ctx);
 }
 
 void axn_router_wake_fn(void *handle)
@@ -204,9 +257,30 @@ void axn_router_wake_fn(void *handle)
     axn_router_wake(handle);
 }
 
+/* axn_router_find with sequentially consistent loads (wait_for_wakes). */
+static struct axn_dev_handle *find_for_wake(struct axn_router *r, uint32_t ifindex)
+{
+    for (size_t i = 0; i < AXN_MAX_DEVICES; i++) {
+        struct axn_dev_handle *h = atomic_load(&r->devs[i]);
+        if (h && h->ifindex == ifindex)
+            return h;
+    }
+    return NULL;
+}
+
+void axn_router_wake_ifindex(struct axn_router *r, uint32_t ifindex)
+{
+    atomic_fetch_add(&r->wakes_in_flight, 1u);
+    struct axn_dev_handle *h = find_for_wake(r, ifindex);
+    if (h)
+        axn_router_wake(h);
+    atomic_fetch_sub(&r->wakes_in_flight, 1u);
+}
+
 axn_time_t axn_router_dev_deadline(struct axn_dev_handle *h)
 {
-    if (h->is_loopback || !h->dev->ops->next_deadline)
+    /* A down device runs no timers (no ARP retries while down). */
+    if (h->is_loopback || !h->dev->ops->next_deadline || !atomic_load(&h->up))
         return AXN_TIME_NEVER;
     const struct axn_platform *plat = h->router->plat;
     plat->mutex_lock(h->dev_lock);

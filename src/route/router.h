@@ -19,9 +19,23 @@
  *   - deliver, output, send_on_device, add/attach/remove: with the core
  *     lock held (the device table changes only under it). deliver is the
  *     only consumer of the shared RX queue and of the loopback queue.
- *   - axn_router_find, axn_router_wake: from anywhere, hard-IRQ included
- *     (atomic loads and event_signal only), as long as the device is not
- *     being removed at the same time.
+ *   - axn_router_wake_ifindex: from anywhere, hard-IRQ included (atomic
+ *     loads, event_signal and the stack's poll request only). It is safe
+ *     against a concurrent removal: removal unpublishes the handle, then
+ *     waits until no wake that may have found it is still running, and
+ *     only then frees it; a later wake finds nothing and returns.
+ *   - axn_router_wake(h) with a handle pointer (the device's IRQ action):
+ *     only while the handle lives, which the device guarantees by
+ *     unregistering its IRQ in destroy (the platform's irq_unregister
+ *     waits for a running action), before the handle is freed.
+ *   - axn_router_find: with the core lock held, or with a handle that
+ *     cannot be removed meanwhile (it returns a pointer, not a reference).
+ *
+ * Link state: a down device neither receives nor transmits. Its RX side
+ * does not call recv (frames stay in the driver, as Linux does not process
+ * frames of a down interface) and drops what its batch held; its TX side
+ * drops its queue and does not tick (no ARP retries); its deadline is
+ * never.
  */
 #ifndef AXN_ROUTE_ROUTER_H
 #define AXN_ROUTE_ROUTER_H
@@ -87,9 +101,23 @@ struct axn_router {
     _Atomic uint64_t ip_out_no_routes; /* IpOutNoRoutes: counted on no interface */
     _Atomic uint64_t rx_queue_full;    /* times a batch met a full shared queue */
     _Atomic uint64_t arp_unresolved;
-    _Atomic uint64_t out_malformed;  /* packets from the core that failed parsing */
+    _Atomic uint64_t out_malformed; /* packets from the core that failed parsing */
+    /* Packets lost with a removed device: its TX queue, RX batch, packets
+     * waiting for ARP, and its packets still in the shared RX queue. */
+    _Atomic uint64_t dev_removed_drops;
+    /* Core lock: how many packets at the head of the shared RX queue may
+     * still come from a removed device. Its RX side is stopped before this
+     * is set, so only packets queued by then can be its; deliver checks
+     * their ingress device while this is nonzero, and no packet after. */
+    uint32_t dead_rx_suspects;
+    /* Wakes (axn_router_wake_ifindex) between their table lookup and their
+     * last touch of the handle; removal waits for zero. */
+    atomic_uint wakes_in_flight;
     void (*request_poll)(void *ctx); /* stack's coalescing poll request */
-    void *request_poll_ctx;
+    /* After a device wake (hard-IRQ safe): the stack asks for a poll when
+     * no RX worker will answer the wake. */
+    void (*device_woken)(void *ctx);
+    void *request_poll_ctx; /* for both */
 };
 
 int axn_router_init(struct axn_router *r, const struct axn_platform *plat, struct axn_ctl *ctl);
@@ -107,7 +135,9 @@ void axn_router_destroy(struct axn_router *r);
  *
  * On failure between the steps, axn_router_handle_discard(r, h).
  * axn_router_add_device() does all of it for a device that already exists:
- * it points dev->counters and dev->wake/wake_ctx at the handle.
+ * it points dev->counters and dev->wake/wake_ctx at the handle, so the
+ * device must not be able to wake yet (no IRQ registered, no OOB driver
+ * running): an IRQ action could read the two fields half updated.
  */
 int axn_router_handle_create(struct axn_router *r, struct axn_dev_handle **out);
 void axn_router_handle_discard(struct axn_router *r, struct axn_dev_handle *h);
@@ -118,8 +148,11 @@ int axn_router_attach(struct axn_router *r, struct axn_dev_handle *h, struct axn
 int axn_router_add_device(struct axn_router *r, struct axn_netdev *dev,
                           struct axn_dev_handle **out);
 
-/* Removes a device: stops its workers, unpublishes it, destroys it and
- * frees its queues. -AXN_ENODEV if unknown, -AXN_EPERM for lo. */
+/* Removes a device: unpublishes it, waits for wakes that may have found
+ * it, stops its workers, drops what it held (counted dev_removed_drops,
+ * its packets in the shared RX queue too, when deliver reaches them),
+ * destroys it and frees its queues. -AXN_ENODEV if unknown, -AXN_EPERM
+ * for lo. Core lock held. */
 int axn_router_remove_device(struct axn_router *r, uint32_t ifindex);
 /* Asks the device's workers (if any) to return and joins them; they may be
  * started again afterwards. Never with the device lock held. */
@@ -134,14 +167,21 @@ static inline struct axn_dev_handle *axn_router_dev_at(const struct axn_router *
 /* The attached device with this ifindex, or NULL. */
 struct axn_dev_handle *axn_router_find(struct axn_router *r, uint32_t ifindex);
 
-/* Link state (axn_stack_set_link): a down device's queued TX packets are
- * dropped and counted tx_dropped by its TX side, which is woken for it. */
-int axn_router_set_up(struct axn_router *r, uint32_t ifindex, bool up);
+/* Link state (axn_stack_set_link), see "Link state" above. Tells the
+ * device (netdev set_link: down drops and reports its ARP-pending packets
+ * and flushes its neighbours; up announces its address) and wakes both of
+ * its sides. The state it already has: nothing happens. 0, -AXN_ENODEV.
+ * Core lock held. */
+int axn_router_set_up(struct axn_router *r, uint32_t ifindex, bool up, axn_time_t now);
 
-/* A device has news (IRQ, out-of-band RX): sets its sticky RX event.
- * Hard-IRQ safe. axn_router_wake_fn has the axn_netdev_wake_fn shape. */
+/* A device has news (IRQ, out-of-band RX): sets its sticky RX event and
+ * calls device_woken. Hard-IRQ safe. axn_router_wake_fn has the
+ * axn_netdev_wake_fn shape. */
 void axn_router_wake(struct axn_dev_handle *h);
 void axn_router_wake_fn(void *handle);
+/* The same by ifindex, safe against a concurrent removal (see above); an
+ * unknown or removed ifindex is ignored. */
+void axn_router_wake_ifindex(struct axn_router *r, uint32_t ifindex);
 
 /* RX side of one device: pulls up to AXN_DEVICE_RX_BATCH packets into the
  * shared queue (RT-28). Returns the number moved; *more says the device may

@@ -80,12 +80,27 @@ static size_t batch_flush(struct axn_router *r, struct axn_dev_handle *h)
     return moved;
 }
 
+/* A down device receives nothing: what its batch read while it was up is
+ * dropped, and frames stay unread in the driver (router.h, "Link state"). */
+static void batch_drop(struct axn_dev_handle *h)
+{
+    struct axn_pktq_view v;
+    while (axn_pktq_peek(&h->rx_batch, &v) == 0) {
+        axn_if_count_add(&h->counters.rx_dropped, 1);
+        axn_pktq_consume(&h->rx_batch);
+    }
+}
+
 size_t axn_router_rx_service(struct axn_router *r, struct axn_dev_handle *h, axn_time_t now,
                              bool *more)
 {
     *more = false;
     if (h->is_loopback)
         return 0;
+    if (!atomic_load(&h->up)) {
+        batch_drop(h);
+        return 0;
+    }
     bool device_more = batch_fill(r, h, now);
     size_t moved = batch_flush(r, h);
     bool kept = !axn_pktq_is_empty(&h->rx_batch);
@@ -132,6 +147,20 @@ static void wake_rx_sides(struct axn_router *r)
     }
 }
 
+/* A packet at the head of the shared queue whose device was removed
+ * after queueing it: dropped and counted, never delivered tagged with a
+ * dead ifindex. Only the packets queued at the removal are looked at. */
+static bool from_removed_device(struct axn_router *r, const struct axn_pktq_view *v)
+{
+    if (r->dead_rx_suspects == 0)
+        return false;
+    r->dead_rx_suspects--;
+    if (axn_router_find(r, v->meta.ifindex))
+        return false;
+    axn_router_count(&r->dev_removed_drops);
+    return true;
+}
+
 size_t axn_router_deliver(struct axn_router *r, axn_time_t now)
 {
     /* Loopback first (RT-21: it progresses within the same poll), including
@@ -144,7 +173,8 @@ size_t axn_router_deliver(struct axn_router *r, axn_time_t now)
         struct axn_pktq *q = axn_pktq_is_empty(&r->loq) ? &r->rxq : &r->loq;
         if (axn_pktq_peek(q, &v) != 0)
             break;
-        deliver_one(r, &v, now);
+        if (q == &r->loq || !from_removed_device(r, &v))
+            deliver_one(r, &v, now);
         axn_pktq_consume(q);
         moved++;
     }

@@ -77,19 +77,36 @@ static int malformed(struct axn_router *r, int wire_err)
     return -AXN_EINVAL;
 }
 
-/* RT-20 step 3: a copy for every up non-loopback device, not delivered
- * locally. Fails only if no device took a copy. */
-static int fan_out(struct axn_router *r, const uint8_t *pkt, size_t len)
+/*
+ * RT-20 step 3 and its [HAZARD]: ax-net copies a limited broadcast to every
+ * device with the source the core chose, so eth1 would send eth0's address.
+ * A packet whose source is an interface's address leaves by that interface
+ * only (as RT-10 does for unicast); an unspecified source (0.0.0.0, a host
+ * without an address) or one no interface owns gets a copy on every up
+ * non-loopback device. Never delivered locally. Fails only if no device
+ * took a copy.
+ */
+static bool fan_out_takes(struct axn_router *r, const struct axn_dev_handle *h, uint32_t owner)
 {
+    if (!h || h->is_loopback || !axn_ctl_iface_is_up(r->ctl, h->ifindex))
+        return false;
+    return owner == 0 || h->ifindex == owner;
+}
+
+static int fan_out(struct axn_router *r, const struct axn_ipv4 *ip, const uint8_t *pkt)
+{
+    uint32_t owner = 0;
+    if (ip->src != 0 && axn_ctl_local_binding(r->ctl, ip->src, &owner) != 0)
+        owner = 0; /* nobody's address: no interface to prefer */
     size_t tried = 0;
     size_t queued = 0;
     int err = 0;
     for (size_t i = 0; i < AXN_MAX_DEVICES; i++) {
         struct axn_dev_handle *h = axn_router_dev_at(r, i);
-        if (!h || h->is_loopback || !axn_ctl_iface_is_up(r->ctl, h->ifindex))
+        if (!fan_out_takes(r, h, owner))
             continue;
         tried++;
-        int e = tx_enqueue(r, h, IP4_LIMITED_BROADCAST, pkt, len);
+        int e = tx_enqueue(r, h, IP4_LIMITED_BROADCAST, pkt, ip->total_len);
         if (e)
             err = e;
         else
@@ -149,7 +166,7 @@ int axn_router_output(struct axn_router *r, const uint8_t *pkt, size_t len, axn_
         return malformed(r, err);
     /* Bytes past Total Length are not part of the packet. */
     if (axn_ip4_is_broadcast(ip.dst))
-        return fan_out(r, pkt, ip.total_len);
+        return fan_out(r, &ip, pkt);
     return route_unicast(r, &ip, pkt);
 }
 
@@ -202,9 +219,10 @@ static void tx_send_one(struct axn_router *r, struct axn_dev_handle *h,
         axn_if_count_tx(&h->counters, (uint64_t)n);
 }
 
+/* A down device runs no timers: no ARP retries while down. */
 static void dev_tick(struct axn_router *r, struct axn_dev_handle *h, axn_time_t now)
 {
-    if (!h->dev->ops->tick)
+    if (!h->dev->ops->tick || !atomic_load(&h->up))
         return;
     r->plat->mutex_lock(h->dev_lock);
     h->dev->ops->tick(h->dev, now);

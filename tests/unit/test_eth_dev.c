@@ -17,6 +17,7 @@
 
 #include "axnet/errno.h"
 #include "dev/eth_dev.h"
+#include "fake_netdev.h"
 #include "mock_driver.h"
 #include "test_platform.h"
 #include "wire/arp.h"
@@ -35,6 +36,8 @@
 #define T_MS(ms)      AXN_MSEC(ms)
 #define T_S(s)        AXN_SEC(s)
 #define MAX_REPORTS   256
+#define IP_PAYLOAD    32u
+#define NEIGHBOR_TTL  AXN_SEC(AXN_ARP_NEIGHBOR_TTL_S)
 
 static const struct axn_mac OUR_MAC = {{0x02, 0x00, 0x00, 0x00, 0x00, 0x01}};
 static const struct axn_mac PEER_MAC = {{0x02, 0x00, 0x00, 0x00, 0x00, 0x02}};
@@ -692,15 +695,18 @@ static void eth12_step1_ignores_unicast_target_mac_not_ours(void **state)
 {
     (void)state;
     rx_arp_from(&BCAST, AXN_ARP_OP_REQUEST, &PEER_MAC, PEER_IP, &OTHER_MAC, OUR_IP);
-    rx_arp_from(&BCAST, AXN_ARP_OP_REQUEST, &PEER_MAC, PEER_IP, &MCAST_MAC, OUR_IP);
     assert_int_equal(recv_all(0), 0);
     assert_int_equal(F.m.tx_count, 0);
     assert_int_equal(arp_entries(0, NULL, 0), 0);
-    expect_stats((struct axn_link_stats){.rx_packets = 2, .rx_bytes = 2 * ARP_FRAME_LEN});
-    /* A broadcast target MAC is accepted. */
+    expect_stats((struct axn_link_stats){.rx_packets = 1, .rx_bytes = ARP_FRAME_LEN});
+    /* Broadcast and multicast target MACs name no one station: accepted
+     * (only a unicast one not ours is ignored). */
     rx_arp_from(&BCAST, AXN_ARP_OP_REQUEST, &PEER_MAC, PEER_IP, &BCAST, OUR_IP);
     assert_int_equal(recv_all(0), 0);
     assert_int_equal(arp_entries(0, NULL, 0), 1);
+    rx_arp_from(&BCAST, AXN_ARP_OP_REQUEST, &C_MAC, C_IP, &MCAST_MAC, OUR_IP);
+    assert_int_equal(recv_all(0), 0);
+    assert_int_equal(arp_entries(0, NULL, 0), 2);
 }
 
 static void eth12_step2_ignores_unknown_operation(void **state)
@@ -772,7 +778,8 @@ static void eth12_consecutive_arp_frames_accumulate(void **state)
     assert_int_equal(arp_entries(0, NULL, 0), 3);
 }
 
-static void eth_combined_arp_ip_recv(void **state)
+/* ETH-4/8 (TEST-4 name): an ARP request then an IP frame in one recv. */
+static void combined_arp_ip_recv_drain_cycle(void **state)
 {
     (void)state;
     rx_request_from(&PEER_MAC, PEER_IP);
@@ -795,6 +802,47 @@ static void eth12_step5_learning_ends_resolution(void **state)
     assert_int_equal(F.dev->ops->next_deadline(F.dev), AXN_TIME_NEVER);
     F.dev->ops->tick(F.dev, T_S(5));
     assert_int_equal(F.m.tx_count, 2); /* request + the drained packet, no retry */
+}
+
+/* A real IPv4 packet src_ip -> OUR_IP in a frame from src_mac to us. */
+static void rx_ipv4_from(const struct axn_mac *src_mac, axn_ip4_t src_ip, uint8_t tag)
+{
+    uint8_t pkt[FAKE_NETDEV_PKT_MAX];
+    uint8_t frame[MOCK_FRAME_MAX];
+    const size_t len = fake_build_ipv4(pkt, sizeof(pkt), src_ip, OUR_IP, IP_PAYLOAD, tag);
+    const size_t n = build_eth(frame, &OUR_MAC, src_mac, AXN_ETHERTYPE_IPV4, pkt, len);
+    assert_int_equal(mock_driver_push_rx(&F.m, frame, n), 0);
+}
+
+static void eth13_no_learning_or_refresh_from_ip(void **state)
+{
+    (void)state;
+    /* An IP frame from a station we never resolved teaches us nothing. */
+    rx_ipv4_from(&C_MAC, C_IP, 1);
+    assert_int_equal(recv_all(T_S(1)), 1);
+    assert_int_equal(arp_entries(T_S(1), NULL, 0), 0);
+    /* Sending to it still has to ask. */
+    assert_int_equal(send_pkt(C_IP, 60, 2, T_S(1)), 0);
+    assert_int_equal(F.m.tx_count, 1);
+    assert_tx_request(0, C_IP);
+    mock_driver_clear_tx(&F.m);
+
+    /* A neighbour learned at 0 expires at NEIGHBOR_TTL whatever IP traffic
+     * it sends meanwhile: no refresh on traffic. */
+    learn(&PEER_MAC, PEER_IP, 0);
+    rx_ipv4_from(&PEER_MAC, PEER_IP, 3);
+    assert_int_equal(recv_all(T_S(100)), 1);
+    rx_ipv4_from(&PEER_MAC, PEER_IP, 4);
+    assert_int_equal(recv_all(NEIGHBOR_TTL - 1), 1);
+    struct axn_arp_entry ent[1];
+    assert_int_equal(arp_entries(NEIGHBOR_TTL - 1, ent, 1), 1);
+    assert_int_equal(ent[0].ip, PEER_IP);
+    assert_int_equal(arp_entries(NEIGHBOR_TTL, NULL, 0), 0);
+    /* At the expiry a send re-resolves instead of using the old MAC. */
+    mock_driver_clear_tx(&F.m);
+    assert_int_equal(send_pkt(PEER_IP, 60, 5, NEIGHBOR_TTL), 0);
+    assert_int_equal(F.m.tx_count, 1);
+    assert_tx_request(0, PEER_IP);
 }
 
 /* ---- Send (ETH-10, ETH-11, ETH-17) --------------------------------------- */
@@ -944,7 +992,8 @@ static void eth10_packet_larger_than_a_slot_not_queued(void **state)
         (struct axn_link_stats){.tx_packets = 1, .tx_bytes = AXN_ETH_ZLEN, .tx_dropped = 1});
 }
 
-static void eth17_frames_padded_to_60(void **state)
+/* ETH-17 (TEST-4 name): payload 0 -> 60, 46 -> 60, 100 -> 114. */
+static void send_to_wire_len_respects_eth_zlen_padding(void **state)
 {
     (void)state;
     const struct {
@@ -1187,7 +1236,8 @@ static void eth15_set_ipv4_clears_neighbours_requests_and_pending(void **state)
     assert_int_equal(arp_entries(T_MS(300), NULL, 0), 0);
 }
 
-static void eth15_set_ipv4_preserves_counters(void **state)
+/* ETH-15 (TEST-4 name): counters are cumulative across reconfiguration. */
+static void set_ipv4_addr_preserves_undrained_frame_lens(void **state)
 {
     (void)state;
     learn(&PEER_MAC, PEER_IP, 0);
@@ -1282,8 +1332,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(eth12_malformed_arp_is_rx_error_and_still_counted, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(eth12_consecutive_arp_frames_accumulate, setup, teardown),
-        cmocka_unit_test_setup_teardown(eth_combined_arp_ip_recv, setup, teardown),
+        cmocka_unit_test_setup_teardown(combined_arp_ip_recv_drain_cycle, setup, teardown),
         cmocka_unit_test_setup_teardown(eth12_step5_learning_ends_resolution, setup, teardown),
+        cmocka_unit_test_setup_teardown(eth13_no_learning_or_refresh_from_ip, setup, teardown),
         cmocka_unit_test_setup_teardown(eth10a_limited_broadcast_sent_to_ff, setup, teardown),
         cmocka_unit_test_setup_teardown(eth10a_subnet_broadcast_sent_to_ff, setup, teardown),
         cmocka_unit_test_setup_teardown(eth10a_slash31_has_no_directed_broadcast, setup, teardown),
@@ -1301,7 +1352,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(eth_per_next_hop_bound, setup, teardown),
         cmocka_unit_test_setup_teardown(eth10_packet_larger_than_a_slot_not_queued, setup,
                                         teardown),
-        cmocka_unit_test_setup_teardown(eth17_frames_padded_to_60, setup, teardown),
+        cmocka_unit_test_setup_teardown(send_to_wire_len_respects_eth_zlen_padding, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(eth17_alloc_failure_on_broadcast_is_one_tx_error, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(eth17_transmit_and_recycle_failures_are_tx_errors, setup,
@@ -1318,7 +1370,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(eth_gratuitous_arp_on_set_ipv4, setup_noip, teardown),
         cmocka_unit_test_setup_teardown(eth15_set_ipv4_clears_neighbours_requests_and_pending,
                                         setup, teardown),
-        cmocka_unit_test_setup_teardown(eth15_set_ipv4_preserves_counters, setup, teardown),
+        cmocka_unit_test_setup_teardown(set_ipv4_addr_preserves_undrained_frame_lens, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(eth16_arp_entries_export, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

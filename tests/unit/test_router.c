@@ -16,11 +16,15 @@
 
 #include "axnet/errno.h"
 #include "ctl/ctl.h"
+#include "dev/eth_dev.h"
 #include "dev/loopback.h"
 #include "fake_netdev.h"
+#include "mock_driver.h"
 #include "route/router.h"
 #include "route/router_internal.h"
 #include "test_platform.h"
+#include "wire/arp.h"
+#include "wire/ethernet.h"
 #include "wire/ipv4.h"
 #include "wire/ipv6.h"
 
@@ -40,6 +44,16 @@
 #define NOW        AXN_SEC(1)
 #define PAYLOAD    100u
 #define MAX_INPUT  (AXN_DEVICE_RX_QUEUE_LEN + AXN_LOOPBACK_QUEUE_LEN + 8)
+/* A real Ethernet adapter on a mock driver, next to the fake devices. */
+#define ETH2       4u
+#define ETH2_ADDR  AXN_IP4(203, 0, 113, 10)
+#define ETH2_PEER  AXN_IP4(203, 0, 113, 20)
+#define ETH2_PEER2 AXN_IP4(203, 0, 113, 30)
+/* Frame sizes of TEST-3's three-path drain (no FCS). */
+#define FULL_FRAME_LEN (AXN_ETH_HLEN + AXN_ETH_MTU) /* 1514 */
+#define ARP_FRAME_LEN  (AXN_ETH_HLEN + AXN_ARP_LEN) /* 42, unpadded as received */
+#define LLDP_FRAME_LEN AXN_ETH_ZLEN                 /* an unknown EtherType */
+#define ETHERTYPE_LLDP 0x88CCu
 
 struct input_rec {
     size_t len;
@@ -332,6 +346,113 @@ static void deliver_without_input_counts_rx_dropped(void **state)
     assert_true(axn_router_rx_idle(&fx.r));
 }
 
+/* ---- TEST-3: the three RX paths of one device in one service call ------------- */
+
+static struct mock_driver mock;
+static const struct axn_mac ETH2_MAC = {{0x02, 0x00, 0x00, 0x00, 0x02, 0x0a}};
+static const struct axn_mac PEER_MAC = {{0x02, 0x00, 0x00, 0x00, 0x02, 0x14}};
+static const struct axn_mac PEER2_MAC = {{0x02, 0x00, 0x00, 0x00, 0x02, 0x1e}};
+static const struct axn_mac BCAST_MAC = {{0xff, 0xff, 0xff, 0xff, 0xff, 0xff}};
+
+/* An Ethernet adapter over `mock`, attached as ETH2 with ETH2_ADDR/24. */
+static struct axn_dev_handle *attach_eth_adapter(void)
+{
+    mock_driver_init(&mock, &ETH2_MAC);
+    struct axn_dev_handle *h;
+    assert_int_equal(axn_router_handle_create(&fx.r, &h), 0);
+    const struct axn_eth_dev_params p = {
+        .plat = axn_test_platform(),
+        .driver = &mock.drv,
+        .name = "eth2",
+        .ifindex = ETH2,
+        .counters = &h->counters,
+        .wake = axn_router_wake_fn,
+        .wake_ctx = h,
+    };
+    struct axn_netdev *dev;
+    assert_int_equal(axn_eth_dev_create(&p, &dev), 0);
+    assert_int_equal(axn_router_attach(&fx.r, h, dev), 0);
+    const struct axn_ip4_cidr cidr = {.addr = ETH2_ADDR, .prefix_len = PREFIX};
+    dev->ops->set_ipv4(dev, &cidr, NOW); /* announces itself: one ARP TX */
+    mock_driver_clear_tx(&mock);
+    return h;
+}
+
+static void push_frame(const struct axn_mac *dst, const struct axn_mac *src, uint16_t type,
+                       const uint8_t *payload, size_t len)
+{
+    const struct axn_eth e = {
+        .dst = *dst, .src = *src, .ethertype = type, .payload = payload, .payload_len = len};
+    uint8_t frame[MOCK_FRAME_MAX];
+    const int n = axn_eth_emit(&e, frame, sizeof(frame), 0);
+    assert_true(n > 0);
+    assert_int_equal(mock_driver_push_rx(&mock, frame, (size_t)n), 0);
+}
+
+static void push_arp_request(const struct axn_mac *mac, axn_ip4_t ip)
+{
+    const struct axn_arp a = {
+        .op = AXN_ARP_OP_REQUEST, .sender_mac = *mac, .sender_ip = ip, .target_ip = ETH2_ADDR};
+    uint8_t arp[AXN_ARP_LEN];
+    assert_int_equal(axn_arp_emit(&a, arp, sizeof(arp)), AXN_ARP_LEN);
+    push_frame(&BCAST_MAC, mac, AXN_ETHERTYPE_ARP, arp, sizeof(arp));
+}
+
+static void rx_worker_three_path_combined_drain(void **state)
+{
+    (void)state;
+    struct axn_dev_handle *h2 = attach_eth_adapter();
+    const struct axn_link_stats before = stats_of(h2);
+    assert_int_equal(before.tx_packets, 1);
+    assert_int_equal(before.tx_bytes, AXN_ETH_ZLEN);
+
+    /* ARP, ARP, an unknown EtherType, then a full-size IP frame. */
+    push_arp_request(&PEER_MAC, ETH2_PEER);
+    push_arp_request(&PEER2_MAC, ETH2_PEER2);
+    uint8_t lldp[LLDP_FRAME_LEN - AXN_ETH_HLEN];
+    memset(lldp, 0, sizeof(lldp));
+    push_frame(&ETH2_MAC, &PEER_MAC, ETHERTYPE_LLDP, lldp, sizeof(lldp));
+    uint8_t pkt[FAKE_NETDEV_PKT_MAX];
+    const size_t ip_len = build(pkt, ETH2_PEER, ETH2_ADDR, AXN_ETH_MTU - AXN_IPV4_HDR_MIN, 0x3c);
+    assert_int_equal(ip_len, AXN_ETH_MTU);
+    push_frame(&ETH2_MAC, &PEER_MAC, AXN_ETHERTYPE_IPV4, pkt, ip_len);
+
+    bool more;
+    assert_int_equal(rx_service(h2, &more), 1);
+    assert_false(more);
+    assert_int_equal(mock.recycled_rx, 4);
+    assert_int_equal(mock.contract_violations, 0);
+    assert_int_equal(fx.poll_requests, 1);
+
+    /* RX: 2 ARP (42 each) + LLDP (60, also rx_dropped) + IP (1514).
+     * TX: the two ARP replies, padded to 60 each. */
+    const struct axn_link_stats s = stats_of(h2);
+    assert_int_equal(s.rx_packets, 4);
+    assert_int_equal(s.rx_bytes, 2 * ARP_FRAME_LEN + LLDP_FRAME_LEN + FULL_FRAME_LEN);
+    assert_int_equal(s.rx_dropped, 1);
+    assert_int_equal(s.rx_errors, 0);
+    assert_int_equal(s.tx_packets - before.tx_packets, 2);
+    assert_int_equal(s.tx_bytes - before.tx_bytes, 2 * AXN_ETH_ZLEN);
+    assert_int_equal(s.tx_errors + s.tx_dropped, 0);
+    assert_int_equal(mock.tx_count, 2);
+    assert_int_equal(mock.tx[0].len, AXN_ETH_ZLEN);
+    assert_int_equal(mock.tx[1].len, AXN_ETH_ZLEN);
+
+    /* The one IP packet reaches the core with its own frame length. */
+    assert_int_equal(axn_router_deliver(&fx.r, NOW), 1);
+    assert_int_equal(fx.n_in, 1);
+    assert_int_equal(fx.in[0].len, AXN_ETH_MTU);
+    assert_int_equal(fx.in[0].meta.frame_len, FULL_FRAME_LEN);
+    assert_int_equal(fx.in[0].meta.ifindex, ETH2);
+    assert_int_equal(fx.in[0].meta.ethertype, AXN_ETHERTYPE_IPV4);
+    assert_int_equal(fx.in[0].first_payload_byte, 0x3c);
+    /* Drained once: a second call finds nothing and counts nothing. */
+    assert_int_equal(rx_service(h2, &more), 0);
+    const struct axn_link_stats again = stats_of(h2);
+    assert_memory_equal(&again, &s, sizeof(s));
+    assert_stats_zero(fx.h0);
+}
+
 /* ---- RT-29/38: TX counting ---------------------------------------------------------- */
 
 static void send_returns_frame_len_tx_counts_l2_not_ip_payload(void **state)
@@ -467,6 +588,26 @@ static void router_limited_broadcast_fans_out_to_every_non_loopback_device(void 
     assert_int_equal(atomic_load(&fx.r.ip_out_no_routes), 1);
 }
 
+/* RT-20 [HAZARD]: a limited broadcast carrying eth1's address leaves by
+ * eth1 only, never by eth0 with eth1's source; one from lo's address has
+ * no Ethernet interface to leave by. */
+static void router_limited_broadcast_from_an_address_leaves_by_its_owner(void **state)
+{
+    (void)state;
+    assert_int_equal(output(ETH1_ADDR, BCAST), 0);
+    assert_int_equal(axn_pktq_len(&fx.h0->txq), 0);
+    assert_int_equal(axn_pktq_len(&fx.h1->txq), 1);
+    assert_int_equal(output(ETH0_ADDR, BCAST), 0);
+    assert_int_equal(axn_pktq_len(&fx.h0->txq), 1);
+    assert_int_equal(axn_pktq_len(&fx.h1->txq), 1);
+    /* The owner is down: no other interface sends it in its place. */
+    assert_int_equal(axn_ctl_set_link(&fx.ctl, ETH1, false), 0);
+    assert_int_equal(output(ETH1_ADDR, BCAST), -AXN_ENETUNREACH);
+    assert_int_equal(axn_pktq_len(&fx.h0->txq), 1);
+    assert_int_equal(output(LO_ADDR, BCAST), -AXN_ENETUNREACH);
+    assert_int_equal(atomic_load(&fx.r.ip_out_no_routes), 2);
+}
+
 static void router_source_aware_egress(void **state)
 {
     (void)state;
@@ -578,7 +719,7 @@ static void router_down_interface_not_used(void **state)
     /* Queued before the link went down: dropped by the TX side, counted. */
     assert_int_equal(output(ETH0_ADDR, ETH0_PEER), 0);
     assert_int_equal(axn_ctl_set_link(&fx.ctl, ETH0, false), 0);
-    assert_int_equal(axn_router_set_up(&fx.r, ETH0, false), 0);
+    assert_int_equal(axn_router_set_up(&fx.r, ETH0, false, NOW), 0);
     assert_int_equal(axn_router_tx_service(&fx.r, fx.h0, NOW), 0);
     assert_int_equal(atomic_load(&fx.eth0.n_sent), 0);
     assert_int_equal(stats_of(fx.h0).tx_dropped, 1);
@@ -590,7 +731,7 @@ static void router_down_interface_not_used(void **state)
     assert_int_equal(axn_pktq_len(&fx.h0->txq), 0);
     /* Up again: used again. */
     assert_int_equal(axn_ctl_set_link(&fx.ctl, ETH0, true), 0);
-    assert_int_equal(axn_router_set_up(&fx.r, ETH0, true), 0);
+    assert_int_equal(axn_router_set_up(&fx.r, ETH0, true, NOW), 0);
     assert_int_equal(output(ETH0_ADDR, ETH0_PEER), 0);
     assert_int_equal(axn_router_tx_service(&fx.r, fx.h0, NOW), 1);
 }
@@ -700,6 +841,7 @@ int main(void)
         T(rx_batch_is_bounded_and_reports_more),
         T(rx_over_slot_packet_counts_rx_dropped),
         T(deliver_without_input_counts_rx_dropped),
+        T(rx_worker_three_path_combined_drain),
         T(send_returns_frame_len_tx_counts_l2_not_ip_payload),
         T(send_returns_zero_no_tx_counted),
         T(count_tx_accumulates_bytes_and_packets),
@@ -708,6 +850,7 @@ int main(void)
         T(router_deliver_serves_loopback_first),
         T(router_loopback_full_counts_rx_dropped_on_lo),
         T(router_limited_broadcast_fans_out_to_every_non_loopback_device),
+        T(router_limited_broadcast_from_an_address_leaves_by_its_owner),
         TG(router_source_aware_egress),
         T(router_directed_broadcast_goes_to_broadcast_next_hop),
         T(router_drops_malformed_packet_from_core_without_reading_past_it),

@@ -352,19 +352,31 @@ static void device_rx_requests_poll_only_with_news(void **state)
 
 /* ---- Wake-ups ------------------------------------------------------------------------- */
 
-static void stack_wake_device_signals_that_device_only(void **state)
+static void stack_wake_device_signals_that_device_and_requests_a_poll(void **state)
 {
     (void)state;
     struct axn_dev_handle *lo = axn_router_find(&fx.st->router, LO);
+    assert_false(axn_stack_poll_pending(fx.st));
     axn_stack_wake_device(fx.st, ETH0);
     assert_int_equal(signals_of(fx.h0->rx_event), 1);
     assert_int_equal(signals_of(fx.h0->tx_event), 0);
     assert_int_equal(signals_of(lo->rx_event), 0);
-    assert_int_equal(signals_of(fx.st->poll_event), 0);
+    /* Caller-polled, nobody waits on the RX event: the wake also asks the
+     * caller for a poll (stack.h), coalesced like any request. */
+    assert_int_equal(signals_of(fx.st->poll_event), 1);
+    assert_true(axn_stack_poll_pending(fx.st));
     axn_stack_wake_device(fx.st, 42); /* unknown: ignored */
+    assert_int_equal(signals_of(fx.h0->rx_event), 1);
     /* The device's own wake hook (its IRQ path) lands on the same event. */
     fx.eth0.base.wake(fx.eth0.base.wake_ctx);
     assert_int_equal(signals_of(fx.h0->rx_event), 2);
+    assert_int_equal(signals_of(fx.st->poll_event), 1);
+    /* The poll answers it; the next wake asks again. */
+    axn_stack_poll(fx.st, NOW);
+    assert_false(axn_stack_poll_pending(fx.st));
+    axn_stack_wake_device(fx.st, ETH0);
+    assert_int_equal(signals_of(fx.st->poll_event), 2);
+    assert_true(axn_stack_poll_pending(fx.st));
 }
 
 /* ---- Stack-wide counters ----------------------------------------------------------------- */
@@ -421,7 +433,7 @@ int main(void)
         T(stack_poll_without_proto_drops_and_counts),
         TC(request_poll_coalesces_until_polled),
         TC(device_rx_requests_poll_only_with_news),
-        TC(stack_wake_device_signals_that_device_only),
+        TC(stack_wake_device_signals_that_device_and_requests_a_poll),
         T(stats_reflects_current_counters_after_counting),
         T(stack_stats_report_router_counters),
     };

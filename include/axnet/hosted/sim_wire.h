@@ -32,8 +32,10 @@
  *
  * The driver keeps the contract of axnet/driver.h: one RX buffer and one TX
  * buffer lent at a time per port; frames carry no FCS and are not padded.
- * Ports have no IRQ: the stack polls them. All calls are thread-safe (one
- * lock per wire).
+ * A port made by axn_sim_wire_add_port has no IRQ: the stack polls it. One
+ * made by axn_sim_wire_add_irq_port has an IRQ line (spec DRV-6/7, ETH-2/3):
+ * a frame reaching its RX queue raises the line, see there. All calls are
+ * thread-safe (one lock per wire).
  */
 #ifndef AXNET_HOSTED_SIM_WIRE_H
 #define AXNET_HOSTED_SIM_WIRE_H
@@ -145,6 +147,59 @@ int axn_sim_port_rx_pending(struct axn_sim_wire *wire, int port);
 
 /* Installs (or with NULL removes) the delivery observer. */
 void axn_sim_wire_set_observer(struct axn_sim_wire *wire, axn_sim_observer_fn fn, void *ctx);
+
+/* ---- Optional IRQ line of a port (DRV-6, DRV-7) ----------------------------
+ *
+ * The wire plays the NIC's interrupt controller output: when a frame
+ * reaches the RX queue of a port with an IRQ line, the port latches
+ * "RX ready" and, if its IRQ is enabled (enable_irq), raises the line by
+ * calling `raise(ctx, irq)`. Several frames reaching the port in one wire
+ * call raise it once. The call is made after the wire lock is released, on
+ * the thread whose wire call moved the frame (transmit, set_time, receive,
+ * rx_pending): that thread plays hard-IRQ context while it runs, and the
+ * wire counts any RX/TX queue call it makes meanwhile (queue_calls_in_irq),
+ * which the driver contract forbids (DRV-7). Edge semantics, as an MSI: a
+ * frame arriving while the IRQ is disabled raises nothing later; the stack's
+ * first look at the device after it starts finds such frames.
+ *
+ * The driver's irq_id reports `irq`; take_irq_handler hands out, once, a
+ * handler whose handle() only reads and clears the latch: AXN_IRQ_RX_READY
+ * if a frame reached the port since the last call, else AXN_IRQ_SPURIOUS.
+ * It takes no lock, so it is safe wherever `raise` runs it.
+ */
+
+/* Raises IRQ `irq`: typically the platform's registrar running the actions
+ * registered for it (e.g. a test platform's "raise" hook). */
+typedef void (*axn_sim_irq_raise_fn)(void *ctx, int irq);
+
+struct axn_sim_irq_config {
+    int irq;                    /* what irq_id() reports; must be >= 0 */
+    axn_sim_irq_raise_fn raise; /* NULL: the latch is kept, nothing is raised */
+    void *ctx;
+};
+
+struct axn_sim_irq_stats {
+    bool enabled;       /* enable_irq called, disable_irq not since */
+    bool handler_taken; /* take_irq_handler succeeded (DRV-7: once) */
+    uint64_t raised;    /* calls of `raise` */
+    uint64_t handled;   /* calls of the handler's handle() */
+    uint64_t rx_ready;  /* ... that reported AXN_IRQ_RX_READY */
+    uint64_t spurious;  /* ... that reported AXN_IRQ_SPURIOUS only */
+    /* receive, recycle_rx, recycle_tx, alloc_tx, transmit or abort_tx on
+     * this port from a thread inside `raise`: a contract breach, must be 0. */
+    uint64_t queue_calls_in_irq;
+};
+
+/* Like axn_sim_wire_add_port, but the port's driver has an IRQ line as
+ * `irq` says (irq_id, enable_irq, disable_irq, take_irq_handler). Returns
+ * the port index, -AXN_ENOSPC, or -AXN_EINVAL (also for a negative irq). */
+int axn_sim_wire_add_irq_port(struct axn_sim_wire *wire, const struct axn_mac *mac,
+                              const struct axn_sim_irq_config *irq,
+                              struct axn_eth_driver *driver_out);
+
+/* Copies the IRQ counters of `port`. Returns 0, or -AXN_EINVAL (no such
+ * port, or a port without an IRQ line). */
+int axn_sim_port_irq_stats(struct axn_sim_wire *wire, int port, struct axn_sim_irq_stats *out);
 
 #ifdef __cplusplus
 }
