@@ -5,8 +5,9 @@
  * What runs is the real library: Ethernet adapters with ARP (retries on a
  * timer when a request is lost), the router with source-aware egress, the
  * control plane's routes and ARP table, per-interface counters, and a pcap
- * of the client's interface. Until the protocol core (IPv4/ICMP) lands,
- * the demo's own small protocol hook answers echo requests on the gateway.
+ * of the client's interface, and the IPv4 layer every stack is born with:
+ * the client pings through it (axn_ip4_output) and the gateway's answers
+ * the echo requests itself.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -18,7 +19,9 @@
 #include "axnet/hosted/sim_wire.h"
 #include "axnet/netctl.h"
 #include "axnet/port_posix.h"
+#include "axnet/snmp.h"
 #include "core/stack_impl.h"
+#include "ip/ip4.h"
 #include "lib/fmt.h"
 #include "route/router.h"
 #include "tools.h"
@@ -35,9 +38,7 @@
 #define DEMO_LOSS_PERCENT 20
 #define DEMO_PING_ID      0x4158 /* "AX" */
 #define DEMO_PAYLOAD_LEN  56     /* as ping(8) */
-#define DEMO_TTL          64
 #define DEMO_PREFIX       24
-#define IPPROTO_ICMP_NUM  1
 
 static const axn_ip4_t gw_ip = AXN_IP4(192, 0, 2, 1);
 static const axn_ip4_t client_ip = AXN_IP4(192, 0, 2, 2);
@@ -129,60 +130,19 @@ static void tracer_wrap(struct tracer *t, const struct axn_eth_driver *inner, co
     out->drv = t;
 }
 
-/* ---- Building and answering pings -------------------------------------- */
+/* ---- Pinging through the IP layer ------------------------------------ */
 
-static size_t build_echo(uint8_t *buf, size_t cap, axn_ip4_t src, axn_ip4_t dst, uint8_t type,
-                         uint16_t seq, const uint8_t *data, size_t data_len)
-{
-    struct axn_icmp4 icmp = {.type = type, .id = DEMO_PING_ID, .seq = seq};
-    icmp.body = data;
-    icmp.body_len = data_len;
-    uint8_t l4[AXN_ICMP4_HDR_LEN + DEMO_PAYLOAD_LEN];
-    int l4_len = axn_icmp4_emit(&icmp, l4, sizeof(l4));
-    struct axn_ipv4 ip = {.ttl = DEMO_TTL, .protocol = IPPROTO_ICMP_NUM, .src = src, .dst = dst};
-    ip.id = seq;
-    ip.payload = l4;
-    ip.payload_len = l4_len > 0 ? (size_t)l4_len : 0;
-    int n = axn_ipv4_emit(&ip, buf, cap);
-    return n > 0 ? (size_t)n : 0;
-}
-
-static bool parse_echo(const uint8_t *pkt, size_t len, struct axn_ipv4 *ip, struct axn_icmp4 *icmp)
-{
-    return axn_ipv4_parse(pkt, len, ip, 0) == 0 && ip->protocol == IPPROTO_ICMP_NUM &&
-           axn_icmp4_parse(ip->payload, ip->payload_len, icmp, 0) == 0 && icmp->id == DEMO_PING_ID;
-}
-
-/* Gateway's protocol hook: answer echo requests (core lock is held). */
-static void gateway_input(void *ctx, const uint8_t *pkt, size_t len, const struct axn_rx_meta *meta,
+/* The client's echo replies, from its IP layer (core lock held). */
+static void on_echo_reply(void *ctx, const struct axn_ip4_rx *rx, const struct axn_icmp4 *icmp,
                           axn_time_t now)
 {
-    (void)meta;
+    (void)rx;
     struct demo *d = ctx;
-    struct axn_ipv4 ip;
-    struct axn_icmp4 icmp;
-    if (!parse_echo(pkt, len, &ip, &icmp) || icmp.type != AXN_ICMP4_ECHO_REQUEST)
-        return;
-    uint8_t reply[AXN_ETH_MTU];
-    size_t n = build_echo(reply, sizeof(reply), ip.dst, ip.src, AXN_ICMP4_ECHO_REPLY, icmp.seq,
-                          icmp.body, icmp.body_len);
-    axn_router_output(&d->gw->router, reply, n, now);
-}
-
-/* Client's protocol hook: match replies to requests. */
-static void client_input(void *ctx, const uint8_t *pkt, size_t len, const struct axn_rx_meta *meta,
-                         axn_time_t now)
-{
-    (void)meta;
-    struct demo *d = ctx;
-    struct axn_ipv4 ip;
-    struct axn_icmp4 icmp;
-    if (!parse_echo(pkt, len, &ip, &icmp) || icmp.type != AXN_ICMP4_ECHO_REPLY ||
-        icmp.seq >= DEMO_PINGS)
+    if (icmp->id != DEMO_PING_ID || icmp->seq >= DEMO_PINGS)
         return;
     d->replies++;
     printf("%8.3f ms  client: reply seq=%u from 192.0.2.1, rtt %.3f ms\n", (double)now / 1000.0,
-           icmp.seq, (double)(now - d->sent_at[icmp.seq]) / 1000.0);
+           icmp->seq, (double)(now - d->sent_at[icmp->seq]) / 1000.0);
 }
 
 static void send_ping(struct demo *d, uint16_t seq)
@@ -190,13 +150,18 @@ static void send_ping(struct demo *d, uint16_t seq)
     uint8_t data[DEMO_PAYLOAD_LEN];
     for (size_t i = 0; i < sizeof(data); i++)
         data[i] = (uint8_t)i;
-    uint8_t pkt[AXN_ETH_MTU];
-    size_t n = build_echo(pkt, sizeof(pkt), client_ip, gw_ip, AXN_ICMP4_ECHO_REQUEST, seq, data,
-                          sizeof(data));
+    const struct axn_icmp4 icmp = {.type = AXN_ICMP4_ECHO_REQUEST,
+                                   .id = DEMO_PING_ID,
+                                   .seq = seq,
+                                   .body = data,
+                                   .body_len = sizeof(data)};
+    uint8_t msg[AXN_ICMP4_HDR_LEN + DEMO_PAYLOAD_LEN];
+    int n = axn_icmp4_emit(&icmp, msg, sizeof(msg));
     d->sent_at[seq] = d->now;
     printf("%8.3f ms  client: ping 192.0.2.1 seq=%u\n", (double)d->now / 1000.0, seq);
+    const struct axn_ip4_tx tx = {.dst = gw_ip, .protocol = AXN_IPPROTO_ICMP};
     d->plat.mutex_lock(d->client->core_lock);
-    int rc = axn_router_output(&d->client->router, pkt, n, d->now);
+    int rc = n > 0 ? axn_ip4_output(d->client->ip4, &tx, msg, (size_t)n, d->now) : -AXN_EINVAL;
     d->plat.mutex_unlock(d->client->core_lock);
     if (rc < 0)
         printf("            client: output failed: %d\n", rc);
@@ -205,8 +170,7 @@ static void send_ping(struct demo *d, uint16_t seq)
 /* ---- Setting up ------------------------------------------------------------ */
 
 static int make_stack(struct demo *d, const struct axn_eth_driver *drv, const char *name,
-                      axn_ip4_t addr, axn_ip4_t gateway, axn_router_input_fn input,
-                      struct axn_stack **out)
+                      axn_ip4_t addr, axn_ip4_t gateway, struct axn_stack **out)
 {
     int rc = axn_stack_create(&d->plat, out);
     if (rc < 0)
@@ -216,12 +180,7 @@ static int make_stack(struct demo *d, const struct axn_eth_driver *drv, const ch
     snprintf(ifc.name, sizeof(ifc.name), "%s", name);
     struct axn_net_config cfg = {.ifaces = &ifc, .n_ifaces = 1};
     const struct axn_eth_driver *drivers[] = {drv};
-    rc = axn_stack_init_network(*out, drivers, 1, &cfg, d->now);
-    if (rc < 0)
-        return rc;
-    struct axn_proto_hooks hooks = {.input = input, .input_ctx = d};
-    axn_stack_set_proto(*out, &hooks);
-    return 0;
+    return axn_stack_init_network(*out, drivers, 1, &cfg, d->now);
 }
 
 static int make_wire(struct demo *d, struct axn_eth_driver *gw_drv, struct axn_eth_driver *cl_drv)
@@ -317,6 +276,12 @@ static void report(struct demo *d, const char *pcap_path)
             lost += ps.lost;
     printf("\nwire: %" PRIu64 " frames lost (%d%% loss, seed 0x%llx)\n", lost, DEMO_LOSS_PERCENT,
            (unsigned long long)d->seed);
+    struct axn_snmp gw, cl;
+    axn_ctl_snmp(d->gw, &gw);
+    axn_ctl_snmp(d->client, &cl);
+    printf("gateway Icmp: InEchos %" PRIu64 " OutEchoReps %" PRIu64
+           "; client Icmp: InEchoReps %" PRIu64 "\n",
+           gw.icmp.in_echos, gw.icmp.out_echo_reps, cl.icmp.in_echo_reps);
     printf("%d of %d pings answered\n", d->replies, DEMO_PINGS);
     printf("pcap of the client's interface: %s (open it in Wireshark)\n", pcap_path);
 }
@@ -357,10 +322,11 @@ int axn_tool_demo(int argc, char **argv)
            "(%d ms delay, %d%% loss, virtual time; the gateway answers pings)\n\n",
            (int)(DEMO_WIRE_DELAY / 1000), DEMO_LOSS_PERCENT);
     if (rc == 0)
-        rc = make_stack(&d, &gw_drv, "eth0", gw_ip, 0, gateway_input, &d.gw);
+        rc = make_stack(&d, &gw_drv, "eth0", gw_ip, 0, &d.gw);
     if (rc == 0)
-        rc = make_stack(&d, &cl_drv, "eth0", client_ip, gw_ip, client_input, &d.client);
+        rc = make_stack(&d, &cl_drv, "eth0", client_ip, gw_ip, &d.client);
     if (rc == 0) {
+        axn_ip4_set_echo_reply_handler(d.client->ip4, on_echo_reply, &d);
         run(&d);
         report(&d, pcap_path);
     } else {

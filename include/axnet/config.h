@@ -245,4 +245,90 @@
 #define AXN_POLL_MAX_ROUNDS 16
 #endif
 
+/* ---- IPv4 and ICMPv4 (src/ip/) ----------------------------------------- */
+
+/* TTL of the packets the stack originates (Linux net.ipv4.ip_default_ttl). */
+#ifndef AXN_IP4_DEFAULT_TTL
+#define AXN_IP4_DEFAULT_TTL 64
+#endif
+
+/* Transport protocols that can register an input or ICMP-error handler
+ * with the IPv4 layer (UDP, raw, TCP, ...); ICMP itself is built in. */
+#ifndef AXN_IP4_MAX_PROTO_HANDLERS
+#define AXN_IP4_MAX_PROTO_HANDLERS 8
+#endif
+
+/* IP ID counters, each shared by the destinations that hash to it (as
+ * Linux's ip_idents): a destination sees its own sequence, never one
+ * global counter (RFC 6864, RFC 7739). */
+#ifndef AXN_IP4_ID_BUCKETS
+#define AXN_IP4_ID_BUCKETS 256
+#endif
+
+/* ICMP error rate limit, one token bucket for the stack (Linux
+ * net.ipv4.icmp_msgs_per_sec and icmp_msgs_burst). */
+#ifndef AXN_ICMP_MSGS_PER_SEC
+#define AXN_ICMP_MSGS_PER_SEC 1000
+#endif
+#ifndef AXN_ICMP_MSGS_BURST
+#define AXN_ICMP_MSGS_BURST 50
+#endif
+
+/* Largest ICMP error, IP header included (Linux: 576, the minimum
+ * datagram every host accepts, RFC 1812 4.3.2.3). */
+#ifndef AXN_ICMP_ERROR_MAX
+#define AXN_ICMP_ERROR_MAX 576
+#endif
+
+/* Echo requests to a broadcast or multicast address are ignored (Linux
+ * net.ipv4.icmp_echo_ignore_broadcasts = 1, against smurf attacks); the
+ * starting value of a per-stack switch. */
+#ifndef AXN_ICMP_ECHO_IGNORE_BROADCASTS
+#define AXN_ICMP_ECHO_IGNORE_BROADCASTS 1
+#endif
+
+/* ---- IPv4 fragment reassembly (src/ip/ip4_reasm.h) ------------------- */
+
+/* Datagrams reassembled at once; a fragment of one more is dropped and
+ * counted. The slot table is allocated at init (about 120 bytes a slot)
+ * and searched linearly, so keep this small. */
+#ifndef AXN_IP4_REASM_MAX_DATAGRAMS
+#define AXN_IP4_REASM_MAX_DATAGRAMS 64
+#endif
+
+/* Bytes buffered over all datagrams in reassembly: fragment data plus the
+ * bookkeeping of each fragment (16 bytes on 64-bit). 256 KiB holds three
+ * maximal 64 KiB datagrams at once, or about 175 full-MTU fragments.
+ * Linux's net.ipv4.ipfrag_high_thresh is 4 MiB, sized for servers; the
+ * kernels and unikernels axnet targets have less to give to an attacker
+ * who sends first fragments only. */
+#ifndef AXN_IP4_REASM_MAX_BYTES
+#define AXN_IP4_REASM_MAX_BYTES (256u * 1024u)
+#endif
+
+/* Fragments one datagram may be made of; one more drops the datagram and
+ * counts it (over_limit). Bounds the per-fragment walk of the sorted list
+ * an attacker could otherwise make 8191 long. 65535 bytes at MTU 576 are
+ * at most 128 fragments; 256 leaves room for fragments split again on a
+ * smaller path. FreeBSD's net.inet.ip.maxfragsperpacket is 16. */
+#ifndef AXN_IP4_REASM_MAX_FRAGS
+#define AXN_IP4_REASM_MAX_FRAGS 256
+#endif
+
+/* A datagram not complete this long after its first fragment came is
+ * dropped, ms. RFC 1122 3.3.2 suggests 60-120 s; we follow Linux
+ * net.ipv4.ipfrag_time (30 s): on today's links a fragment later than
+ * that is lost, and a shorter hold frees memory sooner under attack. */
+#ifndef AXN_IP4_REASM_TIMEOUT_MS
+#define AXN_IP4_REASM_TIMEOUT_MS 30000
+#endif
+
+/* ---- Wi-Fi control (include/axnet/wifi.h, CTL-27) --------------------- */
+
+/* Wi-Fi control handles one stack keeps, one per interface name; ax-net's
+ * list is unbounded, but a system has few Wi-Fi NICs. */
+#ifndef AXN_MAX_WIFI_CONTROLS
+#define AXN_MAX_WIFI_CONTROLS 4
+#endif
+
 #endif /* AXNET_CONFIG_H */

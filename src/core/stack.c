@@ -7,6 +7,7 @@
 #include "core/stack_impl.h"
 #include "core/workers.h"
 #include "dev/loopback.h"
+#include "ip/ip4.h"
 
 /* ---- Creation and destruction --------------------------------------------- */
 
@@ -46,6 +47,24 @@ static void device_woken_cb(void *ctx)
         axn_stack_request_poll(st);
 }
 
+/* Every stack speaks IPv4 from birth: the layer is its protocol core. */
+static int add_ip4(struct axn_stack *st)
+{
+    int err = axn_ip4_create(st->plat, &st->ctl, &st->router, &st->ip4);
+    if (err)
+        return err;
+    const struct axn_proto_hooks hooks = {
+        .input = axn_ip4_input,
+        .input_ctx = st->ip4,
+        .poll = axn_ip4_poll,
+        .poll_ctx = st->ip4,
+    };
+    st->proto = hooks;
+    st->router.input = hooks.input;
+    st->router.input_ctx = hooks.input_ctx;
+    return 0;
+}
+
 static int stack_init_parts(struct axn_stack *st)
 {
     const struct axn_platform *plat = st->plat;
@@ -68,14 +87,19 @@ static int stack_init_parts(struct axn_stack *st)
     st->router.request_poll = request_poll_cb;
     st->router.device_woken = device_woken_cb;
     st->router.request_poll_ctx = st;
-    return add_loopback(st);
+    err = add_loopback(st);
+    if (err)
+        return err;
+    return add_ip4(st);
 }
 
 /* Undoes whatever part of stack_init_parts succeeded. Workers are stopped. */
 static void stack_free(struct axn_stack *st)
 {
     const struct axn_platform *plat = st->plat;
+    /* Devices first: nothing may deliver into the IP layer once it goes. */
     axn_router_destroy(&st->router);
+    axn_ip4_destroy(st->ip4);
     if (st->ctl_ready)
         axn_ctl_destroy(&st->ctl);
     axn_unreach_queue_destroy(&st->unreach);

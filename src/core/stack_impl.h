@@ -22,12 +22,17 @@
 #include "ctl/ctl.h"
 #include "route/router.h"
 
+struct axn_ip4;
+
 struct axn_stack {
     const struct axn_platform *plat;
     void *core_lock;
     struct axn_ctl ctl;
     struct axn_router router;
     struct axn_proto_hooks proto;
+    /* The IPv4 layer (ip/ip4.h), made with the stack and installed as its
+     * protocol hooks; tests may replace the hooks, the layer stays. */
+    struct axn_ip4 *ip4;
     bool network_initialised;
     bool ctl_ready; /* axn_ctl_init succeeded: destroy must undo it */
     /* Reports from the adapters' unreachable callback, drained by the core

@@ -31,7 +31,7 @@ bool axn_ctl_name_is_valid(const char *name)
     return n > 0 && n < AXN_IFNAMSIZ;
 }
 
-static bool name_equal(const char *a, const char *b)
+bool axn_ctl_name_equal(const char *a, const char *b)
 {
     for (size_t i = 0; i < AXN_IFNAMSIZ; i++) {
         if (a[i] != b[i])
@@ -56,7 +56,7 @@ struct axn_iface_info *axn_ctl_find_locked(struct axn_ctl *c, uint32_t ifindex)
 struct axn_iface_info *axn_ctl_find_name_locked(struct axn_ctl *c, const char *name)
 {
     for (size_t i = 0; i < c->n_ifaces; i++) {
-        if (name_equal(c->ifaces[i].name, name))
+        if (axn_ctl_name_equal(c->ifaces[i].name, name))
             return &c->ifaces[i];
     }
     return NULL;

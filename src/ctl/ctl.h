@@ -20,6 +20,7 @@
 #include "axnet/driver.h"
 #include "axnet/netif.h"
 #include "axnet/platform.h"
+#include "axnet/wifi.h"
 #include "dev/netdev.h"
 #include "lib/fmt.h"
 #include "route/route_table.h"
@@ -43,6 +44,15 @@ struct axn_dns_entry {
     enum axn_dns_source source;
 };
 
+/* ---- Wi-Fi control state (wifi.c; see the section at the end) ---------- */
+
+/* One registered Wi-Fi control handle (CTL-27): the ops are copied. */
+struct axn_ctl_wifi_slot {
+    char name[AXN_IFNAMSIZ];
+    struct axn_wifi_ops ops;
+    void *ctx;
+};
+
 struct axn_ctl {
     const struct axn_platform *plat;
     void *lock; /* platform spin lock guarding everything below */
@@ -55,6 +65,12 @@ struct axn_ctl {
     struct axn_route_table routes;
     struct axn_dns_entry dns[AXN_MAX_DNS_ENTRIES];
     size_t n_dns;
+    /* Wi-Fi handles by name (CTL-27) and the one DHCP-server request of
+     * the stack (CTL-24/29), both owned by wifi.c. */
+    struct axn_ctl_wifi_slot wifi[AXN_MAX_WIFI_CONTROLS];
+    size_t n_wifi;
+    bool has_dhcp_server;
+    struct axn_dhcp_server_request dhcp_server;
 };
 
 /* ---- Lifecycle and route decisions (ctl.c) ------------------------------ */
@@ -144,6 +160,8 @@ struct axn_iface_info *axn_ctl_find_name_locked(struct axn_ctl *c, const char *n
 
 /* True if `name` is a usable interface name: 1..AXN_IFNAMSIZ-1 bytes. */
 bool axn_ctl_name_is_valid(const char *name);
+/* Interface names compare equal (both NUL-terminated within AXN_IFNAMSIZ). */
+bool axn_ctl_name_equal(const char *a, const char *b);
 
 /* ---- DNS registry (dns_registry.c, CTL-16..18) ---------------------------- */
 
@@ -271,5 +289,18 @@ struct axn_stack;
  * held (the DHCP client: axn_ctl_commit, then this). Unknown: no-op.
  */
 void axn_stack_sync_device_ipv4(struct axn_stack *st, uint32_t ifindex, axn_time_t now);
+
+/* ---- Wi-Fi roles and the DHCP-server request (wifi.c, CTL-26..31) ------- */
+
+/*
+ * The one DHCP-server request of the stack (CTL-24, CTL-29): records `req`,
+ * replacing any other (a replacement for another interface is logged).
+ * For run-time device registration with a client address (CTL-24) as for
+ * an AP switch. Takes the ctl lock.
+ */
+void axn_ctl_dhcp_server_set(struct axn_ctl *c, const struct axn_dhcp_server_request *req);
+/* Clears the request if it names `ifindex` (never another interface's:
+ * the CTL-29 hazard). Returns whether it did. Takes the ctl lock. */
+bool axn_ctl_dhcp_server_clear_for(struct axn_ctl *c, uint32_t ifindex);
 
 #endif /* AXN_CTL_CTL_H */

@@ -64,7 +64,7 @@ extern char **environ;
 #define SHORT_RUN_S    "1"  /* --seconds of the self-stopping run */
 #define REPORT_AT_END  "0"  /* --every 0: one report, at exit */
 #define ARPING_WAIT_S  3
-#define PING_WAIT_S    1
+#define PING_WAIT_S    3
 #define OUT_MAX        65536
 #define CMD_OUT_MAX    4096
 #define MAC_STR_LEN    18 /* "aa:bb:cc:dd:ee:ff" + NUL */
@@ -335,9 +335,11 @@ static void example_answers_linux_arp_and_lists_linux_on_exit(void **state)
     lower(out);
     assert_non_null(strstr(out, fx.our_mac));
 
-    /* ping makes Linux's kernel resolve us itself. Nothing answers the
-     * echo yet (no ICMP in the stack), so only the ARP part matters. */
-    axn_netns_run(&fx.ns, NULL, 0, "ping -c 1 -W %d %s", PING_WAIT_S, OUR_IP_STR);
+    /* ping makes Linux's kernel resolve us itself, and the stack's IPv4
+     * layer answers the echo. */
+    assert_int_equal(
+        axn_netns_run(&fx.ns, out, sizeof(out), "ping -c 1 -W %d %s", PING_WAIT_S, OUR_IP_STR), 0);
+    assert_non_null(strstr(out, " 1 received"));
     assert_int_equal(
         axn_netns_run(&fx.ns, out, sizeof(out), "ip neigh show %s dev %s", OUR_IP_STR, fx.ifname),
         0);

@@ -66,7 +66,7 @@ static struct axn_iface_info eth_info(const char *name, uint32_t ifindex, uint32
     struct axn_iface_info info;
     memset(&info, 0, sizeof(info));
     info.ifindex = ifindex;
-    strncpy(info.name, name, sizeof(info.name) - 1);
+    snprintf(info.name, sizeof(info.name), "%s", name);
     info.kind = AXN_IFACE_ETHERNET;
     info.mtu = AXN_ETH_MTU;
     info.flags = ETH_FLAGS;

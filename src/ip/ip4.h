@@ -1,0 +1,200 @@
+/*
+ * The IPv4 layer (RFC 791, RFC 1122 3.2): input validation and local
+ * delivery, reassembly, output with source selection, IP ID and
+ * fragmentation, and the dispatch to ICMP and to registered transports.
+ *
+ * One per stack (core/stack_impl.h), installed as the stack's protocol
+ * hooks. Every function here runs with the core lock held: the hooks
+ * already do; anything else (tests, the socket layer) takes it first.
+ *
+ * Files: ip4.c (lifecycle, registration, hooks), ip4_input.c,
+ * ip4_addr.c (what a destination is to us), ip4_output.c, ip4_id.c,
+ * icmp4.c / icmp4_error.c / icmp4_rate.c (icmp4.h), ip_snmp.c.
+ */
+#ifndef AXN_IP_IP4_H
+#define AXN_IP_IP4_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "axnet/config.h"
+#include "axnet/platform.h"
+#include "axnet/snmp.h"
+#include "dev/netdev.h"
+#include "ip/icmp4_rate.h"
+#include "ip/ip4_id.h"
+#include "ip/ip4_reasm.h"
+#include "wire/icmp4.h"
+#include "wire/ipv4.h"
+
+struct axn_ctl;
+struct axn_router;
+
+/* IP protocol numbers (IANA; Linux IPPROTO_*). */
+#define AXN_IPPROTO_ICMP 1
+
+/* How a received datagram was addressed. */
+enum axn_ip4_cast {
+    AXN_IP4_UNICAST = 0,   /* one of our addresses (any interface: weak host) */
+    AXN_IP4_BROADCAST = 1, /* 255.255.255.255 or an interface's subnet broadcast */
+    AXN_IP4_MULTICAST = 2, /* a group we are in (224.0.0.1 only, until IGMP) */
+};
+
+/* A datagram delivered to a transport, whole (reassembled if it came in
+ * fragments); valid only during the call. */
+struct axn_ip4_rx {
+    const struct axn_ipv4 *hdr; /* parsed header; hdr->payload is the transport's */
+    const uint8_t *pkt;         /* the datagram, header included */
+    size_t len;                 /* its Total Length */
+    uint32_t ifindex;           /* ingress interface */
+    enum axn_ip4_cast cast;
+};
+
+typedef void (*axn_ip4_proto_fn)(void *ctx, const struct axn_ip4_rx *rx, axn_time_t now);
+
+/* A received ICMP error about a datagram we sent (RFC 792, RFC 1122
+ * 3.2.2: "MUST be passed to the transport layer"). */
+struct axn_icmp4_err {
+    uint8_t type;
+    uint8_t code;
+    /* Next-hop MTU for "fragmentation needed" (RFC 1191), the pointer for
+     * a parameter problem, 0 otherwise. */
+    uint32_t info;
+    axn_ip4_t reporter; /* who sent the ICMP error */
+    uint32_t ifindex;   /* where it came in */
+    /* The quoted datagram: its IP header, then at least 8 bytes. */
+    const uint8_t *quote;
+    size_t quote_len;
+    axn_ip4_t orig_src;
+    axn_ip4_t orig_dst;
+    uint8_t orig_protocol;
+    const uint8_t *orig_l4; /* the quoted transport header (ports) */
+    size_t orig_l4_len;
+};
+
+typedef void (*axn_ip4_err_fn)(void *ctx, const struct axn_icmp4_err *err, axn_time_t now);
+
+/* A received echo reply (for ICMP datagram sockets, later). */
+typedef void (*axn_icmp4_echo_fn)(void *ctx, const struct axn_ip4_rx *rx,
+                                  const struct axn_icmp4 *echo, axn_time_t now);
+
+struct axn_ip4_handler {
+    uint8_t protocol;
+    axn_ip4_proto_fn input;
+    void *input_ctx;
+    axn_ip4_err_fn err;
+    void *err_ctx;
+};
+
+struct axn_ip4 {
+    const struct axn_platform *plat;
+    struct axn_ctl *ctl;
+    struct axn_router *router;
+    struct axn_ip4_reasm reasm;
+    struct axn_ip4_id ids;
+    struct axn_icmp4_rate rate;
+    struct axn_ip4_handler handlers[AXN_IP4_MAX_PROTO_HANDLERS];
+    size_t n_handlers;
+    axn_icmp4_echo_fn echo_reply;
+    void *echo_reply_ctx;
+    /* Linux net.ipv4.icmp_echo_ignore_broadcasts; starts at the config.h
+     * default. */
+    bool echo_ignore_broadcasts;
+    /* Counters; the Reasm* ones live in reasm.stats and the router's
+     * no-route drops in the router, summed by axn_ip4_snmp. */
+    struct axn_snmp_ip stats;
+    struct axn_snmp_icmp icmp;
+    /* One datagram being built (AXN_IPV4_TOTAL_MAX bytes) and one
+     * fragment (AXN_PKT_SLOT_SIZE): the core lock serialises their use. */
+    uint8_t *tx_buf;
+    uint8_t *frag_buf;
+};
+
+/* ---- Lifecycle and registration (ip4.c) ------------------------------------ */
+
+/* 0, -AXN_ENOMEM, or the platform's random() error (the IP ID key). */
+int axn_ip4_create(const struct axn_platform *plat, struct axn_ctl *ctl, struct axn_router *router,
+                   struct axn_ip4 **out);
+/* Frees everything, datagrams in reassembly included. NULL is ignored. */
+void axn_ip4_destroy(struct axn_ip4 *ip);
+
+/* Delivers datagrams of `protocol` to fn (NULL: unregister). ICMP is the
+ * layer's own: -AXN_EINVAL. -AXN_ENOSPC when the table is full. */
+int axn_ip4_set_proto_handler(struct axn_ip4 *ip, uint8_t protocol, axn_ip4_proto_fn fn, void *ctx);
+/* Hands received ICMP errors quoting a `protocol` datagram to fn (NULL:
+ * unregister); ICMP's own (errors about our echo requests) too.
+ * -AXN_ENOSPC when the table is full. */
+int axn_ip4_set_err_handler(struct axn_ip4 *ip, uint8_t protocol, axn_ip4_err_fn fn, void *ctx);
+void axn_ip4_set_echo_reply_handler(struct axn_ip4 *ip, axn_icmp4_echo_fn fn, void *ctx);
+/* The entry for `protocol`, or NULL. */
+const struct axn_ip4_handler *axn_ip4_handler_for(const struct axn_ip4 *ip, uint8_t protocol);
+
+/* Protocol hooks (core/proto_hooks.h shapes); ctx is the struct axn_ip4. */
+void axn_ip4_input(void *ctx, const uint8_t *pkt, size_t len, const struct axn_rx_meta *meta,
+                   axn_time_t now);
+/* Expires reassemblies (Time Exceeded for those whose first fragment
+ * came); returns the next deadline. */
+axn_time_t axn_ip4_poll(void *ctx, axn_time_t now);
+
+/* Copies the counters, reassembly and router parts summed in. */
+void axn_ip4_snmp(const struct axn_ip4 *ip, struct axn_snmp *out);
+
+/* ---- Addresses (ip4_addr.c) --------------------------------------------------- */
+
+/* What `dst`, received on `ifindex`, is to us. */
+enum axn_ip4_dst_kind {
+    AXN_IP4_DST_LOCAL = 0,
+    AXN_IP4_DST_BROADCAST = 1,
+    AXN_IP4_DST_MULTICAST = 2,
+    AXN_IP4_DST_OTHER = 3, /* someone else's: a host does not forward */
+};
+
+enum axn_ip4_dst_kind axn_ip4_classify_dst(struct axn_ip4 *ip, axn_ip4_t dst, uint32_t ifindex);
+/* True if `a` is a subnet-directed broadcast of some interface. */
+bool axn_ip4_is_any_subnet_broadcast(struct axn_ip4 *ip, axn_ip4_t a);
+/* The address of `ifindex`: 0 and true, or false when it has none. */
+bool axn_ip4_iface_addr(struct axn_ip4 *ip, uint32_t ifindex, axn_ip4_t *addr);
+/* The IP MTU of `ifindex` (never above what the router's slots carry),
+ * or AXN_ETH_MTU when the interface is unknown. */
+size_t axn_ip4_iface_mtu(struct axn_ip4 *ip, uint32_t ifindex);
+
+/* ---- Output (ip4_output.c) ---------------------------------------------------- */
+
+/* What a transport asks of one datagram. */
+struct axn_ip4_tx {
+    axn_ip4_t src; /* 0: the route's source */
+    axn_ip4_t dst;
+    uint8_t protocol;
+    uint8_t tos;
+    uint8_t ttl;      /* 0: AXN_IP4_DEFAULT_TTL */
+    bool df;          /* Don't Fragment: too big is -AXN_EMSGSIZE */
+    uint32_t ifindex; /* SO_BINDTODEVICE; 0: any */
+};
+
+/* Where a datagram to tx->dst would leave (for pseudo-header checksums
+ * before output): the source, the interface and its MTU. */
+struct axn_ip4_path {
+    axn_ip4_t src;
+    uint32_t ifindex;
+    size_t mtu;
+    bool local; /* to one of our own addresses: looped through lo's queue */
+};
+
+/* 0, or -AXN_ENETUNREACH (no route: counted OutNoRoutes). */
+int axn_ip4_route(struct axn_ip4 *ip, const struct axn_ip4_tx *tx, struct axn_ip4_path *out);
+
+/* Where a transport may build its payload in place: the output buffer
+ * past the header; *cap receives the room. Valid until the next output. */
+uint8_t *axn_ip4_tx_payload(struct axn_ip4 *ip, size_t *cap);
+
+/*
+ * Sends payload[0 .. len) as one datagram (fragmented to the egress MTU
+ * unless tx->df) through the router. 0, or -AXN_ENETUNREACH,
+ * -AXN_EMSGSIZE (DF and too big, or larger than 65535 in all),
+ * -AXN_EINVAL, or the router's error (-AXN_ENOBUFS).
+ */
+int axn_ip4_output(struct axn_ip4 *ip, const struct axn_ip4_tx *tx, const uint8_t *payload,
+                   size_t len, axn_time_t now);
+
+#endif /* AXN_IP_IP4_H */
