@@ -331,4 +331,67 @@
 #define AXN_MAX_WIFI_CONTROLS 4
 #endif
 
+/* ---- UDP (src/udp/udp.h) ------------------------------------------------ */
+
+/* Ephemeral ports for bind(port 0) and autobind, drawn per RFC 6056 3.3.1
+ * (a random start each time, then the first free one). The IANA dynamic
+ * range (RFC 6335) as the issue asks; Linux's ip_local_port_range default
+ * is 32768..60999. */
+#ifndef AXN_UDP_EPHEMERAL_MIN
+#define AXN_UDP_EPHEMERAL_MIN 49152
+#endif
+#ifndef AXN_UDP_EPHEMERAL_MAX
+#define AXN_UDP_EPHEMERAL_MAX 65535
+#endif
+
+/* Chains of the bound-port hash table (a power of two), allocated with
+ * the UDP layer: 8 bytes each. */
+#ifndef AXN_UDP_PORT_BUCKETS
+#define AXN_UDP_PORT_BUCKETS 256
+#endif
+
+/* Bytes a queued datagram is charged against SO_RCVBUF on top of its
+ * payload, as Linux charges an skb's truesize; bounds how many tiny
+ * datagrams a receive buffer holds. */
+#ifndef AXN_UDP_TRUESIZE_OVERHEAD
+#define AXN_UDP_TRUESIZE_OVERHEAD 256
+#endif
+
+/* ---- Socket layer (src/sock/) -------------------------------------------- */
+
+/* Most iovecs in one sendmsg/recvmsg; more is -EMSGSIZE (Linux UIO_MAXIOV). */
+#ifndef AXN_SOCK_MAX_IOV
+#define AXN_SOCK_MAX_IOV 1024
+#endif
+
+/* IP_ADD_MEMBERSHIP groups one socket may join; one more is -ENOBUFS
+ * (Linux net.ipv4.igmp_max_memberships). */
+#ifndef AXN_SOCK_MAX_MEMBERSHIPS
+#define AXN_SOCK_MAX_MEMBERSHIPS 20
+#endif
+
+/* Largest SO_RCVBUF / SO_SNDBUF a socket may ask for, before Linux's
+ * doubling (net.core.rmem_max / wmem_max); the *BUFFORCE options pass it. */
+#ifndef AXN_SOCK_RMEM_MAX
+#define AXN_SOCK_RMEM_MAX 212992
+#endif
+#ifndef AXN_SOCK_WMEM_MAX
+#define AXN_SOCK_WMEM_MAX 212992
+#endif
+
+/* SO_RCVBUF / SO_SNDBUF of a new socket, as getsockopt reports them
+ * (net.core.rmem_default / wmem_default). */
+#ifndef AXN_SOCK_RCVBUF_DEFAULT
+#define AXN_SOCK_RCVBUF_DEFAULT 212992
+#endif
+#ifndef AXN_SOCK_SNDBUF_DEFAULT
+#define AXN_SOCK_SNDBUF_DEFAULT 212992
+#endif
+
+/* Transports a stack may add at run time (axn_sock_layer_add_proto), on
+ * top of the built-in table (sock_families.c). */
+#ifndef AXN_SOCK_MAX_EXTRA_PROTOS
+#define AXN_SOCK_MAX_EXTRA_PROTOS 4
+#endif
+
 #endif /* AXNET_CONFIG_H */

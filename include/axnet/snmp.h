@@ -71,6 +71,21 @@ struct axn_snmp {
  * never call it with the core lock held. */
 void axn_ctl_snmp(struct axn_stack *st, struct axn_snmp *out);
 
+/* The "Udp:" line of /proc/net/snmp (udp(7) "/proc interfaces"). */
+struct axn_snmp_udp {
+    uint64_t in_datagrams;   /* datagrams read by recv (Linux counts at read) */
+    uint64_t no_ports;       /* unicast with no socket: port unreachable sent */
+    uint64_t in_errors;      /* malformed, bad checksum, or no room to queue */
+    uint64_t out_datagrams;  /* datagrams handed to IPv4 */
+    uint64_t rcvbuf_errors;  /* dropped: the socket's SO_RCVBUF was full */
+    uint64_t sndbuf_errors;  /* refused on the way out (IPv4 or device queue) */
+    uint64_t in_csum_errors; /* bad checksum (also in in_errors) */
+    uint64_t ignored_multi;  /* broadcast/multicast no socket wanted */
+};
+
+/* Copies the stack's UDP counters. Takes the core lock as axn_ctl_snmp. */
+void axn_udp_snmp(struct axn_stack *st, struct axn_snmp_udp *out);
+
 #ifdef __cplusplus
 }
 #endif

@@ -8,6 +8,7 @@
 #include "core/workers.h"
 #include "dev/loopback.h"
 #include "ip/ip4.h"
+#include "sock/sock_layer.h"
 
 /* ---- Creation and destruction --------------------------------------------- */
 
@@ -65,6 +66,22 @@ static int add_ip4(struct axn_stack *st)
     return 0;
 }
 
+/* The socket layer, and the news it takes from the stack: unreachable next
+ * hops go to the IP layer, which hands them to the sending transport as a
+ * local ICMP host unreachable (EHOSTUNREACH); interface events go to the
+ * sockets bound to the interface. */
+static int add_sockets(struct axn_stack *st)
+{
+    int err = axn_sock_layer_create(st);
+    if (err)
+        return err;
+    st->proto.unreachable = axn_ip4_local_unreachable;
+    st->proto.unreachable_ctx = st->ip4;
+    st->proto.iface_event = axn_sock_layer_iface_event;
+    st->proto.iface_event_ctx = st->socks;
+    return 0;
+}
+
 static int stack_init_parts(struct axn_stack *st)
 {
     const struct axn_platform *plat = st->plat;
@@ -90,7 +107,10 @@ static int stack_init_parts(struct axn_stack *st)
     err = add_loopback(st);
     if (err)
         return err;
-    return add_ip4(st);
+    err = add_ip4(st);
+    if (err)
+        return err;
+    return add_sockets(st);
 }
 
 /* Undoes whatever part of stack_init_parts succeeded. Workers are stopped. */
@@ -134,6 +154,8 @@ void axn_stack_destroy(struct axn_stack *st)
     /* The poll worker first (it runs the core over the router); device
      * workers stop as the router removes their devices. */
     axn_workers_stop(st);
+    /* Sockets before devices: what they still queue may leave. */
+    axn_sock_layer_destroy(st);
     stack_free(st);
 }
 
@@ -252,5 +274,7 @@ axn_time_t axn_stack_poll(struct axn_stack *st, axn_time_t now)
     axn_time_t next = atomic_load(&st->threaded) ? axn_stack_run_core_locked(st, now)
                                                  : poll_everything_locked(st, now);
     plat->mutex_unlock(st->core_lock);
+    /* Wakers the core queued run now, with no lock held (PLAT-19). */
+    axn_sock_run_deferred(st);
     return next;
 }

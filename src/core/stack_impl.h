@@ -8,8 +8,10 @@
  *   ctl.lock (spin)        registry, route table, DNS: short copies only
  *   rxq_lock / txq_lock    queue pushes and pops
  *   unreach.lock (spin)    unreachable reports: one copy in or out
- * A device lock is never held while taking core_lock; ctl.lock and
- * unreach.lock are leaves.
+ *   socks->wake_lock (spin) deferred wakers (sock/sock_layer.h); wakers
+ *                          themselves run with no lock held
+ * A device lock is never held while taking core_lock; ctl.lock,
+ * unreach.lock and wake_lock are leaves.
  */
 #ifndef AXN_CORE_STACK_IMPL_H
 #define AXN_CORE_STACK_IMPL_H
@@ -23,6 +25,7 @@
 #include "route/router.h"
 
 struct axn_ip4;
+struct axn_sock_layer;
 
 struct axn_stack {
     const struct axn_platform *plat;
@@ -33,6 +36,10 @@ struct axn_stack {
     /* The IPv4 layer (ip/ip4.h), made with the stack and installed as its
      * protocol hooks; tests may replace the hooks, the layer stays. */
     struct axn_ip4 *ip4;
+    /* The socket layer (sock/sock_layer.h): transports, open sockets,
+     * deferred wakers; made after the IP layer, which its transports
+     * register with. */
+    struct axn_sock_layer *socks;
     bool network_initialised;
     bool ctl_ready; /* axn_ctl_init succeeded: destroy must undo it */
     /* Reports from the adapters' unreachable callback, drained by the core

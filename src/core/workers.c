@@ -8,6 +8,7 @@
 
 #include "axnet/errno.h"
 #include "lib/fmt.h"
+#include "sock/sock.h"
 
 static axn_time_t plat_now(const struct axn_platform *plat)
 {
@@ -64,6 +65,8 @@ static axn_time_t run_core(struct axn_stack *st)
     plat->mutex_lock(st->core_lock);
     axn_time_t next = axn_stack_run_core_locked(st, plat_now(plat));
     plat->mutex_unlock(st->core_lock);
+    /* Wakers the core queued run now, with no lock held (PLAT-19). */
+    axn_sock_run_deferred(st);
     return next;
 }
 

@@ -15,6 +15,7 @@
 #include "core/stack_impl.h"
 #include "core/workers.h"
 #include "ctl/ctl.h"
+#include "sock/sock.h"
 #include "dev/eth_dev.h"
 #include "lib/fmt.h"
 #include "lib/log.h"
@@ -310,6 +311,7 @@ int axn_stack_remove_device(struct axn_stack *st, uint32_t ifindex, axn_time_t n
     if (rc == 0)
         axn_stack_iface_event(st, ifindex, AXN_IFACE_EV_REMOVED, now);
     st->plat->mutex_unlock(st->core_lock);
+    axn_sock_run_deferred(st); /* wakers of sockets that event failed */
     if (rc == 0)
         axn_stack_request_poll(st);
     return rc;
@@ -333,6 +335,7 @@ int axn_stack_set_link(struct axn_stack *st, uint32_t ifindex, bool up, axn_time
     if (rc == 0 && was_up != up)
         axn_stack_iface_event(st, ifindex, up ? AXN_IFACE_EV_LINK_UP : AXN_IFACE_EV_LINK_DOWN, now);
     st->plat->mutex_unlock(st->core_lock);
+    axn_sock_run_deferred(st); /* wakers of sockets that event failed */
     if (rc == 0)
         axn_stack_request_poll(st);
     return rc;

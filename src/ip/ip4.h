@@ -109,6 +109,9 @@ struct axn_ip4 {
      * fragment (AXN_PKT_SLOT_SIZE): the core lock serialises their use. */
     uint8_t *tx_buf;
     uint8_t *frag_buf;
+    /* Raw sockets' tap (axn_ip4_set_raw_tap), NULL when none. */
+    bool (*raw_tap)(void *ctx, const struct axn_ip4_rx *rx, axn_time_t now);
+    void *raw_tap_ctx;
 };
 
 /* ---- Lifecycle and registration (ip4.c) ------------------------------------ */
@@ -196,5 +199,33 @@ uint8_t *axn_ip4_tx_payload(struct axn_ip4 *ip, size_t *cap);
  */
 int axn_ip4_output(struct axn_ip4 *ip, const struct axn_ip4_tx *tx, const uint8_t *payload,
                    size_t len, axn_time_t now);
+
+/* ---- Raw sockets' tap (ip4_input.c) ------------------------------------------ */
+
+/* raw(7), Linux raw_local_deliver: sees every locally delivered datagram
+ * (reassembled) before its protocol handler, and returns true when a raw
+ * socket matched it; such a datagram then earns no protocol unreachable. */
+typedef bool (*axn_ip4_raw_fn)(void *ctx, const struct axn_ip4_rx *rx, axn_time_t now);
+/* Installs the tap (NULL: none). */
+void axn_ip4_set_raw_tap(struct axn_ip4 *ip, axn_ip4_raw_fn fn, void *ctx);
+
+/* ---- Locally raised errors (ip4_local_err.c) ---------------------------------- */
+
+/*
+ * The stack's `unreachable` protocol hook (core/proto_hooks.h; ctx is the
+ * struct axn_ip4): a datagram we sent through `ifindex` was dropped because
+ * its next hop never answered ARP. Hands the quote to the err handler of
+ * the quoted protocol as an ICMP host unreachable (type 3 code 1) from
+ * ourselves, as Linux's neigh_invalidate -> icmp_send does, so the sending
+ * socket sees EHOSTUNREACH. A quote that is not an IPv4 header is ignored.
+ */
+void axn_ip4_local_unreachable(void *ctx, uint32_t ifindex, const uint8_t *quote, size_t quote_len,
+                               axn_time_t now);
+
+/* ---- ICMP errors as errno (icmp4_errno.c) -------------------------------------- */
+
+/* Linux icmp_err_convert[]: the errno of Destination Unreachable `code`
+ * and whether it is hard (fatal). False for a code outside the table. */
+bool axn_icmp4_unreach_errno(uint8_t code, int *err, bool *hard);
 
 #endif /* AXN_IP_IP4_H */

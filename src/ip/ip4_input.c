@@ -81,6 +81,8 @@ static bool martian_destination(const struct axn_ipv4 *h, uint32_t ifindex)
 static void deliver(struct axn_ip4 *ip, const struct axn_ip4_rx *rx, axn_time_t now)
 {
     const uint8_t protocol = rx->hdr->protocol;
+    /* raw(7): raw sockets get their copy first (Linux raw_local_deliver). */
+    const bool raw = ip->raw_tap != NULL && ip->raw_tap(ip->raw_tap_ctx, rx, now);
     if (protocol == AXN_IPPROTO_ICMP) {
         ip->stats.in_delivers++;
         axn_icmp4_input(ip, rx, now);
@@ -90,6 +92,11 @@ static void deliver(struct axn_ip4 *ip, const struct axn_ip4_rx *rx, axn_time_t 
     if (h && h->input) {
         ip->stats.in_delivers++;
         h->input(h->input_ctx, rx, now);
+        return;
+    }
+    if (raw) {
+        /* Linux ip_protocol_deliver_rcu: taken by a raw socket. */
+        ip->stats.in_delivers++;
         return;
     }
     /* RFC 1122 3.2.2.1: protocol unreachable; send_error applies the
@@ -167,4 +174,10 @@ void axn_ip4_input(void *ctx, const uint8_t *pkt, size_t len, const struct axn_r
         reassemble(ip, &rx, now);
     else
         deliver(ip, &rx, now);
+}
+
+void axn_ip4_set_raw_tap(struct axn_ip4 *ip, axn_ip4_raw_fn fn, void *ctx)
+{
+    ip->raw_tap = fn;
+    ip->raw_tap_ctx = ctx;
 }

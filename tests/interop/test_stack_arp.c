@@ -113,16 +113,16 @@ static const struct axn_mac zero_mac = {{0}};
 /* Linux's datagram to us, as it arrives (Linux does not pad on a TAP). */
 #define LINUX_UDP_FRAME_LEN (ETH_HLEN + IP_HLEN + UDP_HLEN + LINUX_TEXT_LEN)
 
-/* Our ICMP protocol unreachable about it: IP and ICMP headers, then the
+/* Our ICMP port unreachable about it: IP and ICMP headers, then the
  * whole of Linux's datagram quoted (it is far below Linux's 576 bytes). */
-#define ICMP_HLEN                   8
-#define IPPROTO_ICMP_               1
-#define ICMP_OFF                    (IP_OFF + IP_HLEN)
-#define ICMP_OFF_QUOTE              (ICMP_OFF + ICMP_HLEN)
-#define ICMP_TYPE_DEST_UNREACH      3
-#define ICMP_CODE_PROTO_UNREACH     2
-#define LINUX_UDP_PKT_LEN           (LINUX_UDP_FRAME_LEN - ETH_HLEN)
-#define OUR_PROTO_UNREACH_FRAME_LEN (ETH_HLEN + IP_HLEN + ICMP_HLEN + LINUX_UDP_PKT_LEN)
+#define ICMP_HLEN                  8
+#define IPPROTO_ICMP_              1
+#define ICMP_OFF                   (IP_OFF + IP_HLEN)
+#define ICMP_OFF_QUOTE             (ICMP_OFF + ICMP_HLEN)
+#define ICMP_TYPE_DEST_UNREACH     3
+#define ICMP_CODE_PORT_UNREACH     3
+#define LINUX_UDP_PKT_LEN          (LINUX_UDP_FRAME_LEN - ETH_HLEN)
+#define OUR_PORT_UNREACH_FRAME_LEN (ETH_HLEN + IP_HLEN + ICMP_HLEN + LINUX_UDP_PKT_LEN)
 
 /* ---- pcap file layout (classic libpcap; the writer uses little-endian) -- */
 
@@ -178,10 +178,10 @@ static const struct step linux_asks[] = {
     {TX, PADDED_LEN, false},    /* announcement of 192.0.2.2 */
     {RX, ARP_FRAME_LEN, false}, /* Linux: who has 192.0.2.2? */
     {TX, PADDED_LEN, false},    /* we: 192.0.2.2 is at <ours> */
-    /* Linux's datagram to the discard port. The IP layer has no UDP yet,
-     * so it answers protocol unreachable (RFC 1122 3.2.2.1). */
+    /* Linux's datagram to the discard port, where no socket listens: we
+     * answer port unreachable (RFC 1122 3.2.2.1, RFC 792). */
     {RX, LINUX_UDP_FRAME_LEN, false},
-    {TX, OUR_PROTO_UNREACH_FRAME_LEN, false},
+    {TX, OUR_PORT_UNREACH_FRAME_LEN, false},
 };
 
 static const struct step we_ask[] = {
@@ -778,9 +778,9 @@ static void assert_linux_datagram(size_t i)
     assert_memory_equal(f + UDP_OFF_PAYLOAD, LINUX_TEXT, LINUX_TEXT_LEN);
 }
 
-/* Our protocol unreachable (frame i) about Linux's datagram (frame
+/* Our port unreachable (frame i) about Linux's datagram (frame
  * `about`): to Linux, from the address it was sent to, quoting it whole. */
-static void assert_our_proto_unreachable(size_t i, size_t about)
+static void assert_our_port_unreachable(size_t i, size_t about)
 {
     const uint8_t *f = cap.frame[i];
 
@@ -790,7 +790,7 @@ static void assert_our_proto_unreachable(size_t i, size_t about)
     assert_memory_equal(f + IP_OFF_SRC, our_ip_bytes, IP4_ADDR_LEN);
     assert_memory_equal(f + IP_OFF_DST, linux_ip_bytes, IP4_ADDR_LEN);
     assert_int_equal(f[ICMP_OFF], ICMP_TYPE_DEST_UNREACH);
-    assert_int_equal(f[ICMP_OFF + 1], ICMP_CODE_PROTO_UNREACH);
+    assert_int_equal(f[ICMP_OFF + 1], ICMP_CODE_PORT_UNREACH);
     assert_memory_equal(f + ICMP_OFF_QUOTE, cap.frame[about] + IP_OFF, LINUX_UDP_PKT_LEN);
 }
 
@@ -953,7 +953,7 @@ static void linux_resolves_us_and_learns_our_mac(void **state)
     assert_arp_frame(1, &linux_request);
     assert_arp_frame(2, &our_reply);
     assert_linux_datagram(3);
-    assert_our_proto_unreachable(4, 3);
+    assert_our_port_unreachable(4, 3);
     assert_tshark_clean();
 }
 

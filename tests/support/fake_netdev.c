@@ -9,7 +9,7 @@
 #include "wire/ipv4.h"
 
 #define FAKE_TTL      64
-#define FAKE_PROTOCOL 17 /* UDP: any protocol would do */
+#define FAKE_PROTOCOL 253 /* RFC 3692 experimental: no transport claims it */
 
 static struct fake_netdev *fake_of(const struct axn_netdev *dev)
 {

@@ -583,8 +583,9 @@ static void link_stats_count_the_exchange(void **state)
     assert_int_equal(axn_ctl_link_stats(W.st, ETH0, &s), 0);
     /* Out: the gratuitous ARP of the address push, the ARP request, the IP
      * packet. In: the peer's gratuitous ARP and its reply, and the peer's
-     * ICMP protocol unreachable (its IP layer has no UDP: RFC 1122
-     * 3.2.2.1), quoting the whole packet. ARP frames count padded to 60
+     * ICMP protocol unreachable (the test packet carries an experimental
+     * protocol no transport claims: RFC 1122 3.2.2.1), quoting the whole
+     * packet. ARP frames count padded to 60
      * bytes (RT-38). */
     assert_int_equal(s.tx_packets, 3);
     assert_int_equal(s.tx_bytes, 2 * AXN_ETH_ZLEN + AXN_ETH_HLEN + IP4_HDR_LEN + PAYLOAD);

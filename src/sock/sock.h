@@ -1,0 +1,250 @@
+/*
+ * The socket layer inside: what the public calls (include/axnet/socket.h)
+ * share, and the contract every transport (UDP, raw, ICMP ping; TCP, Unix,
+ * vsock later) implements.
+ *
+ * Shape:
+ *   socket_api.c  public entry points but the data calls: argument checks,
+ *                 locking, dispatch to ops, Linux defaults for NULL ops;
+ *   socket_io.c   send* / recv*: msghdr and name checks, control buffer;
+ *   sock_addr.c   sockaddr <-> endpoint (Linux family and length rules);
+ *   sock_msg.c    msghdr checks, iovec copies, axn_sock_put_cmsg;
+ *   sock_block.c  the blocking loop (O_NONBLOCK, MSG_DONTWAIT, SO_*TIMEO);
+ *   sock_wake.c   readiness: the wait queue, wakers, deferred wake list;
+ *   sock_opt.c    SOL_SOCKET options and the int conventions (spec §12);
+ *   sock_opt_ip.c generic SOL_IP options, multicast memberships;
+ *   sock_layer.c  per-stack state: the transports' layers, the socket list,
+ *                 interface events (REMOVED -> ENODEV, LINK_DOWN -> ENETDOWN);
+ *   sock_families.c  the table of transports (struct axn_sock_proto);
+ *   sock_layer.h  what these files share (not for transports).
+ *
+ * Locking: one lock, the stack's core lock (st->core_lock, a sleeping
+ * mutex), guards every socket's protocol state, as the protocol core runs
+ * under it too (DESIGN.md threading model). The public calls take it and
+ * call the ops with it held; a blocking call sleeps on the socket's wait
+ * queue, which releases it. Wakers (epoll hooks) never run under it: the
+ * layer queues them and runs them after the lock is released
+ * (axn_sock_run_deferred, PLAT-8/19).
+ */
+#ifndef AXN_SOCK_SOCK_H
+#define AXN_SOCK_SOCK_H
+
+#include "axnet/config.h"
+#include "axnet/errno.h"
+#include "axnet/socket.h"
+#include "axnet/types.h"
+
+struct axn_stack;
+
+/* An address a transport works with: host byte order, parsed and checked
+ * by the facade. family AXN_AF_UNSPEC means "none" (connect(AF_UNSPEC)
+ * dissolves an association). */
+struct axn_endpoint {
+    uint16_t family;
+    uint16_t port;
+    axn_ip4_t v4;
+    struct axn_ip6 v6;
+    uint32_t scope_id;
+};
+
+/* Options every IP socket has; the facade's generic handlers (sock_opt.c)
+ * keep them, the transports read them. Linux defaults. */
+struct axn_sock_ip_opts {
+    uint8_t ttl; /* 0: the stack default (64) */
+    uint8_t tos;
+    uint8_t mc_ttl;      /* IP_MULTICAST_TTL, default 1 */
+    bool mc_loop;        /* IP_MULTICAST_LOOP, default true */
+    axn_ip4_t mc_if;     /* IP_MULTICAST_IF address, 0 = route */
+    uint32_t mc_ifindex; /* IP_MULTICAST_IF by index (ip_mreqn) */
+    bool recvtos;        /* IP_RECVTOS */
+    bool recvttl;        /* IP_RECVTTL */
+    bool pktinfo;        /* IP_PKTINFO */
+    bool recverr;        /* IP_RECVERR */
+    bool hdrincl;        /* IP_HDRINCL (raw; IPPROTO_RAW implies it) */
+    bool freebind;       /* IP_FREEBIND */
+    uint8_t pmtudisc;    /* IP_MTU_DISCOVER, default IP_PMTUDISC_WANT */
+    /* IP_ADD_MEMBERSHIP groups, stored now, honoured when IGMP lands. */
+    struct {
+        axn_ip4_t group;
+        uint32_t ifindex;
+    } groups[AXN_SOCK_MAX_MEMBERSHIPS];
+    uint8_t n_groups;
+};
+
+struct axn_sock_opts {
+    bool reuseaddr;
+    bool reuseport;
+    bool broadcast;
+    bool keepalive;
+    bool dontroute;
+    bool timestamp;
+    uint32_t priority;
+    int rcvbuf; /* bytes as getsockopt reports them (Linux doubles what is set) */
+    int sndbuf;
+    int rcvlowat;
+    struct axn_linger linger;
+    /* microseconds, 0 = forever; AXN_SOCK_TIMEO_NOWAIT: a negative
+     * tv_sec was set, which Linux turns into "never wait" */
+    axn_time_t rcvtimeo;
+    axn_time_t sndtimeo;
+    uint32_t bound_ifindex; /* SO_BINDTODEVICE, 0 = none */
+    struct axn_sock_ip_opts ip;
+};
+
+/* rcvtimeo/sndtimeo value after a negative tv_sec (Linux sock_set_timeout
+ * stores 0 jiffies: calls do not wait at all, getsockopt reads {0, 0}). */
+#define AXN_SOCK_TIMEO_NOWAIT AXN_TIME_NEVER
+
+/* socket(2) ranges (linux/net.h SOCK_MAX, linux/socket.h AF_MAX). */
+#define AXN_SOCK_TYPE_MAX 11
+#define AXN_AF_MAX        46
+
+struct axn_sock_ops;
+
+/* The part of every socket the facade owns. A transport's socket struct
+ * embeds it first: struct axn_udp_sock { struct axn_socket base; ... }. */
+struct axn_socket {
+    const struct axn_sock_ops *ops;
+    struct axn_stack *st;
+    int domain;
+    int type;
+    int protocol;
+    bool nonblock;
+    int so_error; /* pending error (positive errno), SO_ERROR reads and clears */
+    struct axn_sock_opts opt;
+    void *waitq; /* blocking callers sleep here, with st->core_lock */
+    struct axn_waker *wakers;
+    struct axn_socket *next_in_stack; /* sock_layer.c's list */
+    size_t size;                      /* of the transport's struct, for free */
+};
+
+/*
+ * What a transport implements. Every op runs with the core lock held.
+ * Attempts that cannot progress yet return -AXN_EAGAIN; the facade then
+ * waits (unless non-blocking) until the transport calls axn_sock_notify and
+ * retries. A NULL op answers the Linux default for that operation (e.g.
+ * listen/accept -EOPNOTSUPP).
+ */
+struct axn_sock_ops {
+    int (*bind)(struct axn_socket *s, const struct axn_endpoint *ep);
+    /* ep->family AXN_AF_UNSPEC: dissolve the association. */
+    int (*connect)(struct axn_socket *s, const struct axn_endpoint *ep);
+    int (*listen)(struct axn_socket *s, int backlog);
+    int (*accept)(struct axn_socket *s, struct axn_endpoint *peer, struct axn_socket **out);
+    /* `dst` NULL: the connected peer. Returns bytes sent (all of the
+     * message for datagram sockets) or a negative errno. */
+    long (*send)(struct axn_socket *s, const struct axn_msghdr *msg, const struct axn_endpoint *dst,
+                 int flags);
+    /* Fills the iovecs, *src (family AXN_AF_UNSPEC if none), the control
+     * buffer (axn_sock_put_cmsg) and msg->msg_flags; returns bytes (the
+     * datagram's full length with MSG_TRUNC) or a negative errno. */
+    long (*recv)(struct axn_socket *s, struct axn_msghdr *msg, struct axn_endpoint *src, int flags);
+    int (*shutdown)(struct axn_socket *s, int how);
+    /* -AXN_ENOTCONN etc. as Linux for the transport (§6.5). */
+    int (*getname)(struct axn_socket *s, struct axn_endpoint *ep, bool peer);
+    /* Transport-level options (SOL_UDP, SOL_RAW, ...) and overrides of
+     * generic ones; -AXN_ENOPROTOOPT means "not mine" and the facade's
+     * generic handler answers. */
+    int (*setsockopt)(struct axn_socket *s, int level, int name, const void *val,
+                      axn_socklen_t len);
+    int (*getsockopt)(struct axn_socket *s, int level, int name, void *val, axn_socklen_t *len);
+    /* FIONREAD, SIOCOUTQ: *arg out. -AXN_ENOTTY if not supported. */
+    int (*ioctl)(struct axn_socket *s, unsigned long req, int *arg);
+    /* AXN_POLL* true now. */
+    unsigned (*poll)(struct axn_socket *s);
+    /* Releases the transport's state (unbind, leave tables); queued output
+     * still goes. The facade frees the struct afterwards. */
+    void (*close)(struct axn_socket *s);
+};
+
+/* A transport as the socket layer knows it (sock_families.c lists them). */
+struct axn_sock_proto {
+    const char *name;
+    int domain;            /* AXN_AF_* */
+    int type;              /* AXN_SOCK_* */
+    int protocol;          /* matched exactly, or -1 for any (raw) */
+    bool default_for_type; /* protocol 0 selects it (UDP for SOCK_DGRAM) */
+    /* Per-stack state, created with the stack's socket layer (core lock
+     * not needed: nothing runs yet) and destroyed after every socket is
+     * closed. May be NULL. */
+    int (*layer_init)(struct axn_stack *st, void **state);
+    void (*layer_destroy)(struct axn_stack *st, void *state);
+    /* Allocates the transport's socket, calls axn_sock_init, fills ops. */
+    int (*create)(struct axn_stack *st, void *state, int protocol, struct axn_socket **out);
+};
+
+/* ---- For transports (sock_layer.c, sock_wake.c, socket_api.c) --------- */
+
+/* Allocates `size` zeroed bytes (the transport's struct, axn_socket first)
+ * and initialises the base: identity, Linux default options, wait queue.
+ * Links it into the stack's socket list. Core lock held. */
+int axn_sock_alloc(struct axn_stack *st, size_t size, int domain, int type, int protocol,
+                   const struct axn_sock_ops *ops, struct axn_socket **out);
+
+/* The per-stack state of transport `p` (its layer_init result). */
+void *axn_sock_proto_state(struct axn_stack *st, const struct axn_sock_proto *p);
+
+/* Readiness may have changed: wakes blocked callers and queues matching
+ * wakers (run after the core lock is released). Core lock held. */
+void axn_sock_notify(struct axn_socket *s, unsigned events);
+/* Records a pending error (SO_ERROR; positive errno) and notifies POLLERR. */
+void axn_sock_set_error(struct axn_socket *s, int err);
+
+/* Runs wakers queued by axn_sock_notify. Called by whoever released the
+ * core lock after running the core or a socket op (never with it held). */
+void axn_sock_run_deferred(struct axn_stack *st);
+
+/* Message helpers. */
+size_t axn_sock_iov_len(const struct axn_msghdr *msg);
+/* Copies up to `len` bytes of `data` into the iovecs; returns the count. */
+size_t axn_sock_copy_to_iov(const struct axn_msghdr *msg, const uint8_t *data, size_t len);
+/* Gathers the iovecs into `out` (at most `cap` bytes); returns the count. */
+size_t axn_sock_copy_from_iov(const struct axn_msghdr *msg, uint8_t *out, size_t cap);
+/*
+ * Appends one control message during ops->recv, as Linux put_cmsg does:
+ * msg->msg_control points at the free room and msg->msg_controllen is its
+ * size; each call writes there and advances both (by CMSG_SPACE, or what
+ * is left). What does not fit is cut, with MSG_CTRUNC set in
+ * msg->msg_flags. The facade set msg_control/msg_controllen up before the
+ * call and turns them back into the caller's pointer and the bytes used
+ * afterwards, so a transport just calls this. `used` may be NULL; if not,
+ * the bytes consumed are added to *used (for transports that count).
+ */
+void axn_sock_put_cmsg(struct axn_msghdr *msg, size_t *used, int level, int type, const void *data,
+                       size_t len);
+
+/* Linux's int-option conventions (sock_setsockopt, udp_lib_setsockopt):
+ * reads an int; -AXN_EINVAL if optlen is shorter (or val NULL). */
+int axn_sock_opt_int(const void *val, axn_socklen_t len, int *out);
+/* Writes an int result, truncating to *len as Linux does (sk_getsockopt:
+ * copies min(*len, sizeof(int)) bytes and sets *len to that). */
+int axn_sock_opt_put_int(void *val, axn_socklen_t *len, int v);
+/* The SOL_IP variant (ip_setsockopt): an optlen of at least sizeof(int)
+ * reads an int, a shorter one reads one unsigned byte; 0 is -AXN_EINVAL. */
+int axn_sock_opt_ip_int(const void *val, axn_socklen_t len, int *out);
+/* The SOL_IP getsockopt rule (do_ip_getsockopt): a room shorter than an
+ * int gets one byte when the value is 0..255, with *len = 1. */
+int axn_sock_opt_put_ip_int(void *val, axn_socklen_t *len, int v);
+
+/* The generic option handlers (SOL_SOCKET, SOL_IP: sock_opt.c), which
+ * answer whatever a transport's setsockopt/getsockopt leaves with
+ * -AXN_ENOPROTOOPT; a transport override may also call them itself (e.g.
+ * to store SO_BINDTODEVICE, then rehash). Core lock held. */
+int axn_sock_opt_set(struct axn_socket *s, int level, int name, const void *val, axn_socklen_t len);
+int axn_sock_opt_get(struct axn_socket *s, int level, int name, void *val, axn_socklen_t *len);
+
+/* Takes the pending error (SO_ERROR) as a negative errno, clearing it;
+ * 0 if none. For transports reporting it on their next call (Linux
+ * sock_error). Core lock held. */
+int axn_sock_take_error(struct axn_socket *s);
+
+/*
+ * Adds a transport to this stack's socket layer, searched before the
+ * built-in table (sock_families.c), so a kernel may add or override one;
+ * its layer_init runs now. For tests and for kernels adding their own
+ * transports; call before the stack is started. 0, -AXN_ENOSPC beyond
+ * AXN_SOCK_MAX_EXTRA_PROTOS, or layer_init's error.
+ */
+int axn_sock_layer_add_proto(struct axn_stack *st, const struct axn_sock_proto *p);
+
+#endif /* AXN_SOCK_SOCK_H */

@@ -1,0 +1,450 @@
+/*
+ * UDP sockets of the stack against the Linux kernel, with socat(1) as the
+ * Linux peer (spec §8, issue 4 acceptance): echo both ways, Linux getting
+ * ICMP port unreachable from us for a closed port (its socat reads
+ * ECONNREFUSED and its Icmp InDestUnreachs counts it), and our connected
+ * socket surfacing Linux's port unreachable as ECONNREFUSED.
+ *
+ * As tests/interop/test_ip4_ping.c: each test creates a namespace, a TAP
+ * moved into it with Linux at 192.0.2.1/24 and the stack at 192.0.2.2/24,
+ * every frame recorded in $AXN_BUILD_DIR/test_udp_tap_<test>.pcap and
+ * checked by tshark. The stack runs threaded (port/posix workers); our
+ * socket calls block with SO_RCVTIMEO, so nothing waits forever.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <net/if.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "axnet/errno.h"
+#include "axnet/hosted/pcap.h"
+#include "axnet/hosted/tap.h"
+#include "axnet/netctl.h"
+#include "axnet/port_posix.h"
+#include "axnet/snmp.h"
+#include "axnet/socket.h"
+#include "axnet/stack.h"
+#include "cmd.h"
+#include "netns.h"
+
+/* ---- Addresses (TEST-NET-1, inside the test's namespace only) ----------- */
+
+#define OUR_IP       AXN_IP4(192, 0, 2, 2)
+#define LINUX_IP     AXN_IP4(192, 0, 2, 1)
+#define LINUX_IP_STR "192.0.2.1"
+#define OUR_IP_STR   "192.0.2.2"
+#define PREFIX_LEN   24
+#define OUR_IFNAME   "eth0"
+
+/* ---- Ports and messages --------------------------------------------------- */
+
+#define OUR_ECHO_PORT   7000
+#define LINUX_ECHO_PORT 7001
+#define OUR_CLOSED      7999
+#define LINUX_CLOSED    7998
+#define MSG_IN          "hello-axnet"
+#define MSG_OUT         "hello-linux"
+#define RCV_TIMEOUT_S   5
+#define SOCAT_WAIT_S    "1"  /* socat -t: how long it waits for the reply */
+#define SOCAT_LIFE_S    "10" /* timeout(1) on every socat */
+#define LISTEN_TRIES    50   /* x 0.1 s for socat to bind */
+#define BUF_LEN         64
+
+/* ---- Limits --------------------------------------------------------------- */
+
+#define OUT_LEN           8192
+#define TSHARK_TIMEOUT_MS 30000
+#define PID_MODULUS       10000000u
+#define SEQ_MODULUS       100u
+#define USEC_PER_SEC_     1000000ull
+#define NSEC_PER_USEC     1000
+#define ARRAY_LEN(a)      (sizeof(a) / sizeof((a)[0]))
+
+struct fixture {
+    struct axn_netns ns;
+    struct axn_platform plat;
+    struct axn_tap *tap;
+    struct axn_eth_driver tap_drv;
+    struct axn_pcap *pcap;
+    struct axn_pcap_tap *recorder;
+    struct axn_eth_driver drv; /* tap_drv behind the recorder */
+    struct axn_stack *st;
+    char ifname[IFNAMSIZ];
+    char pcap_path[PATH_MAX];
+    struct axn_snmp snmp; /* taken just before the stack stops */
+    struct axn_snmp_udp udp;
+};
+
+static struct fixture fx;
+static unsigned tap_seq;
+
+/* Capture timestamps in wall-clock time, so the pcap reads naturally. */
+static axn_time_t wall_us(void *ctx)
+{
+    struct timespec ts;
+
+    (void)ctx;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (axn_time_t)ts.tv_sec * USEC_PER_SEC_ + (axn_time_t)ts.tv_nsec / NSEC_PER_USEC;
+}
+
+static bool is_blank(const char *s)
+{
+    for (; *s; s++)
+        if (!isspace((unsigned char)*s))
+            return false;
+    return true;
+}
+
+/* ---- Fixture -------------------------------------------------------------- */
+
+/* Stops the workers and closes the capture (complete only once closed). */
+static void stop_stack(void)
+{
+    axn_stack_destroy(fx.st);
+    fx.st = NULL;
+    axn_pcap_tap_free(fx.recorder);
+    fx.recorder = NULL;
+    axn_pcap_close(fx.pcap);
+    fx.pcap = NULL;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    stop_stack();
+    axn_tap_close(fx.tap);
+    axn_netns_delete(&fx.ns);
+    memset(&fx, 0, sizeof(fx));
+    return 0;
+}
+
+static int open_tap(void)
+{
+    struct axn_tap_config cfg = {.name = fx.ifname, .unpersist = true};
+    int err;
+
+    /* Linux pids have at most 7 digits (pid_max <= 2^22): "axpPPPPPPP-SS". */
+    snprintf(fx.ifname, sizeof(fx.ifname), "axp%u-%u", (unsigned)getpid() % PID_MODULUS,
+             tap_seq++ % SEQ_MODULUS);
+    err = axn_tap_open(&fx.tap, &cfg);
+    if (err)
+        return err;
+    axn_tap_driver(fx.tap, &fx.tap_drv);
+    return 0;
+}
+
+/* IPv6 off before the link comes up: with IPv4 only, Linux sends nothing
+ * it is not asked to. */
+static int give_linux_side_an_address(void)
+{
+    return axn_netns_run(
+        &fx.ns, NULL, 0,
+        "f=/proc/sys/net/ipv6/conf/%s/disable_ipv6; { [ ! -e $f ] || echo 1 >$f; } "
+        "&& ip addr add %s/%d dev %s && ip link set dev %s up",
+        fx.ifname, LINUX_IP_STR, PREFIX_LEN, fx.ifname, fx.ifname);
+}
+
+static int open_capture(const char *what)
+{
+    const char *dir = getenv("AXN_BUILD_DIR");
+    int err;
+
+    snprintf(fx.pcap_path, sizeof(fx.pcap_path), "%s/test_udp_tap_%s.pcap", dir ? dir : "/tmp",
+             what);
+    err = axn_pcap_open(&fx.pcap, fx.pcap_path, 0);
+    if (err)
+        return err;
+    return axn_pcap_tap_wrap(&fx.recorder, &fx.tap_drv, fx.pcap, wall_us, NULL, &fx.drv);
+}
+
+/* 192.0.2.2/24 on the TAP as eth0, run by the stack's own workers. */
+static int start_stack(void)
+{
+    struct axn_iface_config ifc = {
+        .name = OUR_IFNAME, .ipv4_mode = AXN_IPV4_STATIC, .addr = OUR_IP, .prefix_len = PREFIX_LEN};
+    const struct axn_net_config cfg = {.ifaces = &ifc, .n_ifaces = 1};
+    const struct axn_eth_driver *drivers[] = {&fx.drv};
+    int err = axn_port_posix_init(&fx.plat, AXN_LOG_WARN);
+
+    if (!err)
+        err = axn_stack_create(&fx.plat, &fx.st);
+    if (!err)
+        err =
+            axn_stack_init_network(fx.st, drivers, ARRAY_LEN(drivers), &cfg, axn_port_posix_now());
+    if (!err)
+        err = axn_stack_start(fx.st);
+    return err;
+}
+
+static int setup_with_capture(const char *what)
+{
+    int err;
+
+    memset(&fx, 0, sizeof(fx));
+    err = axn_netns_create(&fx.ns, "sudp");
+    if (!err)
+        err = open_tap();
+    if (!err)
+        err = axn_netns_move_link(&fx.ns, fx.ifname);
+    if (!err)
+        err = give_linux_side_an_address();
+    if (!err)
+        err = open_capture(what);
+    if (!err)
+        err = start_stack();
+    if (err) {
+        fprintf(stderr, "setup failed: %d\n", err);
+        teardown(NULL);
+    }
+    return err ? -1 : 0;
+}
+
+static int setup_echo_in(void **state)
+{
+    (void)state;
+    return setup_with_capture("echo_in");
+}
+
+static int setup_echo_out(void **state)
+{
+    (void)state;
+    return setup_with_capture("echo_out");
+}
+
+static int setup_unreach_in(void **state)
+{
+    (void)state;
+    return setup_with_capture("unreach_in");
+}
+
+static int setup_unreach_out(void **state)
+{
+    (void)state;
+    return setup_with_capture("unreach_out");
+}
+
+/* ---- Checks ------------------------------------------------------------------ */
+
+/* Counters, then the stack stops so the capture is complete. */
+static void finish(void)
+{
+    axn_ctl_snmp(fx.st, &fx.snmp);
+    axn_udp_snmp(fx.st, &fx.udp);
+    stop_stack();
+}
+
+/* tshark reads the capture back, checksums verified: nothing malformed,
+ * no expert item at warning level or above. */
+static void assert_tshark_clean(void)
+{
+    const char *list[] = {"tshark", "-r", fx.pcap_path, NULL};
+    const char *expert[] = {"tshark", "-r", fx.pcap_path,  "-o", "ip.check_checksum:TRUE",
+                            "-q",     "-z", "expert,warn", NULL};
+    static char out[OUT_LEN * 4];
+
+    if (!axn_cmd_exists("tshark")) {
+        fprintf(stderr, "NOTE: tshark not in PATH, %s not checked\n", fx.pcap_path);
+        return;
+    }
+    assert_int_equal(axn_cmd_run(list, out, sizeof(out), TSHARK_TIMEOUT_MS), 0);
+    assert_null(strstr(out, "Malformed"));
+    assert_int_equal(axn_cmd_run(expert, out, sizeof(out), TSHARK_TIMEOUT_MS), 0);
+    if (!is_blank(out))
+        fail_msg("tshark expert items in %s:\n%s", fx.pcap_path, out);
+}
+
+/* ---- Our sockets --------------------------------------------------------------- */
+
+static uint16_t be16(uint16_t v)
+{
+    uint8_t b[2] = {(uint8_t)(v >> 8), (uint8_t)v};
+    uint16_t r;
+    memcpy(&r, b, sizeof(r));
+    return r;
+}
+
+static uint32_t be32(uint32_t v)
+{
+    uint8_t b[4] = {(uint8_t)(v >> 24), (uint8_t)(v >> 16), (uint8_t)(v >> 8), (uint8_t)v};
+    uint32_t r;
+    memcpy(&r, b, sizeof(r));
+    return r;
+}
+
+static struct axn_sockaddr_in sin4(axn_ip4_t a, uint16_t port)
+{
+    struct axn_sockaddr_in s;
+    memset(&s, 0, sizeof(s));
+    s.sin_family = AXN_AF_INET;
+    s.sin_port = be16(port);
+    s.sin_addr.s_addr = be32(a);
+    return s;
+}
+
+/* A UDP socket whose blocking calls give up after RCV_TIMEOUT_S. */
+static struct axn_socket *udp_socket(void)
+{
+    struct axn_socket *s = NULL;
+    const struct axn_timeval tv = {.tv_sec = RCV_TIMEOUT_S};
+    assert_int_equal(axn_socket(fx.st, AXN_AF_INET, AXN_SOCK_DGRAM, 0, &s), 0);
+    assert_int_equal(axn_setsockopt(s, AXN_SOL_SOCKET, AXN_SO_RCVTIMEO, &tv, sizeof(tv)), 0);
+    return s;
+}
+
+struct echo_job {
+    struct axn_socket *s;
+    long rc;
+    struct axn_sockaddr_in peer;
+};
+
+/* One datagram in, the same bytes back to where it came from. */
+static void *echo_once(void *arg)
+{
+    struct echo_job *j = arg;
+    char buf[BUF_LEN];
+    axn_socklen_t pl = sizeof(j->peer);
+    j->rc = axn_recvfrom(j->s, buf, sizeof(buf), 0, (struct axn_sockaddr *)&j->peer, &pl);
+    if (j->rc > 0)
+        j->rc = axn_sendto(j->s, buf, (size_t)j->rc, 0, (const struct axn_sockaddr *)&j->peer,
+                           sizeof(j->peer));
+    return NULL;
+}
+
+/* Linux's "Icmp: ... InDestUnreachs" in the namespace. */
+static long linux_in_dest_unreachs(void)
+{
+    char out[OUT_LEN];
+    const int rc = axn_netns_run(&fx.ns, out, sizeof(out),
+                                 "awk '/^Icmp:/ { if (h) { for (i = 1; i <= NF; i++) "
+                                 "if (n[i] == \"InDestUnreachs\") print $i; exit } "
+                                 "for (i = 1; i <= NF; i++) n[i] = $i; h = 1 }' /proc/net/snmp");
+    assert_int_equal(rc, 0);
+    return strtol(out, NULL, 10);
+}
+
+/* ---- Tests ----------------------------------------------------------------------- */
+
+/* Linux's socat sends to our echo socket and reads its datagram back. */
+static void linux_socat_gets_our_udp_echo(void **state)
+{
+    (void)state;
+    struct echo_job j = {.s = udp_socket()};
+    const struct axn_sockaddr_in me = sin4(0, OUR_ECHO_PORT);
+    assert_int_equal(axn_bind(j.s, (const struct axn_sockaddr *)&me, sizeof(me)), 0);
+    pthread_t t;
+    assert_int_equal(pthread_create(&t, NULL, echo_once, &j), 0);
+    char out[OUT_LEN];
+    const int rc = axn_netns_run(&fx.ns, out, sizeof(out),
+                                 "printf %s | timeout %s socat -t %s - UDP:%s:%d 2>&1", MSG_IN,
+                                 SOCAT_LIFE_S, SOCAT_WAIT_S, OUR_IP_STR, OUR_ECHO_PORT);
+    assert_int_equal(pthread_join(t, NULL), 0);
+    assert_int_equal(j.rc, (long)strlen(MSG_IN));
+    assert_int_equal(j.peer.sin_addr.s_addr, be32(LINUX_IP));
+    if (rc != 0 || strcmp(out, MSG_IN) != 0)
+        fail_msg("socat exited %d, said \"%s\"", rc, out);
+    assert_int_equal(axn_close(j.s), 0);
+    finish();
+    assert_int_equal(fx.udp.in_datagrams, 1);
+    assert_int_equal(fx.udp.out_datagrams, 1);
+    assert_int_equal(fx.udp.in_errors + fx.udp.no_ports, 0);
+    assert_tshark_clean();
+}
+
+/* We send to a socat echo on Linux and read its answer. */
+static void our_socket_gets_linux_socat_echo(void **state)
+{
+    (void)state;
+    char out[OUT_LEN];
+    int rc =
+        axn_netns_run(&fx.ns, out, sizeof(out),
+                      "timeout %s socat -T %s UDP-LISTEN:%d PIPE >/dev/null 2>&1 & "
+                      "for i in $(seq %d); do ss -Hnul | grep -q ':%d ' && exit 0; "
+                      "sleep 0.1; done; exit 1",
+                      SOCAT_LIFE_S, SOCAT_LIFE_S, LINUX_ECHO_PORT, LISTEN_TRIES, LINUX_ECHO_PORT);
+    assert_int_equal(rc, 0);
+    struct axn_socket *s = udp_socket();
+    const struct axn_sockaddr_in to = sin4(LINUX_IP, LINUX_ECHO_PORT);
+    assert_int_equal(
+        axn_sendto(s, MSG_OUT, strlen(MSG_OUT), 0, (const struct axn_sockaddr *)&to, sizeof(to)),
+        (long)strlen(MSG_OUT));
+    char buf[BUF_LEN] = {0};
+    struct axn_sockaddr_in from;
+    axn_socklen_t fl = sizeof(from);
+    assert_int_equal(axn_recvfrom(s, buf, sizeof(buf), 0, (struct axn_sockaddr *)&from, &fl),
+                     (long)strlen(MSG_OUT));
+    assert_string_equal(buf, MSG_OUT);
+    assert_int_equal(from.sin_addr.s_addr, be32(LINUX_IP));
+    assert_int_equal(from.sin_port, be16(LINUX_ECHO_PORT));
+    assert_int_equal(axn_close(s), 0);
+    finish();
+    assert_int_equal(fx.udp.out_datagrams, 1);
+    assert_int_equal(fx.udp.in_datagrams, 1);
+    assert_tshark_clean();
+}
+
+/* Linux sends to a port we have no socket on: we answer ICMP port
+ * unreachable, Linux counts it and its connected socat reads ECONNREFUSED. */
+static void linux_gets_port_unreachable_from_us(void **state)
+{
+    (void)state;
+    const long before = linux_in_dest_unreachs();
+    char out[OUT_LEN];
+    (void)axn_netns_run(&fx.ns, out, sizeof(out),
+                        "printf x | timeout %s socat -t %s - UDP:%s:%d 2>&1", SOCAT_LIFE_S,
+                        SOCAT_WAIT_S, OUR_IP_STR, OUR_CLOSED);
+    if (!strstr(out, "Connection refused"))
+        fail_msg("socat did not see ECONNREFUSED:\n%s", out);
+    assert_int_equal(linux_in_dest_unreachs(), before + 1);
+    finish();
+    assert_int_equal(fx.udp.no_ports, 1);
+    assert_int_equal(fx.snmp.icmp.out_dest_unreachs, 1);
+    assert_tshark_clean();
+}
+
+/* Linux answers our datagram to a closed port with port unreachable; our
+ * connected socket's next call reads ECONNREFUSED. */
+static void our_connected_socket_gets_econnrefused_from_linux(void **state)
+{
+    (void)state;
+    struct axn_socket *s = udp_socket();
+    const struct axn_sockaddr_in to = sin4(LINUX_IP, LINUX_CLOSED);
+    assert_int_equal(axn_connect(s, (const struct axn_sockaddr *)&to, sizeof(to)), 0);
+    assert_int_equal(axn_send(s, "x", 1, 0), 1);
+    char buf[BUF_LEN];
+    assert_int_equal(axn_recv(s, buf, sizeof(buf), 0), -AXN_ECONNREFUSED);
+    assert_int_equal(axn_close(s), 0);
+    finish();
+    assert_int_equal(fx.snmp.icmp.in_dest_unreachs, 1);
+    assert_int_equal(fx.udp.out_datagrams, 1);
+    assert_tshark_clean();
+}
+
+int main(void)
+{
+    static const char *const tools[] = {"socat", "ss", "awk", "timeout", NULL};
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(linux_socat_gets_our_udp_echo, setup_echo_in, teardown),
+        cmocka_unit_test_setup_teardown(our_socket_gets_linux_socat_echo, setup_echo_out, teardown),
+        cmocka_unit_test_setup_teardown(linux_gets_port_unreachable_from_us, setup_unreach_in,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(our_connected_socket_gets_econnrefused_from_linux,
+                                        setup_unreach_out, teardown),
+    };
+
+    axn_netns_require(tools);
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,529 @@
+/*
+ * ICMP datagram ("ping") sockets (src/ip/ping.h; icmp(7), Linux
+ * net/ipv4/ping.c) on two whole stacks on the simulated wire, caller-
+ * polled in virtual time, and over A's loopback: the echo request leaves
+ * with the socket's identifier and a checksum the stack computed, B's (or
+ * A's own) IP layer answers, and only the socket with that identifier gets
+ * the reply, ICMP header first, no IP header. An 8000-byte echo crosses
+ * fragmented both ways. Refusals carry Linux's errno; ICMP errors about
+ * our echoes reach SO_ERROR only as ping_err lets them.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "axnet/errno.h"
+#include "axnet/hosted/sim_wire.h"
+#include "axnet/netctl.h"
+#include "axnet/socket.h"
+#include "core/stack_impl.h"
+#include "ip/ip4.h"
+#include "lib/byteorder.h"
+#include "sock/sock.h"
+#include "test_platform.h"
+#include "wire/checksum.h"
+#include "wire/ethernet.h"
+#include "wire/icmp4.h"
+#include "wire/ipv4.h"
+
+#define A_ADDR     AXN_IP4(192, 0, 2, 10)
+#define B_ADDR     AXN_IP4(192, 0, 2, 20)
+#define C_ADDR     AXN_IP4(192, 0, 2, 30)
+#define NOT_LOCAL  AXN_IP4(192, 0, 2, 99)
+#define SUBNET_BC  AXN_IP4(192, 0, 2, 255)
+#define LOOPBACK   AXN_IP4(127, 0, 0, 1)
+#define PREFIX_24  24u
+#define ETH_IF     AXN_IFINDEX_FIRST_ETH
+#define T0         AXN_SEC(1)
+#define WIRE_DELAY 50u /* µs per hop */
+#define SETTLE     AXN_MSEC(5)
+#define MAX_STEPS  100000u
+#define N_NODES    2u
+
+#define USER_ID    0x1111u /* replaced by the socket's identifier */
+#define JUNK_CSUM  0xdeadu
+#define SMALL_DATA 56u   /* ping(8)'s default */
+#define BIG_DATA   8000u /* ping -s 8000: fragments both ways */
+#define MSG_MAX    (AXN_ICMP4_HDR_LEN + BIG_DATA)
+#define IDENT_A    100u
+#define IDENT_B    200u
+#define IDENT_NONE 300u
+#define FIRST_AUTO 1u /* Linux ping_table.next_free starts at 1 */
+#define SMALL_BUF  8u
+#define TRUNC_BUF  12u
+#define PATTERN    7u
+#define OFF_CSUM   2
+#define OFF_ID     4
+#define OFF_SEQ    6
+
+/* ---- The world ------------------------------------------------------------------------------- */
+
+struct node {
+    struct axn_stack *st;
+    axn_time_t next;
+};
+
+static struct world {
+    axn_time_t now;
+    struct axn_sim_wire *w;
+    struct axn_eth_driver drv[N_NODES];
+    struct axn_mac mac[N_NODES];
+    struct node nodes[N_NODES];
+} W;
+
+#define A (W.nodes[0].st)
+#define B (W.nodes[1].st)
+
+static void node_up(struct node *n, int port, axn_ip4_t addr)
+{
+    assert_int_equal(axn_stack_create(axn_test_platform(), &n->st), 0);
+    struct axn_iface_config ic;
+    memset(&ic, 0, sizeof(ic));
+    ic.match = AXN_MATCH_ORDER;
+    ic.ipv4_mode = AXN_IPV4_STATIC;
+    ic.addr = addr;
+    ic.prefix_len = PREFIX_24;
+    const struct axn_net_config cfg = {.ifaces = &ic, .n_ifaces = 1};
+    const struct axn_eth_driver *drv[1] = {&W.drv[port]};
+    assert_int_equal(axn_stack_init_network(n->st, drv, 1, &cfg, W.now), 0);
+    n->next = W.now;
+}
+
+static int setup(void **state)
+{
+    (void)state;
+    memset(&W, 0, sizeof(W));
+    W.now = T0;
+    axn_test_set_now(T0);
+    axn_test_seed_random(1);
+    const struct axn_sim_wire_config cfg = {.impair = {.delay = WIRE_DELAY}, .start_time = T0};
+    assert_int_equal(axn_sim_wire_create(&W.w, &cfg, 1), 0);
+    for (uint8_t i = 0; i < N_NODES; i++) {
+        W.mac[i] = (struct axn_mac){{0x02, 0, 0, 0, 2, (uint8_t)(i + 1)}};
+        assert_int_equal(axn_sim_wire_add_port(W.w, &W.mac[i], &W.drv[i]), i);
+    }
+    node_up(&W.nodes[0], 0, A_ADDR);
+    node_up(&W.nodes[1], 1, B_ADDR);
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < N_NODES; i++)
+        axn_stack_destroy(W.nodes[i].st);
+    axn_sim_wire_destroy(W.w);
+    return axn_test_live_allocs() == 0 ? 0 : -1;
+}
+
+static axn_time_t next_event(void)
+{
+    axn_time_t next = axn_sim_wire_next_event(W.w);
+    for (size_t i = 0; i < N_NODES; i++)
+        next = W.nodes[i].next < next ? W.nodes[i].next : next;
+    return next;
+}
+
+static void poll_all(void)
+{
+    for (size_t i = 0; i < N_NODES; i++)
+        W.nodes[i].next = axn_stack_poll(W.nodes[i].st, W.now);
+}
+
+static void set_time(axn_time_t t)
+{
+    W.now = t;
+    axn_test_set_now(t);
+    assert_int_equal(axn_sim_wire_set_time(W.w, t), 0);
+}
+
+static void run_until(axn_time_t until)
+{
+    for (unsigned steps = 0;; steps++) {
+        assert_true(steps < MAX_STEPS);
+        const axn_time_t next = next_event();
+        if (next > until)
+            break;
+        if (next > W.now)
+            set_time(next);
+        poll_all();
+    }
+    set_time(until);
+    poll_all();
+}
+
+static void settle(void)
+{
+    for (size_t i = 0; i < N_NODES; i++)
+        W.nodes[i].next = W.now;
+    run_until(W.now + SETTLE);
+}
+
+/* ---- Helpers --------------------------------------------------------------------------------- */
+
+/* Network-order fields of sockaddr_in, without <arpa/inet.h> (its
+ * s6_addr macro collides with axn_in6_addr's member). */
+static uint16_t net16(uint16_t v)
+{
+    uint8_t b[2];
+    uint16_t r;
+    axn_put_be16(b, v);
+    memcpy(&r, b, sizeof(r));
+    return r;
+}
+
+static uint32_t net32(uint32_t v)
+{
+    uint8_t b[4];
+    uint32_t r;
+    axn_put_be32(b, v);
+    memcpy(&r, b, sizeof(r));
+    return r;
+}
+
+static uint16_t host16(uint16_t v)
+{
+    return axn_get_be16((const uint8_t *)&v);
+}
+
+static uint32_t host32(uint32_t v)
+{
+    return axn_get_be32((const uint8_t *)&v);
+}
+
+static struct axn_sockaddr_in sin_of(axn_ip4_t a, uint16_t port)
+{
+    struct axn_sockaddr_in sin;
+    memset(&sin, 0, sizeof(sin));
+    sin.sin_family = AXN_AF_INET;
+    sin.sin_port = net16(port);
+    sin.sin_addr.s_addr = net32(a);
+    return sin;
+}
+
+static long send_to(struct axn_socket *s, const void *buf, size_t len, axn_ip4_t dst)
+{
+    const struct axn_sockaddr_in sin = sin_of(dst, 0);
+    return axn_sendto(s, buf, len, AXN_MSG_DONTWAIT, (const struct axn_sockaddr *)&sin,
+                      sizeof(sin));
+}
+
+static long recv_from(struct axn_socket *s, uint8_t *buf, size_t len, int flags,
+                      struct axn_sockaddr_in *from)
+{
+    axn_socklen_t fl = sizeof(*from);
+    memset(from, 0, sizeof(*from));
+    return axn_recvfrom(s, buf, len, flags | AXN_MSG_DONTWAIT, (struct axn_sockaddr *)from, &fl);
+}
+
+static void fill(uint8_t *p, size_t n, uint8_t seed)
+{
+    for (size_t i = 0; i < n; i++)
+        p[i] = (uint8_t)(seed + i);
+}
+
+/* A datagram from `src` to A, as if it came in on A's Ethernet. */
+static void inject(axn_ip4_t src, axn_ip4_t dst, uint8_t proto, const uint8_t *payload, size_t len)
+{
+    static uint8_t pkt[AXN_IPV4_TOTAL_MAX];
+    const struct axn_ipv4 h = {.ttl = AXN_IP4_DEFAULT_TTL,
+                               .protocol = proto,
+                               .src = src,
+                               .dst = dst,
+                               .payload = payload,
+                               .payload_len = len};
+    const int n = axn_ipv4_emit(&h, pkt, sizeof(pkt));
+    assert_true(n > 0);
+    const struct axn_rx_meta meta = {.ifindex = ETH_IF,
+                                     .ethertype = AXN_ETHERTYPE_IPV4,
+                                     .frame_len = (uint32_t)n + AXN_ETH_HLEN};
+    A->plat->mutex_lock(A->core_lock);
+    axn_ip4_input(A->ip4, pkt, (size_t)n, &meta, W.now);
+    A->plat->mutex_unlock(A->core_lock);
+    axn_sock_run_deferred(A);
+}
+
+/* ---- Echo helpers ------------------------------------------------------------------------------
+ */
+
+static struct axn_socket *ping_socket(struct axn_stack *st)
+{
+    struct axn_socket *s = NULL;
+    assert_int_equal(axn_socket(st, AXN_AF_INET, AXN_SOCK_DGRAM, AXN_IPPROTO_ICMP, &s), 0);
+    return s;
+}
+
+static int bind_ident(struct axn_socket *s, axn_ip4_t a, uint16_t ident)
+{
+    const struct axn_sockaddr_in sin = sin_of(a, ident);
+    return axn_bind(s, (const struct axn_sockaddr *)&sin, sizeof(sin));
+}
+
+static uint16_t ident_of(struct axn_socket *s)
+{
+    struct axn_sockaddr_in sin;
+    axn_socklen_t len = sizeof(sin);
+    assert_int_equal(axn_getsockname(s, (struct axn_sockaddr *)&sin, &len), 0);
+    return host16(sin.sin_port);
+}
+
+/* An echo request as ping(8) writes it: our own id and a junk checksum,
+ * both the stack's to replace. */
+static size_t echo_msg(uint8_t *m, uint8_t type, uint16_t seq, size_t data_len)
+{
+    memset(m, 0, AXN_ICMP4_HDR_LEN);
+    m[0] = type;
+    axn_put_be16(m + OFF_CSUM, JUNK_CSUM);
+    axn_put_be16(m + OFF_ID, USER_ID);
+    axn_put_be16(m + OFF_SEQ, seq);
+    fill(m + AXN_ICMP4_HDR_LEN, data_len, (uint8_t)(seq * PATTERN));
+    return AXN_ICMP4_HDR_LEN + data_len;
+}
+
+static long send_echo(struct axn_socket *s, axn_ip4_t dst, uint16_t seq, size_t data_len)
+{
+    static uint8_t m[MSG_MAX];
+    const size_t len = echo_msg(m, AXN_ICMP4_ECHO_REQUEST, seq, data_len);
+    return send_to(s, m, len, dst);
+}
+
+/* The reply: ICMP header and data, no IP header, from `src`, carrying
+ * the socket's identifier, `seq` and the data sent. */
+static void assert_reply(struct axn_socket *s, axn_ip4_t src, uint16_t seq, size_t data_len)
+{
+    static uint8_t buf[MSG_MAX];
+    static uint8_t want[MSG_MAX];
+    struct axn_sockaddr_in from;
+    const size_t len = AXN_ICMP4_HDR_LEN + data_len;
+    assert_int_equal(recv_from(s, buf, sizeof(buf), 0, &from), len);
+    assert_int_equal(buf[0], AXN_ICMP4_ECHO_REPLY);
+    assert_int_equal(buf[1], 0);
+    assert_int_equal(axn_get_be16(buf + OFF_ID), ident_of(s));
+    assert_int_equal(axn_get_be16(buf + OFF_SEQ), seq);
+    assert_int_equal(axn_csum(buf, len), 0);
+    (void)echo_msg(want, AXN_ICMP4_ECHO_REPLY, seq, data_len);
+    assert_memory_equal(buf + AXN_ICMP4_HDR_LEN, want + AXN_ICMP4_HDR_LEN, data_len);
+    assert_int_equal(from.sin_family, AXN_AF_INET);
+    assert_int_equal(from.sin_port, 0);
+    assert_int_equal(host32(from.sin_addr.s_addr), src);
+}
+
+static void assert_empty(struct axn_socket *s)
+{
+    uint8_t buf[SMALL_BUF];
+    struct axn_sockaddr_in from;
+    assert_int_equal(recv_from(s, buf, sizeof(buf), 0, &from), -AXN_EAGAIN);
+    assert_int_equal(axn_socket_poll(s) & AXN_POLLIN, 0);
+}
+
+static int so_error(struct axn_socket *s)
+{
+    int v = -1;
+    axn_socklen_t len = sizeof(v);
+    assert_int_equal(axn_getsockopt(s, AXN_SOL_SOCKET, AXN_SO_ERROR, &v, &len), 0);
+    return v;
+}
+
+/* An ICMP error from B about our echo request to C with `ident`. */
+static void inject_error(uint8_t type, uint8_t code, uint16_t ident)
+{
+    uint8_t echo[AXN_ICMP4_HDR_LEN] = {AXN_ICMP4_ECHO_REQUEST, 0};
+    axn_put_be16(echo + OFF_ID, ident);
+    uint8_t quote[AXN_IPV4_HDR_MIN + AXN_ICMP4_HDR_LEN];
+    const struct axn_ipv4 h = {.ttl = AXN_IP4_DEFAULT_TTL,
+                               .protocol = AXN_IPPROTO_ICMP,
+                               .src = A_ADDR,
+                               .dst = C_ADDR,
+                               .payload = echo,
+                               .payload_len = sizeof(echo)};
+    assert_int_equal(axn_ipv4_emit(&h, quote, sizeof(quote)), sizeof(quote));
+    uint8_t m[AXN_ICMP4_HDR_LEN + sizeof(quote)];
+    const struct axn_icmp4 e = {
+        .type = type, .code = code, .body = quote, .body_len = sizeof(quote)};
+    assert_int_equal(axn_icmp4_emit(&e, m, sizeof(m)), sizeof(m));
+    inject(B_ADDR, A_ADDR, AXN_IPPROTO_ICMP, m, sizeof(m));
+}
+
+/* ---- Tests
+ * --------------------------------------------------------------------------------------- */
+
+/* The first send picks identifier 1; the request B receives carries it
+ * and a correct checksum; the reply comes back to this socket. */
+static void ping_sim_reply_matched_by_identifier(void **state)
+{
+    (void)state;
+    struct axn_socket *s = ping_socket(A);
+    assert_int_equal(ident_of(s), 0);
+    assert_int_equal(send_echo(s, B_ADDR, 1, SMALL_DATA), AXN_ICMP4_HDR_LEN + SMALL_DATA);
+    assert_int_equal(ident_of(s), FIRST_AUTO);
+    settle();
+    assert_reply(s, B_ADDR, 1, SMALL_DATA);
+    assert_empty(s);
+    /* B took the request as valid (checksum computed by A's stack). */
+    assert_int_equal(B->ip4->icmp.in_echos, 1);
+    assert_int_equal(B->ip4->icmp.in_csum_errors, 0);
+    assert_int_equal(B->ip4->icmp.in_errors, 0);
+    assert_int_equal(A->ip4->icmp.out_echos, 1);
+    assert_int_equal(A->ip4->icmp.in_echo_reps, 1);
+    axn_close(s);
+}
+
+/* Over lo: A's own IP layer answers (no emulation, RAW-7 gone). */
+static void ping_loopback_reply(void **state)
+{
+    (void)state;
+    struct axn_socket *s = ping_socket(A);
+    assert_int_equal(send_echo(s, LOOPBACK, 1, SMALL_DATA), AXN_ICMP4_HDR_LEN + SMALL_DATA);
+    settle();
+    assert_reply(s, LOOPBACK, 1, SMALL_DATA);
+    assert_int_equal(A->ip4->icmp.in_echos, 1);
+    assert_int_equal(A->ip4->icmp.out_echo_reps, 1);
+    /* To our own Ethernet address too (routed through lo). */
+    assert_int_equal(send_echo(s, A_ADDR, 2, SMALL_DATA), AXN_ICMP4_HDR_LEN + SMALL_DATA);
+    settle();
+    assert_reply(s, A_ADDR, 2, SMALL_DATA);
+    axn_close(s);
+}
+
+/* Another socket's identifier is not ours (ping_lookup). */
+static void ping_other_identifier_not_delivered(void **state)
+{
+    (void)state;
+    struct axn_socket *a = ping_socket(A);
+    struct axn_socket *b = ping_socket(A);
+    assert_int_equal(bind_ident(a, 0, IDENT_A), 0);
+    assert_int_equal(bind_ident(b, 0, IDENT_B), 0);
+    assert_int_equal(ident_of(a), IDENT_A);
+    assert_int_equal(send_echo(a, B_ADDR, 1, SMALL_DATA), AXN_ICMP4_HDR_LEN + SMALL_DATA);
+    settle();
+    assert_empty(b);
+    assert_reply(a, B_ADDR, 1, SMALL_DATA);
+    /* A reply nobody's identifier names goes nowhere. */
+    uint8_t m[AXN_ICMP4_HDR_LEN + SMALL_DATA];
+    const size_t len = echo_msg(m, AXN_ICMP4_ECHO_REPLY, 1, SMALL_DATA);
+    axn_put_be16(m + OFF_ID, IDENT_NONE);
+    axn_put_be16(m + OFF_CSUM, 0);
+    axn_put_be16(m + OFF_CSUM, axn_csum(m, len));
+    inject(B_ADDR, A_ADDR, AXN_IPPROTO_ICMP, m, len);
+    assert_empty(a);
+    assert_empty(b);
+    /* ping_get_port / ping_bind: identifiers are exclusive, bind once. */
+    struct axn_socket *c = ping_socket(A);
+    assert_int_equal(bind_ident(c, 0, IDENT_A), -AXN_EADDRINUSE);
+    assert_int_equal(bind_ident(a, 0, IDENT_NONE), -AXN_EINVAL);
+    axn_close(a);
+    axn_close(b);
+    axn_close(c);
+}
+
+static void ping_big_echo_fragmented_both_ways(void **state)
+{
+    (void)state;
+    struct axn_socket *s = ping_socket(A);
+    assert_int_equal(send_echo(s, B_ADDR, 1, SMALL_DATA), AXN_ICMP4_HDR_LEN + SMALL_DATA);
+    settle(); /* ARP resolved */
+    assert_reply(s, B_ADDR, 1, SMALL_DATA);
+    assert_int_equal(send_echo(s, B_ADDR, 2, BIG_DATA), AXN_ICMP4_HDR_LEN + BIG_DATA);
+    settle();
+    assert_reply(s, B_ADDR, 2, BIG_DATA);
+    assert_int_equal(A->ip4->stats.frag_oks, 1);
+    assert_int_equal(B->ip4->reasm.stats.oks, 1);
+    assert_int_equal(A->ip4->reasm.stats.oks, 1);
+    axn_close(s);
+}
+
+/* Linux ping_common_sendmsg / ping_v4_sendmsg / ping_check_bind_addr. */
+static void ping_refusals_linux_errno(void **state)
+{
+    (void)state;
+    struct axn_socket *s = ping_socket(A);
+    uint8_t m[AXN_ICMP4_HDR_LEN + SMALL_DATA];
+    size_t len = echo_msg(m, AXN_ICMP4_TIMESTAMP, 1, SMALL_DATA);
+    assert_int_equal(send_to(s, m, len, B_ADDR), -AXN_EINVAL); /* not an echo request */
+    len = echo_msg(m, AXN_ICMP4_ECHO_REQUEST, 1, SMALL_DATA);
+    m[1] = 1;
+    assert_int_equal(send_to(s, m, len, B_ADDR), -AXN_EINVAL); /* code 1 */
+    m[1] = 0;
+    assert_int_equal(send_to(s, m, AXN_ICMP4_HDR_LEN - 1, B_ADDR), -AXN_EINVAL);
+    assert_int_equal(axn_send(s, m, len, AXN_MSG_DONTWAIT), -AXN_EDESTADDRREQ);
+    assert_int_equal(axn_send(s, m, len, AXN_MSG_DONTWAIT | AXN_MSG_OOB), -AXN_EOPNOTSUPP);
+    assert_int_equal(send_to(s, m, len, SUBNET_BC), -AXN_EACCES);
+    uint8_t buf[SMALL_BUF];
+    assert_int_equal(axn_recv(s, buf, sizeof(buf), AXN_MSG_DONTWAIT | AXN_MSG_OOB),
+                     -AXN_EOPNOTSUPP);
+    struct axn_socket *t = ping_socket(A);
+    assert_int_equal(bind_ident(t, NOT_LOCAL, 0), -AXN_EADDRNOTAVAIL);
+    assert_int_equal(bind_ident(t, SUBNET_BC, 0), -AXN_EADDRNOTAVAIL);
+    assert_int_equal(bind_ident(t, A_ADDR, 0), 0);
+    axn_close(s);
+    axn_close(t);
+}
+
+/* ping_recvmsg: a cut reply returns the bytes copied, with MSG_TRUNC in
+ * msg_flags, even when the caller passed MSG_TRUNC (unlike raw and UDP). */
+static void ping_trunc_returns_copied(void **state)
+{
+    (void)state;
+    struct axn_socket *s = ping_socket(A);
+    assert_int_equal(send_echo(s, LOOPBACK, 1, SMALL_DATA), AXN_ICMP4_HDR_LEN + SMALL_DATA);
+    settle();
+    int avail = 0;
+    assert_int_equal(axn_ioctl(s, AXN_FIONREAD, &avail), 0);
+    assert_int_equal(avail, AXN_ICMP4_HDR_LEN + SMALL_DATA);
+    uint8_t buf[TRUNC_BUF];
+    struct axn_iovec iov = {.iov_base = buf, .iov_len = sizeof(buf)};
+    struct axn_msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1};
+    assert_int_equal(axn_recvmsg(s, &msg, AXN_MSG_DONTWAIT | AXN_MSG_TRUNC | AXN_MSG_PEEK),
+                     TRUNC_BUF);
+    assert_true(msg.msg_flags & AXN_MSG_TRUNC);
+    assert_int_equal(buf[0], AXN_ICMP4_ECHO_REPLY);
+    msg.msg_flags = 0;
+    assert_int_equal(axn_recvmsg(s, &msg, AXN_MSG_DONTWAIT), TRUNC_BUF);
+    assert_true(msg.msg_flags & AXN_MSG_TRUNC);
+    assert_empty(s);
+    axn_close(s);
+}
+
+/* ping_err: without IP_RECVERR only a hard error on a connected socket
+ * becomes SO_ERROR; with it every error does. */
+static void ping_errors_as_linux(void **state)
+{
+    (void)state;
+    struct axn_socket *s = ping_socket(A);
+    assert_int_equal(bind_ident(s, 0, IDENT_A), 0);
+    inject_error(AXN_ICMP4_DEST_UNREACH, AXN_ICMP4_UNREACH_PORT, IDENT_A);
+    assert_int_equal(so_error(s), 0); /* not connected */
+    const struct axn_sockaddr_in to = sin_of(C_ADDR, 0);
+    assert_int_equal(axn_connect(s, (const struct axn_sockaddr *)&to, sizeof(to)), 0);
+    inject_error(AXN_ICMP4_TIME_EXCEEDED, AXN_ICMP4_EXC_TTL, IDENT_A);
+    assert_int_equal(so_error(s), 0); /* soft */
+    inject_error(AXN_ICMP4_DEST_UNREACH, AXN_ICMP4_UNREACH_PORT, IDENT_B);
+    assert_int_equal(so_error(s), 0); /* someone else's echo */
+    inject_error(AXN_ICMP4_DEST_UNREACH, AXN_ICMP4_UNREACH_PORT, IDENT_A);
+    assert_true(axn_socket_poll(s) & AXN_POLLERR);
+    assert_int_equal(so_error(s), AXN_ECONNREFUSED);
+    assert_int_equal(so_error(s), 0); /* read and cleared */
+    const int on = 1;
+    assert_int_equal(axn_setsockopt(s, AXN_SOL_IP, AXN_IP_RECVERR, &on, sizeof(on)), 0);
+    inject_error(AXN_ICMP4_TIME_EXCEEDED, AXN_ICMP4_EXC_TTL, IDENT_A);
+    assert_int_equal(so_error(s), AXN_EHOSTUNREACH);
+    axn_close(s);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(ping_sim_reply_matched_by_identifier, setup, teardown),
+        cmocka_unit_test_setup_teardown(ping_loopback_reply, setup, teardown),
+        cmocka_unit_test_setup_teardown(ping_other_identifier_not_delivered, setup, teardown),
+        cmocka_unit_test_setup_teardown(ping_big_echo_fragmented_both_ways, setup, teardown),
+        cmocka_unit_test_setup_teardown(ping_refusals_linux_errno, setup, teardown),
+        cmocka_unit_test_setup_teardown(ping_trunc_returns_copied, setup, teardown),
+        cmocka_unit_test_setup_teardown(ping_errors_as_linux, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

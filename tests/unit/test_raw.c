@@ -1,0 +1,733 @@
+/*
+ * Raw IPv4 sockets (src/ip/raw.h; spec §9 RAW-*, raw(7)) on two whole
+ * stacks on the simulated wire, caller-polled in virtual time. A is the
+ * stack under test; B sends real datagrams to it over the wire (its own
+ * raw socket), and the tests inject datagrams from other sources straight
+ * into A's IP layer. Checked exactly: the IP header comes with every
+ * delivery (RAW-8), protocol matching, bound-address / connected-peer /
+ * device filtering with the RAW-10 fix (non-peer datagrams are dropped,
+ * the socket never wedges), ICMP_FILTER, IP_HDRINCL header filling byte
+ * for byte, TTL/TOS on built headers, the Linux errno of each refusal, the
+ * SO_RCVBUF bound, and that a raw socket stops protocol unreachables.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "axnet/errno.h"
+#include "axnet/hosted/sim_wire.h"
+#include "axnet/netctl.h"
+#include "axnet/socket.h"
+#include "core/stack_impl.h"
+#include "ip/ip4.h"
+#include "ip/raw_queue.h"
+#include "lib/byteorder.h"
+#include "sock/sock.h"
+#include "test_platform.h"
+#include "wire/checksum.h"
+#include "wire/ethernet.h"
+#include "wire/icmp4.h"
+#include "wire/ipv4.h"
+
+#define A_ADDR     AXN_IP4(192, 0, 2, 10)
+#define B_ADDR     AXN_IP4(192, 0, 2, 20)
+#define C_ADDR     AXN_IP4(192, 0, 2, 30) /* a third host: injected */
+#define NOT_LOCAL  AXN_IP4(192, 0, 2, 99)
+#define SUBNET_BC  AXN_IP4(192, 0, 2, 255)
+#define LOOPBACK   AXN_IP4(127, 0, 0, 1)
+#define PREFIX_24  24u
+#define ETH_IF     AXN_IFINDEX_FIRST_ETH
+#define T0         AXN_SEC(1)
+#define WIRE_DELAY 50u /* µs per hop */
+#define SETTLE     AXN_MSEC(5)
+#define MAX_STEPS  100000u
+#define N_NODES    2u
+
+#define PROTO_X     200 /* no handler in the stack: protocol unreachable */
+#define PROTO_Y     201
+#define PROTO_UDP   17
+#define PAYLOAD     24u
+#define BUF_MAX     2048u
+#define FILL        0x5a
+#define SMALL_BUF   8u
+#define USER_TTL    7
+#define USER_TOS    0x28
+#define HDR_TOS     0x10
+#define HDR_TTL     33
+#define USER_ID     0x4242u
+#define JUNK_LEN    0x1234u
+#define JUNK_CSUM   0xdeadu
+#define TYPE_BIG    40 /* an ICMP type a filter cannot name */
+#define SMALL_RCV   2048
+#define FLOOD       16u
+#define FLOOD_LEN   1000u
+#define TOO_BIG     1600u /* over the Ethernet MTU */
+#define VER_IHL     0x45
+#define SHORT_HDR   19u
+#define IHL_TOO_BIG 0x4f /* 60-byte header in a 24-byte datagram */
+
+/* IPv4 header offsets (RFC 791 3.1). */
+#define OFF_TOS   1
+#define OFF_LEN   2
+#define OFF_ID    4
+#define OFF_TTL   8
+#define OFF_PROTO 9
+#define OFF_CSUM  10
+#define OFF_SRC   12
+#define OFF_DST   16
+
+/* ---- The world ------------------------------------------------------------------------------- */
+
+struct node {
+    struct axn_stack *st;
+    axn_time_t next;
+};
+
+static struct world {
+    axn_time_t now;
+    struct axn_sim_wire *w;
+    struct axn_eth_driver drv[N_NODES];
+    struct axn_mac mac[N_NODES];
+    struct node nodes[N_NODES];
+} W;
+
+#define A (W.nodes[0].st)
+#define B (W.nodes[1].st)
+
+static void node_up(struct node *n, int port, axn_ip4_t addr)
+{
+    assert_int_equal(axn_stack_create(axn_test_platform(), &n->st), 0);
+    struct axn_iface_config ic;
+    memset(&ic, 0, sizeof(ic));
+    ic.match = AXN_MATCH_ORDER;
+    ic.ipv4_mode = AXN_IPV4_STATIC;
+    ic.addr = addr;
+    ic.prefix_len = PREFIX_24;
+    const struct axn_net_config cfg = {.ifaces = &ic, .n_ifaces = 1};
+    const struct axn_eth_driver *drv[1] = {&W.drv[port]};
+    assert_int_equal(axn_stack_init_network(n->st, drv, 1, &cfg, W.now), 0);
+    n->next = W.now;
+}
+
+static int setup(void **state)
+{
+    (void)state;
+    memset(&W, 0, sizeof(W));
+    W.now = T0;
+    axn_test_set_now(T0);
+    axn_test_seed_random(1);
+    const struct axn_sim_wire_config cfg = {.impair = {.delay = WIRE_DELAY}, .start_time = T0};
+    assert_int_equal(axn_sim_wire_create(&W.w, &cfg, 1), 0);
+    for (uint8_t i = 0; i < N_NODES; i++) {
+        W.mac[i] = (struct axn_mac){{0x02, 0, 0, 0, 2, (uint8_t)(i + 1)}};
+        assert_int_equal(axn_sim_wire_add_port(W.w, &W.mac[i], &W.drv[i]), i);
+    }
+    node_up(&W.nodes[0], 0, A_ADDR);
+    node_up(&W.nodes[1], 1, B_ADDR);
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < N_NODES; i++)
+        axn_stack_destroy(W.nodes[i].st);
+    axn_sim_wire_destroy(W.w);
+    return axn_test_live_allocs() == 0 ? 0 : -1;
+}
+
+static axn_time_t next_event(void)
+{
+    axn_time_t next = axn_sim_wire_next_event(W.w);
+    for (size_t i = 0; i < N_NODES; i++)
+        next = W.nodes[i].next < next ? W.nodes[i].next : next;
+    return next;
+}
+
+static void poll_all(void)
+{
+    for (size_t i = 0; i < N_NODES; i++)
+        W.nodes[i].next = axn_stack_poll(W.nodes[i].st, W.now);
+}
+
+static void set_time(axn_time_t t)
+{
+    W.now = t;
+    axn_test_set_now(t);
+    assert_int_equal(axn_sim_wire_set_time(W.w, t), 0);
+}
+
+static void run_until(axn_time_t until)
+{
+    for (unsigned steps = 0;; steps++) {
+        assert_true(steps < MAX_STEPS);
+        const axn_time_t next = next_event();
+        if (next > until)
+            break;
+        if (next > W.now)
+            set_time(next);
+        poll_all();
+    }
+    set_time(until);
+    poll_all();
+}
+
+static void settle(void)
+{
+    for (size_t i = 0; i < N_NODES; i++)
+        W.nodes[i].next = W.now;
+    run_until(W.now + SETTLE);
+}
+
+/* ---- Helpers --------------------------------------------------------------------------------- */
+
+/* Network-order fields of sockaddr_in, without <arpa/inet.h> (its
+ * s6_addr macro collides with axn_in6_addr's member). */
+static uint16_t net16(uint16_t v)
+{
+    uint8_t b[2];
+    uint16_t r;
+    axn_put_be16(b, v);
+    memcpy(&r, b, sizeof(r));
+    return r;
+}
+
+static uint32_t net32(uint32_t v)
+{
+    uint8_t b[4];
+    uint32_t r;
+    axn_put_be32(b, v);
+    memcpy(&r, b, sizeof(r));
+    return r;
+}
+
+static uint16_t host16(uint16_t v)
+{
+    return axn_get_be16((const uint8_t *)&v);
+}
+
+static uint32_t host32(uint32_t v)
+{
+    return axn_get_be32((const uint8_t *)&v);
+}
+
+static struct axn_sockaddr_in sin_of(axn_ip4_t a, uint16_t port)
+{
+    struct axn_sockaddr_in sin;
+    memset(&sin, 0, sizeof(sin));
+    sin.sin_family = AXN_AF_INET;
+    sin.sin_port = net16(port);
+    sin.sin_addr.s_addr = net32(a);
+    return sin;
+}
+
+static struct axn_socket *raw_socket(struct axn_stack *st, int proto)
+{
+    struct axn_socket *s = NULL;
+    assert_int_equal(axn_socket(st, AXN_AF_INET, AXN_SOCK_RAW, proto, &s), 0);
+    return s;
+}
+
+static int do_bind(struct axn_socket *s, axn_ip4_t a)
+{
+    const struct axn_sockaddr_in sin = sin_of(a, 0);
+    return axn_bind(s, (const struct axn_sockaddr *)&sin, sizeof(sin));
+}
+
+static int do_connect(struct axn_socket *s, axn_ip4_t a)
+{
+    const struct axn_sockaddr_in sin = sin_of(a, 0);
+    return axn_connect(s, (const struct axn_sockaddr *)&sin, sizeof(sin));
+}
+
+static long send_to(struct axn_socket *s, const void *buf, size_t len, axn_ip4_t dst)
+{
+    const struct axn_sockaddr_in sin = sin_of(dst, 0);
+    return axn_sendto(s, buf, len, AXN_MSG_DONTWAIT, (const struct axn_sockaddr *)&sin,
+                      sizeof(sin));
+}
+
+static long recv_from(struct axn_socket *s, uint8_t *buf, size_t len, int flags,
+                      struct axn_sockaddr_in *from)
+{
+    axn_socklen_t fl = sizeof(*from);
+    memset(from, 0, sizeof(*from));
+    return axn_recvfrom(s, buf, len, flags | AXN_MSG_DONTWAIT, (struct axn_sockaddr *)from, &fl);
+}
+
+static void fill(uint8_t *p, size_t n, uint8_t seed)
+{
+    for (size_t i = 0; i < n; i++)
+        p[i] = (uint8_t)(seed + i);
+}
+
+/* A datagram from `src` to A, as if it came in on A's Ethernet. */
+static void inject(axn_ip4_t src, axn_ip4_t dst, uint8_t proto, const uint8_t *payload, size_t len)
+{
+    static uint8_t pkt[AXN_IPV4_TOTAL_MAX];
+    const struct axn_ipv4 h = {.ttl = AXN_IP4_DEFAULT_TTL,
+                               .protocol = proto,
+                               .src = src,
+                               .dst = dst,
+                               .payload = payload,
+                               .payload_len = len};
+    const int n = axn_ipv4_emit(&h, pkt, sizeof(pkt));
+    assert_true(n > 0);
+    const struct axn_rx_meta meta = {.ifindex = ETH_IF,
+                                     .ethertype = AXN_ETHERTYPE_IPV4,
+                                     .frame_len = (uint32_t)n + AXN_ETH_HLEN};
+    A->plat->mutex_lock(A->core_lock);
+    axn_ip4_input(A->ip4, pkt, (size_t)n, &meta, W.now);
+    A->plat->mutex_unlock(A->core_lock);
+    axn_sock_run_deferred(A);
+}
+
+static void inject_simple(axn_ip4_t src, uint8_t proto, uint8_t seed)
+{
+    uint8_t p[PAYLOAD];
+    fill(p, sizeof(p), seed);
+    inject(src, A_ADDR, proto, p, sizeof(p));
+}
+
+/* An ICMP message of `type` (code 0, 4 zero bytes, PAYLOAD of data). */
+static void inject_icmp(axn_ip4_t src, uint8_t type)
+{
+    uint8_t m[AXN_ICMP4_HDR_LEN + PAYLOAD];
+    memset(m, 0, sizeof(m));
+    m[0] = type;
+    fill(m + AXN_ICMP4_HDR_LEN, PAYLOAD, type);
+    axn_put_be16(m + 2, axn_csum(m, sizeof(m)));
+    inject(src, A_ADDR, AXN_IPPROTO_ICMP, m, sizeof(m));
+}
+
+static void assert_empty(struct axn_socket *s)
+{
+    uint8_t buf[BUF_MAX];
+    struct axn_sockaddr_in from;
+    assert_int_equal(recv_from(s, buf, sizeof(buf), 0, &from), -AXN_EAGAIN);
+    assert_int_equal(axn_socket_poll(s) & AXN_POLLIN, 0);
+}
+
+/* Receives one datagram from `src` of protocol `proto` with a PAYLOAD
+ * payload made by fill(seed): header included (RAW-8). */
+static void assert_got(struct axn_socket *s, axn_ip4_t src, axn_ip4_t dst, uint8_t proto,
+                       uint8_t seed)
+{
+    uint8_t buf[BUF_MAX];
+    struct axn_sockaddr_in from;
+    assert_int_equal(recv_from(s, buf, sizeof(buf), 0, &from), AXN_IPV4_HDR_MIN + PAYLOAD);
+    assert_int_equal(buf[0], VER_IHL);
+    assert_int_equal(axn_get_be16(buf + OFF_LEN), AXN_IPV4_HDR_MIN + PAYLOAD);
+    assert_int_equal(buf[OFF_PROTO], proto);
+    assert_int_equal(axn_get_be32(buf + OFF_SRC), src);
+    assert_int_equal(axn_get_be32(buf + OFF_DST), dst);
+    assert_int_equal(axn_csum(buf, AXN_IPV4_HDR_MIN), 0);
+    uint8_t want[PAYLOAD];
+    fill(want, sizeof(want), seed);
+    assert_memory_equal(buf + AXN_IPV4_HDR_MIN, want, PAYLOAD);
+    assert_int_equal(from.sin_family, AXN_AF_INET);
+    assert_int_equal(from.sin_port, 0);
+    assert_int_equal(host32(from.sin_addr.s_addr), src);
+}
+
+/* ---- Creation ----------------------------------------------------------------------------------
+ */
+
+/* Linux inet_create: SOCK_RAW with protocol 0 matches no entry. */
+static void raw_protocol_zero_is_eprotonosupport(void **state)
+{
+    (void)state;
+    struct axn_socket *s = NULL;
+    assert_int_equal(axn_socket(A, AXN_AF_INET, AXN_SOCK_RAW, 0, &s), -AXN_EPROTONOSUPPORT);
+    assert_null(s);
+    s = raw_socket(A, AXN_IPPROTO_RAW);
+    int v = 0;
+    axn_socklen_t len = sizeof(v);
+    /* IPPROTO_RAW implies IP_HDRINCL (raw(7)). */
+    assert_int_equal(axn_getsockopt(s, AXN_SOL_IP, AXN_IP_HDRINCL, &v, &len), 0);
+    assert_int_equal(v, 1);
+    assert_int_equal(len, sizeof(int));
+    assert_int_equal(axn_close(s), 0);
+}
+
+/* ---- Delivery (RAW-8, RAW-17) ------------------------------------------------------------------
+ */
+
+static void raw_8_delivery_includes_ip_header(void **state)
+{
+    (void)state;
+    struct axn_socket *rx = raw_socket(A, PROTO_X);
+    struct axn_socket *other = raw_socket(A, PROTO_Y);
+    struct axn_socket *tx = raw_socket(B, PROTO_X);
+    uint8_t p[PAYLOAD];
+    fill(p, sizeof(p), 1);
+    assert_int_equal(send_to(tx, p, sizeof(p), A_ADDR), PAYLOAD);
+    settle();
+    assert_true(axn_socket_poll(rx) & AXN_POLLIN);
+    int avail = 0;
+    assert_int_equal(axn_ioctl(rx, AXN_FIONREAD, &avail), 0);
+    assert_int_equal(avail, AXN_IPV4_HDR_MIN + PAYLOAD);
+    assert_got(rx, B_ADDR, A_ADDR, PROTO_X, 1);
+    assert_empty(rx);
+    assert_empty(other); /* another protocol's socket sees nothing */
+    axn_close(rx);
+    axn_close(other);
+    axn_close(tx);
+}
+
+/* RAW-17 / issue: an ICMP raw socket sees the echo request, and the stack
+ * itself still answers it (no emulation). */
+static void raw_17_icmp_sees_echo_stack_answers(void **state)
+{
+    (void)state;
+    struct axn_socket *a_icmp = raw_socket(A, AXN_IPPROTO_ICMP);
+    struct axn_socket *b_icmp = raw_socket(B, AXN_IPPROTO_ICMP);
+    uint8_t m[AXN_ICMP4_HDR_LEN + PAYLOAD];
+    memset(m, 0, sizeof(m));
+    m[0] = AXN_ICMP4_ECHO_REQUEST;
+    axn_put_be16(m + OFF_ID, USER_ID);
+    fill(m + AXN_ICMP4_HDR_LEN, PAYLOAD, 3);
+    axn_put_be16(m + 2, axn_csum(m, sizeof(m)));
+    assert_int_equal(send_to(b_icmp, m, sizeof(m), A_ADDR), sizeof(m));
+    settle();
+    uint8_t buf[BUF_MAX];
+    struct axn_sockaddr_in from;
+    /* A's raw socket: the request, header included. */
+    assert_int_equal(recv_from(a_icmp, buf, sizeof(buf), 0, &from), AXN_IPV4_HDR_MIN + sizeof(m));
+    assert_int_equal(buf[AXN_IPV4_HDR_MIN], AXN_ICMP4_ECHO_REQUEST);
+    assert_memory_equal(buf + AXN_IPV4_HDR_MIN, m, sizeof(m));
+    /* B's raw socket: A's stack's reply. */
+    assert_int_equal(recv_from(b_icmp, buf, sizeof(buf), 0, &from), AXN_IPV4_HDR_MIN + sizeof(m));
+    assert_int_equal(host32(from.sin_addr.s_addr), A_ADDR);
+    assert_int_equal(buf[AXN_IPV4_HDR_MIN], AXN_ICMP4_ECHO_REPLY);
+    assert_int_equal(axn_get_be16(buf + AXN_IPV4_HDR_MIN + OFF_ID), USER_ID);
+    assert_memory_equal(buf + AXN_IPV4_HDR_MIN + AXN_ICMP4_HDR_LEN, m + AXN_ICMP4_HDR_LEN, PAYLOAD);
+    assert_int_equal(A->ip4->icmp.out_echo_reps, 1);
+    axn_close(a_icmp);
+    axn_close(b_icmp);
+}
+
+/* Linux raw_local_deliver: a datagram a raw socket took earns no
+ * protocol unreachable (RFC 1122 3.2.2.1 is for no receiver at all). */
+static void raw_socket_stops_protocol_unreachable(void **state)
+{
+    (void)state;
+    inject_simple(B_ADDR, PROTO_X, 1);
+    assert_int_equal(A->ip4->stats.in_unknown_protos, 1);
+    assert_int_equal(A->ip4->icmp.out_dest_unreachs, 1);
+    const uint64_t delivers = A->ip4->stats.in_delivers;
+
+    struct axn_socket *s = raw_socket(A, PROTO_X);
+    inject_simple(B_ADDR, PROTO_X, 2);
+    assert_int_equal(A->ip4->stats.in_unknown_protos, 1);
+    assert_int_equal(A->ip4->icmp.out_dest_unreachs, 1);
+    assert_int_equal(A->ip4->stats.in_delivers, delivers + 1);
+    assert_got(s, B_ADDR, A_ADDR, PROTO_X, 2);
+    /* A socket connected elsewhere does not match: unreachable again. */
+    assert_int_equal(do_connect(s, C_ADDR), 0);
+    inject_simple(B_ADDR, PROTO_X, 3);
+    assert_int_equal(A->ip4->icmp.out_dest_unreachs, 2);
+    axn_close(s);
+}
+
+/* ---- Filtering (raw_v4_match, RAW-10) ----------------------------------------------------------
+ */
+
+static void raw_3_bind_filters_local_address(void **state)
+{
+    (void)state;
+    struct axn_socket *s = raw_socket(A, PROTO_X);
+    assert_int_equal(do_bind(s, NOT_LOCAL), -AXN_EADDRNOTAVAIL);
+    assert_int_equal(do_bind(s, SUBNET_BC), 0); /* broadcast: receive-only */
+    assert_int_equal(do_bind(s, LOOPBACK), 0);
+    inject_simple(B_ADDR, PROTO_X, 1);
+    assert_empty(s);
+    assert_int_equal(do_bind(s, A_ADDR), 0);
+    inject_simple(B_ADDR, PROTO_X, 2);
+    assert_got(s, B_ADDR, A_ADDR, PROTO_X, 2);
+    struct axn_sockaddr_in sin;
+    axn_socklen_t len = sizeof(sin);
+    assert_int_equal(axn_getsockname(s, (struct axn_sockaddr *)&sin, &len), 0);
+    assert_int_equal(host32(sin.sin_addr.s_addr), A_ADDR);
+    /* Linux inet_getname: a raw socket's port is its protocol. */
+    assert_int_equal(host16(sin.sin_port), PROTO_X);
+    axn_close(s);
+}
+
+/* RAW-10 [BUG] fixed: a connected raw socket drops datagrams from others
+ * and keeps receiving its peer's; poll never reports a datagram it cannot
+ * read. */
+static void raw_10_connected_drops_non_peer_no_wedge(void **state)
+{
+    (void)state;
+    struct axn_socket *s = raw_socket(A, PROTO_X);
+    assert_int_equal(do_connect(s, B_ADDR), 0);
+    inject_simple(C_ADDR, PROTO_X, 1);
+    assert_empty(s);
+    inject_simple(B_ADDR, PROTO_X, 2);
+    inject_simple(C_ADDR, PROTO_X, 3);
+    inject_simple(B_ADDR, PROTO_X, 4);
+    assert_got(s, B_ADDR, A_ADDR, PROTO_X, 2);
+    assert_got(s, B_ADDR, A_ADDR, PROTO_X, 4);
+    assert_empty(s);
+    struct axn_sockaddr_in sin;
+    axn_socklen_t len = sizeof(sin);
+    assert_int_equal(axn_getpeername(s, (struct axn_sockaddr *)&sin, &len), 0);
+    assert_int_equal(host32(sin.sin_addr.s_addr), B_ADDR);
+    /* connect(AF_UNSPEC) dissolves it: everyone's again. */
+    struct axn_sockaddr_in un;
+    memset(&un, 0, sizeof(un));
+    un.sin_family = AXN_AF_UNSPEC;
+    assert_int_equal(axn_connect(s, (const struct axn_sockaddr *)&un, sizeof(un)), 0);
+    len = sizeof(sin);
+    assert_int_equal(axn_getpeername(s, (struct axn_sockaddr *)&sin, &len), -AXN_ENOTCONN);
+    inject_simple(C_ADDR, PROTO_X, 5);
+    assert_got(s, C_ADDR, A_ADDR, PROTO_X, 5);
+    axn_close(s);
+}
+
+static void raw_bindtodevice_filters_interface(void **state)
+{
+    (void)state;
+    struct axn_socket *s = raw_socket(A, PROTO_X);
+    const int lo = AXN_IFINDEX_LOOPBACK;
+    assert_int_equal(axn_setsockopt(s, AXN_SOL_SOCKET, AXN_SO_BINDTOIFINDEX, &lo, sizeof(lo)), 0);
+    inject_simple(B_ADDR, PROTO_X, 1); /* came in on eth */
+    assert_empty(s);
+    const int eth = ETH_IF;
+    assert_int_equal(axn_setsockopt(s, AXN_SOL_SOCKET, AXN_SO_BINDTOIFINDEX, &eth, sizeof(eth)), 0);
+    inject_simple(B_ADDR, PROTO_X, 2);
+    assert_got(s, B_ADDR, A_ADDR, PROTO_X, 2);
+    axn_close(s);
+}
+
+/* ---- ICMP_FILTER (raw(7)) ----------------------------------------------------------------------
+ */
+
+static void raw_icmp_filter_drops_exactly_filtered_types(void **state)
+{
+    (void)state;
+    struct axn_socket *s = raw_socket(A, AXN_IPPROTO_ICMP);
+    const struct axn_icmp_filter f = {.data = (1u << AXN_ICMP4_ECHO_REQUEST) |
+                                              (1u << AXN_ICMP4_TIMESTAMP)};
+    assert_int_equal(axn_setsockopt(s, AXN_SOL_RAW, AXN_ICMP_FILTER, &f, sizeof(f)), 0);
+    struct axn_icmp_filter got = {0};
+    axn_socklen_t len = sizeof(got) + SMALL_BUF; /* clamped to 4 */
+    assert_int_equal(axn_getsockopt(s, AXN_SOL_RAW, AXN_ICMP_FILTER, &got, &len), 0);
+    assert_int_equal(len, sizeof(got));
+    assert_int_equal(got.data, f.data);
+
+    inject_icmp(B_ADDR, AXN_ICMP4_ECHO_REQUEST);
+    inject_icmp(B_ADDR, AXN_ICMP4_ECHO_REPLY);
+    inject_icmp(B_ADDR, AXN_ICMP4_TIMESTAMP);
+    inject_icmp(B_ADDR, TYPE_BIG);
+    uint8_t buf[BUF_MAX];
+    struct axn_sockaddr_in from;
+    assert_int_equal(recv_from(s, buf, sizeof(buf), 0, &from),
+                     AXN_IPV4_HDR_MIN + AXN_ICMP4_HDR_LEN + PAYLOAD);
+    assert_int_equal(buf[AXN_IPV4_HDR_MIN], AXN_ICMP4_ECHO_REPLY);
+    assert_int_equal(recv_from(s, buf, sizeof(buf), 0, &from),
+                     AXN_IPV4_HDR_MIN + AXN_ICMP4_HDR_LEN + PAYLOAD);
+    assert_int_equal(buf[AXN_IPV4_HDR_MIN], TYPE_BIG);
+    assert_empty(s);
+    /* The filtered echo request was still answered by the stack. */
+    assert_int_equal(A->ip4->icmp.out_echo_reps, 1);
+    axn_close(s);
+
+    /* Only IPPROTO_ICMP sockets have the option (do_raw_setsockopt). */
+    struct axn_socket *u = raw_socket(A, PROTO_UDP);
+    assert_int_equal(axn_setsockopt(u, AXN_SOL_RAW, AXN_ICMP_FILTER, &f, sizeof(f)),
+                     -AXN_EOPNOTSUPP);
+    len = sizeof(got);
+    assert_int_equal(axn_getsockopt(u, AXN_SOL_RAW, AXN_ICMP_FILTER, &got, &len), -AXN_EOPNOTSUPP);
+    axn_close(u);
+}
+
+/* ---- Sending -----------------------------------------------------------------------------------
+ */
+
+/* raw(7) IP_HDRINCL: the stack always fills total length and checksum,
+ * and the source and ID only when zero; everything else is the user's. */
+static void raw_2_hdrincl_fills_header_exact_bytes(void **state)
+{
+    (void)state;
+    struct axn_socket *tx = raw_socket(A, AXN_IPPROTO_RAW);
+    struct axn_socket *rx = raw_socket(A, PROTO_X);
+    uint8_t pkt[AXN_IPV4_HDR_MIN + PAYLOAD];
+    memset(pkt, 0, sizeof(pkt));
+    pkt[0] = VER_IHL;
+    pkt[OFF_TOS] = HDR_TOS;
+    axn_put_be16(pkt + OFF_LEN, JUNK_LEN);
+    pkt[OFF_TTL] = HDR_TTL;
+    pkt[OFF_PROTO] = PROTO_X;
+    axn_put_be16(pkt + OFF_CSUM, JUNK_CSUM);
+    axn_put_be32(pkt + OFF_DST, LOOPBACK);
+    fill(pkt + AXN_IPV4_HDR_MIN, PAYLOAD, 9);
+    assert_int_equal(send_to(tx, pkt, sizeof(pkt), LOOPBACK), sizeof(pkt));
+    settle();
+    uint8_t buf[BUF_MAX];
+    struct axn_sockaddr_in from;
+    assert_int_equal(recv_from(rx, buf, sizeof(buf), 0, &from), sizeof(pkt));
+    /* Filled: total length, source (the route's: 127.0.0.1), an ID, the
+     * checksum over the result. */
+    uint8_t want[sizeof(pkt)];
+    memcpy(want, pkt, sizeof(pkt));
+    axn_put_be16(want + OFF_LEN, sizeof(pkt));
+    axn_put_be32(want + OFF_SRC, LOOPBACK);
+    const uint16_t id = axn_get_be16(buf + OFF_ID);
+    assert_int_not_equal(id, 0);
+    axn_put_be16(want + OFF_ID, id);
+    axn_put_be16(want + OFF_CSUM, 0);
+    axn_put_be16(want + OFF_CSUM, axn_csum(want, AXN_IPV4_HDR_MIN));
+    assert_memory_equal(buf, want, sizeof(pkt));
+    assert_int_equal(host32(from.sin_addr.s_addr), LOOPBACK);
+
+    /* A given ID and source stay. */
+    axn_put_be16(pkt + OFF_ID, USER_ID);
+    axn_put_be32(pkt + OFF_SRC, A_ADDR);
+    assert_int_equal(send_to(tx, pkt, sizeof(pkt), LOOPBACK), sizeof(pkt));
+    settle();
+    assert_int_equal(recv_from(rx, buf, sizeof(buf), 0, &from), sizeof(pkt));
+    assert_int_equal(axn_get_be16(buf + OFF_ID), USER_ID);
+    assert_int_equal(axn_get_be32(buf + OFF_SRC), A_ADDR);
+    assert_int_equal(axn_csum(buf, AXN_IPV4_HDR_MIN), 0);
+
+    /* Shorter than a header, or an IHL past the end: -EINVAL
+     * (raw_send_hdrinc); longer than the path MTU: -EMSGSIZE, no
+     * fragmentation with IP_HDRINCL. */
+    assert_int_equal(send_to(tx, pkt, SHORT_HDR, LOOPBACK), -AXN_EINVAL);
+    pkt[0] = IHL_TOO_BIG;
+    assert_int_equal(send_to(tx, pkt, sizeof(pkt), LOOPBACK), -AXN_EINVAL);
+    static uint8_t big[TOO_BIG];
+    memcpy(big, want, AXN_IPV4_HDR_MIN);
+    assert_int_equal(send_to(tx, big, sizeof(big), B_ADDR), -AXN_EMSGSIZE);
+    axn_close(tx);
+    axn_close(rx);
+}
+
+/* Without IP_HDRINCL the header is built with the socket's IP_TTL and
+ * IP_TOS; every matching raw socket, the sender's own included, gets it. */
+static void raw_6_send_builds_header_with_ttl_tos(void **state)
+{
+    (void)state;
+    struct axn_socket *tx = raw_socket(A, PROTO_X);
+    const int ttl = USER_TTL, tos = USER_TOS;
+    assert_int_equal(axn_setsockopt(tx, AXN_SOL_IP, AXN_IP_TTL, &ttl, sizeof(ttl)), 0);
+    assert_int_equal(axn_setsockopt(tx, AXN_SOL_IP, AXN_IP_TOS, &tos, sizeof(tos)), 0);
+    uint8_t p[PAYLOAD];
+    fill(p, sizeof(p), 4);
+    assert_int_equal(send_to(tx, p, sizeof(p), LOOPBACK), PAYLOAD);
+    settle();
+    uint8_t buf[BUF_MAX];
+    struct axn_sockaddr_in from;
+    assert_int_equal(recv_from(tx, buf, sizeof(buf), AXN_MSG_PEEK, &from),
+                     AXN_IPV4_HDR_MIN + PAYLOAD);
+    assert_int_equal(buf[OFF_TTL], USER_TTL);
+    assert_int_equal(buf[OFF_TOS], USER_TOS);
+    assert_got(tx, LOOPBACK, LOOPBACK, PROTO_X, 4);
+    axn_close(tx);
+}
+
+static void raw_5_refusals_linux_errno(void **state)
+{
+    (void)state;
+    struct axn_socket *s = raw_socket(A, PROTO_X);
+    uint8_t p[PAYLOAD] = {0};
+    /* raw_sendmsg: no address on an unconnected socket. */
+    assert_int_equal(axn_send(s, p, sizeof(p), AXN_MSG_DONTWAIT), -AXN_EDESTADDRREQ);
+    const struct axn_sockaddr_in to = sin_of(B_ADDR, 0);
+    assert_int_equal(axn_sendto(s, p, sizeof(p), AXN_MSG_OOB | AXN_MSG_DONTWAIT,
+                                (const struct axn_sockaddr *)&to, sizeof(to)),
+                     -AXN_EOPNOTSUPP);
+    uint8_t buf[BUF_MAX];
+    assert_int_equal(axn_recv(s, buf, sizeof(buf), AXN_MSG_OOB | AXN_MSG_DONTWAIT),
+                     -AXN_EOPNOTSUPP);
+    /* Broadcast needs SO_BROADCAST (Linux: EACCES). */
+    assert_int_equal(send_to(s, p, sizeof(p), SUBNET_BC), -AXN_EACCES);
+    assert_int_equal(do_connect(s, SUBNET_BC), -AXN_EACCES);
+    struct axn_sockaddr_in sin;
+    axn_socklen_t len = sizeof(sin);
+    assert_int_equal(axn_getpeername(s, (struct axn_sockaddr *)&sin, &len), -AXN_ENOTCONN);
+    /* Connected: send needs no address. */
+    assert_int_equal(do_connect(s, B_ADDR), 0);
+    assert_int_equal(axn_send(s, p, sizeof(p), AXN_MSG_DONTWAIT), PAYLOAD);
+    /* A bound connected socket refuses a new bind (raw_bind). */
+    assert_int_equal(do_bind(s, A_ADDR), -AXN_EINVAL);
+    axn_close(s);
+}
+
+static void raw_9_trunc_and_peek(void **state)
+{
+    (void)state;
+    struct axn_socket *s = raw_socket(A, PROTO_X);
+    inject_simple(B_ADDR, PROTO_X, 6);
+    uint8_t buf[SMALL_BUF];
+    struct axn_sockaddr_in from;
+    /* MSG_PEEK leaves it; MSG_TRUNC returns the whole length (raw(7)). */
+    assert_int_equal(recv_from(s, buf, sizeof(buf), AXN_MSG_PEEK, &from), SMALL_BUF);
+    assert_int_equal(buf[0], VER_IHL);
+    assert_int_equal(recv_from(s, buf, sizeof(buf), AXN_MSG_PEEK | AXN_MSG_TRUNC, &from),
+                     AXN_IPV4_HDR_MIN + PAYLOAD);
+    struct axn_iovec iov = {.iov_base = buf, .iov_len = sizeof(buf)};
+    struct axn_msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1};
+    assert_int_equal(axn_recvmsg(s, &msg, AXN_MSG_DONTWAIT), SMALL_BUF);
+    assert_true(msg.msg_flags & AXN_MSG_TRUNC);
+    assert_empty(s);
+    axn_close(s);
+}
+
+/* The queue holds what SO_RCVBUF allows (sock_queue_rcv_skb: refused
+ * once the queue holds rcvbuf bytes), each datagram counted with its
+ * record; the rest is dropped, not queued without bound. */
+static void raw_rcvbuf_bounds_queue(void **state)
+{
+    (void)state;
+    struct axn_socket *s = raw_socket(A, PROTO_X);
+    const int small = SMALL_RCV;
+    assert_int_equal(axn_setsockopt(s, AXN_SOL_SOCKET, AXN_SO_RCVBUF, &small, sizeof(small)), 0);
+    int rcvbuf = 0;
+    axn_socklen_t len = sizeof(rcvbuf);
+    assert_int_equal(axn_getsockopt(s, AXN_SOL_SOCKET, AXN_SO_RCVBUF, &rcvbuf, &len), 0);
+    assert_empty(s); /* lets the ring follow the new size */
+    uint8_t p[FLOOD_LEN];
+    for (size_t i = 0; i < FLOOD; i++) {
+        fill(p, sizeof(p), (uint8_t)i);
+        inject(B_ADDR, A_ADDR, PROTO_X, p, sizeof(p));
+    }
+    const size_t rec = sizeof(struct axn_raw_meta) + AXN_IPV4_HDR_MIN + FLOOD_LEN;
+    const size_t admitted = ((size_t)rcvbuf + rec - 1) / rec;
+    assert_true(admitted < FLOOD);
+    uint8_t buf[BUF_MAX];
+    struct axn_sockaddr_in from;
+    for (size_t i = 0; i < admitted; i++) {
+        assert_int_equal(recv_from(s, buf, sizeof(buf), 0, &from), AXN_IPV4_HDR_MIN + FLOOD_LEN);
+        assert_int_equal(buf[AXN_IPV4_HDR_MIN], (uint8_t)i);
+    }
+    assert_empty(s);
+    axn_close(s);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(raw_protocol_zero_is_eprotonosupport, setup, teardown),
+        cmocka_unit_test_setup_teardown(raw_8_delivery_includes_ip_header, setup, teardown),
+        cmocka_unit_test_setup_teardown(raw_17_icmp_sees_echo_stack_answers, setup, teardown),
+        cmocka_unit_test_setup_teardown(raw_socket_stops_protocol_unreachable, setup, teardown),
+        cmocka_unit_test_setup_teardown(raw_3_bind_filters_local_address, setup, teardown),
+        cmocka_unit_test_setup_teardown(raw_10_connected_drops_non_peer_no_wedge, setup, teardown),
+        cmocka_unit_test_setup_teardown(raw_bindtodevice_filters_interface, setup, teardown),
+        cmocka_unit_test_setup_teardown(raw_icmp_filter_drops_exactly_filtered_types, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(raw_2_hdrincl_fills_header_exact_bytes, setup, teardown),
+        cmocka_unit_test_setup_teardown(raw_6_send_builds_header_with_ttl_tos, setup, teardown),
+        cmocka_unit_test_setup_teardown(raw_5_refusals_linux_errno, setup, teardown),
+        cmocka_unit_test_setup_teardown(raw_9_trunc_and_peek, setup, teardown),
+        cmocka_unit_test_setup_teardown(raw_rcvbuf_bounds_queue, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,471 @@
+/*
+ * UDP sockets between two whole stacks on the simulated wire, caller-
+ * polled in virtual time (src/udp/, spec §8): echo both ways; broadcast
+ * with and without SO_BROADCAST; an SO_REUSEPORT group sharing flows and
+ * all getting a broadcast; ICMP port unreachable surfacing as
+ * ECONNREFUSED on a connected socket; a 60000-byte datagram and a
+ * 1473-byte one crossing fragmented and reassembling exactly;
+ * IP_PMTUDISC_DO refusing what needs fragments; SO_RCVBUF overflow counted.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "axnet/errno.h"
+#include "axnet/hosted/sim_wire.h"
+#include "axnet/netctl.h"
+#include "axnet/snmp.h"
+#include "axnet/socket.h"
+#include "core/stack_impl.h"
+#include "test_platform.h"
+#include "udp/udp.h"
+#include "wire/ethernet.h"
+#include "wire/ipv4.h"
+#include "wire/udp.h"
+
+#define A_ADDR        AXN_IP4(192, 0, 2, 10)
+#define B_ADDR        AXN_IP4(192, 0, 2, 20)
+#define SUBNET_BC     AXN_IP4(192, 0, 2, 255)
+#define PREFIX_24     24u
+#define T0            AXN_SEC(1)
+#define WIRE_DELAY    50u
+#define SETTLE        AXN_MSEC(5)
+#define MAX_STEPS     100000u
+#define N_NODES       2u
+#define MAX_SOCKS     8u
+#define PORT_ECHO     7u
+#define PORT_A        5000u
+#define PORT_OTHER    5001u
+#define CLOSED        5999u
+#define SMALL         48u
+#define BIG           60000u
+#define JUST_OVER     1473u /* 1473 + 8 + 20 = 1501: one byte over the MTU */
+#define FRAG_DATA     (AXN_ETH_MTU - AXN_IPV4_HDR_MIN) /* 1480 */
+#define FRAGS(n)      (((n) + AXN_UDP_HDR_LEN + FRAG_DATA - 1) / FRAG_DATA)
+#define N_MEMBERS     4u
+#define N_FLOWS       64u
+#define RCVBUF_SET    2500 /* doubled: 5000 */
+#define N_FLOOD       30
+#define PATTERN       13u
+#define WARM_UP_READS 1u /* warm_up() reads one datagram on B */
+#define ETH0          AXN_IFINDEX_FIRST_ETH
+
+struct node {
+    struct axn_stack *st;
+    axn_time_t next;
+    struct axn_socket *s[MAX_SOCKS];
+};
+
+static struct {
+    axn_time_t now;
+    struct axn_sim_wire *w;
+    struct axn_eth_driver drv[N_NODES];
+    struct axn_mac mac[N_NODES];
+    struct node n[N_NODES];
+    size_t ip_frames; /* IPv4 frames seen on the wire */
+} W;
+
+static uint16_t be16(uint16_t v)
+{
+    uint8_t b[2] = {(uint8_t)(v >> 8), (uint8_t)v};
+    uint16_t r;
+    memcpy(&r, b, sizeof(r));
+    return r;
+}
+
+static uint32_t be32(uint32_t v)
+{
+    uint8_t b[4] = {(uint8_t)(v >> 24), (uint8_t)(v >> 16), (uint8_t)(v >> 8), (uint8_t)v};
+    uint32_t r;
+    memcpy(&r, b, sizeof(r));
+    return r;
+}
+
+static void observe(void *ctx, int port, axn_time_t at, const uint8_t *data, size_t len)
+{
+    (void)ctx;
+    (void)port;
+    (void)at;
+    struct axn_eth eth;
+    if (axn_eth_parse(data, len, &eth) == 0 && eth.ethertype == AXN_ETHERTYPE_IPV4)
+        W.ip_frames++;
+}
+
+static void node_up(struct node *n, int port, axn_ip4_t addr)
+{
+    assert_int_equal(axn_stack_create(axn_test_platform(), &n->st), 0);
+    struct axn_iface_config ic;
+    memset(&ic, 0, sizeof(ic));
+    ic.match = AXN_MATCH_ORDER;
+    ic.ipv4_mode = AXN_IPV4_STATIC;
+    ic.addr = addr;
+    ic.prefix_len = PREFIX_24;
+    const struct axn_net_config cfg = {.ifaces = &ic, .n_ifaces = 1};
+    const struct axn_eth_driver *drv[1] = {&W.drv[port]};
+    assert_int_equal(axn_stack_init_network(n->st, drv, 1, &cfg, W.now), 0);
+    n->next = W.now;
+}
+
+static int setup(void **state)
+{
+    (void)state;
+    memset(&W, 0, sizeof(W));
+    W.now = T0;
+    axn_test_set_now(T0);
+    axn_test_seed_random(1);
+    const struct axn_sim_wire_config cfg = {.impair = {.delay = WIRE_DELAY}, .start_time = T0};
+    assert_int_equal(axn_sim_wire_create(&W.w, &cfg, 1), 0);
+    axn_sim_wire_set_observer(W.w, observe, NULL);
+    for (uint8_t i = 0; i < N_NODES; i++) {
+        W.mac[i] = (struct axn_mac){{0x02, 0, 0, 0, 2, (uint8_t)(i + 1)}};
+        assert_int_equal(axn_sim_wire_add_port(W.w, &W.mac[i], &W.drv[i]), i);
+    }
+    node_up(&W.n[0], 0, A_ADDR);
+    node_up(&W.n[1], 1, B_ADDR);
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < N_NODES; i++) {
+        for (size_t j = 0; j < MAX_SOCKS; j++)
+            if (W.n[i].s[j])
+                assert_int_equal(axn_close(W.n[i].s[j]), 0);
+        axn_stack_destroy(W.n[i].st);
+    }
+    axn_sim_wire_destroy(W.w);
+    return axn_test_live_allocs() == 0 ? 0 : -1;
+}
+
+static void set_time(axn_time_t t)
+{
+    W.now = t;
+    axn_test_set_now(t);
+    assert_int_equal(axn_sim_wire_set_time(W.w, t), 0);
+}
+
+static void poll_all(void)
+{
+    for (size_t i = 0; i < N_NODES; i++)
+        W.n[i].next = axn_stack_poll(W.n[i].st, W.now);
+}
+
+static void settle(void)
+{
+    const axn_time_t until = W.now + SETTLE;
+    poll_all();
+    for (unsigned steps = 0;; steps++) {
+        assert_true(steps < MAX_STEPS);
+        axn_time_t next = axn_sim_wire_next_event(W.w);
+        for (size_t i = 0; i < N_NODES; i++)
+            next = W.n[i].next < next ? W.n[i].next : next;
+        if (next > until)
+            break;
+        if (next > W.now)
+            set_time(next);
+        poll_all();
+    }
+    set_time(until);
+    poll_all();
+}
+
+static struct axn_socket *mk(size_t node, size_t i)
+{
+    struct axn_socket **s = &W.n[node].s[i];
+    assert_int_equal(axn_socket(W.n[node].st, AXN_AF_INET, AXN_SOCK_DGRAM, 0, s), 0);
+    return *s;
+}
+
+static struct axn_sockaddr_in sin4(axn_ip4_t a, uint16_t port)
+{
+    struct axn_sockaddr_in s;
+    memset(&s, 0, sizeof(s));
+    s.sin_family = AXN_AF_INET;
+    s.sin_port = be16(port);
+    s.sin_addr.s_addr = be32(a);
+    return s;
+}
+
+static int bind4(struct axn_socket *s, axn_ip4_t a, uint16_t port)
+{
+    const struct axn_sockaddr_in sa = sin4(a, port);
+    return axn_bind(s, (const struct axn_sockaddr *)&sa, sizeof(sa));
+}
+
+static long sendto4(struct axn_socket *s, const void *buf, size_t len, axn_ip4_t a, uint16_t port)
+{
+    const struct axn_sockaddr_in sa = sin4(a, port);
+    return axn_sendto(s, buf, len, 0, (const struct axn_sockaddr *)&sa, sizeof(sa));
+}
+
+static long recvfrom4(struct axn_socket *s, void *buf, size_t len, struct axn_sockaddr_in *from)
+{
+    axn_socklen_t fl = sizeof(*from);
+    return axn_recvfrom(s, buf, len, AXN_MSG_DONTWAIT, (struct axn_sockaddr *)from, &fl);
+}
+
+static int set_int(struct axn_socket *s, int level, int name, int v)
+{
+    return axn_setsockopt(s, level, name, &v, sizeof(v));
+}
+
+static struct axn_snmp_udp udp_of(size_t node)
+{
+    struct axn_snmp_udp u;
+    axn_udp_snmp(W.n[node].st, &u);
+    return u;
+}
+
+static void fill(uint8_t *b, size_t len, uint8_t seed)
+{
+    for (size_t i = 0; i < len; i++)
+        b[i] = (uint8_t)(i * PATTERN + seed);
+}
+
+/* A small exchange both ways, so ARP is settled before frames are counted. */
+static void warm_up(void)
+{
+    struct axn_socket *a = mk(0, MAX_SOCKS - 1), *b = mk(1, MAX_SOCKS - 1);
+    assert_int_equal(bind4(b, 0, PORT_ECHO), 0);
+    uint8_t buf[SMALL] = {0};
+    assert_int_equal(sendto4(a, buf, sizeof(buf), B_ADDR, PORT_ECHO), SMALL);
+    settle();
+    struct axn_sockaddr_in from;
+    assert_int_equal(recvfrom4(b, buf, sizeof(buf), &from), SMALL);
+    assert_int_equal(axn_close(a), 0);
+    assert_int_equal(axn_close(b), 0);
+    W.n[0].s[MAX_SOCKS - 1] = W.n[1].s[MAX_SOCKS - 1] = NULL;
+    W.ip_frames = 0;
+}
+
+/* Echo: A -> B:7 and back to A's source; then B -> A:5000 and back. */
+static void echo_once(size_t from, size_t to, axn_ip4_t to_addr, axn_ip4_t from_addr)
+{
+    struct axn_socket *srv = mk(to, 0), *cli = mk(from, 0);
+    assert_int_equal(bind4(srv, 0, PORT_ECHO), 0);
+    uint8_t out[SMALL], got[SMALL + 1];
+    fill(out, sizeof(out), (uint8_t)from);
+    assert_int_equal(sendto4(cli, out, sizeof(out), to_addr, PORT_ECHO), SMALL);
+    settle();
+    struct axn_sockaddr_in peer;
+    assert_int_equal(recvfrom4(srv, got, sizeof(got), &peer), SMALL);
+    assert_memory_equal(got, out, SMALL);
+    assert_int_equal(peer.sin_addr.s_addr, be32(from_addr));
+    assert_int_equal(
+        axn_sendto(srv, got, SMALL, 0, (const struct axn_sockaddr *)&peer, sizeof(peer)), SMALL);
+    settle();
+    struct axn_sockaddr_in back;
+    assert_int_equal(recvfrom4(cli, got, sizeof(got), &back), SMALL);
+    assert_memory_equal(got, out, SMALL);
+    assert_int_equal(back.sin_port, be16(PORT_ECHO));
+    assert_int_equal(back.sin_addr.s_addr, be32(to_addr));
+    assert_int_equal(axn_close(srv), 0);
+    assert_int_equal(axn_close(cli), 0);
+    W.n[to].s[0] = W.n[from].s[0] = NULL;
+}
+
+static void udp_sim_echo_both_ways(void **state)
+{
+    (void)state;
+    echo_once(0, 1, B_ADDR, A_ADDR);
+    echo_once(1, 0, A_ADDR, B_ADDR);
+    assert_int_equal(W.ip_frames, 4);
+    assert_int_equal(udp_of(0).out_datagrams, 2);
+    assert_int_equal(udp_of(0).in_datagrams, 2);
+    assert_int_equal(udp_of(1).out_datagrams, 2);
+    assert_int_equal(udp_of(1).in_datagrams, 2);
+}
+
+/* UDP-15 [fix]: broadcast needs SO_BROADCAST; the limited and the subnet
+ * broadcast reach B's wildcard socket, not one bound to B's address; a
+ * broadcast nobody wants is IgnoredMulti, not NoPorts, and no ICMP. */
+static void udp_sim_broadcast_with_and_without_so_broadcast(void **state)
+{
+    (void)state;
+    struct axn_socket *a = mk(0, 0), *wild = mk(1, 0), *spec = mk(1, 1);
+    assert_int_equal(set_int(wild, AXN_SOL_SOCKET, AXN_SO_REUSEADDR, 1), 0);
+    assert_int_equal(set_int(spec, AXN_SOL_SOCKET, AXN_SO_REUSEADDR, 1), 0);
+    assert_int_equal(bind4(wild, 0, PORT_A), 0);
+    assert_int_equal(bind4(spec, B_ADDR, PORT_A), 0);
+    uint8_t buf[SMALL] = {0};
+    assert_int_equal(sendto4(a, buf, sizeof(buf), AXN_INADDR_BROADCAST, PORT_A), -AXN_EACCES);
+    settle();
+    assert_int_equal(W.ip_frames, 0);
+    assert_int_equal(set_int(a, AXN_SOL_SOCKET, AXN_SO_BROADCAST, 1), 0);
+    /* 255.255.255.255 has no route here: name the device, as on Linux. */
+    assert_int_equal(set_int(a, AXN_SOL_SOCKET, AXN_SO_BINDTOIFINDEX, (int)ETH0), 0);
+    assert_int_equal(sendto4(a, buf, sizeof(buf), AXN_INADDR_BROADCAST, PORT_A), SMALL);
+    assert_int_equal(sendto4(a, buf, sizeof(buf), SUBNET_BC, PORT_A), SMALL);
+    assert_int_equal(sendto4(a, buf, sizeof(buf), SUBNET_BC, PORT_OTHER), SMALL);
+    settle();
+    struct axn_sockaddr_in from;
+    assert_int_equal(recvfrom4(wild, buf, sizeof(buf), &from), SMALL);
+    assert_int_equal(from.sin_addr.s_addr, be32(A_ADDR));
+    assert_int_equal(recvfrom4(wild, buf, sizeof(buf), &from), SMALL);
+    assert_int_equal(recvfrom4(wild, buf, sizeof(buf), &from), -AXN_EAGAIN);
+    assert_int_equal(recvfrom4(spec, buf, sizeof(buf), &from), -AXN_EAGAIN);
+    const struct axn_snmp_udp u = udp_of(1);
+    assert_int_equal(u.ignored_multi, 1);
+    assert_int_equal(u.no_ports, 0);
+    assert_int_equal(W.ip_frames, 3); /* no ICMP came back */
+}
+
+/* UDP-6 [fix]: flows spread over an SO_REUSEPORT group; a broadcast
+ * reaches every member. */
+static void udp_sim_reuseport_distributes_and_broadcast_reaches_all(void **state)
+{
+    (void)state;
+    struct axn_socket *m[N_MEMBERS];
+    for (size_t i = 0; i < N_MEMBERS; i++) {
+        m[i] = mk(1, i);
+        assert_int_equal(set_int(m[i], AXN_SOL_SOCKET, AXN_SO_REUSEPORT, 1), 0);
+        assert_int_equal(bind4(m[i], 0, PORT_A), 0);
+    }
+    uint8_t buf[SMALL] = {0};
+    warm_up();
+    for (size_t f = 0; f < N_FLOWS; f++) {
+        struct axn_socket *c = mk(0, 0);
+        assert_int_equal(sendto4(c, buf, sizeof(buf), B_ADDR, PORT_A), SMALL);
+        assert_int_equal(axn_close(c), 0);
+        W.n[0].s[0] = NULL;
+    }
+    settle();
+    size_t total = 0;
+    for (size_t i = 0; i < N_MEMBERS; i++) {
+        size_t got = 0;
+        while (axn_recv(m[i], buf, sizeof(buf), AXN_MSG_DONTWAIT) == SMALL)
+            got++;
+        assert_true(got > 0);
+        total += got;
+    }
+    assert_int_equal(total, N_FLOWS);
+    struct axn_socket *c = mk(0, 0);
+    assert_int_equal(set_int(c, AXN_SOL_SOCKET, AXN_SO_BROADCAST, 1), 0);
+    assert_int_equal(set_int(c, AXN_SOL_SOCKET, AXN_SO_BINDTOIFINDEX, (int)ETH0), 0);
+    assert_int_equal(sendto4(c, buf, sizeof(buf), AXN_INADDR_BROADCAST, PORT_A), SMALL);
+    settle();
+    for (size_t i = 0; i < N_MEMBERS; i++) {
+        assert_int_equal(axn_recv(m[i], buf, sizeof(buf), AXN_MSG_DONTWAIT), SMALL);
+        assert_int_equal(axn_recv(m[i], buf, sizeof(buf), AXN_MSG_DONTWAIT), -AXN_EAGAIN);
+    }
+}
+
+/* B answers a closed port with ICMP port unreachable; A's connected
+ * socket reads ECONNREFUSED. */
+static void udp_sim_port_unreachable_is_econnrefused(void **state)
+{
+    (void)state;
+    warm_up();
+    struct axn_socket *a = mk(0, 0);
+    const struct axn_sockaddr_in to = sin4(B_ADDR, CLOSED);
+    assert_int_equal(axn_connect(a, (const struct axn_sockaddr *)&to, sizeof(to)), 0);
+    uint8_t buf[SMALL] = {0};
+    assert_int_equal(axn_send(a, buf, sizeof(buf), 0), SMALL);
+    settle();
+    assert_int_equal(W.ip_frames, 2);
+    assert_int_equal(udp_of(1).no_ports, 1);
+    struct axn_snmp sn;
+    axn_ctl_snmp(W.n[0].st, &sn);
+    assert_int_equal(sn.icmp.in_dest_unreachs, 1);
+    assert_int_equal(axn_recv(a, buf, sizeof(buf), AXN_MSG_DONTWAIT), -AXN_ECONNREFUSED);
+    int err = -1;
+    axn_socklen_t el = sizeof(err);
+    assert_int_equal(axn_getsockopt(a, AXN_SOL_SOCKET, AXN_SO_ERROR, &err, &el), 0);
+    assert_int_equal(err, 0);
+}
+
+static void cross_fragmented(size_t len)
+{
+    warm_up();
+    struct axn_socket *a = mk(0, 0), *b = mk(1, 0);
+    assert_int_equal(bind4(b, 0, PORT_A), 0);
+    uint8_t *out = malloc(len), *got = malloc(len + 1);
+    assert_non_null(out);
+    assert_non_null(got);
+    fill(out, len, 1);
+    assert_int_equal(sendto4(a, out, len, B_ADDR, PORT_A), (long)len);
+    settle();
+    assert_int_equal(W.ip_frames, FRAGS(len));
+    struct axn_sockaddr_in from;
+    assert_int_equal(recvfrom4(b, got, len + 1, &from), (long)len);
+    assert_memory_equal(got, out, len);
+    struct axn_snmp sn;
+    axn_ctl_snmp(W.n[1].st, &sn);
+    assert_int_equal(sn.ip.reasm_oks, 1);
+    assert_int_equal(sn.ip.reasm_reqds, FRAGS(len));
+    free(out);
+    free(got);
+}
+
+/* UDP-14 [fix]: 60000 bytes cross in 41 fragments and reassemble exactly. */
+static void udp_sim_60000_byte_datagram_fragments_and_reassembles(void **state)
+{
+    (void)state;
+    cross_fragmented(BIG);
+}
+
+/* UDP-14 [fix]: 1473 bytes (one over 1472) cross in 2 fragments. */
+static void udp_sim_1473_byte_datagram_is_fragmented(void **state)
+{
+    (void)state;
+    cross_fragmented(JUST_OVER);
+}
+
+/* ip(7) IP_MTU_DISCOVER = IP_PMTUDISC_DO: what needs fragments is EMSGSIZE. */
+static void udp_sim_pmtudisc_do_refuses_fragmenting(void **state)
+{
+    (void)state;
+    struct axn_socket *a = mk(0, 0);
+    assert_int_equal(set_int(a, AXN_SOL_IP, AXN_IP_MTU_DISCOVER, AXN_IP_PMTUDISC_DO), 0);
+    static uint8_t buf[JUST_OVER];
+    assert_int_equal(sendto4(a, buf, JUST_OVER, B_ADDR, PORT_A), -AXN_EMSGSIZE);
+    assert_int_equal(sendto4(a, buf, JUST_OVER - 1, B_ADDR, PORT_A), JUST_OVER - 1);
+}
+
+/* SO_RCVBUF overflow: exact RcvbufErrors on B, the rest read back. */
+static void udp_sim_rcvbuf_overflow_is_counted(void **state)
+{
+    (void)state;
+    warm_up();
+    struct axn_socket *a = mk(0, 0), *b = mk(1, 0);
+    assert_int_equal(bind4(b, 0, PORT_A), 0);
+    assert_int_equal(set_int(b, AXN_SOL_SOCKET, AXN_SO_RCVBUF, RCVBUF_SET), 0);
+    (void)axn_socket_poll(b); /* the ring takes the new size */
+    uint8_t buf[SMALL] = {0};
+    for (int i = 0; i < N_FLOOD; i++)
+        assert_int_equal(sendto4(a, buf, sizeof(buf), B_ADDR, PORT_A), SMALL);
+    settle();
+    const size_t fit = (2 * RCVBUF_SET) / (SMALL + AXN_UDP_TRUESIZE_OVERHEAD) + 1;
+    size_t got = 0;
+    while (axn_recv(b, buf, sizeof(buf), AXN_MSG_DONTWAIT) == SMALL)
+        got++;
+    const struct axn_snmp_udp u = udp_of(1);
+    assert_int_equal(got, fit);
+    assert_int_equal(u.rcvbuf_errors, N_FLOOD - fit);
+    assert_int_equal(u.in_errors, N_FLOOD - fit);
+    assert_int_equal(u.in_datagrams, fit + WARM_UP_READS);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(udp_sim_echo_both_ways, setup, teardown),
+        cmocka_unit_test_setup_teardown(udp_sim_broadcast_with_and_without_so_broadcast, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(udp_sim_reuseport_distributes_and_broadcast_reaches_all,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(udp_sim_port_unreachable_is_econnrefused, setup, teardown),
+        cmocka_unit_test_setup_teardown(udp_sim_60000_byte_datagram_fragments_and_reassembles,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(udp_sim_1473_byte_datagram_is_fragmented, setup, teardown),
+        cmocka_unit_test_setup_teardown(udp_sim_pmtudisc_do_refuses_fragmenting, setup, teardown),
+        cmocka_unit_test_setup_teardown(udp_sim_rcvbuf_overflow_is_counted, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
