@@ -15,7 +15,7 @@ struct subcommand {
 
 static const struct subcommand subcommands[] = {
     {"demo", axn_tool_demo,
-     "two stacks on a simulated lossy wire: ARP, routing, ping, counters, pcap"},
+     "two stacks on a simulated lossy wire: ARP, ping and UDP sockets, counters, pcap"},
 };
 
 static void usage(FILE *to)

@@ -1,6 +1,8 @@
 /* Describes a frame in one line, through the library's own parsers. */
 #include <stdio.h>
 
+#include "axnet/socket.h"
+
 #include "lib/fmt.h"
 #include "tools.h"
 #include "wire/arp.h"
@@ -8,6 +10,7 @@
 #include "wire/ethernet.h"
 #include "wire/icmp4.h"
 #include "wire/ipv4.h"
+#include "wire/udp.h"
 #include "wire/wire.h"
 
 static void describe_arp(const struct axn_eth *eth, char *out, size_t cap)
@@ -30,6 +33,63 @@ static void describe_arp(const struct axn_eth *eth, char *out, size_t cap)
         snprintf(out, cap, "ARP reply %s is-at %s", s, mac);
 }
 
+/* Bytes into a UDP header where the destination port is (RFC 768). */
+#define UDP_DST_PORT_OFF 2
+
+static uint16_t get_be16(const uint8_t *p)
+{
+    return (uint16_t)((p[0] << 8) | p[1]);
+}
+
+/* ICMP errors quote the offending datagram's IP header and 8 bytes: name
+ * the UDP port a "port unreachable" is about. */
+static void describe_icmp_error(const struct axn_icmp4 *icmp, char *out, size_t cap)
+{
+    const size_t port_at = (size_t)icmp->orig_hdr_len + UDP_DST_PORT_OFF;
+    if (icmp->type == AXN_ICMP4_DEST_UNREACH && icmp->code == AXN_ICMP4_UNREACH_PORT &&
+        icmp->body_len >= port_at + sizeof(uint16_t))
+        snprintf(out, cap, "ICMP udp port %u unreachable", get_be16(icmp->body + port_at));
+    else
+        snprintf(out, cap, "ICMP type %u code %u", icmp->type, icmp->code);
+}
+
+static void describe_icmp(const struct axn_ipv4 *ip, char *out, size_t cap)
+{
+    struct axn_icmp4 icmp;
+    if (axn_icmp4_parse(ip->payload, ip->payload_len, &icmp, 0) < 0)
+        snprintf(out, cap, "malformed ICMP, %zu bytes", ip->payload_len);
+    else if (icmp.type == AXN_ICMP4_ECHO_REQUEST || icmp.type == AXN_ICMP4_ECHO_REPLY)
+        snprintf(out, cap, "ICMP echo %s id=0x%04x seq=%u, %zu bytes",
+                 icmp.type == AXN_ICMP4_ECHO_REQUEST ? "request" : "reply", icmp.id, icmp.seq,
+                 icmp.body_len);
+    else
+        describe_icmp_error(&icmp, out, cap);
+}
+
+static void describe_udp(const struct axn_ipv4 *ip, char *out, size_t cap)
+{
+    struct axn_udp udp;
+    const uint32_t pseudo =
+        axn_csum_pseudo_v4(ip->src, ip->dst, AXN_UDP_PROTO, (uint16_t)ip->payload_len);
+    if (axn_udp_parse(ip->payload, ip->payload_len, &udp, pseudo, 0) < 0)
+        snprintf(out, cap, "bad UDP, %zu bytes", ip->payload_len);
+    else
+        snprintf(out, cap, "UDP %u > %u, %zu bytes", udp.src_port, udp.dst_port, udp.payload_len);
+}
+
+/* A fragment: which bytes of which datagram (tcpdump's "frag id:len@offset"). */
+static void describe_fragment(const struct axn_ipv4 *ip, char *out, size_t cap)
+{
+    const int n =
+        snprintf(out, cap, "fragment id=0x%04x bytes %u-%zu%s", ip->id, ip->frag_offset,
+                 ip->frag_offset + ip->payload_len - 1, ip->mf ? ", more follow" : " (last)");
+    /* The first fragment carries the UDP header: name the ports. */
+    if (n > 0 && (size_t)n < cap && ip->frag_offset == 0 && ip->protocol == AXN_UDP_PROTO &&
+        ip->payload_len >= AXN_UDP_HDR_LEN)
+        snprintf(out + n, cap - (size_t)n, ", UDP %u > %u", get_be16(ip->payload),
+                 get_be16(ip->payload + UDP_DST_PORT_OFF));
+}
+
 static void describe_ipv4(const struct axn_eth *eth, char *out, size_t cap)
 {
     struct axn_ipv4 ip;
@@ -38,17 +98,18 @@ static void describe_ipv4(const struct axn_eth *eth, char *out, size_t cap)
         snprintf(out, cap, "malformed IPv4 (%s)", axn_wire_strerror(rc));
         return;
     }
-    char s[AXN_IP4_STR_LEN], d[AXN_IP4_STR_LEN];
+    char s[AXN_IP4_STR_LEN], d[AXN_IP4_STR_LEN], what[AXN_TOOL_DESC_LEN];
     axn_fmt_ip4(s, sizeof(s), ip.src);
     axn_fmt_ip4(d, sizeof(d), ip.dst);
-    struct axn_icmp4 icmp;
-    if (ip.protocol == 1 && axn_icmp4_parse(ip.payload, ip.payload_len, &icmp, 0) == 0 &&
-        (icmp.type == AXN_ICMP4_ECHO_REQUEST || icmp.type == AXN_ICMP4_ECHO_REPLY)) {
-        snprintf(out, cap, "%s > %s ICMP echo %s id=%u seq=%u", s, d,
-                 icmp.type == AXN_ICMP4_ECHO_REQUEST ? "request" : "reply", icmp.id, icmp.seq);
-        return;
-    }
-    snprintf(out, cap, "%s > %s IPv4 proto %u, %zu bytes", s, d, ip.protocol, ip.payload_len);
+    if (ip.is_fragment)
+        describe_fragment(&ip, what, sizeof(what));
+    else if (ip.protocol == AXN_IPPROTO_ICMP)
+        describe_icmp(&ip, what, sizeof(what));
+    else if (ip.protocol == AXN_UDP_PROTO)
+        describe_udp(&ip, what, sizeof(what));
+    else
+        snprintf(what, sizeof(what), "IPv4 proto %u, %zu bytes", ip.protocol, ip.payload_len);
+    snprintf(out, cap, "%s > %s %s", s, d, what);
 }
 
 void axn_tool_describe_frame(const uint8_t *frame, size_t len, char *out, size_t cap)

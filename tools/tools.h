@@ -5,6 +5,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* Room for one frame description. */
+#define AXN_TOOL_DESC_LEN 160
+
 /* One-line human description of an Ethernet frame ("ARP who-has ..."). */
 void axn_tool_describe_frame(const uint8_t *frame, size_t len, char *out, size_t cap);
 

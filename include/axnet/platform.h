@@ -76,7 +76,9 @@ struct axn_platform {
      * on return. Returns 0 when woken (possibly spuriously: re-check the
      * condition), -AXN_ETIMEDOUT once the monotonic clock passes `deadline`
      * (AXN_TIME_NEVER: no deadline), -AXN_EWOULDBLOCK if the port cannot
-     * block at all (port/none). */
+     * block at all (port/none), or -AXN_EINTR when the sleeping thread has a
+     * signal to handle: the blocked socket call then returns -EINTR, which
+     * the syscall layer may turn into a restart. */
     int (*waitq_wait)(void *waitq, void *mutex, axn_time_t deadline);
     void (*waitq_wake_all)(void *waitq);
 

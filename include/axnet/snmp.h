@@ -6,6 +6,7 @@
 #ifndef AXNET_SNMP_H
 #define AXNET_SNMP_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "axnet/stack.h"
@@ -85,6 +86,13 @@ struct axn_snmp_udp {
 
 /* Copies the stack's UDP counters. Takes the core lock as axn_ctl_snmp. */
 void axn_udp_snmp(struct axn_stack *st, struct axn_snmp_udp *out);
+
+/* The text of Linux's /proc/net/snmp for these counters (Ip:, Icmp:, Tcp:,
+ * Udp:, UdpLite:; no IcmpMsg:, see src/ctl/proc_net_snmp.c), written into
+ * buf with snprintf semantics: returns the length the whole text needs,
+ * buf (cap > 0) holds a NUL-terminated prefix of it. Takes the core lock
+ * as axn_ctl_snmp. */
+size_t axn_ctl_format_proc_net_snmp(struct axn_stack *st, char *buf, size_t cap);
 
 #ifdef __cplusplus
 }

@@ -263,6 +263,7 @@ struct axn_icmp_filter {
 #define AXN_POLLNVAL   0x020
 #define AXN_POLLRDNORM 0x040
 #define AXN_POLLWRNORM 0x100
+#define AXN_POLLWRBAND 0x200
 #define AXN_POLLRDHUP  0x2000
 
 /*

@@ -174,8 +174,8 @@ size_t axn_eth_pending_drop_all(struct axn_eth_dev *d, bool report, axn_time_t n
 
 /* ---- ARP input (ETH-12) ------------------------------------------------- */
 
-/* Steps 1-4: whether a well-formed ARP packet concerns us. */
-static bool arp_is_for_us(const struct axn_eth_dev *d, const struct axn_arp *arp)
+/* Steps 1-3: whether a well-formed ARP packet has a sender worth hearing. */
+static bool arp_is_usable(const struct axn_eth_dev *d, const struct axn_arp *arp)
 {
     struct axn_mac own;
     axn_eth_own_mac(d, &own);
@@ -189,12 +189,9 @@ static bool arp_is_for_us(const struct axn_eth_dev *d, const struct axn_arp *arp
         return false;
     if (!axn_arp_op_is_known(arp->op))
         return false; /* 2 */
-    if (!axn_mac_is_unicast(&arp->sender_mac) || axn_ip4_is_broadcast(arp->sender_ip) ||
-        axn_ip4_is_multicast(arp->sender_ip) || axn_ip4_is_unspecified(arp->sender_ip))
-        return false; /* 3: no valid sender to learn */
-    /* 4: only ARP aimed at our address teaches us anything, so other
-     * hosts' gratuitous ARP is not learned. */
-    return d->has_ip && arp->target_ip == d->ip.addr;
+    /* 3: no valid sender to learn. */
+    return axn_mac_is_unicast(&arp->sender_mac) && !axn_ip4_is_broadcast(arp->sender_ip) &&
+           !axn_ip4_is_multicast(arp->sender_ip) && !axn_ip4_is_unspecified(arp->sender_ip);
 }
 
 void axn_eth_arp_input(struct axn_eth_dev *d, const uint8_t *payload, size_t len, axn_time_t now)
@@ -206,11 +203,20 @@ void axn_eth_arp_input(struct axn_eth_dev *d, const uint8_t *payload, size_t len
         axn_if_count_add(&d->base.counters->rx_errors, 1);
         return;
     }
-    if (!arp_is_for_us(d, &arp))
+    if (!d->has_ip || !arp_is_usable(d, &arp))
+        return;
+    /* 4: ARP aimed at our address teaches us its sender. Other ARP (a
+     * gratuitous announcement, a request for someone else) creates no
+     * entry, but, as Linux's arp_process does, it updates an entry we
+     * already hold or are resolving: a host that announces itself while
+     * we wait for its reply is heard (ax-net ignores it and waits for the
+     * next retry). */
+    const bool for_us = arp.target_ip == d->ip.addr;
+    if (!for_us && axn_arp_cache_find(&d->neigh, arp.sender_ip) == NULL)
         return;
     log_ip(d, AXN_LOG_DEBUG, "ARP learned", arp.sender_ip);
     axn_arp_cache_learn(&d->neigh, arp.sender_ip, &arp.sender_mac, now); /* 5 */
-    if (arp.op == AXN_ARP_OP_REQUEST)
+    if (for_us && arp.op == AXN_ARP_OP_REQUEST)
         reply(d, &arp);      /* 6 */
     service_pending(d, now); /* 7 */
 }

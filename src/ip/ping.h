@@ -15,13 +15,13 @@
  * kernel built on axnet checks its own credentials before calling us.
  *
  * Files: ping_sock.c (socket calls), ping_input.c (echo replies and
- * errors); the receive queue is raw_queue.h's.
+ * errors); the association and receive queue are raw_dgram.h's.
  */
 #ifndef AXN_IP_PING_H
 #define AXN_IP_PING_H
 
 #include "ip/ip4.h"
-#include "ip/raw_queue.h"
+#include "ip/raw_dgram.h"
 #include "sock/sock.h"
 
 extern const struct axn_sock_proto axn_ping_proto;
@@ -31,26 +31,16 @@ extern const struct axn_sock_proto axn_ping_proto;
 struct axn_ping_layer {
     struct axn_stack *st;
     struct axn_ip4 *ip;
-    struct axn_ping_sock *socks;
+    struct axn_raw_dgram *socks; /* each a struct axn_ping_sock */
     uint16_t next_ident;
 };
 
 struct axn_ping_sock {
-    struct axn_socket base;
+    struct axn_raw_dgram d; /* first: the socket and what raw shares */
     struct axn_ping_layer *layer;
-    struct axn_ping_sock *next;
-    uint16_t ident;     /* the "port"; 0: not bound yet */
-    bool ident_locked;  /* bound by the user (Linux SOCK_BINDPORT_LOCK) */
-    bool addr_locked;   /* bound to an address (SOCK_BINDADDR_LOCK) */
-    axn_ip4_t rcv_addr; /* bound local address: the destination filter */
-    axn_ip4_t src_addr; /* source for output; 0: the route's */
-    axn_ip4_t peer;
-    uint16_t peer_port;
-    bool connected;
-    bool shut_rd;
-    bool shut_wr;
-    struct axn_raw_queue rxq;
-    size_t rxq_rcvbuf;
+    uint16_t ident;    /* the "port"; 0: not bound yet */
+    bool ident_locked; /* bound by the user (Linux SOCK_BINDPORT_LOCK) */
+    bool addr_locked;  /* bound to an address (SOCK_BINDADDR_LOCK) */
 };
 
 /* Echo replies and errors (ping_input.c); ctx is the struct

@@ -15,12 +15,13 @@
 static struct axn_ping_sock *lookup(struct axn_ping_layer *l, uint16_t ident, axn_ip4_t local,
                                     uint32_t ifindex)
 {
-    for (struct axn_ping_sock *ps = l->socks; ps; ps = ps->next) {
+    for (struct axn_raw_dgram *d = l->socks; d; d = d->next) {
+        struct axn_ping_sock *ps = (struct axn_ping_sock *)d;
         if (ps->ident == 0 || ps->ident != ident)
             continue;
-        if (ps->rcv_addr != 0 && ps->rcv_addr != local)
+        if (ps->d.rcv_addr != 0 && ps->d.rcv_addr != local)
             continue;
-        const uint32_t dev = ps->base.opt.bound_ifindex;
+        const uint32_t dev = ps->d.base.opt.bound_ifindex;
         if (dev == 0 || dev == ifindex)
             return ps;
     }
@@ -34,17 +35,7 @@ void axn_ping_echo_reply(void *ctx, const struct axn_ip4_rx *rx, const struct ax
     struct axn_ping_sock *ps = lookup(ctx, echo->id, rx->hdr->dst, rx->ifindex);
     if (!ps)
         return;
-    const struct axn_raw_meta m = {
-        .len = (uint32_t)rx->hdr->payload_len,
-        .src = rx->hdr->src,
-        .dst = rx->hdr->dst,
-        .ifindex = rx->ifindex,
-        .tos = rx->hdr->tos,
-        .ttl = rx->hdr->ttl,
-    };
-    const size_t rcvbuf = ps->base.opt.rcvbuf > 0 ? (size_t)ps->base.opt.rcvbuf : 0;
-    if (axn_raw_queue_push(&ps->rxq, rcvbuf, &m, rx->hdr->payload))
-        axn_sock_notify(&ps->base, AXN_POLLIN | AXN_POLLRDNORM);
+    axn_raw_dgram_enqueue(&ps->d, rx, rx->hdr->payload, rx->hdr->payload_len);
 }
 
 /* Linux ping_err: the errno and whether it is hard; false: ignored. */
@@ -57,7 +48,7 @@ static bool convert(const struct axn_ping_sock *ps, const struct axn_icmp4_err *
             /* Path MTU discovery: an error unless IP_PMTUDISC_DONT. */
             *err = AXN_EMSGSIZE;
             *hard = true;
-            return ps->base.opt.ip.pmtudisc != AXN_IP_PMTUDISC_DONT;
+            return ps->d.base.opt.ip.pmtudisc != AXN_IP_PMTUDISC_DONT;
         }
         if (!axn_icmp4_unreach_errno(e->code, err, hard)) {
             *err = AXN_EHOSTUNREACH;
@@ -91,7 +82,7 @@ void axn_ping_error(void *ctx, const struct axn_icmp4_err *e, axn_time_t now)
         return;
     /* Without IP_RECVERR only a hard error on a connected socket counts
      * (ip(7) IP_RECVERR; Linux ping_err). */
-    if (!ps->base.opt.ip.recverr && (!hard || !ps->connected))
+    if (!ps->d.base.opt.ip.recverr && (!hard || !ps->d.connected))
         return;
-    axn_sock_set_error(&ps->base, err);
+    axn_sock_set_error(&ps->d.base, err);
 }

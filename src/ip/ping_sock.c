@@ -1,6 +1,8 @@
 /*
  * ICMP datagram socket calls (ping.h; Linux net/ipv4/ping.c): bind and
- * identifier choice, connect, send, receive, shutdown, names, readiness.
+ * identifier choice, connect, send, receive, names; what raw sockets
+ * answer alike (connect's routing, receive, shutdown, poll, ioctl) is
+ * raw_dgram.c's.
  */
 #include "axnet/errno.h"
 #include "core/stack_impl.h"
@@ -9,10 +11,6 @@
 #include "lib/mem.h"
 #include "wire/checksum.h"
 
-/* poll.h: writable with priority data (Linux datagram_poll sets it). */
-#define PING_POLLWRBAND 0x200u
-#define PING_SHUT_RCV   1
-#define PING_SHUT_SEND  2
 /* Largest message (Linux ping_common_sendmsg). */
 #define PING_MSG_MAX 0xffffu
 /* Echo header fields (RFC 792). */
@@ -28,26 +26,14 @@ static struct axn_ping_sock *ping_of(struct axn_socket *s)
     return (struct axn_ping_sock *)s;
 }
 
-static axn_time_t ping_now(const struct axn_socket *s)
-{
-    const struct axn_platform *plat = s->st->plat;
-    return plat->now(plat->ctx);
-}
-
-static void sync_rcvbuf(struct axn_ping_sock *ps)
-{
-    const size_t want = ps->base.opt.rcvbuf > 0 ? (size_t)ps->base.opt.rcvbuf : 0;
-    if (want != ps->rxq_rcvbuf && axn_raw_queue_resize(&ps->rxq, ps->base.st->plat, want))
-        ps->rxq_rcvbuf = want;
-}
-
 /* ---- Identifiers (Linux ping_get_port) ------------------------------------------------------ */
 
 static bool ident_used(const struct axn_ping_layer *l, const struct axn_ping_sock *self,
                        uint16_t ident, bool reuse)
 {
-    for (const struct axn_ping_sock *o = l->socks; o; o = o->next) {
-        if (o != self && o->ident == ident && (!reuse || !o->base.opt.reuseaddr))
+    for (const struct axn_raw_dgram *d = l->socks; d; d = d->next) {
+        const struct axn_ping_sock *o = (const struct axn_ping_sock *)d;
+        if (o != self && o->ident == ident && (!reuse || !o->d.base.opt.reuseaddr))
             return true;
     }
     return false;
@@ -75,7 +61,7 @@ static int take_ident(struct axn_ping_sock *ps, uint16_t ident)
 {
     if (ident == 0)
         return pick_ident(ps);
-    if (ident_used(ps->layer, ps, ident, ps->base.opt.reuseaddr))
+    if (ident_used(ps->layer, ps, ident, ps->d.base.opt.reuseaddr))
         return -AXN_EADDRINUSE;
     ps->ident = ident;
     return 0;
@@ -86,7 +72,8 @@ static int autobind(struct axn_ping_sock *ps)
 {
     if (ps->ident != 0)
         return 0;
-    return pick_ident(ps) == 0 ? 0 : -AXN_EAGAIN;
+    /* No identifier left: EAGAIN, and waiting frees none (Linux ping_get_port). */
+    return pick_ident(ps) == 0 ? 0 : AXN_SOCK_EAGAIN_NOW;
 }
 
 /* ---- bind / connect ----------------------------------------------------------------------------
@@ -100,7 +87,7 @@ static int check_bind_addr(struct axn_ping_sock *ps, axn_ip4_t addr)
         return 0;
     const enum axn_ip4_dst_kind kind =
         axn_ip4_classify_dst(ps->layer->ip, addr, AXN_IFINDEX_LOOPBACK);
-    if (kind == AXN_IP4_DST_LOCAL || (kind == AXN_IP4_DST_OTHER && ps->base.opt.ip.freebind))
+    if (kind == AXN_IP4_DST_LOCAL || (kind == AXN_IP4_DST_OTHER && ps->d.base.opt.ip.freebind))
         return 0;
     return -AXN_EADDRNOTAVAIL;
 }
@@ -118,8 +105,8 @@ static int ping_bind(struct axn_socket *s, const struct axn_endpoint *ep)
     err = take_ident(ps, ep->port);
     if (err)
         return err;
-    ps->rcv_addr = ep->v4;
-    ps->src_addr = ep->v4;
+    ps->d.rcv_addr = ep->v4;
+    ps->d.src_addr = ep->v4;
     ps->ident_locked = ep->port != 0;
     ps->addr_locked = ep->v4 != AXN_INADDR_ANY;
     return 0;
@@ -129,52 +116,29 @@ static int ping_bind(struct axn_socket *s, const struct axn_endpoint *ep)
  * the user did not bind goes. */
 static int ping_disconnect(struct axn_ping_sock *ps)
 {
-    ps->connected = false;
-    ps->peer = 0;
-    ps->peer_port = 0;
+    ps->d.connected = false;
+    ps->d.peer = 0;
+    ps->d.peer_port = 0;
     if (!ps->addr_locked) {
-        ps->rcv_addr = 0;
-        ps->src_addr = 0;
+        ps->d.rcv_addr = 0;
+        ps->d.src_addr = 0;
     }
     if (!ps->ident_locked)
         ps->ident = 0;
     return 0;
 }
 
-static bool is_broadcast(struct axn_ping_sock *ps, axn_ip4_t dst)
-{
-    return axn_ip4_is_broadcast(dst) || axn_ip4_is_any_subnet_broadcast(ps->layer->ip, dst);
-}
-
-/* Linux inet_dgram_connect + ip4_datagram_connect. */
+/* Linux inet_dgram_connect (an identifier first, even for a family
+ * that is then refused) + ip4_datagram_connect (raw_dgram.c). */
 static int ping_connect(struct axn_socket *s, const struct axn_endpoint *ep)
 {
     struct axn_ping_sock *ps = ping_of(s);
     if (ep->family == AXN_AF_UNSPEC)
         return ping_disconnect(ps);
-    int err = autobind(ps);
+    const int err = autobind(ps);
     if (err)
         return err;
-    if (ep->family != AXN_AF_INET)
-        return -AXN_EAFNOSUPPORT;
-    const struct axn_ip4_tx tx = {.src = ps->src_addr,
-                                  .dst = ep->v4,
-                                  .protocol = AXN_IPPROTO_ICMP,
-                                  .ifindex = s->opt.bound_ifindex};
-    struct axn_ip4_path path;
-    err = axn_ip4_route(ps->layer->ip, &tx, &path);
-    if (err)
-        return err;
-    if (is_broadcast(ps, ep->v4) && !s->opt.broadcast)
-        return -AXN_EACCES;
-    if (ps->src_addr == 0)
-        ps->src_addr = path.src;
-    if (ps->rcv_addr == 0)
-        ps->rcv_addr = path.src;
-    ps->peer = ep->v4;
-    ps->peer_port = ep->port;
-    ps->connected = true;
-    return 0;
+    return axn_raw_dgram_connect(&ps->d, ps->layer->ip, ep);
 }
 
 /* ---- send
@@ -207,9 +171,9 @@ static int destination(const struct axn_ping_sock *ps, const struct axn_endpoint
         *out = dst->v4;
         return 0;
     }
-    if (!ps->connected)
+    if (!ps->d.connected)
         return -AXN_EDESTADDRREQ;
-    *out = ps->peer;
+    *out = ps->d.peer;
     return 0;
 }
 
@@ -227,7 +191,7 @@ static bool wants_df(const struct axn_socket *s)
  * ours (Linux ping_v4_push_pending_frames). */
 static int transmit(struct axn_ping_sock *ps, const struct axn_msghdr *msg, axn_ip4_t daddr)
 {
-    struct axn_socket *s = &ps->base;
+    struct axn_socket *s = &ps->d.base;
     struct axn_ip4 *ip = ps->layer->ip;
     size_t cap;
     uint8_t *buf = axn_ip4_tx_payload(ip, &cap);
@@ -236,7 +200,7 @@ static int transmit(struct axn_ping_sock *ps, const struct axn_msghdr *msg, axn_
     axn_put_be16(buf + ECHO_OFF_CSUM, 0);
     axn_put_be16(buf + ECHO_OFF_CSUM, axn_csum(buf, len));
     const struct axn_ip4_tx tx = {
-        .src = ps->src_addr,
+        .src = ps->d.src_addr,
         .dst = daddr,
         .protocol = AXN_IPPROTO_ICMP,
         .tos = s->opt.ip.tos,
@@ -244,7 +208,7 @@ static int transmit(struct axn_ping_sock *ps, const struct axn_msghdr *msg, axn_
         .df = wants_df(s),
         .ifindex = s->opt.bound_ifindex,
     };
-    const int err = axn_ip4_output(ip, &tx, buf, len, ping_now(s));
+    const int err = axn_ip4_output(ip, &tx, buf, len, axn_raw_dgram_now(&ps->d));
     if (err == 0) {
         /* Linux icmp_out_count. */
         ip->icmp.out_msgs++;
@@ -264,11 +228,14 @@ static long ping_send(struct axn_socket *s, const struct axn_msghdr *msg,
     err = check_message(msg, len, flags);
     if (err)
         return err;
+    err = axn_raw_dgram_can_send(&ps->d);
+    if (err)
+        return err;
     axn_ip4_t daddr;
     err = destination(ps, dst, &daddr);
     if (err)
         return err;
-    if (is_broadcast(ps, daddr) && !s->opt.broadcast)
+    if (axn_raw_dgram_is_broadcast(ps->layer->ip, daddr) && !s->opt.broadcast)
         return -AXN_EACCES;
     err = transmit(ps, msg, daddr);
     return err ? err : (long)len;
@@ -278,97 +245,19 @@ static long ping_send(struct axn_socket *s, const struct axn_msghdr *msg,
  * ------------------------------------------------------------------------------------------- */
 
 /* Linux ping_recvmsg: the ICMP header and data, the source with port 0;
- * a cut message returns the bytes copied (MSG_TRUNC in msg_flags). */
+ * a cut message returns the bytes copied (MSG_TRUNC in msg_flags only:
+ * ping_recvmsg ignores the MSG_TRUNC flag, unlike raw and UDP). */
 static long ping_recv(struct axn_socket *s, struct axn_msghdr *msg, struct axn_endpoint *src,
                       int flags)
 {
-    struct axn_ping_sock *ps = ping_of(s);
-    if (flags & AXN_MSG_OOB)
-        return -AXN_EOPNOTSUPP;
-    if (flags & AXN_MSG_ERRQUEUE)
-        return -AXN_EAGAIN; /* no error queue: always empty (ip_recv_error) */
-    sync_rcvbuf(ps);
-    struct axn_raw_meta m;
-    if (!axn_raw_queue_peek(&ps->rxq, &m))
-        return ps->shut_rd ? 0 : -AXN_EAGAIN;
-    const size_t copied = axn_raw_queue_copy_out(&ps->rxq, msg, m.len);
-    if (m.len > copied)
-        msg->msg_flags |= AXN_MSG_TRUNC;
-    memset(src, 0, sizeof(*src));
-    src->family = AXN_AF_INET;
-    src->v4 = m.src;
-    if (!(flags & AXN_MSG_PEEK))
-        axn_raw_queue_pop(&ps->rxq);
-    return (long)copied;
-}
-
-/* ---- shutdown, names, readiness
- * ------------------------------------------------------------------ */
-
-static int ping_shutdown(struct axn_socket *s, int how)
-{
-    struct axn_ping_sock *ps = ping_of(s);
-    if (how < AXN_SHUT_RD || how > AXN_SHUT_RDWR)
-        return -AXN_EINVAL;
-    const int mask = how + 1;
-    if (mask & PING_SHUT_RCV)
-        ps->shut_rd = true;
-    if (mask & PING_SHUT_SEND)
-        ps->shut_wr = true;
-    axn_sock_notify(s, AXN_POLLIN | AXN_POLLRDHUP | AXN_POLLHUP);
-    return ps->connected ? 0 : -AXN_ENOTCONN;
+    return axn_raw_dgram_recv(&ping_of(s)->d, msg, src, flags & ~AXN_MSG_TRUNC);
 }
 
 /* Linux inet_getname: the identifier is the port. */
 static int ping_getname(struct axn_socket *s, struct axn_endpoint *ep, bool peer)
 {
     struct axn_ping_sock *ps = ping_of(s);
-    memset(ep, 0, sizeof(*ep));
-    ep->family = AXN_AF_INET;
-    if (peer) {
-        if (!ps->connected)
-            return -AXN_ENOTCONN;
-        ep->v4 = ps->peer;
-        ep->port = ps->peer_port;
-        return 0;
-    }
-    ep->v4 = ps->rcv_addr != 0 ? ps->rcv_addr : ps->src_addr;
-    ep->port = ps->ident;
-    return 0;
-}
-
-static unsigned ping_poll(struct axn_socket *s)
-{
-    struct axn_ping_sock *ps = ping_of(s);
-    sync_rcvbuf(ps);
-    unsigned mask = AXN_POLLOUT | AXN_POLLWRNORM | PING_POLLWRBAND;
-    if (s->so_error != 0)
-        mask |= AXN_POLLERR;
-    if (ps->shut_rd)
-        mask |= AXN_POLLRDHUP | AXN_POLLIN | AXN_POLLRDNORM;
-    if (ps->shut_rd && ps->shut_wr)
-        mask |= AXN_POLLHUP;
-    if (ps->rxq.count != 0)
-        mask |= AXN_POLLIN | AXN_POLLRDNORM;
-    return mask;
-}
-
-/* Linux udp_ioctl-like answers: the next message's length, nothing
- * waiting to go. */
-static int ping_ioctl(struct axn_socket *s, unsigned long req, int *arg)
-{
-    struct axn_ping_sock *ps = ping_of(s);
-    struct axn_raw_meta m;
-    switch (req) {
-    case AXN_FIONREAD:
-        *arg = axn_raw_queue_peek(&ps->rxq, &m) ? (int)m.len : 0;
-        return 0;
-    case AXN_SIOCOUTQ:
-        *arg = 0;
-        return 0;
-    default:
-        return -AXN_ENOTTY;
-    }
+    return axn_raw_dgram_getname(&ps->d, ep, peer, ps->ident);
 }
 
 /* ---- Lifecycle
@@ -377,13 +266,7 @@ static int ping_ioctl(struct axn_socket *s, unsigned long req, int *arg)
 static void ping_close(struct axn_socket *s)
 {
     struct axn_ping_sock *ps = ping_of(s);
-    for (struct axn_ping_sock **p = &ps->layer->socks; *p; p = &(*p)->next) {
-        if (*p == ps) {
-            *p = ps->next;
-            break;
-        }
-    }
-    axn_raw_queue_free(&ps->rxq, s->st->plat);
+    axn_raw_dgram_close(&ps->layer->socks, &ps->d);
 }
 
 static const struct axn_sock_ops ping_ops = {
@@ -391,10 +274,10 @@ static const struct axn_sock_ops ping_ops = {
     .connect = ping_connect,
     .send = ping_send,
     .recv = ping_recv,
-    .shutdown = ping_shutdown,
+    .shutdown = axn_raw_dgram_shutdown,
     .getname = ping_getname,
-    .ioctl = ping_ioctl,
-    .poll = ping_poll,
+    .ioctl = axn_raw_dgram_ioctl,
+    .poll = axn_raw_dgram_poll,
     .close = ping_close,
 };
 
@@ -402,26 +285,15 @@ static int ping_create(struct axn_stack *st, void *state, int protocol, struct a
 {
     if (protocol != AXN_IPPROTO_ICMP)
         return -AXN_EPROTONOSUPPORT;
-    /* The ring first, for the default SO_RCVBUF axn_sock_alloc gives
-     * (sock_layer.c): nothing to undo in the socket layer if it fails. */
-    struct axn_raw_queue q;
-    int err = axn_raw_queue_init(&q, st->plat, AXN_SOCK_RCVBUF_DEFAULT);
+    struct axn_raw_dgram *d;
+    const int err = axn_raw_dgram_create(st, sizeof(struct axn_ping_sock), AXN_SOCK_DGRAM, protocol,
+                                         &ping_ops, &d);
     if (err)
         return err;
-    struct axn_socket *s;
-    err = axn_sock_alloc(st, sizeof(struct axn_ping_sock), AXN_AF_INET, AXN_SOCK_DGRAM, protocol,
-                         &ping_ops, &s);
-    if (err) {
-        axn_raw_queue_free(&q, st->plat);
-        return err;
-    }
-    struct axn_ping_sock *ps = ping_of(s);
+    struct axn_ping_sock *ps = (struct axn_ping_sock *)d;
     ps->layer = state;
-    ps->rxq = q;
-    ps->rxq_rcvbuf = AXN_SOCK_RCVBUF_DEFAULT;
-    ps->next = ps->layer->socks;
-    ps->layer->socks = ps;
-    *out = s;
+    axn_raw_dgram_link(&ps->layer->socks, d);
+    *out = &d->base;
     return 0;
 }
 

@@ -12,14 +12,15 @@
  * (the spec's RAW-10 bug). ICMP sockets filter types with ICMP_FILTER.
  *
  * Files: raw_sock.c (socket calls, options), raw_output.c (sending, with
- * and without IP_HDRINCL), raw_input.c (the tap), raw_queue.c (receive
- * queue, shared with ICMP datagram sockets).
+ * and without IP_HDRINCL), raw_input.c (the tap); raw_dgram.c (the
+ * association, receive queue and calls shared with ICMP datagram
+ * sockets) and raw_queue.c (that queue).
  */
 #ifndef AXN_IP_RAW_H
 #define AXN_IP_RAW_H
 
 #include "ip/ip4.h"
-#include "ip/raw_queue.h"
+#include "ip/raw_dgram.h"
 #include "sock/sock.h"
 
 extern const struct axn_sock_proto axn_raw_proto;
@@ -28,23 +29,13 @@ extern const struct axn_sock_proto axn_raw_proto;
 struct axn_raw_layer {
     struct axn_stack *st;
     struct axn_ip4 *ip;
-    struct axn_raw_sock *socks;
+    struct axn_raw_dgram *socks; /* each a struct axn_raw_sock */
 };
 
 struct axn_raw_sock {
-    struct axn_socket base;
+    struct axn_raw_dgram d; /* first: the socket and what ping shares */
     struct axn_raw_layer *layer;
-    struct axn_raw_sock *next;
-    axn_ip4_t rcv_addr; /* bound local address: the destination filter (Linux rcv_saddr) */
-    axn_ip4_t src_addr; /* source for output (Linux saddr); 0: the route's */
-    axn_ip4_t peer;     /* connected peer: the source filter */
-    uint16_t peer_port; /* as given to connect (getpeername) */
-    bool connected;
-    bool shut_rd;
-    bool shut_wr;
     uint32_t icmp_filter; /* ICMP_FILTER: bit n drops type n */
-    struct axn_raw_queue rxq;
-    size_t rxq_rcvbuf; /* the SO_RCVBUF the ring was sized for */
 };
 
 /* The raw tap (raw_input.c); ctx is the struct axn_raw_layer. */

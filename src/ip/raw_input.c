@@ -14,13 +14,14 @@
 static bool matches(const struct axn_raw_sock *rs, const struct axn_ip4_rx *rx)
 {
     const struct axn_ipv4 *h = rx->hdr;
-    if (rs->base.protocol != h->protocol)
+    const struct axn_raw_dgram *d = &rs->d;
+    if (d->base.protocol != h->protocol)
         return false;
-    if (rs->rcv_addr != 0 && rs->rcv_addr != h->dst)
+    if (d->rcv_addr != 0 && d->rcv_addr != h->dst)
         return false;
-    if (rs->connected && rs->peer != h->src)
+    if (d->connected && d->peer != h->src)
         return false;
-    const uint32_t dev = rs->base.opt.bound_ifindex;
+    const uint32_t dev = d->base.opt.bound_ifindex;
     return dev == 0 || dev == rx->ifindex;
 }
 
@@ -36,32 +37,18 @@ static bool icmp_filtered(const struct axn_raw_sock *rs, const struct axn_ip4_rx
     return type < ICMP_FILTER_TYPES && (rs->icmp_filter & (1u << type)) != 0;
 }
 
-static void enqueue(struct axn_raw_sock *rs, const struct axn_ip4_rx *rx)
-{
-    const struct axn_raw_meta m = {
-        .len = (uint32_t)rx->len,
-        .src = rx->hdr->src,
-        .dst = rx->hdr->dst,
-        .ifindex = rx->ifindex,
-        .tos = rx->hdr->tos,
-        .ttl = rx->hdr->ttl,
-    };
-    const size_t rcvbuf = rs->base.opt.rcvbuf > 0 ? (size_t)rs->base.opt.rcvbuf : 0;
-    if (axn_raw_queue_push(&rs->rxq, rcvbuf, &m, rx->pkt))
-        axn_sock_notify(&rs->base, AXN_POLLIN | AXN_POLLRDNORM);
-}
-
 bool axn_raw_input(void *ctx, const struct axn_ip4_rx *rx, axn_time_t now)
 {
     (void)now;
     struct axn_raw_layer *l = ctx;
     bool delivered = false;
-    for (struct axn_raw_sock *rs = l->socks; rs; rs = rs->next) {
+    for (struct axn_raw_dgram *d = l->socks; d; d = d->next) {
+        struct axn_raw_sock *rs = (struct axn_raw_sock *)d;
         if (!matches(rs, rx))
             continue;
         delivered = true;
         if (!icmp_filtered(rs, rx))
-            enqueue(rs, rx);
+            axn_raw_dgram_enqueue(&rs->d, rx, rx->pkt, rx->len);
     }
     return delivered;
 }

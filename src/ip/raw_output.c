@@ -42,13 +42,13 @@ static uint8_t ttl_for(const struct axn_socket *s, axn_ip4_t dst)
 static long send_built(struct axn_raw_sock *rs, const struct axn_msghdr *msg, axn_ip4_t dst,
                        axn_time_t now)
 {
-    struct axn_socket *s = &rs->base;
+    struct axn_socket *s = &rs->d.base;
     struct axn_ip4 *ip = rs->layer->ip;
     size_t cap;
     uint8_t *buf = axn_ip4_tx_payload(ip, &cap);
     const size_t len = axn_sock_copy_from_iov(msg, buf, cap);
     const struct axn_ip4_tx tx = {
-        .src = rs->src_addr,
+        .src = rs->d.src_addr,
         .dst = dst,
         .protocol = (uint8_t)s->protocol,
         .tos = s->opt.ip.tos,
@@ -98,10 +98,10 @@ static int send_prebuilt(struct axn_ip4 *ip, const struct axn_ip4_path *path, ax
 static long send_hdrincl(struct axn_raw_sock *rs, const struct axn_msghdr *msg, axn_ip4_t dst,
                          axn_time_t now)
 {
-    struct axn_socket *s = &rs->base;
+    struct axn_socket *s = &rs->d.base;
     struct axn_ip4 *ip = rs->layer->ip;
     const size_t len = axn_sock_iov_len(msg);
-    const struct axn_ip4_tx tx = {.src = rs->src_addr,
+    const struct axn_ip4_tx tx = {.src = rs->d.src_addr,
                                   .dst = dst,
                                   .protocol = (uint8_t)s->protocol,
                                   .ifindex = s->opt.bound_ifindex};
@@ -121,6 +121,13 @@ static long send_hdrincl(struct axn_raw_sock *rs, const struct axn_msghdr *msg, 
     if (hlen > len || hlen < AXN_IPV4_HDR_MIN)
         return -AXN_EINVAL;
     fill_header(ip, pkt, len, hlen, path.src);
+    /* Linux sends whatever the user wrote (bad options, a fragment past
+     * 64 KiB, another version); our router checks every packet it routes,
+     * so such a datagram is refused here, as the caller's error, instead
+     * of reaching the router as a malformed packet of the core's. */
+    struct axn_ipv4 hdr;
+    if (axn_ipv4_parse(pkt, len, &hdr, 0) < 0)
+        return -AXN_EINVAL;
     err = send_prebuilt(ip, &path, dst, pkt, len, now);
     return err ? err : (long)len;
 }
@@ -128,7 +135,10 @@ static long send_hdrincl(struct axn_raw_sock *rs, const struct axn_msghdr *msg, 
 long axn_raw_output(struct axn_raw_sock *rs, const struct axn_msghdr *msg, axn_ip4_t dst,
                     axn_time_t now)
 {
-    if (rs->base.opt.ip.hdrincl)
-        return send_hdrincl(rs, msg, dst, now);
-    return send_built(rs, msg, dst, now);
+    if (!rs->d.base.opt.ip.hdrincl)
+        return send_built(rs, msg, dst, now); /* ip_append_data: no shutdown check */
+    /* raw_send_hdrinc allocates with sock_alloc_send_skb: a pending error,
+     * then EPIPE after SHUT_WR. */
+    const int err = axn_raw_dgram_can_send(&rs->d);
+    return err ? err : send_hdrincl(rs, msg, dst, now);
 }

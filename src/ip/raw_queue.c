@@ -1,10 +1,12 @@
 /*
  * A ring of whole datagrams, each a struct axn_raw_meta then its bytes;
- * records wrap around the end of the ring (raw_queue.h).
+ * records wrap around the end of the ring (raw_queue.h); the wrapping
+ * copies are every datagram queue's (sock_dgram.c).
  */
 #include "axnet/errno.h"
 #include "ip/raw_queue.h"
 #include "lib/mem.h"
+#include "sock/sock.h"
 #include "wire/ipv4.h"
 
 #define REC_HDR sizeof(struct axn_raw_meta)
@@ -54,24 +56,6 @@ bool axn_raw_queue_resize(struct axn_raw_queue *q, const struct axn_platform *pl
     return true;
 }
 
-/* ---- Wrapping copies -------------------------------------------------------------------- */
-
-static void ring_write(struct axn_raw_queue *q, size_t off, const void *src, size_t n)
-{
-    off %= q->cap;
-    const size_t first = n < q->cap - off ? n : q->cap - off;
-    memcpy(q->buf + off, src, first);
-    memcpy(q->buf, (const uint8_t *)src + first, n - first);
-}
-
-static void ring_read(const struct axn_raw_queue *q, size_t off, void *dst, size_t n)
-{
-    off %= q->cap;
-    const size_t first = n < q->cap - off ? n : q->cap - off;
-    memcpy(dst, q->buf + off, first);
-    memcpy((uint8_t *)dst + first, q->buf, n - first);
-}
-
 /* ---- Records ------------------------------------------------------------------------------ */
 
 bool axn_raw_queue_push(struct axn_raw_queue *q, size_t rcvbuf, const struct axn_raw_meta *m,
@@ -83,8 +67,8 @@ bool axn_raw_queue_push(struct axn_raw_queue *q, size_t rcvbuf, const struct axn
         return false;
     }
     const size_t tail = q->head + q->used;
-    ring_write(q, tail, m, REC_HDR);
-    ring_write(q, tail + REC_HDR, data, m->len);
+    axn_sock_ring_write(q->buf, q->cap, tail, m, REC_HDR);
+    axn_sock_ring_write(q->buf, q->cap, tail + REC_HDR, data, m->len);
     q->used += need;
     q->count++;
     return true;
@@ -94,24 +78,14 @@ bool axn_raw_queue_peek(const struct axn_raw_queue *q, struct axn_raw_meta *m)
 {
     if (q->count == 0)
         return false;
-    ring_read(q, q->head, m, REC_HDR);
+    axn_sock_ring_read(q->buf, q->cap, q->head, m, REC_HDR);
     return true;
 }
 
 size_t axn_raw_queue_copy_out(const struct axn_raw_queue *q, const struct axn_msghdr *msg,
                               size_t len)
 {
-    size_t off = q->head + REC_HDR;
-    size_t done = 0;
-    for (size_t i = 0; i < msg->msg_iovlen && done < len; i++) {
-        const struct axn_iovec *v = &msg->msg_iov[i];
-        const size_t n = v->iov_len < len - done ? v->iov_len : len - done;
-        if (n == 0)
-            continue;
-        ring_read(q, off + done, v->iov_base, n);
-        done += n;
-    }
-    return done;
+    return axn_sock_ring_to_iov(q->buf, q->cap, q->head + REC_HDR, msg, len);
 }
 
 void axn_raw_queue_pop(struct axn_raw_queue *q)

@@ -36,6 +36,16 @@
 
 struct axn_stack;
 
+/*
+ * What an op returns for an EAGAIN that waiting cannot cure (no ephemeral
+ * port left to pick, an empty error queue): the facade answers -EAGAIN at
+ * once, even for a blocking call, as Linux does. A plain -AXN_EAGAIN means
+ * "not yet": the facade waits for a notify and retries. Outside the errno
+ * range (Linux MAX_ERRNO is 4095), so it can never be mistaken for one.
+ */
+#define AXN_SOCK_ERRNO_LIMIT 4095
+#define AXN_SOCK_EAGAIN_NOW  (-(AXN_SOCK_ERRNO_LIMIT + 1 + AXN_EAGAIN))
+
 /* An address a transport works with: host byte order, parsed and checked
  * by the facade. family AXN_AF_UNSPEC means "none" (connect(AF_UNSPEC)
  * dissolves an association). */
@@ -246,5 +256,48 @@ int axn_sock_take_error(struct axn_socket *s);
  * AXN_SOCK_MAX_EXTRA_PROTOS, or layer_init's error.
  */
 int axn_sock_layer_add_proto(struct axn_stack *st, const struct axn_sock_proto *p);
+
+/* ---- Datagram sockets (sock_dgram.c): what UDP, raw and ping share ---- */
+
+/* Byte rings of whole datagrams (each a transport's record header, then
+ * its bytes, wrapping at the ring's end): copies of `n` bytes at `pos`
+ * (taken modulo `cap`), and a copy of `len` bytes into msg's iovecs that
+ * returns the count. */
+void axn_sock_ring_read(const uint8_t *ring, size_t cap, size_t pos, void *out, size_t n);
+void axn_sock_ring_write(uint8_t *ring, size_t cap, size_t pos, const void *in, size_t n);
+size_t axn_sock_ring_to_iov(const uint8_t *ring, size_t cap, size_t pos,
+                            const struct axn_msghdr *msg, size_t len);
+
+/* Fills `ep` as AF_INET addr:port, the rest zero (recvmsg's source,
+ * getsockname / getpeername). */
+void axn_sock_dgram_endpoint(struct axn_endpoint *ep, axn_ip4_t addr, uint16_t port);
+
+/* The datagram a recv call took `copied` bytes of. */
+struct axn_sock_dgram {
+    size_t len; /* its whole length */
+    axn_ip4_t src;
+    uint16_t sport; /* 0 where the transport has no ports */
+};
+
+/* Ends a datagram recv (Linux udp_recvmsg / raw_recvmsg): MSG_TRUNC in
+ * msg_flags when the datagram was cut, the source in *src; returns the
+ * whole length when `flags` has MSG_TRUNC, else the bytes copied. */
+long axn_sock_dgram_recv_done(struct axn_msghdr *msg, struct axn_endpoint *src,
+                              const struct axn_sock_dgram *d, size_t copied, int flags);
+
+/* Linux datagram_poll: writable (OUT|WRNORM|WRBAND; no send buffer is kept),
+ * POLLERR on a pending error, readable when `queued` or shut for reading,
+ * POLLHUP when shut both ways. */
+unsigned axn_sock_dgram_poll(const struct axn_socket *s, bool shut_rd, bool shut_wr, bool queued);
+
+/* FIONREAD (the next datagram's length, `next_len`, 0 when none) and
+ * SIOCOUTQ (0: sends leave at once); -AXN_ENOTTY for anything else. */
+int axn_sock_dgram_ioctl(unsigned long req, size_t next_len, int *arg);
+
+/* Linux inet_shutdown's flags: marks the halves `how` names and notifies
+ * `events`; -AXN_EINVAL for a `how` that is none of SHUT_RD/WR/RDWR. The
+ * caller answers -AXN_ENOTCONN when unconnected (the flags stay set). */
+int axn_sock_dgram_shutdown(struct axn_socket *s, int how, bool *shut_rd, bool *shut_wr,
+                            unsigned events);
 
 #endif /* AXN_SOCK_SOCK_H */

@@ -37,8 +37,10 @@ long axn_sock_block(struct axn_socket *s, enum axn_sock_dir dir, int flags, long
         const long rc = fn(s, arg);
         /* SOCK-16, adapted: output an attempt queued is for the core and
          * the devices to move; ask for a poll (coalesced, PLAT-16). */
-        if (dir == AXN_SOCK_DIR_OUT && rc != -AXN_EAGAIN)
+        if (dir == AXN_SOCK_DIR_OUT && rc != -AXN_EAGAIN && rc != AXN_SOCK_EAGAIN_NOW)
             axn_stack_request_poll(st);
+        if (rc == AXN_SOCK_EAGAIN_NOW)
+            return -AXN_EAGAIN; /* final: waiting would never cure it */
         if (rc != -AXN_EAGAIN)
             return rc;
         if (nonblock || expired)
@@ -51,6 +53,8 @@ long axn_sock_block(struct axn_socket *s, enum axn_sock_dir dir, int flags, long
         /* Timed out: one last attempt, as Linux re-checks after the wait. */
         if (w == -AXN_ETIMEDOUT)
             expired = true;
+        else if (w == -AXN_EINTR)
+            return -AXN_EINTR; /* a signal for the caller: the kernel restarts or fails */
         else if (w != 0)
             return would_block;
     }

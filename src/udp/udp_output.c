@@ -113,7 +113,8 @@ int axn_udp_autobind(struct axn_udp_sock *us)
 {
     if (us->bound)
         return 0;
-    return axn_udp_port_bind(us->layer, us, 0, 0) ? -AXN_EAGAIN : 0;
+    /* Linux inet_autobind: no port left is EAGAIN, and waiting frees none. */
+    return axn_udp_port_bind(us->layer, us, 0, 0) ? AXN_SOCK_EAGAIN_NOW : 0;
 }
 
 /* ---- Corking ---------------------------------------------------------------- */

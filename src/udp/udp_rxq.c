@@ -35,21 +35,15 @@ void axn_udp_rxq_free(struct axn_udp_rxq *q, const struct axn_platform *plat)
     memset(q, 0, sizeof(*q));
 }
 
-/* Copies n bytes out of the ring starting `off` bytes past the head. */
+/* The ring's wrapping copies (sock_dgram.c), `off` bytes past the head. */
 static void ring_read(const struct axn_udp_rxq *q, size_t off, uint8_t *out, size_t n)
 {
-    size_t pos = (q->head + off) % q->cap;
-    const size_t first = n < q->cap - pos ? n : q->cap - pos;
-    memcpy(out, q->buf + pos, first);
-    memcpy(out + first, q->buf, n - first);
+    axn_sock_ring_read(q->buf, q->cap, q->head + off, out, n);
 }
 
 static void ring_write(struct axn_udp_rxq *q, size_t off, const uint8_t *in, size_t n)
 {
-    size_t pos = (q->head + off) % q->cap;
-    const size_t first = n < q->cap - pos ? n : q->cap - pos;
-    memcpy(q->buf + pos, in, first);
-    memcpy(q->buf, in + first, n - first);
+    axn_sock_ring_write(q->buf, q->cap, q->head + off, in, n);
 }
 
 int axn_udp_rxq_resize(struct axn_udp_rxq *q, const struct axn_platform *plat, size_t limit)
@@ -90,33 +84,13 @@ bool axn_udp_rxq_peek_meta(const struct axn_udp_rxq *q, struct axn_udp_meta *m)
     return true;
 }
 
-/* Copies ring bytes [off, off + n) into the iovecs from byte `at` on. */
-static size_t copy_span(const struct axn_udp_rxq *q, const struct axn_msghdr *msg, size_t at,
-                        size_t off, size_t n)
-{
-    size_t done = 0, skip = at;
-    for (size_t i = 0; i < msg->msg_iovlen && done < n; i++) {
-        const struct axn_iovec *v = &msg->msg_iov[i];
-        if (skip >= v->iov_len) {
-            skip -= v->iov_len;
-            continue;
-        }
-        size_t room = v->iov_len - skip;
-        const size_t take = room < n - done ? room : n - done;
-        ring_read(q, off + done, (uint8_t *)v->iov_base + skip, take);
-        done += take;
-        skip = 0;
-    }
-    return done;
-}
-
 size_t axn_udp_rxq_copy(const struct axn_udp_rxq *q, const struct axn_msghdr *msg, size_t cap)
 {
     struct axn_udp_meta m;
     if (!axn_udp_rxq_peek_meta(q, &m))
         return 0;
     const size_t n = m.len < cap ? m.len : cap;
-    return copy_span(q, msg, 0, META_LEN, n);
+    return axn_sock_ring_to_iov(q->buf, q->cap, q->head + META_LEN, msg, n);
 }
 
 void axn_udp_rxq_pop(struct axn_udp_rxq *q)

@@ -120,18 +120,15 @@ static int udp_connect(struct axn_socket *s, const struct axn_endpoint *ep)
 static int udp_getname(struct axn_socket *s, struct axn_endpoint *ep, bool peer)
 {
     struct axn_udp_sock *us = udp_of(s);
-    memset(ep, 0, sizeof(*ep));
-    ep->family = AXN_AF_INET;
-    if (peer) {
-        if (!us->connected)
-            return -AXN_ENOTCONN;
-        ep->v4 = us->raddr;
-        ep->port = us->rport;
-        return 0;
+    if (peer && !us->connected) {
+        axn_sock_dgram_endpoint(ep, 0, 0);
+        return -AXN_ENOTCONN;
     }
     /* Linux: an unbound socket's name is 0.0.0.0:0 (not ENOTCONN). */
-    ep->v4 = us->laddr;
-    ep->port = us->lport;
+    if (peer)
+        axn_sock_dgram_endpoint(ep, us->raddr, us->rport);
+    else
+        axn_sock_dgram_endpoint(ep, us->laddr, us->lport);
     return 0;
 }
 
@@ -177,26 +174,21 @@ static long udp_recv(struct axn_socket *s, struct axn_msghdr *msg, struct axn_en
     struct axn_udp_sock *us = udp_of(s);
     axn_udp_sync_rcvbuf(us);
     if (flags & AXN_MSG_ERRQUEUE)
-        return -AXN_EAGAIN; /* ip(7): nothing is kept on an error queue */
+        return AXN_SOCK_EAGAIN_NOW; /* ip(7): nothing is kept on an error queue, never waits */
     if (s->so_error)
         return take_error(us);
     struct axn_udp_meta m;
     if (!axn_udp_rxq_peek_meta(&us->rxq, &m))
         return empty_result(us, flags);
-    const size_t room = axn_sock_iov_len(msg);
-    const size_t copied = axn_udp_rxq_copy(&us->rxq, msg, room);
-    if (m.len > room)
-        msg->msg_flags |= AXN_MSG_TRUNC;
-    memset(src, 0, sizeof(*src));
-    src->family = AXN_AF_INET;
-    src->v4 = m.src;
-    src->port = m.sport;
+    const size_t copied = axn_udp_rxq_copy(&us->rxq, msg, axn_sock_iov_len(msg));
+    const struct axn_sock_dgram got = {.len = m.len, .src = m.src, .sport = m.sport};
+    const long ret = axn_sock_dgram_recv_done(msg, src, &got, copied, flags);
     put_cmsgs(us, msg, &m);
     if (!(flags & AXN_MSG_PEEK)) {
         axn_udp_rxq_pop(&us->rxq);
         us->layer->stats.in_datagrams++; /* Linux counts at read */
     }
-    return (flags & AXN_MSG_TRUNC) ? (long)m.len : (long)copied;
+    return ret;
 }
 
 /* ---- shutdown, poll, ioctl, close --------------------------------------------- */
@@ -204,13 +196,10 @@ static long udp_recv(struct axn_socket *s, struct axn_msghdr *msg, struct axn_en
 static int udp_shutdown(struct axn_socket *s, int how)
 {
     struct axn_udp_sock *us = udp_of(s);
-    if (how != AXN_SHUT_RD && how != AXN_SHUT_WR && how != AXN_SHUT_RDWR)
-        return -AXN_EINVAL;
-    if (how != AXN_SHUT_WR)
-        us->shut_rd = true;
-    if (how != AXN_SHUT_RD)
-        us->shut_wr = true;
-    axn_sock_notify(s, AXN_POLLIN | AXN_POLLRDHUP | AXN_POLLHUP | AXN_POLLOUT);
+    const int err = axn_sock_dgram_shutdown(s, how, &us->shut_rd, &us->shut_wr,
+                                            AXN_POLLIN | AXN_POLLRDHUP | AXN_POLLHUP | AXN_POLLOUT);
+    if (err)
+        return err;
     /* inet_shutdown: an unconnected datagram socket is shut down anyway,
      * and told -ENOTCONN. */
     return us->connected ? 0 : -AXN_ENOTCONN;
@@ -220,32 +209,16 @@ static int udp_shutdown(struct axn_socket *s, int how)
 static unsigned udp_poll(struct axn_socket *s)
 {
     struct axn_udp_sock *us = udp_of(s);
-    unsigned ev = AXN_POLLOUT | AXN_POLLWRNORM;
-    if (s->so_error)
-        ev |= AXN_POLLERR;
-    if (us->shut_rd)
-        ev |= AXN_POLLRDHUP | AXN_POLLIN | AXN_POLLRDNORM;
-    if (us->shut_rd && us->shut_wr)
-        ev |= AXN_POLLHUP;
-    if (us->rxq.count != 0)
-        ev |= AXN_POLLIN | AXN_POLLRDNORM;
-    return ev;
+    return axn_sock_dgram_poll(s, us->shut_rd, us->shut_wr, us->rxq.count != 0);
 }
 
 static int udp_ioctl(struct axn_socket *s, unsigned long req, int *arg)
 {
     struct axn_udp_sock *us = udp_of(s);
     struct axn_udp_meta m;
-    switch (req) {
-    case AXN_FIONREAD: /* udp(7): the size of the next datagram */
-        *arg = axn_udp_rxq_peek_meta(&us->rxq, &m) ? (int)m.len : 0;
-        return 0;
-    case AXN_SIOCOUTQ: /* sends leave at once */
-        *arg = 0;
-        return 0;
-    default:
-        return -AXN_ENOTTY;
-    }
+    /* udp(7): FIONREAD is the size of the next datagram. */
+    const size_t next = axn_udp_rxq_peek_meta(&us->rxq, &m) ? m.len : 0;
+    return axn_sock_dgram_ioctl(req, next, arg);
 }
 
 /* Linux udp_destroy_sock discards a corked datagram; sent ones already

@@ -37,6 +37,7 @@
 #include "axnet/socket.h"
 #include "axnet/stack.h"
 #include "cmd.h"
+#include "tshark.h"
 #include "lib/byteorder.h"
 #include "netns.h"
 #include "wire/checksum.h"
@@ -70,17 +71,16 @@
 
 /* ---- Limits --------------------------------------------------------------- */
 
-#define OUT_LEN           8192
-#define TSHARK_TIMEOUT_MS 30000
-#define WAIT_MS           3000 /* longest wait for one reply */
-#define POLL_SLICE_MS     20   /* longest sleep between two stack polls */
-#define PID_MODULUS       10000000u
-#define SEQ_MODULUS       100u
-#define USEC_PER_SEC_     1000000ull
-#define NSEC_PER_USEC     1000
-#define MSEC_PER_SEC      1000
-#define NSEC_PER_MSEC     1000000
-#define ARRAY_LEN(a)      (sizeof(a) / sizeof((a)[0]))
+#define OUT_LEN       8192
+#define WAIT_MS       3000 /* longest wait for one reply */
+#define POLL_SLICE_MS 20   /* longest sleep between two stack polls */
+#define PID_MODULUS   10000000u
+#define SEQ_MODULUS   100u
+#define USEC_PER_SEC_ 1000000ull
+#define NSEC_PER_USEC 1000
+#define MSEC_PER_SEC  1000
+#define NSEC_PER_MSEC 1000000
+#define ARRAY_LEN(a)  (sizeof(a) / sizeof((a)[0]))
 
 struct fixture {
     struct axn_netns ns;
@@ -115,14 +115,6 @@ static long long now_ms(void)
 
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (long long)ts.tv_sec * MSEC_PER_SEC + ts.tv_nsec / NSEC_PER_MSEC;
-}
-
-static bool is_blank(const char *s)
-{
-    for (; *s; s++)
-        if (!isspace((unsigned char)*s))
-            return false;
-    return true;
 }
 
 /* ---- Fixture -------------------------------------------------------------- */
@@ -334,24 +326,10 @@ static void finish(void)
     stop_stack();
 }
 
-/* tshark reads the capture back, checksums verified: nothing malformed,
- * no expert item at warning level or above. */
+/* tshark reads the capture back cleanly (tests/support/tshark.h). */
 static void assert_tshark_clean(void)
 {
-    const char *list[] = {"tshark", "-r", fx.pcap_path, NULL};
-    const char *expert[] = {"tshark", "-r", fx.pcap_path,  "-o", "ip.check_checksum:TRUE",
-                            "-q",     "-z", "expert,warn", NULL};
-    static char out[OUT_LEN * 4];
-
-    if (!axn_cmd_exists("tshark")) {
-        fprintf(stderr, "NOTE: tshark not in PATH, %s not checked\n", fx.pcap_path);
-        return;
-    }
-    assert_int_equal(axn_cmd_run(list, out, sizeof(out), TSHARK_TIMEOUT_MS), 0);
-    assert_null(strstr(out, "Malformed"));
-    assert_int_equal(axn_cmd_run(expert, out, sizeof(out), TSHARK_TIMEOUT_MS), 0);
-    if (!is_blank(out))
-        fail_msg("tshark expert items in %s:\n%s", fx.pcap_path, out);
+    axn_tshark_assert_clean(fx.pcap_path, AXN_TSHARK_ANY_FRAMES);
 }
 
 /* ---- Tests ----------------------------------------------------------------------- */

@@ -44,6 +44,7 @@
 #include "axnet/port_posix.h"
 #include "axnet/stack.h"
 #include "cmd.h"
+#include "tshark.h"
 #include "core/stack_impl.h"
 #include "netns.h"
 #include "wire/checksum.h"
@@ -141,7 +142,6 @@ static const struct axn_mac zero_mac = {{0}};
 #define BYTE_BITS         8
 #define MAC_STR_LEN       18
 #define OUT_LEN           4096
-#define TSHARK_TIMEOUT_MS 30000
 #define ARP_LIST_MAX      8
 #define WAIT_MS           3000 /* longest wait for one expected event */
 #define SETTLE_MS         200  /* time given to frames nobody expects to show up */
@@ -268,23 +268,6 @@ static axn_time_t wall_us(void *ctx)
     (void)ctx;
     clock_gettime(CLOCK_REALTIME, &ts);
     return (axn_time_t)ts.tv_sec * USEC_PER_SEC_ + (axn_time_t)ts.tv_nsec / NSEC_PER_USEC;
-}
-
-static size_t count_lines(const char *s)
-{
-    size_t n = 0;
-
-    for (; *s; s++)
-        n += *s == '\n';
-    return n;
-}
-
-static bool is_blank(const char *s)
-{
-    for (; *s; s++)
-        if (!isspace((unsigned char)*s))
-            return false;
-    return true;
 }
 
 static int netns_sh(const char *cmd)
@@ -658,38 +641,10 @@ static void finish_capture(void)
     load_capture();
 }
 
-/* Has tshark read the capture back, checksums verified: one summary line
- * per frame, nothing malformed, no expert item at warning level or above. */
+/* tshark reads the capture back cleanly (tests/support/tshark.h). */
 static void assert_tshark_clean(void)
 {
-    const char *list[] = {"tshark", "-r", fx.pcap_path, NULL};
-    const char *expert[] = {"tshark",
-                            "-r",
-                            fx.pcap_path,
-                            "-o",
-                            "ip.check_checksum:TRUE",
-                            "-o",
-                            "udp.check_checksum:TRUE",
-                            "-q",
-                            "-z",
-                            "expert,warn",
-                            NULL};
-    static char out[OUT_LEN];
-
-    /* Without tshark the frames were still checked byte by byte; only the
-     * second opinion on the capture is lost, so say so instead of failing. */
-    if (!axn_cmd_exists("tshark")) {
-        fprintf(stderr, "NOTE: tshark not in PATH, %s not checked\n", fx.pcap_path);
-        return;
-    }
-    assert_int_equal(axn_cmd_run(list, out, sizeof(out), TSHARK_TIMEOUT_MS), 0);
-    assert_int_equal(count_lines(out), cap.n);
-    assert_null(strstr(out, "Malformed"));
-    assert_int_equal(axn_cmd_run(expert, out, sizeof(out), TSHARK_TIMEOUT_MS), 0);
-    /* Filtered to warnings and errors, tshark prints nothing at all unless
-     * it found one ("Errors (1)", "Warns (2)" and a table). */
-    if (!is_blank(out))
-        fail_msg("tshark expert items in %s:\n%s", fx.pcap_path, out);
+    axn_tshark_assert_clean(fx.pcap_path, cap.n);
 }
 
 /* The capture holds exactly the script's frames: direction (by source

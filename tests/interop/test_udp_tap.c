@@ -38,6 +38,7 @@
 #include "axnet/socket.h"
 #include "axnet/stack.h"
 #include "cmd.h"
+#include "tshark.h"
 #include "netns.h"
 
 /* ---- Addresses (TEST-NET-1, inside the test's namespace only) ----------- */
@@ -65,13 +66,12 @@
 
 /* ---- Limits --------------------------------------------------------------- */
 
-#define OUT_LEN           8192
-#define TSHARK_TIMEOUT_MS 30000
-#define PID_MODULUS       10000000u
-#define SEQ_MODULUS       100u
-#define USEC_PER_SEC_     1000000ull
-#define NSEC_PER_USEC     1000
-#define ARRAY_LEN(a)      (sizeof(a) / sizeof((a)[0]))
+#define OUT_LEN       8192
+#define PID_MODULUS   10000000u
+#define SEQ_MODULUS   100u
+#define USEC_PER_SEC_ 1000000ull
+#define NSEC_PER_USEC 1000
+#define ARRAY_LEN(a)  (sizeof(a) / sizeof((a)[0]))
 
 struct fixture {
     struct axn_netns ns;
@@ -99,14 +99,6 @@ static axn_time_t wall_us(void *ctx)
     (void)ctx;
     clock_gettime(CLOCK_REALTIME, &ts);
     return (axn_time_t)ts.tv_sec * USEC_PER_SEC_ + (axn_time_t)ts.tv_nsec / NSEC_PER_USEC;
-}
-
-static bool is_blank(const char *s)
-{
-    for (; *s; s++)
-        if (!isspace((unsigned char)*s))
-            return false;
-    return true;
 }
 
 /* ---- Fixture -------------------------------------------------------------- */
@@ -247,24 +239,10 @@ static void finish(void)
     stop_stack();
 }
 
-/* tshark reads the capture back, checksums verified: nothing malformed,
- * no expert item at warning level or above. */
+/* tshark reads the capture back cleanly (tests/support/tshark.h). */
 static void assert_tshark_clean(void)
 {
-    const char *list[] = {"tshark", "-r", fx.pcap_path, NULL};
-    const char *expert[] = {"tshark", "-r", fx.pcap_path,  "-o", "ip.check_checksum:TRUE",
-                            "-q",     "-z", "expert,warn", NULL};
-    static char out[OUT_LEN * 4];
-
-    if (!axn_cmd_exists("tshark")) {
-        fprintf(stderr, "NOTE: tshark not in PATH, %s not checked\n", fx.pcap_path);
-        return;
-    }
-    assert_int_equal(axn_cmd_run(list, out, sizeof(out), TSHARK_TIMEOUT_MS), 0);
-    assert_null(strstr(out, "Malformed"));
-    assert_int_equal(axn_cmd_run(expert, out, sizeof(out), TSHARK_TIMEOUT_MS), 0);
-    if (!is_blank(out))
-        fail_msg("tshark expert items in %s:\n%s", fx.pcap_path, out);
+    axn_tshark_assert_clean(fx.pcap_path, AXN_TSHARK_ANY_FRAMES);
 }
 
 /* ---- Our sockets --------------------------------------------------------------- */

@@ -744,6 +744,28 @@ static void eth12_step4_ignores_other_target_ip(void **state)
     assert_int_equal(arp_entries(0, NULL, 0), 0);
 }
 
+#define GARP_TEST_PKT_LEN 40
+#define GARP_TEST_FILL    0x5a
+
+/* Linux arp_process, better than ETH-12 step 4: an ARP from a host we are
+ * resolving updates its entry even when not aimed at us, so a gratuitous
+ * announcement flushes the packet waiting for it; no reply is sent. */
+static void eth12_gratuitous_arp_completes_a_pending_entry(void **state)
+{
+    (void)state;
+    uint8_t pkt[GARP_TEST_PKT_LEN];
+    memset(pkt, GARP_TEST_FILL, sizeof(pkt));
+    assert_int_equal(F.dev->ops->send(F.dev, PEER_IP, pkt, sizeof(pkt), 0), 0);
+    assert_int_equal(F.m.tx_count, 1); /* our request */
+    rx_arp_from(&BCAST, AXN_ARP_OP_REQUEST, &PEER_MAC, PEER_IP, &ZERO_MAC, PEER_IP);
+    assert_int_equal(recv_all(0), 0);
+    assert_int_equal(F.m.tx_count, 2); /* the waiting packet, no reply */
+    assert_memory_equal(F.m.tx[1].data, PEER_MAC.b, AXN_MAC_LEN);
+    struct axn_arp_entry ent[1];
+    assert_int_equal(arp_entries(0, ent, 1), 1);
+    assert_memory_equal(ent[0].mac.b, PEER_MAC.b, AXN_MAC_LEN);
+}
+
 static void eth12_step4_ignores_everything_without_ipv4(void **state)
 {
     (void)state;
@@ -1327,6 +1349,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(eth12_step2_ignores_unknown_operation, setup, teardown),
         cmocka_unit_test_setup_teardown(eth12_step3_ignores_invalid_sender, setup, teardown),
         cmocka_unit_test_setup_teardown(eth12_step4_ignores_other_target_ip, setup, teardown),
+        cmocka_unit_test_setup_teardown(eth12_gratuitous_arp_completes_a_pending_entry, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(eth12_step4_ignores_everything_without_ipv4, setup_noip,
                                         teardown),
         cmocka_unit_test_setup_teardown(eth12_malformed_arp_is_rx_error_and_still_counted, setup,

@@ -514,9 +514,58 @@ static void ping_errors_as_linux(void **state)
     axn_close(s);
 }
 
+/* Linux's values, spelled out so a drift from the ABI fails here. */
+#define LINUX_AF_INET      2
+#define LINUX_SOCK_DGRAM   2
+#define LINUX_IPPROTO_ICMP 1
+
+static int get_int(struct axn_socket *s, int level, int name)
+{
+    int v = -1;
+    axn_socklen_t len = sizeof(v);
+    assert_int_equal(axn_getsockopt(s, level, name, &v, &len), 0);
+    assert_int_equal(len, sizeof(v));
+    return v;
+}
+
+/* SOCK-1, SOCK-4: a ping socket is (SOCK_DGRAM, IPPROTO_ICMP, AF_INET) =
+ * (2, 1, 2), read-only (ENOPROTOOPT), as Linux's ping sockets. */
+static void ping_sock_4_identity(void **state)
+{
+    (void)state;
+    struct axn_socket *s = ping_socket(A);
+    assert_int_equal(get_int(s, AXN_SOL_SOCKET, AXN_SO_TYPE), LINUX_SOCK_DGRAM);
+    assert_int_equal(get_int(s, AXN_SOL_SOCKET, AXN_SO_PROTOCOL), LINUX_IPPROTO_ICMP);
+    assert_int_equal(get_int(s, AXN_SOL_SOCKET, AXN_SO_DOMAIN), LINUX_AF_INET);
+    const int one = 1;
+    assert_int_equal(axn_setsockopt(s, AXN_SOL_SOCKET, AXN_SO_TYPE, &one, sizeof(one)),
+                     -AXN_ENOPROTOOPT);
+    axn_close(s);
+}
+
+/* SOCK-20, SOCK-21 [fix]: a ping socket polls as Linux's datagram_poll:
+ * writable is OUT|WRNORM|WRBAND, POLLIN once a reply is queued, POLLHUP
+ * once shut both ways. */
+static void ping_sock_20_21_poll_as_datagram_poll(void **state)
+{
+    (void)state;
+    struct axn_socket *s = ping_socket(A);
+    const unsigned writable = AXN_POLLOUT | AXN_POLLWRNORM | AXN_POLLWRBAND;
+    assert_int_equal(send_echo(s, LOOPBACK, 1, SMALL_DATA), AXN_ICMP4_HDR_LEN + SMALL_DATA);
+    settle();
+    assert_int_equal(axn_socket_poll(s), writable | AXN_POLLIN | AXN_POLLRDNORM);
+    assert_reply(s, LOOPBACK, 1, SMALL_DATA);
+    assert_int_equal(axn_socket_poll(s), writable);
+    assert_int_equal(axn_shutdown(s, AXN_SHUT_RDWR), -AXN_ENOTCONN);
+    assert_true(axn_socket_poll(s) & AXN_POLLHUP);
+    axn_close(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(ping_sock_4_identity, setup, teardown),
+        cmocka_unit_test_setup_teardown(ping_sock_20_21_poll_as_datagram_poll, setup, teardown),
         cmocka_unit_test_setup_teardown(ping_sim_reply_matched_by_identifier, setup, teardown),
         cmocka_unit_test_setup_teardown(ping_loopback_reply, setup, teardown),
         cmocka_unit_test_setup_teardown(ping_other_identifier_not_delivered, setup, teardown),

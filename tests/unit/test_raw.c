@@ -357,6 +357,8 @@ static void raw_protocol_zero_is_eprotonosupport(void **state)
 /* ---- Delivery (RAW-8, RAW-17) ------------------------------------------------------------------
  */
 
+/* RAW-8, SOCK-9: delivery includes the IP header; the source out-param
+ * is (source IP, port 0). */
 static void raw_8_delivery_includes_ip_header(void **state)
 {
     (void)state;
@@ -632,6 +634,8 @@ static void raw_6_send_builds_header_with_ttl_tos(void **state)
     axn_close(tx);
 }
 
+/* RAW-5, SOCK-8 (MSG_OOB is EOPNOTSUPP for raw): Linux's errno for each
+ * refusal. */
 static void raw_5_refusals_linux_errno(void **state)
 {
     (void)state;
@@ -660,6 +664,7 @@ static void raw_5_refusals_linux_errno(void **state)
     axn_close(s);
 }
 
+/* RAW-9, SOCK-8, SOCK-9: MSG_PEEK and MSG_TRUNC on a raw socket. */
 static void raw_9_trunc_and_peek(void **state)
 {
     (void)state;
@@ -711,6 +716,384 @@ static void raw_rcvbuf_bounds_queue(void **state)
     axn_close(s);
 }
 
+/* ---- Identity, names, connect (SOCK-4, RAW-1, RAW-4, RAW-12) -----------------------------------
+ */
+
+/* Linux's values, spelled out so a drift from the ABI fails here. */
+#define LINUX_AF_INET   2
+#define LINUX_SOCK_RAW  3
+#define DEFAULT_TTL     64                       /* net.ipv4.ip_default_ttl */
+#define FOREIGN_NET     AXN_IP4(198, 51, 100, 1) /* no route from A */
+#define IP_TOTAL_MAX    0xffffu                  /* IPv4 total length field */
+#define RAW_PAYLOAD_MAX (IP_TOTAL_MAX - AXN_IPV4_HDR_MIN)
+#define ECHO_SEQ        1u
+#define ECHO_ID         0x7070u
+#define OFF_ICMP_SEQ    6 /* ICMP echo: type, code, csum, id, seq */
+#define OFF_ICMP_ID     4
+#define RAW_WRITABLE    (AXN_POLLOUT | AXN_POLLWRNORM | AXN_POLLWRBAND)
+
+static int get_int(struct axn_socket *s, int level, int name)
+{
+    int v = -1;
+    axn_socklen_t len = sizeof(v);
+    assert_int_equal(axn_getsockopt(s, level, name, &v, &len), 0);
+    assert_int_equal(len, sizeof(v));
+    return v;
+}
+
+static struct axn_sockaddr_in name_of(struct axn_socket *s, bool peer, int *rc)
+{
+    struct axn_sockaddr_in sin;
+    memset(&sin, 0xff, sizeof(sin));
+    axn_socklen_t len = sizeof(sin);
+    *rc = peer ? axn_getpeername(s, (struct axn_sockaddr *)&sin, &len)
+               : axn_getsockname(s, (struct axn_sockaddr *)&sin, &len);
+    return sin;
+}
+
+/* RAW-1, SOCK-1, SOCK-4: a raw socket is (SOCK_RAW, its protocol,
+ * AF_INET) = (3, p, 2) for ICMP and for any other protocol, read-only.
+ * RAW-12: unbound and unconnected, its name is 0.0.0.0 with the protocol
+ * as port (Linux inet_getname: inet_num = protocol), its peer ENOTCONN. */
+static void raw_1_12_sock_4_identity_and_names(void **state)
+{
+    (void)state;
+    const int protos[] = {AXN_IPPROTO_ICMP, PROTO_X};
+    for (size_t i = 0; i < sizeof(protos) / sizeof(protos[0]); i++) {
+        struct axn_socket *s = raw_socket(A, protos[i]);
+        assert_int_equal(get_int(s, AXN_SOL_SOCKET, AXN_SO_TYPE), LINUX_SOCK_RAW);
+        assert_int_equal(get_int(s, AXN_SOL_SOCKET, AXN_SO_PROTOCOL), protos[i]);
+        assert_int_equal(get_int(s, AXN_SOL_SOCKET, AXN_SO_DOMAIN), LINUX_AF_INET);
+        const int one = 1;
+        assert_int_equal(axn_setsockopt(s, AXN_SOL_SOCKET, AXN_SO_PROTOCOL, &one, sizeof(one)),
+                         -AXN_ENOPROTOOPT);
+        int rc;
+        struct axn_sockaddr_in sin = name_of(s, false, &rc);
+        assert_int_equal(rc, 0);
+        assert_int_equal(sin.sin_family, AXN_AF_INET);
+        assert_int_equal(sin.sin_addr.s_addr, 0);
+        assert_int_equal(host16(sin.sin_port), protos[i]);
+        (void)name_of(s, true, &rc);
+        assert_int_equal(rc, -AXN_ENOTCONN);
+        axn_close(s);
+    }
+}
+
+/* RAW-4 [fix]: connect takes the route's source as local address and
+ * keeps the peer (port 0); a send without an address goes to it. No route
+ * is ENETUNREACH (Linux ip4_datagram_connect), not ENXIO, and leaves the
+ * socket unconnected; another family is EAFNOSUPPORT. */
+static void raw_4_connect_takes_route_source(void **state)
+{
+    (void)state;
+    struct axn_socket *s = raw_socket(A, PROTO_X);
+    struct axn_socket *rx = raw_socket(B, PROTO_X);
+    assert_int_equal(do_connect(s, FOREIGN_NET), -AXN_ENETUNREACH);
+    int rc;
+    (void)name_of(s, true, &rc);
+    assert_int_equal(rc, -AXN_ENOTCONN);
+    struct axn_sockaddr_in bad = sin_of(B_ADDR, 0);
+    bad.sin_family = AXN_AF_INET6;
+    assert_int_equal(axn_connect(s, (const struct axn_sockaddr *)&bad, sizeof(bad)),
+                     -AXN_EAFNOSUPPORT);
+    assert_int_equal(do_connect(s, B_ADDR), 0);
+    struct axn_sockaddr_in sin = name_of(s, false, &rc);
+    assert_int_equal(rc, 0);
+    assert_int_equal(host32(sin.sin_addr.s_addr), A_ADDR);
+    sin = name_of(s, true, &rc);
+    assert_int_equal(rc, 0);
+    assert_int_equal(host32(sin.sin_addr.s_addr), B_ADDR);
+    assert_int_equal(sin.sin_port, 0);
+    uint8_t p[PAYLOAD];
+    fill(p, sizeof(p), 7);
+    assert_int_equal(axn_send(s, p, sizeof(p), AXN_MSG_DONTWAIT), PAYLOAD);
+    settle();
+    uint8_t buf[BUF_MAX];
+    struct axn_sockaddr_in from;
+    assert_int_equal(recv_from(rx, buf, sizeof(buf), 0, &from), AXN_IPV4_HDR_MIN + PAYLOAD);
+    assert_int_equal(axn_get_be32(buf + OFF_SRC), A_ADDR);
+    assert_int_equal(axn_get_be32(buf + OFF_DST), B_ADDR);
+    assert_memory_equal(buf + AXN_IPV4_HDR_MIN, p, PAYLOAD);
+    axn_close(s);
+    axn_close(rx);
+}
+
+/* RAW-3 [HAZARD fixed]: a failed bind leaves the address as it was (Linux
+ * raw_bind checks before it stores): still 0.0.0.0 on a fresh socket,
+ * still the earlier address after a good bind. */
+static void raw_3_failed_bind_keeps_the_old_address(void **state)
+{
+    (void)state;
+    struct axn_socket *s = raw_socket(A, PROTO_X);
+    assert_int_equal(do_bind(s, NOT_LOCAL), -AXN_EADDRNOTAVAIL);
+    int rc;
+    struct axn_sockaddr_in sin = name_of(s, false, &rc);
+    assert_int_equal(rc, 0);
+    assert_int_equal(sin.sin_addr.s_addr, 0);
+    /* Not bound: it still hears datagrams to any local address. */
+    inject_simple(B_ADDR, PROTO_X, 1);
+    assert_got(s, B_ADDR, A_ADDR, PROTO_X, 1);
+    assert_int_equal(do_bind(s, A_ADDR), 0);
+    assert_int_equal(do_bind(s, NOT_LOCAL), -AXN_EADDRNOTAVAIL);
+    sin = name_of(s, false, &rc);
+    assert_int_equal(host32(sin.sin_addr.s_addr), A_ADDR);
+    inject_simple(B_ADDR, PROTO_X, 2);
+    assert_got(s, B_ADDR, A_ADDR, PROTO_X, 2);
+    axn_close(s);
+}
+
+/* ---- Shutdown, poll, options, close (RAW-13..16) -----------------------------------------------
+ */
+
+/* RAW-13 [fix], RAW-5 [fix], RAW-14, SOCK-21 [fix]: shutdown as Linux
+ * inet_shutdown: on an unconnected socket ENOTCONN, but done. After
+ * SHUT_WR Linux still sends a built (non-IP_HDRINCL) datagram: raw_sendmsg
+ * appends with no transport header, so __ip_append_data allocates with
+ * alloc_skb, which never looks at SEND_SHUTDOWN (ax-net's RAW-5 EPIPE is
+ * not Linux's; for IP_HDRINCL see raw_13_hdrincl_send_after_shut_wr_is_epipe).
+ * Connected, shutdown succeeds; after SHUT_RD a recv that would wait
+ * returns 0 and poll says POLLIN|POLLRDHUP; shut both ways poll adds
+ * POLLHUP (and keeps POLLOUT, as datagram_poll). Before: writable
+ * (OUT|WRNORM|WRBAND) only, POLLIN once a datagram is queued. */
+static void raw_13_14_shutdown_and_poll_as_linux(void **state)
+{
+    (void)state;
+    struct axn_socket *u = raw_socket(A, PROTO_X);
+    uint8_t p[PAYLOAD] = {0};
+    assert_int_equal(axn_shutdown(u, AXN_SHUT_WR), -AXN_ENOTCONN);
+    assert_int_equal(send_to(u, p, sizeof(p), LOOPBACK), PAYLOAD);
+    axn_close(u);
+    settle();
+
+    struct axn_socket *s = raw_socket(A, PROTO_X);
+    assert_int_equal(axn_socket_poll(s), RAW_WRITABLE);
+    inject_simple(B_ADDR, PROTO_X, 1);
+    assert_int_equal(axn_socket_poll(s), RAW_WRITABLE | AXN_POLLIN | AXN_POLLRDNORM);
+    assert_got(s, B_ADDR, A_ADDR, PROTO_X, 1);
+    assert_int_equal(do_connect(s, B_ADDR), 0);
+    assert_int_equal(axn_shutdown(s, AXN_SHUT_RD), 0);
+    uint8_t buf[BUF_MAX];
+    assert_int_equal(axn_recv(s, buf, sizeof(buf), 0), 0);
+    unsigned ev = axn_socket_poll(s);
+    assert_true(ev & AXN_POLLIN);
+    assert_true(ev & AXN_POLLRDHUP);
+    assert_false(ev & AXN_POLLHUP);
+    assert_int_equal(axn_send(s, p, sizeof(p), AXN_MSG_DONTWAIT), PAYLOAD);
+    assert_int_equal(axn_shutdown(s, AXN_SHUT_WR), 0);
+    assert_int_equal(axn_send(s, p, sizeof(p), AXN_MSG_DONTWAIT), PAYLOAD);
+    ev = axn_socket_poll(s);
+    assert_true(ev & AXN_POLLHUP);
+    assert_true(ev & AXN_POLLOUT); /* datagram_poll: still writable */
+    axn_close(s);
+}
+
+/* RAW-15 [fix]: IP_TTL reads 64 by default, refuses 0 and 256 (EINVAL),
+ * -1 restores the default; SO_SNDBUF/SO_RCVBUF read Linux's defaults. */
+static void raw_15_ttl_range_and_buffer_defaults(void **state)
+{
+    (void)state;
+    struct axn_socket *s = raw_socket(A, PROTO_X);
+    assert_int_equal(get_int(s, AXN_SOL_IP, AXN_IP_TTL), DEFAULT_TTL);
+    int v = 0;
+    assert_int_equal(axn_setsockopt(s, AXN_SOL_IP, AXN_IP_TTL, &v, sizeof(v)), -AXN_EINVAL);
+    v = UINT8_MAX + 1;
+    assert_int_equal(axn_setsockopt(s, AXN_SOL_IP, AXN_IP_TTL, &v, sizeof(v)), -AXN_EINVAL);
+    v = USER_TTL;
+    assert_int_equal(axn_setsockopt(s, AXN_SOL_IP, AXN_IP_TTL, &v, sizeof(v)), 0);
+    assert_int_equal(get_int(s, AXN_SOL_IP, AXN_IP_TTL), USER_TTL);
+    v = -1;
+    assert_int_equal(axn_setsockopt(s, AXN_SOL_IP, AXN_IP_TTL, &v, sizeof(v)), 0);
+    assert_int_equal(get_int(s, AXN_SOL_IP, AXN_IP_TTL), DEFAULT_TTL);
+    assert_int_equal(get_int(s, AXN_SOL_SOCKET, AXN_SO_SNDBUF), AXN_SOCK_SNDBUF_DEFAULT);
+    assert_int_equal(get_int(s, AXN_SOL_SOCKET, AXN_SO_RCVBUF), AXN_SOCK_RCVBUF_DEFAULT);
+    axn_close(s);
+}
+
+/* RAW-16: close removes the socket: the protocol is unknown again, so the
+ * next datagram earns a protocol unreachable. */
+static void raw_16_close_removes_the_socket(void **state)
+{
+    (void)state;
+    struct axn_socket *s = raw_socket(A, PROTO_X);
+    inject_simple(B_ADDR, PROTO_X, 1);
+    assert_int_equal(A->ip4->stats.in_unknown_protos, 0);
+    assert_int_equal(axn_close(s), 0);
+    inject_simple(B_ADDR, PROTO_X, 2);
+    assert_int_equal(A->ip4->stats.in_unknown_protos, 1);
+    assert_int_equal(A->ip4->icmp.out_dest_unreachs, 1);
+}
+
+/* RAW-11 [fix]: the IP layer validates before delivery (Linux), so a
+ * datagram with a bad header checksum never reaches a raw socket (no
+ * EINVAL from recv); it is counted in InHdrErrors and InCsumErrors. */
+static void raw_11_malformed_never_reaches_the_socket(void **state)
+{
+    (void)state;
+    struct axn_socket *s = raw_socket(A, PROTO_X);
+    static uint8_t pkt[AXN_IPV4_HDR_MIN + PAYLOAD];
+    uint8_t p[PAYLOAD];
+    fill(p, sizeof(p), 1);
+    const struct axn_ipv4 h = {.ttl = AXN_IP4_DEFAULT_TTL,
+                               .protocol = PROTO_X,
+                               .src = B_ADDR,
+                               .dst = A_ADDR,
+                               .payload = p,
+                               .payload_len = sizeof(p)};
+    const int n = axn_ipv4_emit(&h, pkt, sizeof(pkt));
+    assert_int_equal(n, sizeof(pkt));
+    pkt[OFF_CSUM] ^= FILL;
+    const struct axn_rx_meta meta = {.ifindex = ETH_IF,
+                                     .ethertype = AXN_ETHERTYPE_IPV4,
+                                     .frame_len = (uint32_t)n + AXN_ETH_HLEN};
+    A->plat->mutex_lock(A->core_lock);
+    axn_ip4_input(A->ip4, pkt, (size_t)n, &meta, W.now);
+    A->plat->mutex_unlock(A->core_lock);
+    axn_sock_run_deferred(A);
+    assert_empty(s);
+    assert_int_equal(A->ip4->stats.in_hdr_errors, 1);
+    assert_int_equal(A->ip4->stats.in_csum_errors, 1);
+    assert_int_equal(A->ip4->stats.in_delivers, 0);
+    axn_close(s);
+}
+
+/* RAW-13, RAW-5 [fix]: after SHUT_WR an IP_HDRINCL send is EPIPE, as Linux
+ * (raw_send_hdrinc allocates with sock_alloc_send_skb, which fails with
+ * -EPIPE once SEND_SHUTDOWN is set). */
+static void raw_13_hdrincl_send_after_shut_wr_is_epipe(void **state)
+{
+    (void)state;
+    struct axn_socket *h = raw_socket(A, AXN_IPPROTO_RAW);
+    uint8_t pkt[AXN_IPV4_HDR_MIN + PAYLOAD] = {0};
+    pkt[0] = VER_IHL;
+    pkt[OFF_TTL] = HDR_TTL;
+    pkt[OFF_PROTO] = PROTO_X;
+    axn_put_be32(pkt + OFF_DST, LOOPBACK);
+    assert_int_equal(send_to(h, pkt, sizeof(pkt), LOOPBACK), sizeof(pkt));
+    assert_int_equal(axn_shutdown(h, AXN_SHUT_WR), -AXN_ENOTCONN);
+    assert_int_equal(send_to(h, pkt, sizeof(pkt), LOOPBACK), -AXN_EPIPE);
+    axn_close(h);
+}
+
+/* RAW-2: an IP_HDRINCL header the stack could not route (here an option
+ * whose length runs past the header) is the caller's EINVAL, never a
+ * malformed packet reaching the router (out_malformed counts core bugs
+ * only). Linux would send it as written; we refuse it. Found by
+ * fuzz_stack_sockets. */
+#define VER_IHL_OPTS    0x46 /* 24-byte header: 4 option bytes */
+#define OPT_RR          7    /* record route */
+#define OPT_LEN_TOO_BIG 40
+static void raw_2_hdrincl_unroutable_header_is_einval(void **state)
+{
+    (void)state;
+    struct axn_socket *h = raw_socket(A, AXN_IPPROTO_RAW);
+    uint8_t pkt[AXN_IPV4_HDR_MIN + 4 + PAYLOAD] = {0};
+    pkt[0] = VER_IHL_OPTS;
+    pkt[OFF_TTL] = HDR_TTL;
+    pkt[OFF_PROTO] = PROTO_X;
+    axn_put_be32(pkt + OFF_DST, LOOPBACK);
+    pkt[AXN_IPV4_HDR_MIN] = OPT_RR;
+    pkt[AXN_IPV4_HDR_MIN + 1] = OPT_LEN_TOO_BIG;
+    assert_int_equal(send_to(h, pkt, sizeof(pkt), LOOPBACK), -AXN_EINVAL);
+    struct axn_stack_stats st;
+    axn_ctl_stack_stats(A, &st);
+    assert_int_equal(st.out_malformed, 0);
+    axn_close(h);
+}
+
+/* ---- Loopback ping and oversize (RAW-6, RAW-7, RAW-8; spec TEST-29) -----------------------------
+ */
+
+/* RAW-7 [fix: no emulation], RAW-8 [BUG fixed], TEST-29: an ICMP raw
+ * socket pinging 127.0.0.1 gets, as on Linux, its own request and then
+ * the stack's real echo reply, each with its IPv4 header; nothing else. */
+static void raw_7_8_loopback_ping_reply_has_ip_header(void **state)
+{
+    (void)state;
+    struct axn_socket *s = raw_socket(A, AXN_IPPROTO_ICMP);
+    uint8_t m[AXN_ICMP4_HDR_LEN + PAYLOAD];
+    memset(m, 0, sizeof(m));
+    m[0] = AXN_ICMP4_ECHO_REQUEST;
+    axn_put_be16(m + OFF_ICMP_ID, ECHO_ID);
+    axn_put_be16(m + OFF_ICMP_SEQ, ECHO_SEQ);
+    fill(m + AXN_ICMP4_HDR_LEN, PAYLOAD, 5);
+    axn_put_be16(m + 2, axn_csum(m, sizeof(m)));
+    assert_int_equal(send_to(s, m, sizeof(m), LOOPBACK), sizeof(m));
+    settle();
+    uint8_t buf[BUF_MAX];
+    struct axn_sockaddr_in from;
+    const long whole = AXN_IPV4_HDR_MIN + sizeof(m);
+    /* First its own request, looped back. */
+    assert_int_equal(recv_from(s, buf, sizeof(buf), 0, &from), whole);
+    assert_int_equal(buf[0], VER_IHL);
+    assert_int_equal(buf[OFF_PROTO], AXN_IPPROTO_ICMP);
+    assert_int_equal(axn_get_be32(buf + OFF_SRC), LOOPBACK);
+    assert_int_equal(axn_get_be32(buf + OFF_DST), LOOPBACK);
+    assert_memory_equal(buf + AXN_IPV4_HDR_MIN, m, sizeof(m));
+    /* Then the stack's reply: header included, valid checksums. */
+    assert_int_equal(recv_from(s, buf, sizeof(buf), 0, &from), whole);
+    assert_int_equal(host32(from.sin_addr.s_addr), LOOPBACK);
+    assert_int_equal(buf[0], VER_IHL);
+    assert_int_equal(axn_get_be16(buf + OFF_LEN), whole);
+    assert_int_equal(axn_csum(buf, AXN_IPV4_HDR_MIN), 0);
+    assert_int_equal(axn_get_be32(buf + OFF_SRC), LOOPBACK);
+    assert_int_equal(axn_get_be32(buf + OFF_DST), LOOPBACK);
+    const uint8_t *icmp = buf + AXN_IPV4_HDR_MIN;
+    assert_int_equal(icmp[0], AXN_ICMP4_ECHO_REPLY);
+    assert_int_equal(icmp[1], 0);
+    assert_int_equal(axn_csum(icmp, sizeof(m)), 0);
+    assert_int_equal(axn_get_be16(icmp + OFF_ICMP_ID), ECHO_ID);
+    assert_int_equal(axn_get_be16(icmp + OFF_ICMP_SEQ), ECHO_SEQ);
+    assert_memory_equal(icmp + AXN_ICMP4_HDR_LEN, m + AXN_ICMP4_HDR_LEN, PAYLOAD);
+    assert_empty(s);
+    assert_int_equal(A->ip4->icmp.out_echo_reps, 1);
+    axn_close(s);
+}
+
+/* RAW-6 [HAZARD fixed]: without IP_HDRINCL a send longer than an IPv4
+ * datagram can be is EMSGSIZE at once (Linux raw_sendmsg: len > 0xFFFF),
+ * never a send that blocks forever, blocking or not; the largest payload
+ * that fits (65535 - 20) is taken whole and arrives whole, fragmented. */
+static void raw_6_over_65535_bytes_is_emsgsize(void **state)
+{
+    (void)state;
+    struct axn_socket *s = raw_socket(A, PROTO_X);
+    struct axn_socket *rx = raw_socket(B, PROTO_X);
+    static uint8_t big[IP_TOTAL_MAX + 1];
+    /* Resolve B first: ARP holds only AXN_ARP_PENDING_PER_HOP fragments. */
+    assert_int_equal(send_to(s, big, PAYLOAD, B_ADDR), PAYLOAD);
+    settle();
+    static uint8_t got[IP_TOTAL_MAX + 1];
+    struct axn_sockaddr_in from;
+    assert_int_equal(recv_from(rx, got, sizeof(got), 0, &from), AXN_IPV4_HDR_MIN + PAYLOAD);
+    assert_int_equal(send_to(s, big, sizeof(big), B_ADDR), -AXN_EMSGSIZE);
+    const struct axn_sockaddr_in to = sin_of(B_ADDR, 0);
+    assert_int_equal(
+        axn_sendto(s, big, sizeof(big), 0, (const struct axn_sockaddr *)&to, sizeof(to)),
+        -AXN_EMSGSIZE);
+    fill(big, RAW_PAYLOAD_MAX, 8);
+    assert_int_equal(send_to(s, big, RAW_PAYLOAD_MAX, B_ADDR), RAW_PAYLOAD_MAX);
+    settle();
+    assert_int_equal(recv_from(rx, got, sizeof(got), 0, &from), IP_TOTAL_MAX);
+    assert_int_equal(axn_get_be16(got + OFF_LEN), IP_TOTAL_MAX);
+    assert_memory_equal(got + AXN_IPV4_HDR_MIN, big, RAW_PAYLOAD_MAX);
+    axn_close(s);
+    axn_close(rx);
+}
+
+/* RAW-6 [HAZARD]: a payload of 65516..65535 bytes cannot fit one IPv4
+ * datagram with its 20-byte header either: Linux's ip_append_data refuses
+ * it with EMSGSIZE (length > IP_MAX_MTU - fragheaderlen), rather than
+ * sending a datagram cut short. */
+static void raw_6_payload_past_the_ip_total_is_emsgsize(void **state)
+{
+    (void)state;
+    struct axn_socket *s = raw_socket(A, PROTO_X);
+    static uint8_t big[IP_TOTAL_MAX];
+    assert_int_equal(send_to(s, big, RAW_PAYLOAD_MAX + 1, B_ADDR), -AXN_EMSGSIZE);
+    assert_int_equal(send_to(s, big, IP_TOTAL_MAX, B_ADDR), -AXN_EMSGSIZE);
+    axn_close(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -728,6 +1111,20 @@ int main(void)
         cmocka_unit_test_setup_teardown(raw_5_refusals_linux_errno, setup, teardown),
         cmocka_unit_test_setup_teardown(raw_9_trunc_and_peek, setup, teardown),
         cmocka_unit_test_setup_teardown(raw_rcvbuf_bounds_queue, setup, teardown),
+        cmocka_unit_test_setup_teardown(raw_1_12_sock_4_identity_and_names, setup, teardown),
+        cmocka_unit_test_setup_teardown(raw_4_connect_takes_route_source, setup, teardown),
+        cmocka_unit_test_setup_teardown(raw_3_failed_bind_keeps_the_old_address, setup, teardown),
+        cmocka_unit_test_setup_teardown(raw_13_14_shutdown_and_poll_as_linux, setup, teardown),
+        cmocka_unit_test_setup_teardown(raw_13_hdrincl_send_after_shut_wr_is_epipe, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(raw_2_hdrincl_unroutable_header_is_einval, setup, teardown),
+        cmocka_unit_test_setup_teardown(raw_15_ttl_range_and_buffer_defaults, setup, teardown),
+        cmocka_unit_test_setup_teardown(raw_16_close_removes_the_socket, setup, teardown),
+        cmocka_unit_test_setup_teardown(raw_11_malformed_never_reaches_the_socket, setup, teardown),
+        cmocka_unit_test_setup_teardown(raw_7_8_loopback_ping_reply_has_ip_header, setup, teardown),
+        cmocka_unit_test_setup_teardown(raw_6_over_65535_bytes_is_emsgsize, setup, teardown),
+        cmocka_unit_test_setup_teardown(raw_6_payload_past_the_ip_total_is_emsgsize, setup,
+                                        teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

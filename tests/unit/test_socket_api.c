@@ -76,6 +76,7 @@ struct fake_sock {
     struct axn_endpoint bound, peer, last_dst;
     bool has_dst, connected;
     int fake_opt;
+    bool eagain_final; /* recv fails for good, as an exhausted autobind would */
 };
 
 static int g_closes;
@@ -117,6 +118,8 @@ static long fake_recv(struct axn_socket *s, struct axn_msghdr *msg, struct axn_e
 {
     (void)flags;
     struct fake_sock *f = fk(s);
+    if (f->eagain_final)
+        return AXN_SOCK_EAGAIN_NOW;
     if (!f->readable)
         return -AXN_EAGAIN;
     f->readable = false;
@@ -865,6 +868,51 @@ static void rcvtimeo_expiry_is_eagain_at_the_deadline(void **state)
     assert_int_equal(axn_vt_now(), start + TIMEO_USEC);
 }
 
+/* A port whose sleeping thread has a signal to handle: waitq_wait says
+ * -EINTR and the blocked call gives it to the syscall layer. */
+static int g_intr_waits;
+
+static int intr_wait(void *q, void *m, axn_time_t deadline)
+{
+    (void)q;
+    (void)m;
+    (void)deadline;
+    g_intr_waits++;
+    return -AXN_EINTR;
+}
+
+static int setup_intr(void **state)
+{
+    (void)state;
+    g_intr_waits = 0;
+    struct axn_platform p = *axn_test_platform();
+    p.waitq_wait = intr_wait;
+    return setup_on(&p);
+}
+
+static void signal_during_a_blocking_recv_returns_eintr(void **state)
+{
+    (void)state;
+    uint8_t buf[4];
+    assert_int_equal(axn_recv(g_s, buf, sizeof(buf), 0), -AXN_EINTR);
+    assert_int_equal(g_intr_waits, 1);
+    /* MSG_DONTWAIT never sleeps, so no signal can interrupt it. */
+    assert_int_equal(axn_recv(g_s, buf, sizeof(buf), AXN_MSG_DONTWAIT), -AXN_EAGAIN);
+    assert_int_equal(g_intr_waits, 1);
+}
+
+/* An EAGAIN no wait can cure (no ephemeral port left, an empty error
+ * queue) returns at once even from a blocking call, as Linux does; a
+ * blocking call never sleeps on it. */
+static void final_eagain_never_waits(void **state)
+{
+    (void)state;
+    uint8_t buf[4];
+    fk(g_s)->eagain_final = true;
+    assert_int_equal(axn_recv(g_s, buf, sizeof(buf), 0), -AXN_EAGAIN);
+    assert_int_equal(g_intr_waits, 0);
+}
+
 /* ---- Wakers ---------------------------------------------------------------------------- */
 
 struct wake_rec {
@@ -1100,6 +1148,46 @@ static void blocking_recv_is_woken_by_notify(void **state)
     assert_int_equal(g_blocked_rc, 3);
 }
 
+/* ---- A real UDP socket on the virtual clock (UDP-17, SOCK-12..14) ------------------------------
+ */
+
+#define UDP_PORT      5353u
+#define SNDTIMEO_USEC 250000
+
+/* UDP-17, SOCK-12, SOCK-13 [HAZARD fixed], SOCK-14: a blocking recv on a
+ * real, bound UDP socket with nothing queued waits SO_RCVTIMEO on the
+ * virtual clock and returns -EAGAIN exactly at the deadline (Linux, not
+ * ETIMEDOUT); MSG_DONTWAIT and O_NONBLOCK return -EAGAIN at once; a send
+ * never waits for SO_SNDTIMEO (UDP always has room). */
+static void udp_17_rcvtimeo_on_real_udp_is_eagain_at_the_deadline(void **state)
+{
+    (void)state;
+    struct axn_socket *u = NULL;
+    assert_int_equal(axn_socket(g_st, AXN_AF_INET, AXN_SOCK_DGRAM, 0, &u), 0);
+    const struct axn_sockaddr_in any = sin4(AXN_AF_INET, 0, UDP_PORT);
+    assert_int_equal(axn_bind(u, sa(&any), sizeof(any)), 0);
+    const struct axn_timeval tv = {TIMEO_USEC / 1000000, TIMEO_USEC % 1000000};
+    assert_int_equal(axn_setsockopt(u, AXN_SOL_SOCKET, AXN_SO_RCVTIMEO, &tv, sizeof(tv)), 0);
+    const struct axn_timeval stv = {0, SNDTIMEO_USEC};
+    assert_int_equal(axn_setsockopt(u, AXN_SOL_SOCKET, AXN_SO_SNDTIMEO, &stv, sizeof(stv)), 0);
+    uint8_t buf[4] = {0};
+    const axn_time_t start = axn_vt_now();
+    assert_int_equal(axn_recv(u, buf, sizeof(buf), 0), -AXN_EAGAIN);
+    assert_int_equal(axn_vt_now(), start + TIMEO_USEC);
+    assert_int_equal(axn_recv(u, buf, sizeof(buf), AXN_MSG_DONTWAIT), -AXN_EAGAIN);
+    assert_int_equal(axn_vt_now(), start + TIMEO_USEC);
+    int on = 1;
+    assert_int_equal(axn_ioctl(u, AXN_FIONBIO, &on), 0);
+    assert_int_equal(axn_recv(u, buf, sizeof(buf), 0), -AXN_EAGAIN);
+    assert_int_equal(axn_vt_now(), start + TIMEO_USEC);
+    on = 0;
+    assert_int_equal(axn_ioctl(u, AXN_FIONBIO, &on), 0);
+    const struct axn_sockaddr_in self = sin4(AXN_AF_INET, AXN_IP4(127, 0, 0, 1), UDP_PORT);
+    assert_int_equal(axn_sendto(u, buf, sizeof(buf), 0, sa(&self), sizeof(self)), sizeof(buf));
+    assert_int_equal(axn_vt_now(), start + TIMEO_USEC);
+    assert_int_equal(axn_close(u), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1125,6 +1213,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(dontwait_and_fionbio, setup, teardown),
         cmocka_unit_test_setup_teardown(rcvtimeo_expiry_is_eagain_at_the_deadline, setup_vt,
                                         teardown_threads),
+        cmocka_unit_test_setup_teardown(signal_during_a_blocking_recv_returns_eintr, setup_intr,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(final_eagain_never_waits, setup_intr, teardown),
         cmocka_unit_test_setup_teardown(waker_once_per_notify_never_under_lock, setup, teardown),
         cmocka_unit_test_setup_teardown(iface_events_fail_bound_sockets_only, setup, teardown),
         cmocka_unit_test_setup_teardown(unreachable_report_becomes_host_unreachable, setup,
@@ -1133,6 +1224,8 @@ int main(void)
                                         teardown_threads),
         cmocka_unit_test_setup_teardown(blocking_recv_is_woken_by_notify, setup_posix,
                                         teardown_threads),
+        cmocka_unit_test_setup_teardown(udp_17_rcvtimeo_on_real_udp_is_eagain_at_the_deadline,
+                                        setup_vt, teardown_threads),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

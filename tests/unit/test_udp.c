@@ -553,7 +553,7 @@ static void udp9_oob_is_eopnotsupp_and_send_autobinds(void **state)
     assert_int_equal(ntohs(sa.sin_port), port);
 }
 
-/* UDP-10: no destination EDESTADDRREQ, port 0 EINVAL; UDP-19: an unbound
+/* UDP-10: no destination EDESTADDRREQ, port 0 EINVAL; UDP-19, SOCK-14: an unbound
  * socket's non-blocking recv is EAGAIN. */
 static void udp10_send_without_destination_is_edestaddrreq(void **state)
 {
@@ -640,7 +640,7 @@ static void udp12_udp_cork_flushes_when_turned_off(void **state)
     assert_int_equal(recv_nb(rx, got, sizeof(got), 0), 2 * PIECE);
 }
 
-/* UDP-20: MSG_PEEK keeps the datagram; a short buffer sets MSG_TRUNC in
+/* UDP-20, SOCK-6, SOCK-9, SOCK-14: MSG_PEEK keeps the datagram; a short buffer sets MSG_TRUNC in
  * msg_flags and the rest is gone; MSG_TRUNC returns the full length. */
 static void udp20_trunc_and_peek_as_linux(void **state)
 {
@@ -671,7 +671,7 @@ static void udp20_trunc_and_peek_as_linux(void **state)
     assert_int_equal(udp_stats().in_datagrams, 3);
 }
 
-/* UDP-18 [fix]: a connected socket sees only its peer, through recv and
+/* UDP-18 [fix], UDP-21, SOCK-9: a connected socket sees only its peer, through recv and
  * recvfrom alike, and a peek never sticks on a stranger's datagram. */
 static void udp18_connected_socket_sees_only_its_peer(void **state)
 {
@@ -701,7 +701,7 @@ static void udp18_connected_socket_sees_only_its_peer(void **state)
     assert_int_equal(udp_stats().no_ports, 1); /* the stranger's had no taker */
 }
 
-/* UDP-22 [fix]: IP_PKTINFO, IP_RECVTTL, IP_RECVTOS control messages, and
+/* UDP-22 [fix], SOCK-6, SOCK-11: IP_PKTINFO, IP_RECVTTL, IP_RECVTOS control messages, and
  * IP_TOS / IP_TTL on egress. */
 static void udp22_pktinfo_ttl_tos_cmsgs(void **state)
 {
@@ -742,8 +742,8 @@ static void udp22_pktinfo_ttl_tos_cmsgs(void **state)
     assert_int_equal(*AXN_CMSG_DATA(c), TOS_VAL);
 }
 
-/* UDP-25 [fix]: shutdown as Linux: unconnected ENOTCONN (but done), send
- * after SHUT_WR EPIPE, recv after SHUT_RD 0 when it would wait. */
+/* UDP-25 [fix], SOCK-21 [fix] (POLLHUP when shut both ways): shutdown as Linux: unconnected
+ * ENOTCONN (but done), send after SHUT_WR EPIPE, recv after SHUT_RD 0 when it would wait. */
 static void udp25_shutdown_as_linux(void **state)
 {
     (void)state;
@@ -764,18 +764,18 @@ static void udp25_shutdown_as_linux(void **state)
     assert_true(axn_socket_poll(rx) & AXN_POLLHUP);
 }
 
-/* UDP-24: POLLOUT always, POLLIN with a datagram queued. */
+/* UDP-24, SOCK-20: POLLOUT always, POLLIN with a datagram queued. */
 static void udp24_poll_in_when_queued_out_always(void **state)
 {
     (void)state;
     struct axn_socket *rx, *tx;
     pair(&rx, &tx);
-    assert_int_equal(axn_socket_poll(rx), AXN_POLLOUT | AXN_POLLWRNORM);
+    assert_int_equal(axn_socket_poll(rx), AXN_POLLOUT | AXN_POLLWRNORM | AXN_POLLWRBAND);
     uint8_t b[SMALL] = {0};
     assert_int_equal(sendto4(tx, b, sizeof(b), 0, LOCALHOST, PORT_A), SMALL);
     settle();
     assert_int_equal(axn_socket_poll(rx),
-                     AXN_POLLOUT | AXN_POLLWRNORM | AXN_POLLIN | AXN_POLLRDNORM);
+                     AXN_POLLOUT | AXN_POLLWRNORM | AXN_POLLWRBAND | AXN_POLLIN | AXN_POLLRDNORM);
 }
 
 /* UDP-7 [fix]: connect takes the route's source as local address;
@@ -821,7 +821,8 @@ static void udp8_connected_socket_may_sendto_another_address(void **state)
     assert_int_equal(recv_nb(rx, got, sizeof(got), 0), SMALL);
 }
 
-/* ICMP port unreachable: ECONNREFUSED on a connected socket's next call
+/* SOCK-21 [fix] (POLLERR on a pending error): ICMP port unreachable:
+ * ECONNREFUSED on a connected socket's next call
  * (once), NoPorts counted; an unconnected sender hears nothing. */
 static void udp_port_unreachable_is_econnrefused_when_connected(void **state)
 {
@@ -1043,6 +1044,221 @@ static void udp_icmp_errors_map_as_linux(void **state)
     assert_int_equal(axn_send(s, b, sizeof(b), 0), -AXN_ECONNREFUSED);
 }
 
+/* ---- Items named by the spec (SOCK-*, UDP-16/26) ------------------------------------------- */
+
+/* Linux's values (include/linux/socket.h, in.h, socket.h), spelled out so
+ * the test fails if axnet's constants ever drift from the ABI. */
+#define LINUX_AF_INET       2
+#define LINUX_AF_INET6      10
+#define LINUX_SOCK_DGRAM    2
+#define LINUX_IPPROTO_UDP   17
+#define LINUX_MSG_OOB       0x1
+#define LINUX_MSG_PEEK      0x2
+#define LINUX_MSG_DONTROUTE 0x4
+#define LINUX_MSG_TRUNC     0x20
+#define LINUX_MSG_DONTWAIT  0x40
+#define LINUX_MSG_EOR       0x80
+#define LINUX_MSG_CONFIRM   0x800
+#define LINUX_MSG_NOSIGNAL  0x4000
+#define LINUX_MSG_MORE      0x8000
+#define DEFAULT_TTL         64 /* net.ipv4.ip_default_ttl */
+#define TTL_MAX             255
+#define TX_OVERFLOW         5u /* sends past a full device TX queue */
+
+static int get_int(struct axn_socket *s, int level, int name)
+{
+    int v = -1;
+    axn_socklen_t len = sizeof(v);
+    assert_int_equal(axn_getsockopt(s, level, name, &v, &len), 0);
+    assert_int_equal(len, sizeof(v));
+    return v;
+}
+
+/* SOCK-1, SOCK-4: a real UDP socket is (SOCK_DGRAM, IPPROTO_UDP, AF_INET)
+ * = (2, 17, 2), read-only as on Linux (ENOPROTOOPT). SOCK-2: an address
+ * of another family is EAFNOSUPPORT for bind, connect and sendto. */
+static void sock1_2_4_udp_identity_and_wrong_family(void **state)
+{
+    (void)state;
+    struct axn_socket *s = mk(0);
+    assert_int_equal(get_int(s, AXN_SOL_SOCKET, AXN_SO_TYPE), LINUX_SOCK_DGRAM);
+    assert_int_equal(get_int(s, AXN_SOL_SOCKET, AXN_SO_PROTOCOL), LINUX_IPPROTO_UDP);
+    assert_int_equal(get_int(s, AXN_SOL_SOCKET, AXN_SO_DOMAIN), LINUX_AF_INET);
+    assert_int_equal(set_int(s, AXN_SOL_SOCKET, AXN_SO_TYPE, LINUX_SOCK_DGRAM), -AXN_ENOPROTOOPT);
+    assert_int_equal(set_int(s, AXN_SOL_SOCKET, AXN_SO_DOMAIN, LINUX_AF_INET), -AXN_ENOPROTOOPT);
+    struct axn_sockaddr_in bad = sin4(LOCALHOST, PORT_A);
+    bad.sin_family = LINUX_AF_INET6;
+    const struct axn_sockaddr *b = (const struct axn_sockaddr *)&bad;
+    uint8_t buf[SMALL] = {0};
+    assert_int_equal(axn_bind(s, b, sizeof(bad)), -AXN_EAFNOSUPPORT);
+    assert_int_equal(axn_connect(s, b, sizeof(bad)), -AXN_EAFNOSUPPORT);
+    assert_int_equal(axn_sendto(s, buf, sizeof(buf), AXN_MSG_DONTWAIT, b, sizeof(bad)),
+                     -AXN_EAFNOSUPPORT);
+    int rc;
+    (void)name_of(s, true, &rc);
+    assert_int_equal(rc, -AXN_ENOTCONN);
+}
+
+/* SOCK-5: UDP has no listen/accept (Linux inet_dgram_ops: EOPNOTSUPP);
+ * FIONREAD is the next datagram's size. */
+static void sock5_udp_listen_accept_eopnotsupp_fionread(void **state)
+{
+    (void)state;
+    struct axn_socket *rx, *tx, *child = NULL;
+    pair(&rx, &tx);
+    assert_int_equal(axn_listen(rx, 1), -AXN_EOPNOTSUPP);
+    assert_int_equal(axn_accept(rx, NULL, NULL, 0, &child), -AXN_EOPNOTSUPP);
+    assert_null(child);
+    uint8_t b[PIECE] = {0};
+    assert_int_equal(sendto4(tx, b, PIECE, 0, LOCALHOST, PORT_A), PIECE);
+    assert_int_equal(sendto4(tx, b, SMALL, 0, LOCALHOST, PORT_A), SMALL);
+    settle();
+    int n = -1;
+    assert_int_equal(axn_ioctl(rx, AXN_FIONREAD, &n), 0);
+    assert_int_equal(n, PIECE);
+}
+
+/* SOCK-7, SOCK-8: flag values are Linux's; DONTROUTE, EOR, CONFIRM and
+ * NOSIGNAL are accepted and ignored by a UDP send (the datagram leaves as
+ * one), MSG_OOB is refused (EOPNOTSUPP). */
+static void sock7_msg_flags_are_linux_values_and_ignored_ones_send(void **state)
+{
+    (void)state;
+    assert_int_equal(AXN_MSG_OOB, LINUX_MSG_OOB);
+    assert_int_equal(AXN_MSG_PEEK, LINUX_MSG_PEEK);
+    assert_int_equal(AXN_MSG_DONTROUTE, LINUX_MSG_DONTROUTE);
+    assert_int_equal(AXN_MSG_TRUNC, LINUX_MSG_TRUNC);
+    assert_int_equal(AXN_MSG_DONTWAIT, LINUX_MSG_DONTWAIT);
+    assert_int_equal(AXN_MSG_EOR, LINUX_MSG_EOR);
+    assert_int_equal(AXN_MSG_CONFIRM, LINUX_MSG_CONFIRM);
+    assert_int_equal(AXN_MSG_NOSIGNAL, LINUX_MSG_NOSIGNAL);
+    assert_int_equal(AXN_MSG_MORE, LINUX_MSG_MORE);
+    struct axn_socket *rx, *tx;
+    pair(&rx, &tx);
+    uint8_t b[SMALL], got[SMALL + 1];
+    memset(b, 'f', sizeof(b));
+    const int ignored = AXN_MSG_DONTROUTE | AXN_MSG_EOR | AXN_MSG_CONFIRM | AXN_MSG_NOSIGNAL;
+    assert_int_equal(sendto4(tx, b, sizeof(b), ignored, LOCALHOST, PORT_A), SMALL);
+    settle();
+    assert_int_equal(recv_nb(rx, got, sizeof(got), 0), SMALL);
+    assert_memory_equal(got, b, SMALL);
+    /* Linux udp_recvmsg never looks at MSG_OOB: an empty queue is EAGAIN. */
+    assert_int_equal(recv_nb(rx, got, sizeof(got), AXN_MSG_OOB), -AXN_EAGAIN);
+    assert_int_equal(udp_stats().out_datagrams, 1);
+}
+
+/* SOCK-16 (adapted, sock_block.c): a UDP send asks the stack for a poll
+ * round so what it queued moves. SOCK-17 (adapted): readiness is pushed by
+ * the core's events, so poll() and a recv that finds nothing are pure
+ * reads that request no poll (an epoll loop cannot spin the core). */
+static void sock16_17_udp_calls_request_a_stack_poll(void **state)
+{
+    (void)state;
+    struct axn_socket *rx, *tx;
+    pair(&rx, &tx);
+    settle();
+    assert_false(axn_stack_poll_pending(U.st));
+    uint8_t b[SMALL] = {0};
+    assert_int_equal(sendto4(tx, b, sizeof(b), 0, LOCALHOST, PORT_A), SMALL);
+    assert_true(axn_stack_poll_pending(U.st));
+    settle();
+    assert_false(axn_stack_poll_pending(U.st));
+    assert_true(axn_socket_poll(rx) & AXN_POLLIN);
+    assert_false(axn_stack_poll_pending(U.st));
+    assert_int_equal(recv_nb(tx, b, sizeof(b), 0), -AXN_EAGAIN);
+    assert_false(axn_stack_poll_pending(U.st));
+}
+
+struct wake_log {
+    unsigned calls;
+    unsigned events;
+};
+
+static void log_wake(void *ctx, unsigned events)
+{
+    struct wake_log *l = ctx;
+    l->calls++;
+    l->events |= events;
+}
+
+/* SOCK-18, SOCK-20: a waker registered for POLLIN on a real UDP socket
+ * runs once when a datagram arrives, reporting POLLIN; the registration
+ * returns the mask of that moment (POLLOUT only: UDP-24). */
+static void sock18_20_udp_waker_runs_on_arrival(void **state)
+{
+    (void)state;
+    struct axn_socket *rx, *tx;
+    pair(&rx, &tx);
+    struct wake_log log = {0};
+    struct axn_waker w = {.wake = log_wake, .ctx = &log, .interest = AXN_POLLIN};
+    assert_int_equal(axn_socket_add_waker(rx, &w), AXN_POLLOUT | AXN_POLLWRNORM | AXN_POLLWRBAND);
+    settle();
+    assert_int_equal(log.calls, 0);
+    uint8_t b[SMALL] = {0};
+    assert_int_equal(sendto4(tx, b, sizeof(b), 0, LOCALHOST, PORT_A), SMALL);
+    settle();
+    assert_int_equal(log.calls, 1);
+    assert_true(log.events & AXN_POLLIN);
+    axn_socket_remove_waker(rx, &w);
+    assert_int_equal(sendto4(tx, b, sizeof(b), 0, LOCALHOST, PORT_A), SMALL);
+    settle();
+    assert_int_equal(log.calls, 1);
+}
+
+/* UDP-16 [fix]: a full device TX queue (the device is never serviced:
+ * nothing polls the stack) refuses the datagram with ENOBUFS from below;
+ * as Linux's udp_send_skb it is counted in SndbufErrors and send still
+ * reports success, unless IP_RECVERR asks for the error. */
+static void udp16_full_device_queue_counts_sndbuf_errors(void **state)
+{
+    (void)state;
+    struct axn_socket *s = mk(0);
+    assert_int_equal(bind4(s, 0, PORT_A), 0);
+    uint8_t b[SMALL] = {0};
+    size_t sent = 0;
+    for (; sent < AXN_DEVICE_TX_QUEUE_LEN + TX_OVERFLOW; sent++)
+        assert_int_equal(sendto4(s, b, sizeof(b), AXN_MSG_DONTWAIT, OTHER_ADDR, PORT_B), SMALL);
+    struct axn_snmp_udp u = udp_stats();
+    assert_int_equal(u.sndbuf_errors, TX_OVERFLOW);
+    assert_int_equal(u.out_datagrams, AXN_DEVICE_TX_QUEUE_LEN);
+    assert_int_equal(set_int(s, AXN_SOL_IP, AXN_IP_RECVERR, 1), 0);
+    assert_int_equal(sendto4(s, b, sizeof(b), AXN_MSG_DONTWAIT, OTHER_ADDR, PORT_B), -AXN_ENOBUFS);
+    u = udp_stats();
+    assert_int_equal(u.sndbuf_errors, TX_OVERFLOW + 1);
+    assert_int_equal(u.out_datagrams, AXN_DEVICE_TX_QUEUE_LEN);
+}
+
+/* UDP-26 [fix]: IP_TTL reads 64 by default, takes 1..255, refuses 0 and
+ * 256 (EINVAL), and -1 restores the default (Linux do_ip_setsockopt);
+ * SO_SNDBUF/SO_RCVBUF read Linux's defaults, not a fixed 65536. */
+static void udp26_ttl_range_and_buffer_defaults(void **state)
+{
+    (void)state;
+    struct axn_socket *s = mk(0);
+    assert_int_equal(get_int(s, AXN_SOL_IP, AXN_IP_TTL), DEFAULT_TTL);
+    assert_int_equal(set_int(s, AXN_SOL_IP, AXN_IP_TTL, 0), -AXN_EINVAL);
+    assert_int_equal(set_int(s, AXN_SOL_IP, AXN_IP_TTL, TTL_MAX + 1), -AXN_EINVAL);
+    assert_int_equal(set_int(s, AXN_SOL_IP, AXN_IP_TTL, TTL_MAX), 0);
+    assert_int_equal(get_int(s, AXN_SOL_IP, AXN_IP_TTL), TTL_MAX);
+    assert_int_equal(set_int(s, AXN_SOL_IP, AXN_IP_TTL, -1), 0);
+    assert_int_equal(get_int(s, AXN_SOL_IP, AXN_IP_TTL), DEFAULT_TTL);
+    assert_int_equal(get_int(s, AXN_SOL_SOCKET, AXN_SO_SNDBUF), AXN_SOCK_SNDBUF_DEFAULT);
+    assert_int_equal(get_int(s, AXN_SOL_SOCKET, AXN_SO_RCVBUF), AXN_SOCK_RCVBUF_DEFAULT);
+    assert_int_equal(set_int(s, AXN_SOL_SOCKET, AXN_SO_RCVBUF, RCVBUF_SET), 0);
+    assert_int_equal(get_int(s, AXN_SOL_SOCKET, AXN_SO_RCVBUF), 2 * RCVBUF_SET);
+}
+
+/* UDP-24, SOCK-20: Linux's udp_poll is datagram_poll, whose writable mask
+ * is POLLOUT|POLLWRNORM|POLLWRBAND, so an epoll user waiting for
+ * EPOLLWRBAND on a UDP socket wakes. */
+static void udp24_writable_includes_pollwrband_as_linux(void **state)
+{
+    (void)state;
+    struct axn_socket *s = mk(0);
+    assert_int_equal(bind4(s, 0, PORT_A), 0);
+    assert_int_equal(axn_socket_poll(s), AXN_POLLOUT | AXN_POLLWRNORM | AXN_POLLWRBAND);
+}
+
 #define SOCK_TEST(f) cmocka_unit_test_setup_teardown(f, sock_setup, sock_teardown)
 #define SOCK_TESTS                                                                                 \
     SOCK_TEST(udp2_bind_twice_is_einval),                                                          \
@@ -1067,7 +1283,15 @@ static void udp_icmp_errors_map_as_linux(void **state)
         SOCK_TEST(udp_input_checksum_bad_counted_zero_accepted),                                   \
         SOCK_TEST(udp11_zero_length_datagram_crosses),                                             \
         SOCK_TEST(udp_recverr_reports_errors_to_unconnected_socket),                               \
-        SOCK_TEST(udp2_freebind_allows_foreign_address), SOCK_TEST(udp_icmp_errors_map_as_linux)
+        SOCK_TEST(udp2_freebind_allows_foreign_address), SOCK_TEST(udp_icmp_errors_map_as_linux),  \
+        SOCK_TEST(sock1_2_4_udp_identity_and_wrong_family),                                        \
+        SOCK_TEST(sock5_udp_listen_accept_eopnotsupp_fionread),                                    \
+        SOCK_TEST(sock7_msg_flags_are_linux_values_and_ignored_ones_send),                         \
+        SOCK_TEST(sock16_17_udp_calls_request_a_stack_poll),                                       \
+        SOCK_TEST(sock18_20_udp_waker_runs_on_arrival),                                            \
+        SOCK_TEST(udp16_full_device_queue_counts_sndbuf_errors),                                   \
+        SOCK_TEST(udp26_ttl_range_and_buffer_defaults),                                            \
+        SOCK_TEST(udp24_writable_includes_pollwrband_as_linux)
 
 int main(void)
 {

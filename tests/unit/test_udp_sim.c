@@ -5,7 +5,11 @@
  * all getting a broadcast; ICMP port unreachable surfacing as
  * ECONNREFUSED on a connected socket; a 60000-byte datagram and a
  * 1473-byte one crossing fragmented and reassembling exactly;
- * IP_PMTUDISC_DO refusing what needs fragments; SO_RCVBUF overflow counted.
+ * IP_PMTUDISC_DO refusing what needs fragments; SO_RCVBUF overflow counted;
+ * the 60000-byte datagram with its fragments reordered and duplicated on
+ * the wire still reassembling exactly, and with one fragment lost timing
+ * out after 30 s of virtual time with ICMP time exceeded back to the
+ * sender and the receiver's reassembly memory returned.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -22,6 +26,7 @@
 #include "axnet/snmp.h"
 #include "axnet/socket.h"
 #include "core/stack_impl.h"
+#include "ip/ip4.h"
 #include "test_platform.h"
 #include "udp/udp.h"
 #include "wire/ethernet.h"
@@ -452,6 +457,189 @@ static void udp_sim_rcvbuf_overflow_is_counted(void **state)
     assert_int_equal(u.in_datagrams, fit + WARM_UP_READS);
 }
 
+/* ---- The issue's fragment bullet: reordered, duplicated, one lost --------------------------- */
+
+#define REASM_TIME    AXN_MSEC(AXN_IP4_REASM_TIMEOUT_MS)
+#define DUP_PPM       AXN_SIM_PERCENT(20)
+#define REORDER_PPM   AXN_SIM_PERCENT(30)
+#define REORDER_DELAY AXN_MSEC(1) /* well inside SETTLE */
+#define LOST_FRAG     2u          /* a middle fragment: B holds the first */
+#define IP_OFF_FRAG   6u          /* IPv4 flags + fragment offset */
+#define IP_MF_OFFSET  0x3fffu     /* MF bit and offset: set on every fragment */
+
+/* A's NIC, wrapped: once armed, the LOST_FRAG-th IPv4 fragment it is
+ * handed never reaches the wire (handed back with abort_tx). */
+static struct {
+    const struct axn_eth_driver_ops *inner;
+    struct axn_eth_driver_ops ops;
+    bool armed;
+    size_t frags;
+    size_t dropped;
+} L;
+
+static bool is_ip_fragment(const uint8_t *f, size_t len)
+{
+    struct axn_eth eth;
+    if (axn_eth_parse(f, len, &eth) != 0 || eth.ethertype != AXN_ETHERTYPE_IPV4 ||
+        len < AXN_ETH_HLEN + AXN_IPV4_HDR_MIN)
+        return false;
+    const uint8_t *ip = f + AXN_ETH_HLEN;
+    const unsigned v = ((unsigned)ip[IP_OFF_FRAG] << 8) | ip[IP_OFF_FRAG + 1];
+    return (v & IP_MF_OFFSET) != 0;
+}
+
+static int lossy_transmit(void *drv, struct axn_tx_buf *tx)
+{
+    if (L.armed && is_ip_fragment(tx->data, tx->len) && L.frags++ == LOST_FRAG) {
+        L.dropped++;
+        L.inner->abort_tx(drv, tx);
+        return 0;
+    }
+    return L.inner->transmit(drv, tx);
+}
+
+static int setup_lossy(void **state)
+{
+    (void)state;
+    memset(&L, 0, sizeof(L));
+    memset(&W, 0, sizeof(W));
+    W.now = T0;
+    axn_test_set_now(T0);
+    axn_test_seed_random(1);
+    const struct axn_sim_wire_config cfg = {.impair = {.delay = WIRE_DELAY}, .start_time = T0};
+    assert_int_equal(axn_sim_wire_create(&W.w, &cfg, 1), 0);
+    axn_sim_wire_set_observer(W.w, observe, NULL);
+    for (uint8_t i = 0; i < N_NODES; i++) {
+        W.mac[i] = (struct axn_mac){{0x02, 0, 0, 0, 2, (uint8_t)(i + 1)}};
+        assert_int_equal(axn_sim_wire_add_port(W.w, &W.mac[i], &W.drv[i]), i);
+    }
+    L.inner = W.drv[0].ops;
+    L.ops = *L.inner;
+    L.ops.transmit = lossy_transmit;
+    W.drv[0].ops = &L.ops;
+    node_up(&W.n[0], 0, A_ADDR);
+    node_up(&W.n[1], 1, B_ADDR);
+    return 0;
+}
+
+/* Runs both stacks and the wire event by event up to `until`. */
+static void run_until(axn_time_t until)
+{
+    poll_all();
+    for (unsigned steps = 0;; steps++) {
+        assert_true(steps < MAX_STEPS);
+        axn_time_t next = axn_sim_wire_next_event(W.w);
+        for (size_t i = 0; i < N_NODES; i++)
+            next = W.n[i].next < next ? W.n[i].next : next;
+        if (next > until)
+            break;
+        if (next > W.now)
+            set_time(next);
+        poll_all();
+    }
+    set_time(until);
+    poll_all();
+}
+
+/* A's frames are reordered and duplicated from here on (seeded). */
+static void impair_a(void)
+{
+    const struct axn_sim_impairments imp = {.delay = WIRE_DELAY,
+                                            .duplicate_ppm = DUP_PPM,
+                                            .reorder_ppm = REORDER_PPM,
+                                            .reorder_delay = REORDER_DELAY};
+    assert_int_equal(axn_sim_port_set_impairments(W.w, 0, &imp), 0);
+}
+
+static struct axn_snmp snmp_of(size_t node)
+{
+    struct axn_snmp sn;
+    axn_ctl_snmp(W.n[node].st, &sn);
+    return sn;
+}
+
+static struct axn_ip4_reasm *reasm_of(size_t node)
+{
+    return &W.n[node].st->ip4->reasm;
+}
+
+/* Issue, UDP-14 [fix]: the 60000-byte datagram's 41 fragments arrive
+ * reordered and some twice; B reassembles it exactly once (duplicates are
+ * not overlaps), and nothing stays held, even 30 s later. */
+static void udp_sim_60000_reordered_and_duplicated_fragments_reassemble(void **state)
+{
+    (void)state;
+    warm_up();
+    struct axn_socket *a = mk(0, 0), *b = mk(1, 0);
+    assert_int_equal(bind4(b, 0, PORT_A), 0);
+    static uint8_t out[BIG], got[BIG + 1];
+    fill(out, BIG, 2);
+    impair_a();
+    assert_int_equal(sendto4(a, out, BIG, B_ADDR, PORT_A), (long)BIG);
+    settle();
+    struct axn_sim_port_stats ps;
+    assert_int_equal(axn_sim_port_stats(W.w, 0, &ps), 0);
+    assert_true(ps.duplicated > 0);
+    assert_true(ps.reordered > 0);
+    assert_int_equal(W.ip_frames, FRAGS(BIG) + ps.duplicated);
+    struct axn_sockaddr_in from;
+    assert_int_equal(recvfrom4(b, got, sizeof(got), &from), (long)BIG);
+    assert_memory_equal(got, out, BIG);
+    assert_int_equal(recvfrom4(b, got, sizeof(got), &from), -AXN_EAGAIN);
+    const struct axn_snmp sb = snmp_of(1);
+    assert_int_equal(sb.ip.reasm_oks, 1);
+    assert_int_equal(sb.ip.reasm_reqds, FRAGS(BIG) + ps.duplicated);
+    assert_int_equal(udp_of(1).in_datagrams, 1 + WARM_UP_READS);
+    run_until(W.now + REASM_TIME + SETTLE);
+    assert_int_equal(axn_ip4_reasm_in_progress(reasm_of(1)), 0);
+    assert_int_equal(reasm_of(1)->bytes_held, 0);
+}
+
+/* Issue, UDP-14 [fix]: the same, with one middle fragment lost: B waits
+ * the full 30 s of virtual time, then gives up, sends ICMP time exceeded
+ * (fragment reassembly time exceeded) which A counts in InTimeExcds, and
+ * returns all its reassembly memory; the socket never sees a datagram. */
+static void udp_sim_60000_lost_fragment_times_out_with_time_exceeded(void **state)
+{
+    (void)state;
+    warm_up();
+    struct axn_socket *a = mk(0, 0), *b = mk(1, 0);
+    assert_int_equal(bind4(b, 0, PORT_A), 0);
+    static uint8_t out[BIG], got[BIG + 1];
+    fill(out, BIG, 3);
+    impair_a();
+    L.armed = true;
+    const axn_time_t t0 = W.now;
+    assert_int_equal(sendto4(a, out, BIG, B_ADDR, PORT_A), (long)BIG);
+    settle();
+    assert_int_equal(L.dropped, 1);
+    assert_int_equal(L.frags, FRAGS(BIG));
+    struct axn_sim_port_stats ps;
+    assert_int_equal(axn_sim_port_stats(W.w, 0, &ps), 0);
+    assert_true(ps.duplicated > 0);
+    assert_true(ps.reordered > 0);
+    assert_int_equal(axn_ip4_reasm_in_progress(reasm_of(1)), 1);
+    assert_true(reasm_of(1)->bytes_held > 0);
+
+    /* Just before the 30 s are up B still waits for the missing piece. */
+    run_until(t0 + REASM_TIME - 1);
+    assert_int_equal(axn_ip4_reasm_in_progress(reasm_of(1)), 1);
+    assert_int_equal(snmp_of(0).icmp.in_time_excds, 0);
+    run_until(t0 + REASM_TIME + SETTLE);
+    assert_int_equal(axn_ip4_reasm_in_progress(reasm_of(1)), 0);
+    assert_int_equal(reasm_of(1)->bytes_held, 0);
+    const struct axn_snmp sb = snmp_of(1);
+    assert_int_equal(sb.ip.reasm_oks, 0);
+    assert_int_equal(sb.ip.reasm_timeout, 1);
+    assert_int_equal(sb.ip.reasm_fails, 1);
+    assert_int_equal(sb.ip.reasm_reqds, FRAGS(BIG) - 1 + ps.duplicated);
+    assert_int_equal(sb.icmp.out_time_excds, 1);
+    assert_int_equal(snmp_of(0).icmp.in_time_excds, 1);
+    struct axn_sockaddr_in from;
+    assert_int_equal(recvfrom4(b, got, sizeof(got), &from), -AXN_EAGAIN);
+    assert_int_equal(udp_of(1).in_datagrams, WARM_UP_READS);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -466,6 +654,10 @@ int main(void)
         cmocka_unit_test_setup_teardown(udp_sim_1473_byte_datagram_is_fragmented, setup, teardown),
         cmocka_unit_test_setup_teardown(udp_sim_pmtudisc_do_refuses_fragmenting, setup, teardown),
         cmocka_unit_test_setup_teardown(udp_sim_rcvbuf_overflow_is_counted, setup, teardown),
+        cmocka_unit_test_setup_teardown(udp_sim_60000_reordered_and_duplicated_fragments_reassemble,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(udp_sim_60000_lost_fragment_times_out_with_time_exceeded,
+                                        setup_lossy, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,108 @@
+/*
+ * What datagram transports (UDP, raw, ICMP ping) share (sock.h): the byte
+ * ring their receive queues keep datagrams in, and the receive-side
+ * answers Linux gives every datagram socket alike (datagram_poll,
+ * FIONREAD / SIOCOUTQ, inet_shutdown's flags, MSG_TRUNC). Each transport
+ * keeps its own record header and bounding rule; only the mechanics are
+ * here, so they cannot drift apart.
+ */
+#include "lib/mem.h"
+#include "sock/sock.h"
+
+/* Linux inet_shutdown: `how` + 1 is a mask of these. */
+#define SHUT_RCV_BIT  1
+#define SHUT_SEND_BIT 2
+
+/* ---- Byte rings ------------------------------------------------------------------------ */
+
+void axn_sock_ring_read(const uint8_t *ring, size_t cap, size_t pos, void *out, size_t n)
+{
+    pos %= cap;
+    const size_t first = n < cap - pos ? n : cap - pos;
+    memcpy(out, ring + pos, first);
+    memcpy((uint8_t *)out + first, ring, n - first);
+}
+
+void axn_sock_ring_write(uint8_t *ring, size_t cap, size_t pos, const void *in, size_t n)
+{
+    pos %= cap;
+    const size_t first = n < cap - pos ? n : cap - pos;
+    memcpy(ring + pos, in, first);
+    memcpy(ring, (const uint8_t *)in + first, n - first);
+}
+
+size_t axn_sock_ring_to_iov(const uint8_t *ring, size_t cap, size_t pos,
+                            const struct axn_msghdr *msg, size_t len)
+{
+    size_t done = 0;
+    for (size_t i = 0; i < msg->msg_iovlen && done < len; i++) {
+        const struct axn_iovec *v = &msg->msg_iov[i];
+        const size_t n = v->iov_len < len - done ? v->iov_len : len - done;
+        if (n == 0)
+            continue;
+        axn_sock_ring_read(ring, cap, pos + done, v->iov_base, n);
+        done += n;
+    }
+    return done;
+}
+
+/* ---- Receive-side answers ---------------------------------------------------------------- */
+
+void axn_sock_dgram_endpoint(struct axn_endpoint *ep, axn_ip4_t addr, uint16_t port)
+{
+    memset(ep, 0, sizeof(*ep));
+    ep->family = AXN_AF_INET;
+    ep->v4 = addr;
+    ep->port = port;
+}
+
+long axn_sock_dgram_recv_done(struct axn_msghdr *msg, struct axn_endpoint *src,
+                              const struct axn_sock_dgram *d, size_t copied, int flags)
+{
+    if (d->len > copied)
+        msg->msg_flags |= AXN_MSG_TRUNC;
+    axn_sock_dgram_endpoint(src, d->src, d->sport);
+    return (long)((flags & AXN_MSG_TRUNC) ? d->len : copied);
+}
+
+unsigned axn_sock_dgram_poll(const struct axn_socket *s, bool shut_rd, bool shut_wr, bool queued)
+{
+    unsigned mask = AXN_POLLOUT | AXN_POLLWRNORM | AXN_POLLWRBAND; /* sock_writeable */
+    if (s->so_error != 0)
+        mask |= AXN_POLLERR;
+    if (shut_rd)
+        mask |= AXN_POLLRDHUP | AXN_POLLIN | AXN_POLLRDNORM;
+    if (shut_rd && shut_wr)
+        mask |= AXN_POLLHUP;
+    if (queued)
+        mask |= AXN_POLLIN | AXN_POLLRDNORM;
+    return mask;
+}
+
+int axn_sock_dgram_ioctl(unsigned long req, size_t next_len, int *arg)
+{
+    switch (req) {
+    case AXN_FIONREAD:
+        *arg = (int)next_len;
+        return 0;
+    case AXN_SIOCOUTQ:
+        *arg = 0;
+        return 0;
+    default:
+        return -AXN_ENOTTY;
+    }
+}
+
+int axn_sock_dgram_shutdown(struct axn_socket *s, int how, bool *shut_rd, bool *shut_wr,
+                            unsigned events)
+{
+    if (how < AXN_SHUT_RD || how > AXN_SHUT_RDWR)
+        return -AXN_EINVAL;
+    const int mask = how + 1;
+    if (mask & SHUT_RCV_BIT)
+        *shut_rd = true;
+    if (mask & SHUT_SEND_BIT)
+        *shut_wr = true;
+    axn_sock_notify(s, events);
+    return 0;
+}

@@ -1,0 +1,477 @@
+/*
+ * The demo's programs (demo_apps.h): only the public socket API, with
+ * Linux's constants and sockaddr layouts, so each call reads like the
+ * system call a user program would make.
+ */
+#include "demo_apps.h"
+
+#include <arpa/inet.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "axnet/errno.h"
+
+/* ---- The script ------------------------------------------------------------ */
+
+#define PING_GAP      AXN_MSEC(250) /* as ping -i 0.25 */
+#define PING_WAIT     AXN_SEC(1)    /* after the last request, for late replies */
+#define PING_DATA_LEN 56            /* as ping(8): 64 bytes of ICMP */
+#define UDP_TIMEOUT   AXN_MSEC(200) /* no echo by then: send the datagram again */
+#define UDP_TRIES     16            /* sends of one datagram before giving up */
+#define ECHO_PORT     7             /* RFC 862 echo: the gateway's service */
+#define CLOSED_PORT   9             /* RFC 863 discard: nobody listens on it */
+#define FULL_FRAME    1472          /* 1500 MTU - 20 IPv4 - 8 UDP: largest unfragmented */
+#define FRAGMENTED    3000          /* three fragments each way */
+#define MSG_MAX       FRAGMENTED
+#define BUF_LEN       4096 /* receive buffers: more than any message */
+
+/* ICMP echo layout (RFC 792): what a ping program builds and reads. */
+#define ICMP_ECHO_REQUEST 8
+#define ICMP_ECHO_REPLY   0
+#define ICMP_HDR_LEN      8
+#define ICMP_SEQ_OFF      6
+
+static const char greeting[] = "hello, gateway";
+static const char farewell[] = "bye";
+static const char probe[] = "anyone on port 9?";
+
+/* The UDP client's messages: two texts, and two sizes either side of one
+ * frame's worth of payload. */
+static const struct {
+    const char *text; /* NULL: `len` bytes of a counting pattern */
+    size_t len;
+    const char *what;
+} messages[DEMO_UDP_MSGS] = {
+    {greeting, sizeof(greeting) - 1, "a greeting"},
+    {NULL, FULL_FRAME, "the largest datagram one frame carries"},
+    {NULL, FRAGMENTED, "too big for one frame: IPv4 fragments it"},
+    {farewell, sizeof(farewell) - 1, "a last word"},
+};
+
+/* ---- Printing ---------------------------------------------------------------- */
+
+static double ms(axn_time_t t)
+{
+    return (double)t / (double)AXN_USEC_PER_MSEC;
+}
+
+static void say(axn_time_t now, const char *who, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    printf("%8.3f ms  %s: ", ms(now), who);
+    vprintf(fmt, ap);
+    putchar('\n');
+    va_end(ap);
+}
+
+/* A call's result as the C programmer reads it: a count or -ENAME. */
+static const char *result(long rc, char *buf, size_t cap)
+{
+    static const struct {
+        int err;
+        const char *name;
+    } names[] = {
+        {AXN_EAGAIN, "EAGAIN"},
+        {AXN_ECONNREFUSED, "ECONNREFUSED"},
+        {AXN_EHOSTUNREACH, "EHOSTUNREACH"},
+        {AXN_ENETUNREACH, "ENETUNREACH"},
+        {AXN_EMSGSIZE, "EMSGSIZE"},
+        {AXN_EINVAL, "EINVAL"},
+        {AXN_ENOMEM, "ENOMEM"},
+        {AXN_ENOBUFS, "ENOBUFS"},
+    };
+    if (rc >= 0) {
+        snprintf(buf, cap, "%ld", rc);
+        return buf;
+    }
+    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+        if (rc == -names[i].err) {
+            snprintf(buf, cap, "-%s", names[i].name);
+            return buf;
+        }
+    snprintf(buf, cap, "-errno %ld", -rc);
+    return buf;
+}
+
+#define RESULT_LEN 32
+#define RES(rc)    result((rc), (char[RESULT_LEN]){0}, RESULT_LEN)
+
+static struct axn_sockaddr_in sin4(axn_ip4_t host_order, uint16_t port)
+{
+    struct axn_sockaddr_in sa = {.sin_family = AXN_AF_INET, .sin_port = htons(port)};
+    sa.sin_addr.s_addr = htonl(host_order);
+    return sa;
+}
+
+#define ADDR_LEN 24 /* "255.255.255.255:65535" */
+
+static const char *fmt_sin(const struct axn_sockaddr_in *sa, char *buf)
+{
+    char ip[INET_ADDRSTRLEN];
+    inet_ntop(AF_INET, &sa->sin_addr.s_addr, ip, sizeof(ip));
+    snprintf(buf, ADDR_LEN, "%s:%u", ip, ntohs(sa->sin_port));
+    return buf;
+}
+
+#define SIN(sa) fmt_sin((sa), (char[ADDR_LEN]){0})
+
+/* Ping sockets have no ports on the wire: the address alone. */
+static const char *fmt_ip(const struct axn_sockaddr_in *sa, char *buf)
+{
+    inet_ntop(AF_INET, &sa->sin_addr.s_addr, buf, INET_ADDRSTRLEN);
+    return buf;
+}
+
+#define IP(sa) fmt_ip((sa), (char[INET_ADDRSTRLEN]){0})
+
+/* ---- Ping: an ICMP ping socket on the client ---------------------------------- */
+
+static bool ping_send(struct demo_apps *a, axn_time_t now)
+{
+    if (a->ping_seq >= DEMO_PINGS || now < a->next_ping)
+        return false;
+    if (!a->ping) {
+        long rc = axn_socket(a->client, AXN_AF_INET, AXN_SOCK_DGRAM, AXN_IPPROTO_ICMP, &a->ping);
+        say(now, "client", "socket(AF_INET, SOCK_DGRAM, IPPROTO_ICMP) = %s   (a ping socket)",
+            RES(rc));
+        if (rc < 0) {
+            a->ping_seq = DEMO_PINGS; /* no pings at all: the verdict says so */
+            return false;
+        }
+        /* As ping(8): errors about our requests (an unresolved neighbour,
+         * ICMP unreachables) come back from recvfrom. */
+        const int on = 1;
+        rc = axn_setsockopt(a->ping, AXN_SOL_IP, AXN_IP_RECVERR, &on, sizeof(on));
+        say(now, "client", "setsockopt(ping, SOL_IP, IP_RECVERR, 1) = %s   (as ping(8) does)",
+            RES(rc));
+    }
+    /* Echo request: the stack fills in the identifier (the socket's "port")
+     * and the checksum, as Linux does for ping sockets. */
+    uint8_t msg[ICMP_HDR_LEN + PING_DATA_LEN] = {ICMP_ECHO_REQUEST};
+    const uint16_t seq = htons((uint16_t)a->ping_seq);
+    memcpy(msg + ICMP_SEQ_OFF, &seq, sizeof(seq));
+    for (size_t i = ICMP_HDR_LEN; i < sizeof(msg); i++)
+        msg[i] = (uint8_t)i;
+    const struct axn_sockaddr_in to = sin4(a->gw_ip, 0);
+    long rc =
+        axn_sendto(a->ping, msg, sizeof(msg), 0, (const struct axn_sockaddr *)&to, sizeof(to));
+    say(now, "client", "sendto(ping, %zu bytes, %s) = %s   echo request seq=%d", sizeof(msg),
+        IP(&to), RES(rc), a->ping_seq);
+    if (a->ping_seq == 0) {
+        struct axn_sockaddr_in me;
+        axn_socklen_t melen = sizeof(me);
+        memset(&me, 0, sizeof(me));
+        rc = axn_getsockname(a->ping, (struct axn_sockaddr *)&me, &melen);
+        say(now, "client", "getsockname(ping) = %s   identifier %u: the stack picked it", RES(rc),
+            ntohs(me.sin_port));
+    }
+    a->ping_sent_at[a->ping_seq] = now;
+    a->ping_seq++;
+    a->res.pings_sent++;
+    a->next_ping = now + PING_GAP;
+    return true;
+}
+
+/* An event loop's other half: poll(2) says POLLERR, SO_ERROR says which
+ * (recvfrom reports it too on Linux; this catches it either way). */
+static bool ping_error(struct demo_apps *a, axn_time_t now)
+{
+    if (!(axn_socket_poll(a->ping) & AXN_POLLERR))
+        return false;
+    int err = 0;
+    axn_socklen_t len = sizeof(err);
+    long rc = axn_getsockopt(a->ping, AXN_SOL_SOCKET, AXN_SO_ERROR, &err, &len);
+    say(now, "client", "poll(ping) has POLLERR; getsockopt(ping, SO_ERROR) = %s: %s%s", RES(rc),
+        RES(-(long)err),
+        err == AXN_EHOSTUNREACH ? "   (ARP went unanswered: queued requests dropped)" : "");
+    return true;
+}
+
+static bool ping_receive(struct demo_apps *a, axn_time_t now)
+{
+    bool got = false;
+    uint8_t buf[BUF_LEN];
+    for (long n; a->ping;) {
+        struct axn_sockaddr_in from;
+        axn_socklen_t fromlen = sizeof(from);
+        n = axn_recvfrom(a->ping, buf, sizeof(buf), AXN_MSG_DONTWAIT, (struct axn_sockaddr *)&from,
+                         &fromlen);
+        if (n == -AXN_EAGAIN) {
+            got |= ping_error(a, now);
+            break;
+        }
+        got = true;
+        if (n < 0) {
+            say(now, "client", "recvfrom(ping) = %s   an error about our echo requests", RES(n));
+            continue;
+        }
+        if (n < ICMP_HDR_LEN || buf[0] != ICMP_ECHO_REPLY) {
+            say(now, "client", "recvfrom(ping) = %s   (not an echo reply)", RES(n));
+            continue;
+        }
+        uint16_t seq;
+        memcpy(&seq, buf + ICMP_SEQ_OFF, sizeof(seq));
+        seq = ntohs(seq);
+        if (seq >= a->ping_seq || a->ping_answered[seq]) {
+            say(now, "client", "recvfrom(ping) = %ld   duplicate or stray reply seq=%u", n, seq);
+            continue;
+        }
+        a->ping_answered[seq] = true;
+        a->res.pings_answered++;
+        say(now, "client", "recvfrom(ping) = %ld from %s   echo reply seq=%u, rtt %.3f ms", n,
+            IP(&from), seq, ms(now - a->ping_sent_at[seq]));
+    }
+    return got;
+}
+
+static bool pings_over(const struct demo_apps *a, axn_time_t now)
+{
+    return a->ping_seq >= DEMO_PINGS && now >= a->next_ping - PING_GAP + PING_WAIT;
+}
+
+/* ---- The echo service on the gateway (RFC 862 over UDP) ----------------------- */
+
+static bool echo_serve(struct demo_apps *a, axn_time_t now)
+{
+    bool got = false;
+    uint8_t buf[BUF_LEN];
+    for (;;) {
+        struct axn_sockaddr_in from;
+        axn_socklen_t fromlen = sizeof(from);
+        long n = axn_recvfrom(a->echo_srv, buf, sizeof(buf), AXN_MSG_DONTWAIT,
+                              (struct axn_sockaddr *)&from, &fromlen);
+        if (n == -AXN_EAGAIN)
+            break;
+        got = true;
+        if (n < 0) {
+            say(now, "gateway", "recvfrom(echo) = %s", RES(n));
+            break;
+        }
+        long rc =
+            axn_sendto(a->echo_srv, buf, (size_t)n, 0, (const struct axn_sockaddr *)&from, fromlen);
+        say(now, "gateway", "recvfrom(echo) = %ld from %s; sendto back = %s", n, SIN(&from),
+            RES(rc));
+    }
+    return got;
+}
+
+/* ---- The UDP client ------------------------------------------------------------ */
+
+static size_t message(int i, uint8_t *buf)
+{
+    if (messages[i].text) {
+        memcpy(buf, messages[i].text, messages[i].len);
+    } else {
+        for (size_t k = 0; k < messages[i].len; k++)
+            buf[k] = (uint8_t)(k + (size_t)i);
+    }
+    return messages[i].len;
+}
+
+static void udp_send_msg(struct demo_apps *a, axn_time_t now)
+{
+    uint8_t buf[MSG_MAX];
+    const size_t len = message(a->msg, buf);
+    long rc = axn_send(a->udp, buf, len, 0);
+    if (messages[a->msg].text)
+        say(now, "client", "send(udp, \"%s\", %zu) = %s%s", messages[a->msg].text, len, RES(rc),
+            a->tries ? "   (again: no echo yet)" : "");
+    else
+        say(now, "client", "send(udp, %zu bytes) = %s   %s%s", len, RES(rc), messages[a->msg].what,
+            a->tries ? " (again: no echo yet)" : "");
+    if (a->tries)
+        a->res.udp_resends++;
+    a->tries++;
+    a->udp_sent_at = now;
+    a->udp_deadline = now + UDP_TIMEOUT;
+}
+
+static void udp_send_probe(struct demo_apps *a, axn_time_t now)
+{
+    long rc = axn_send(a->udp, probe, sizeof(probe) - 1, 0);
+    say(now, "client", "send(udp, \"%s\", %zu) = %s%s", probe, sizeof(probe) - 1, RES(rc),
+        a->tries ? "   (again: no answer yet)" : "");
+    if (a->tries)
+        a->res.udp_resends++;
+    a->tries++;
+    a->udp_deadline = now + UDP_TIMEOUT;
+}
+
+static void udp_open(struct demo_apps *a, axn_time_t now)
+{
+    printf("\n--- UDP: an echo service on gateway port %d, a connected client socket ---\n",
+           ECHO_PORT);
+    long rc = axn_socket(a->client, AXN_AF_INET, AXN_SOCK_DGRAM, 0, &a->udp);
+    say(now, "client", "socket(AF_INET, SOCK_DGRAM, 0) = %s", RES(rc));
+    if (rc < 0) {
+        a->udp_state = UDP_DONE;
+        return;
+    }
+    const struct axn_sockaddr_in srv = sin4(a->gw_ip, ECHO_PORT);
+    rc = axn_connect(a->udp, (const struct axn_sockaddr *)&srv, sizeof(srv));
+    struct axn_sockaddr_in me;
+    axn_socklen_t melen = sizeof(me);
+    memset(&me, 0, sizeof(me));
+    axn_getsockname(a->udp, (struct axn_sockaddr *)&me, &melen);
+    say(now, "client", "connect(udp, %s) = %s   local address %s (getsockname)", SIN(&srv), RES(rc),
+        SIN(&me));
+    if (rc < 0) {
+        a->udp_state = UDP_DONE;
+        return;
+    }
+    a->udp_state = UDP_ECHO;
+    a->msg = 0;
+    a->tries = 0;
+    udp_send_msg(a, now);
+}
+
+static void udp_start_refused(struct demo_apps *a, axn_time_t now)
+{
+    printf("\n--- UDP: a datagram to a closed port; the error reaches the socket ---\n");
+    const struct axn_sockaddr_in closed = sin4(a->gw_ip, CLOSED_PORT);
+    long rc = axn_connect(a->udp, (const struct axn_sockaddr *)&closed, sizeof(closed));
+    say(now, "client", "connect(udp, %s) = %s   (nothing listens there)", SIN(&closed), RES(rc));
+    a->udp_state = rc < 0 ? UDP_DONE : UDP_REFUSED;
+    a->tries = 0;
+    if (rc == 0)
+        udp_send_probe(a, now);
+}
+
+/* Next message, or on to the closed-port step when all are through. */
+static void udp_next(struct demo_apps *a, axn_time_t now)
+{
+    a->tries = 0;
+    if (++a->msg < DEMO_UDP_MSGS)
+        udp_send_msg(a, now);
+    else
+        udp_start_refused(a, now);
+}
+
+static void udp_on_echo(struct demo_apps *a, axn_time_t now, const uint8_t *buf, long n)
+{
+    uint8_t want[MSG_MAX];
+    const size_t len = message(a->msg, want);
+    if ((size_t)n != len || memcmp(buf, want, len) != 0) {
+        say(now, "client", "recv(udp) = %ld   not the echo of the message in flight: ignored", n);
+        return;
+    }
+    a->res.udp_echoed++;
+    say(now, "client", "recv(udp) = %ld   echo %d/%d intact, rtt %.3f ms", n, a->msg + 1,
+        DEMO_UDP_MSGS, ms(now - a->udp_sent_at));
+    udp_next(a, now);
+}
+
+static bool udp_receive(struct demo_apps *a, axn_time_t now)
+{
+    bool got = false;
+    uint8_t buf[BUF_LEN];
+    while (a->udp && a->udp_state != UDP_DONE) {
+        long n = axn_recv(a->udp, buf, sizeof(buf), AXN_MSG_DONTWAIT);
+        if (n == -AXN_EAGAIN)
+            break;
+        got = true;
+        if (a->udp_state == UDP_REFUSED && n == -AXN_ECONNREFUSED) {
+            a->res.refused_seen = true;
+            say(now, "client",
+                "recv(udp) = -ECONNREFUSED   the ICMP port unreachable, on the connected socket");
+            n = axn_recv(a->udp, buf, sizeof(buf), AXN_MSG_DONTWAIT);
+            say(now, "client", "recv(udp) = %s   the error is reported once, as on Linux", RES(n));
+            a->udp_state = UDP_DONE;
+        } else if (n < 0) {
+            say(now, "client", "recv(udp) = %s", RES(n));
+        } else if (a->udp_state == UDP_ECHO) {
+            udp_on_echo(a, now, buf, n);
+        } else {
+            say(now, "client", "recv(udp) = %ld   unexpected datagram", n);
+        }
+    }
+    return got;
+}
+
+/* No answer by the deadline: send again, or give up on this step. */
+static bool udp_timeout(struct demo_apps *a, axn_time_t now)
+{
+    if (a->udp_state != UDP_ECHO && a->udp_state != UDP_REFUSED)
+        return false;
+    if (now < a->udp_deadline)
+        return false;
+    if (a->tries < UDP_TRIES) {
+        if (a->udp_state == UDP_ECHO)
+            udp_send_msg(a, now);
+        else
+            udp_send_probe(a, now);
+        return true;
+    }
+    say(now, "client", "no answer after %d sends: giving up on this step", a->tries);
+    if (a->udp_state == UDP_ECHO)
+        udp_next(a, now);
+    else
+        a->udp_state = UDP_DONE;
+    return true;
+}
+
+static bool udp_client(struct demo_apps *a, axn_time_t now)
+{
+    if (a->udp_state == UDP_WAIT_START) {
+        if (!pings_over(a, now))
+            return false;
+        udp_open(a, now);
+        return true;
+    }
+    bool did = udp_receive(a, now);
+    return udp_timeout(a, now) || did;
+}
+
+/* ---- Driving them ------------------------------------------------------------------ */
+
+int demo_apps_start(struct demo_apps *a, struct axn_stack *client, struct axn_stack *gw,
+                    axn_ip4_t gw_ip, axn_time_t now)
+{
+    memset(a, 0, sizeof(*a));
+    a->client = client;
+    a->gw = gw;
+    a->gw_ip = gw_ip;
+    a->next_ping = now;
+    long rc = axn_socket(gw, AXN_AF_INET, AXN_SOCK_DGRAM, 0, &a->echo_srv);
+    say(now, "gateway", "socket(AF_INET, SOCK_DGRAM, 0) = %s", RES(rc));
+    if (rc < 0)
+        return (int)rc;
+    const struct axn_sockaddr_in any = sin4(AXN_INADDR_ANY, ECHO_PORT);
+    rc = axn_bind(a->echo_srv, (const struct axn_sockaddr *)&any, sizeof(any));
+    say(now, "gateway", "bind(echo, %s) = %s   (the UDP echo service)", SIN(&any), RES(rc));
+    printf("\n--- ping: an ICMP ping socket on the client, %d echo requests; the gateway's\n"
+           "    IPv4 layer answers them itself ---\n",
+           DEMO_PINGS);
+    return (int)rc;
+}
+
+bool demo_apps_step(struct demo_apps *a, axn_time_t now, axn_time_t *next)
+{
+    bool did = echo_serve(a, now);
+    did |= ping_receive(a, now);
+    did |= ping_send(a, now);
+    did |= udp_client(a, now);
+    *next = AXN_TIME_NEVER;
+    if (a->ping_seq < DEMO_PINGS)
+        *next = a->next_ping;
+    else if (a->udp_state == UDP_WAIT_START)
+        *next = a->next_ping - PING_GAP + PING_WAIT;
+    else if (a->udp_state != UDP_DONE)
+        *next = a->udp_deadline;
+    return did;
+}
+
+bool demo_apps_done(const struct demo_apps *a)
+{
+    return a->udp_state == UDP_DONE;
+}
+
+void demo_apps_close(struct demo_apps *a)
+{
+    struct axn_socket *socks[] = {a->ping, a->udp, a->echo_srv};
+    for (size_t i = 0; i < sizeof(socks) / sizeof(socks[0]); i++)
+        if (socks[i])
+            axn_close(socks[i]);
+}
