@@ -156,7 +156,7 @@ long axn_raw_dgram_recv(struct axn_raw_dgram *d, struct axn_msghdr *msg, struct 
     sync_rcvbuf(d);
     struct axn_raw_meta m;
     if (!axn_raw_queue_peek(&d->rxq, &m))
-        return d->shut_rd ? 0 : -AXN_EAGAIN;
+        return axn_sock_dgram_empty(&d->base, d->shut_rd, flags);
     const size_t copied = axn_raw_queue_copy_out(&d->rxq, msg, m.len);
     const struct axn_sock_dgram got = {.len = m.len, .src = m.src, .sport = 0};
     if (!(flags & AXN_MSG_PEEK))

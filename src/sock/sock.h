@@ -285,6 +285,11 @@ struct axn_sock_dgram {
 long axn_sock_dgram_recv_done(struct axn_msghdr *msg, struct axn_endpoint *src,
                               const struct axn_sock_dgram *d, size_t copied, int flags);
 
+/* Nothing queued (Linux __skb_recv_datagram): 0 after SHUT_RD for a
+ * caller that would wait, -EAGAIN otherwise (the facade then waits, or a
+ * non-blocking caller gets it). */
+long axn_sock_dgram_empty(const struct axn_socket *s, bool shut_rd, int flags);
+
 /* Linux datagram_poll: writable (OUT|WRNORM|WRBAND; no send buffer is kept),
  * POLLERR on a pending error, readable when `queued` or shut for reading,
  * POLLHUP when shut both ways. */

@@ -106,3 +106,10 @@ int axn_sock_dgram_shutdown(struct axn_socket *s, int how, bool *shut_rd, bool *
     axn_sock_notify(s, events);
     return 0;
 }
+
+long axn_sock_dgram_empty(const struct axn_socket *s, bool shut_rd, int flags)
+{
+    const bool would_wait =
+        !(flags & AXN_MSG_DONTWAIT) && !s->nonblock && s->opt.rcvtimeo != AXN_SOCK_TIMEO_NOWAIT;
+    return shut_rd && would_wait ? 0 : -AXN_EAGAIN;
+}

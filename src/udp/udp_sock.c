@@ -160,14 +160,6 @@ static void put_cmsgs(struct axn_udp_sock *us, struct axn_msghdr *msg, const str
         axn_sock_put_cmsg(msg, &used, AXN_SOL_IP, AXN_IP_TOS, &m->tos, sizeof(m->tos));
 }
 
-/* Nothing queued: Linux __skb_recv_udp gives 0 after SHUT_RD to a caller
- * that would wait, -EAGAIN otherwise (the facade then waits). */
-static long empty_result(struct axn_udp_sock *us, int flags)
-{
-    const bool would_wait = !(flags & AXN_MSG_DONTWAIT) && !us->base.nonblock;
-    return us->shut_rd && would_wait ? 0 : -AXN_EAGAIN;
-}
-
 static long udp_recv(struct axn_socket *s, struct axn_msghdr *msg, struct axn_endpoint *src,
                      int flags)
 {
@@ -179,7 +171,7 @@ static long udp_recv(struct axn_socket *s, struct axn_msghdr *msg, struct axn_en
         return take_error(us);
     struct axn_udp_meta m;
     if (!axn_udp_rxq_peek_meta(&us->rxq, &m))
-        return empty_result(us, flags);
+        return axn_sock_dgram_empty(&us->base, us->shut_rd, flags);
     const size_t copied = axn_udp_rxq_copy(&us->rxq, msg, axn_sock_iov_len(msg));
     const struct axn_sock_dgram got = {.len = m.len, .src = m.src, .sport = m.sport};
     const long ret = axn_sock_dgram_recv_done(msg, src, &got, copied, flags);
