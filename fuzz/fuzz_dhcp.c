@@ -4,16 +4,9 @@
 #include <string.h>
 
 #include "wire/dhcp.h"
-
-#define CHECK(c)                                                                                   \
-    do {                                                                                           \
-        if (!(c))                                                                                  \
-            __builtin_trap();                                                                      \
-    } while (0)
+#include "support/fuzz_check.h"
 
 #define OUT_MAX (UINT16_MAX + 1)
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static bool err_is_known(int err)
 {

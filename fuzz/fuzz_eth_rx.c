@@ -8,7 +8,7 @@
  *
  * One stack per input, on port/none (single thread, counted locks, its own
  * arena), caller-polled in virtual time with one device on a scripted
- * driver. The input is one or more frames separated by FRAME_SEP; each is
+ * driver. The input is one or more frames separated by fuzz_stack.h's separator; each is
  * fed three times: as it is, sent to our MAC, and broadcast, so that
  * captured frames (the seeds are fuzz/corpus/ethernet) get past the
  * destination filter. An ARP frame also picks our address (its target)
@@ -26,148 +26,37 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "axnet/errno.h"
 #include "axnet/netctl.h"
 #include "axnet/port_none.h"
 #include "axnet/stack.h"
 #include "core/stack_impl.h"
+#include "support/fuzz_check.h"
+#include "support/fuzz_stack.h"
 #include "wire/arp.h"
 #include "wire/ethernet.h"
 #include "wire/ipv4.h"
 #include "wire/ipv6.h"
 
-#define CHECK(c)                                                                                   \
-    do {                                                                                           \
-        if (!(c))                                                                                  \
-            __builtin_trap();                                                                      \
-    } while (0)
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
 /* ---- Constants ------------------------------------------------------------------------ */
 
-#define ARENA_BYTES   (4u * 1024u * 1024u)
-#define FRAME_MAX     1600u /* a little over a full frame: over-MTU RX too */
-#define MAX_FRAMES    16u
-#define FEEDS         3u /* as is, to our MAC, broadcast */
-#define FRAME_SEP     "\xf7\xa7\x5e\x9d"
-#define FRAME_SEP_LEN 4u
-#define PREFIX        24u
-#define PREFIX_MASK   0xffffff00u
-#define DEFAULT_ADDR  AXN_IP4(192, 0, 2, 10)
-#define OUT_PAYLOAD   18u /* the packet we queue for an ARP sender */
-#define OUT_TTL       64u
-#define OUT_PROTO     17u
-#define T_START       AXN_SEC(1)
-#define T_STEP        AXN_MSEC(10)
+#define ARENA_BYTES  (4u * 1024u * 1024u)
+#define FEEDS        3u /* as is, to our MAC, broadcast */
+#define PREFIX       24u
+#define PREFIX_MASK  0xffffff00u
+#define DEFAULT_ADDR AXN_IP4(192, 0, 2, 10)
+#define OUT_PAYLOAD  18u /* the packet we queue for an ARP sender */
+#define OUT_TTL      64u
+#define OUT_PROTO    17u
+#define T_START      AXN_SEC(1)
+#define T_STEP       AXN_MSEC(10)
 /* Late enough that every retry, failure and aging timer has run. */
 #define T_LATE                                                                                     \
     (AXN_MSEC(AXN_ARP_REQUEST_RETRY_MS) * (AXN_ARP_MAX_REQUESTS + 1u) +                            \
      AXN_MSEC(AXN_ARP_PENDING_MAX_AGE_MS))
 
-static const struct axn_mac our_mac = {{0x02, 0x00, 0x00, 0x00, 0x00, 0x0a}};
 static const struct axn_mac bcast_mac = {{0xff, 0xff, 0xff, 0xff, 0xff, 0xff}};
 
-/* ---- A scripted driver: one frame to hand out, every transmit recorded --------------- */
-
-struct fuzz_drv {
-    const uint8_t *rx; /* the frame receive() hands out next, or NULL */
-    size_t rx_len;
-    bool rx_lent, tx_lent;
-    uint8_t tx_buf[FRAME_MAX];
-    uint64_t tx_frames, tx_bytes;
-};
-
-static struct fuzz_drv D;
-
-static const char *drv_name(void *drv)
-{
-    (void)drv;
-    return "fuzz-net";
-}
-
-static void drv_mac(void *drv, struct axn_mac *mac)
-{
-    (void)drv;
-    *mac = our_mac;
-}
-
-static int drv_receive(void *drv, struct axn_rx_buf *rx)
-{
-    struct fuzz_drv *d = drv;
-    CHECK(!d->rx_lent); /* DRV-2: one RX buffer lent at a time */
-    if (d->rx == NULL)
-        return -AXN_EAGAIN;
-    memset(rx, 0, sizeof(*rx));
-    rx->data = d->rx;
-    rx->len = d->rx_len;
-    d->rx = NULL;
-    d->rx_lent = true;
-    return 0;
-}
-
-static int drv_recycle_rx(void *drv, struct axn_rx_buf *rx)
-{
-    struct fuzz_drv *d = drv;
-    (void)rx;
-    CHECK(d->rx_lent);
-    d->rx_lent = false;
-    return 0;
-}
-
-static int drv_recycle_tx(void *drv)
-{
-    (void)drv;
-    return 0;
-}
-
-static int drv_alloc_tx(void *drv, size_t len, struct axn_tx_buf *tx)
-{
-    struct fuzz_drv *d = drv;
-    CHECK(!d->tx_lent);
-    if (len > sizeof(d->tx_buf))
-        return -AXN_EINVAL;
-    memset(tx, 0, sizeof(*tx));
-    tx->data = d->tx_buf;
-    tx->len = len;
-    d->tx_lent = true;
-    return 0;
-}
-
-/* Every frame the stack sends: at least ETH_ZLEN (ETH-17), from our MAC. */
-static int drv_transmit(void *drv, struct axn_tx_buf *tx)
-{
-    struct fuzz_drv *d = drv;
-    CHECK(d->tx_lent && tx->data == d->tx_buf && tx->len <= sizeof(d->tx_buf));
-    d->tx_lent = false;
-    CHECK(tx->len >= AXN_ETH_ZLEN);
-    struct axn_eth eth;
-    CHECK(axn_eth_parse(tx->data, tx->len, &eth) == 0);
-    CHECK(axn_mac_equal(&eth.src, &our_mac));
-    CHECK(eth.ethertype == AXN_ETHERTYPE_ARP || eth.ethertype == AXN_ETHERTYPE_IPV4);
-    d->tx_frames++;
-    d->tx_bytes += tx->len;
-    return 0;
-}
-
-static void drv_abort_tx(void *drv, struct axn_tx_buf *tx)
-{
-    struct fuzz_drv *d = drv;
-    (void)tx;
-    CHECK(d->tx_lent);
-    d->tx_lent = false;
-}
-
-static const struct axn_eth_driver_ops drv_ops = {
-    .name = drv_name,
-    .mac_address = drv_mac,
-    .receive = drv_receive,
-    .recycle_rx = drv_recycle_rx,
-    .recycle_tx = drv_recycle_tx,
-    .alloc_tx = drv_alloc_tx,
-    .transmit = drv_transmit,
-    .abort_tx = drv_abort_tx,
-};
+static _Alignas(64) unsigned char arena[ARENA_BYTES];
 
 /* ---- The protocol core's stand-in ------------------------------------------------------- */
 
@@ -205,31 +94,6 @@ static void core_input(void *ctx, const uint8_t *pkt, size_t len, const struct a
         if (axn_ipv6_parse(pkt, len, &ip6) == 0)
             CHECK(len >= AXN_IPV6_HDR_LEN);
     }
-}
-
-/* ---- Platform ---------------------------------------------------------------------------- */
-
-static _Alignas(64) unsigned char arena[ARENA_BYTES];
-static axn_time_t now_us;
-
-static axn_time_t hook_now(void *ctx)
-{
-    (void)ctx;
-    return now_us;
-}
-
-/* Deterministic bytes, so that every input replays exactly. */
-static int hook_random(void *ctx, void *buf, size_t len)
-{
-    (void)ctx;
-    memset(buf, 0x5a, len);
-    return 0;
-}
-
-static void check_locks(const struct axn_port_none *pn)
-{
-    CHECK(pn->lock_errors == 0 && pn->spin_held == 0 && pn->mutex_held == 0);
-    CHECK(pn->bad_frees == 0);
 }
 
 /* ---- The run ------------------------------------------------------------------------------ */
@@ -270,7 +134,7 @@ static void queue_packet(struct axn_stack *st, axn_ip4_t src, axn_ip4_t dst)
     };
     CHECK(axn_ipv4_emit(&ip, pkt, sizeof(pkt)) == (int)sizeof(pkt));
     st->plat->mutex_lock(st->core_lock);
-    CHECK(axn_router_output(&st->router, pkt, sizeof(pkt), now_us) == 0);
+    CHECK(axn_router_output(&st->router, pkt, sizeof(pkt), fuzz_now) == 0);
     st->plat->mutex_unlock(st->core_lock);
 }
 
@@ -285,7 +149,7 @@ static struct axn_link_stats link_stats(struct axn_stack *st, uint32_t ifindex)
 static void check_tx(struct axn_stack *st, uint32_t ifindex)
 {
     const struct axn_link_stats s = link_stats(st, ifindex);
-    CHECK(s.tx_packets == D.tx_frames && s.tx_bytes == D.tx_bytes);
+    CHECK(s.tx_packets == fuzz_drv_state.tx_frames && s.tx_bytes == fuzz_drv_state.tx_bytes);
 }
 
 /* What RT-38 and ETH-4..9 say one frame does to the counters. */
@@ -296,7 +160,7 @@ struct expect {
 
 static bool for_us(const struct axn_mac *dst)
 {
-    return axn_mac_is_broadcast(dst) || axn_mac_is_zero(dst) || axn_mac_equal(dst, &our_mac);
+    return axn_mac_is_broadcast(dst) || axn_mac_is_zero(dst) || axn_mac_equal(dst, &fuzz_our_mac);
 }
 
 static struct expect expect_of(const uint8_t *frame, size_t len)
@@ -339,18 +203,14 @@ static struct expect expect_of(const uint8_t *frame, size_t len)
 
 /* Feeds one frame and polls once: it is counted as RT-38 says, and reaches
  * the core at most once, exactly as it came. */
-static void feed(struct axn_stack *st, struct axn_port_none *pn, const uint8_t *frame, size_t len)
+static void feed(struct axn_stack *st, const uint8_t *frame, size_t len)
 {
     const struct axn_link_stats before = link_stats(st, F.ifindex);
     const size_t delivered = F.delivered;
     F.frame = frame;
     F.len = len;
-    D.rx = frame;
-    D.rx_len = len;
-    axn_stack_poll(st, now_us);
-    CHECK(D.rx == NULL && !D.rx_lent && !D.tx_lent);
+    fuzz_feed(st, frame, len);
     CHECK(axn_router_rx_idle(&st->router));
-    check_locks(pn);
     const struct axn_link_stats after = link_stats(st, F.ifindex);
     const struct expect e = expect_of(frame, len);
     CHECK(after.rx_packets - before.rx_packets == e.rx);
@@ -360,72 +220,42 @@ static void feed(struct axn_stack *st, struct axn_port_none *pn, const uint8_t *
     CHECK(F.delivered - delivered == e.delivered);
     check_tx(st, F.ifindex);
     F.frame = NULL;
-    now_us += T_STEP;
-}
-
-/* Splits the input at FRAME_SEP (at most MAX_FRAMES pieces). */
-static size_t split(const uint8_t *data, size_t size, const uint8_t **frames, size_t *lens)
-{
-    size_t n = 0;
-    size_t start = 0;
-    for (size_t i = 0; n + 1 < MAX_FRAMES && i + FRAME_SEP_LEN <= size; i++) {
-        if (memcmp(data + i, FRAME_SEP, FRAME_SEP_LEN) != 0)
-            continue;
-        frames[n] = data + start;
-        lens[n++] = i - start;
-        start = i + FRAME_SEP_LEN;
-        i = start - 1;
-    }
-    frames[n] = data + start;
-    lens[n++] = size - start;
-    return n;
+    fuzz_now += T_STEP;
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    const uint8_t *frames[MAX_FRAMES];
-    size_t lens[MAX_FRAMES];
-    const size_t n = split(data, size, frames, lens);
+    const uint8_t *frames[FUZZ_MAX_FRAMES];
+    size_t lens[FUZZ_MAX_FRAMES];
+    const size_t n = fuzz_split_frames(data, size, frames, lens);
 
-    static struct axn_port_none pn;
-    static struct axn_platform plat;
-    const struct axn_port_none_hooks hooks = {.now = hook_now, .random = hook_random};
-    CHECK(axn_port_none_init(&pn, &plat, arena, sizeof(arena), &hooks) == 0);
-    memset(&D, 0, sizeof(D));
     memset(&F, 0, sizeof(F));
-    now_us = T_START;
-
-    struct axn_stack *st;
-    CHECK(axn_stack_create(&plat, &st) == 0);
+    struct axn_stack *st = fuzz_stack_start(arena, sizeof(arena), T_START);
     const struct axn_proto_hooks proto = {.input = core_input};
     axn_stack_set_proto(st, &proto);
-    static const struct axn_eth_driver drv = {.ops = &drv_ops, .drv = &D};
     axn_ip4_t wait_for;
-    struct axn_device_config cfg;
-    memset(&cfg, 0, sizeof(cfg));
-    cfg.addr = pick_address(frames[0], lens[0], &wait_for);
-    cfg.prefix_len = PREFIX;
-    CHECK(axn_stack_add_device(st, &drv, &cfg, now_us, &F.ifindex) == 0);
+    const axn_ip4_t addr = pick_address(frames[0], lens[0], &wait_for);
+    F.ifindex = fuzz_add_eth(st, addr, PREFIX);
     if (wait_for != 0)
-        queue_packet(st, cfg.addr, wait_for);
-    axn_stack_poll(st, now_us); /* the announcement, the request, if any */
+        queue_packet(st, addr, wait_for);
+    axn_stack_poll(st, fuzz_now); /* the announcement, the request, if any */
     check_tx(st, F.ifindex);
 
-    uint8_t copy[FRAME_MAX];
+    uint8_t copy[FUZZ_FRAME_MAX];
     for (size_t i = 0; i < n; i++) {
         const size_t len = lens[i] < sizeof(copy) ? lens[i] : sizeof(copy);
         memcpy(copy, frames[i], len);
-        feed(st, &pn, copy, len);
+        feed(st, copy, len);
         for (size_t v = 1; v < FEEDS && len >= AXN_ETH_ALEN; v++) {
             memcpy(copy, frames[i], len);
-            memcpy(copy, (v == 1 ? &our_mac : &bcast_mac)->b, AXN_ETH_ALEN);
-            feed(st, &pn, copy, len);
+            memcpy(copy, (v == 1 ? &fuzz_our_mac : &bcast_mac)->b, AXN_ETH_ALEN);
+            feed(st, copy, len);
         }
     }
     /* Timers: retries, resolution failure, aging of what still waits. */
-    now_us += T_LATE;
-    axn_stack_poll(st, now_us);
-    check_locks(&pn);
+    fuzz_now += T_LATE;
+    axn_stack_poll(st, fuzz_now);
+    fuzz_check_locks();
     check_tx(st, F.ifindex);
     struct axn_stack_stats ss;
     axn_ctl_stack_stats(st, &ss);
@@ -434,8 +264,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     const struct axn_link_stats lo = link_stats(st, AXN_IFINDEX_LOOPBACK);
     CHECK(lo.rx_packets == 0 && lo.tx_packets == 0);
 
-    axn_stack_destroy(st);
-    check_locks(&pn);
-    CHECK(pn.blocks_in_use == 0 && pn.arena_used == 0);
+    fuzz_stack_finish(st);
     return 0;
 }

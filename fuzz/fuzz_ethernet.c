@@ -5,14 +5,7 @@
 #include <string.h>
 
 #include "wire/ethernet.h"
-
-#define CHECK(c)                                                                                   \
-    do {                                                                                           \
-        if (!(c))                                                                                  \
-            __builtin_trap();                                                                      \
-    } while (0)
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+#include "support/fuzz_check.h"
 
 static void check_mac_classes(const struct axn_mac *m)
 {

@@ -13,17 +13,8 @@
 
 #include "wire/checksum.h"
 #include "wire/icmp4.h"
-
-#define CHECK(c)                                                                                   \
-    do {                                                                                           \
-        if (!(c))                                                                                  \
-            __builtin_trap();                                                                      \
-    } while (0)
-
-#define PREFIX_LEN   5
-#define FLAG_CSUM_OK 0x01
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+#include "support/fuzz_check.h"
+#include "support/fuzz_l4.h"
 
 static bool is_parse_error(int err)
 {
@@ -42,21 +33,18 @@ static void check_same(const struct axn_icmp4 *a, const struct axn_icmp4 *b)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    if (size < PREFIX_LEN)
+    struct fuzz_l4_input in; /* the pseudo-header sum is unused */
+    if (!fuzz_l4_input(data, size, &in))
         return 0;
-    const uint8_t *msg = data + PREFIX_LEN;
-    size_t len = size - PREFIX_LEN;
+    const uint8_t *msg = in.msg;
+    size_t len = in.len;
 
     struct axn_icmp4 m;
     int strict = axn_icmp4_parse(msg, len, &m, 0);
-    CHECK(strict == 0 || is_parse_error(strict));
-    unsigned flags = (data[4] & FLAG_CSUM_OK) ? AXN_ICMP4_PARSE_CSUM_VERIFIED : 0;
+    unsigned flags = (in.flags & FUZZ_L4_CSUM_OK) ? AXN_ICMP4_PARSE_CSUM_VERIFIED : 0;
     int err = axn_icmp4_parse(msg, len, &m, flags);
-    CHECK(strict == AXN_WIRE_ECSUM || err == strict);
-    if (err) {
-        CHECK(is_parse_error(err) && !(flags && err == AXN_WIRE_ECSUM));
+    if (!fuzz_l4_parsed(strict, err, flags != 0, is_parse_error))
         return 0;
-    }
     CHECK(m.body == msg + AXN_ICMP4_HDR_LEN && m.body_len == len - AXN_ICMP4_HDR_LEN);
     if (axn_icmp4_is_error(m.type))
         CHECK(m.orig_hdr_len >= 20 && m.body_len >= m.orig_hdr_len + AXN_ICMP4_ORIG_DATA_LEN);

@@ -16,18 +16,10 @@
 #include "wire/checksum.h"
 #include "wire/icmp6.h"
 #include "wire/ndp.h"
+#include "support/fuzz_check.h"
+#include "support/fuzz_l4.h"
 
-#define CHECK(c)                                                                                   \
-    do {                                                                                           \
-        if (!(c))                                                                                  \
-            __builtin_trap();                                                                      \
-    } while (0)
-
-#define PREFIX_LEN        5
-#define FLAG_CSUM_OK      0x01
 #define ROUND_TRIP_PSEUDO 0x2468u
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static bool is_parse_error(int err)
 {
@@ -105,22 +97,18 @@ static void ndp_round_trip(const struct axn_icmp6 *m)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    if (size < PREFIX_LEN)
+    struct fuzz_l4_input in;
+    if (!fuzz_l4_input(data, size, &in))
         return 0;
-    uint32_t pseudo = axn_get_be32(data);
-    const uint8_t *msg = data + PREFIX_LEN;
-    size_t len = size - PREFIX_LEN;
+    const uint8_t *msg = in.msg;
+    size_t len = in.len;
 
     struct axn_icmp6 m;
-    int strict = axn_icmp6_parse(msg, len, &m, pseudo, 0);
-    CHECK(strict == 0 || is_parse_error(strict));
-    unsigned flags = (data[4] & FLAG_CSUM_OK) ? AXN_ICMP6_PARSE_CSUM_VERIFIED : 0;
-    int err = axn_icmp6_parse(msg, len, &m, pseudo, flags);
-    CHECK(strict == AXN_WIRE_ECSUM || err == strict);
-    if (err) {
-        CHECK(is_parse_error(err) && !(flags && err == AXN_WIRE_ECSUM));
+    int strict = axn_icmp6_parse(msg, len, &m, in.pseudo, 0);
+    unsigned flags = (in.flags & FUZZ_L4_CSUM_OK) ? AXN_ICMP6_PARSE_CSUM_VERIFIED : 0;
+    int err = axn_icmp6_parse(msg, len, &m, in.pseudo, flags);
+    if (!fuzz_l4_parsed(strict, err, flags != 0, is_parse_error))
         return 0;
-    }
     CHECK(m.body == msg + AXN_ICMP6_HDR_LEN && m.body_len == len - AXN_ICMP6_HDR_LEN);
     if (axn_icmp6_is_error(m.type))
         CHECK(m.body_len >= AXN_ICMP6_ORIG_MIN_LEN);

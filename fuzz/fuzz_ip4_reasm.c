@@ -23,12 +23,7 @@
 #include "axnet/errno.h"
 #include "ip/ip4_frag.h"
 #include "ip/ip4_reasm.h"
-
-#define CHECK(c)                                                                                   \
-    do {                                                                                           \
-        if (!(c))                                                                                  \
-            __builtin_trap();                                                                      \
-    } while (0)
+#include "support/fuzz_check.h"
 
 #define SMALL_CAP     (16u * 1024u)
 #define REC_HDR       3u
@@ -38,8 +33,6 @@
 #define MTU_MIN       68u /* RFC 791 3.2: every link carries this much */
 #define MTU_STEP      8u
 #define PKT_MAX       65535u
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 /* ---- A counting allocator, so the harness can audit every byte ----------- */
 

@@ -5,20 +5,13 @@
 #include <string.h>
 
 #include "wire/ipv4.h"
-
-#define CHECK(c)                                                                                   \
-    do {                                                                                           \
-        if (!(c))                                                                                  \
-            __builtin_trap();                                                                      \
-    } while (0)
+#include "support/fuzz_check.h"
 
 /* Bytes emit may legitimately change: the checksum, and the reserved flag
  * bit (RFC 791 3.1 "must be zero") that parse ignores. */
 #define OFF_FLAGS    6
 #define RESERVED_BIT 0x80u
 #define OFF_CSUM     10
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static bool is_parse_error(int err)
 {

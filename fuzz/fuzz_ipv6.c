@@ -5,19 +5,12 @@
 #include <string.h>
 
 #include "wire/ipv6.h"
-
-#define CHECK(c)                                                                                   \
-    do {                                                                                           \
-        if (!(c))                                                                                  \
-            __builtin_trap();                                                                      \
-    } while (0)
+#include "support/fuzz_check.h"
 
 /* Fragment header bytes emit writes as zero: Reserved, and Res bits. */
 #define FH_RES_OFF  1
 #define FH_OFFLG_LO 3
 #define FH_RES_BITS 0x06u
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static bool is_parse_error(int err)
 {

@@ -14,7 +14,7 @@
  * identifier PING_IDENT. The connected and ping sockets send one datagram
  * each to the peer (ARP waits for it); frames can make them send again.
  *
- * The input is frames separated by FRAME_SEP (fuzz_eth_rx's framing, so
+ * The input is frames separated by fuzz_stack.h's separator (fuzz_eth_rx's framing, so
  * its corpus seeds this one). Each frame is fed as it is and again sent to
  * our MAC. Its last byte picks how far virtual time then moves (up to past
  * the reassembly timeout, so ARP and reassembly timers run; the stack is
@@ -47,36 +47,24 @@
 #include "axnet/socket.h"
 #include "axnet/stack.h"
 #include "lib/byteorder.h"
+#include "support/fuzz_check.h"
+#include "support/fuzz_stack.h"
 #include "wire/ethernet.h"
 #include "wire/icmp4.h"
 #include "wire/ipv4.h"
 
-#define CHECK(c)                                                                                   \
-    do {                                                                                           \
-        if (!(c))                                                                                  \
-            __builtin_trap();                                                                      \
-    } while (0)
-
-#define N_OF(a) (sizeof(a) / sizeof((a)[0]))
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
 /* ---- Constants ------------------------------------------------------------------------ */
 
-#define ARENA_BYTES   (8u * 1024u * 1024u)
-#define FRAME_MAX     1600u /* a little over a full frame: over-MTU RX too */
-#define MAX_FRAMES    16u
-#define FRAME_SEP     "\xf7\xa7\x5e\x9d"
-#define FRAME_SEP_LEN 4u
-#define PREFIX        24u
-#define OUR_ADDR      AXN_IP4(192, 0, 2, 10)
-#define PEER_ADDR     AXN_IP4(192, 0, 2, 1)
-#define PEER_PORT     9u      /* discard */
-#define ECHO_PORT     7u      /* echo */
-#define DNS_PORT      53u     /* the SO_REUSEPORT pair */
-#define CONN_PORT     40000u  /* the connected socket's own port (seeds quote it) */
-#define PING_IDENT    0x1234u /* the ping socket's identifier (its bound "port") */
-#define PROTO_EXP     253     /* RFC 3692 experimentation */
+#define ARENA_BYTES (8u * 1024u * 1024u)
+#define PREFIX      24u
+#define OUR_ADDR    AXN_IP4(192, 0, 2, 10)
+#define PEER_ADDR   AXN_IP4(192, 0, 2, 1)
+#define PEER_PORT   9u      /* discard */
+#define ECHO_PORT   7u      /* echo */
+#define DNS_PORT    53u     /* the SO_REUSEPORT pair */
+#define CONN_PORT   40000u  /* the connected socket's own port (seeds quote it) */
+#define PING_IDENT  0x1234u /* the ping socket's identifier (its bound "port") */
+#define PROTO_EXP   253     /* RFC 3692 experimentation */
 /* ICMP types the raw ICMP socket filters out (bit n: type n). */
 #define ICMP_TYPE_TIMESTAMP       13u
 #define ICMP_TYPE_TIMESTAMP_REPLY 14u
@@ -100,7 +88,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 #define GUARD_BYTE     0xa5u
 #define NAME_GUARD     0xcdu
 #define MAX_DRAIN      32u /* receives per socket per frame */
-#define SEND_SCRATCH   FRAME_MAX
+#define SEND_SCRATCH   FUZZ_FRAME_MAX
 #define ICMP_TYPE_OFF  0u
 #define ICMP_CODE_OFF  1u
 #define RECV_OK_FLAGS  (AXN_MSG_TRUNC | AXN_MSG_CTRUNC | AXN_MSG_ERRQUEUE)
@@ -125,8 +113,6 @@ static const axn_time_t time_steps[] = {
     AXN_MSEC(AXN_IP4_REASM_TIMEOUT_MS) / 2,
     AXN_MSEC(AXN_IP4_REASM_TIMEOUT_MS) + AXN_MSEC(1),
 };
-
-static const struct axn_mac our_mac = {{0x02, 0x00, 0x00, 0x00, 0x00, 0x0a}};
 
 /* ---- Errnos each call may return (Linux udp(7), raw(7), icmp(7), ip(7)) ---------------- */
 
@@ -153,131 +139,7 @@ static void check_errno(long r, const int *known, size_t n)
     CHECK(0);
 }
 
-/* ---- A scripted driver: one frame to hand out, every transmit swallowed --------------- */
-
-struct fuzz_drv {
-    const uint8_t *rx; /* the frame receive() hands out next, or NULL */
-    size_t rx_len;
-    bool rx_lent, tx_lent;
-    uint8_t tx_buf[FRAME_MAX];
-    uint64_t tx_frames, tx_bytes;
-};
-
-static struct fuzz_drv D;
-
-static const char *drv_name(void *drv)
-{
-    (void)drv;
-    return "fuzz-net";
-}
-
-static void drv_mac(void *drv, struct axn_mac *mac)
-{
-    (void)drv;
-    *mac = our_mac;
-}
-
-static int drv_receive(void *drv, struct axn_rx_buf *rx)
-{
-    struct fuzz_drv *d = drv;
-    CHECK(!d->rx_lent); /* DRV-2: one RX buffer lent at a time */
-    if (d->rx == NULL)
-        return -AXN_EAGAIN;
-    memset(rx, 0, sizeof(*rx));
-    rx->data = d->rx;
-    rx->len = d->rx_len;
-    d->rx = NULL;
-    d->rx_lent = true;
-    return 0;
-}
-
-static int drv_recycle_rx(void *drv, struct axn_rx_buf *rx)
-{
-    struct fuzz_drv *d = drv;
-    (void)rx;
-    CHECK(d->rx_lent);
-    d->rx_lent = false;
-    return 0;
-}
-
-static int drv_recycle_tx(void *drv)
-{
-    (void)drv;
-    return 0;
-}
-
-static int drv_alloc_tx(void *drv, size_t len, struct axn_tx_buf *tx)
-{
-    struct fuzz_drv *d = drv;
-    CHECK(!d->tx_lent);
-    if (len > sizeof(d->tx_buf))
-        return -AXN_EINVAL;
-    memset(tx, 0, sizeof(*tx));
-    tx->data = d->tx_buf;
-    tx->len = len;
-    d->tx_lent = true;
-    return 0;
-}
-
-/* Every frame the stack sends: at least ETH_ZLEN (ETH-17), from our MAC. */
-static int drv_transmit(void *drv, struct axn_tx_buf *tx)
-{
-    struct fuzz_drv *d = drv;
-    CHECK(d->tx_lent && tx->data == d->tx_buf && tx->len <= sizeof(d->tx_buf));
-    d->tx_lent = false;
-    CHECK(tx->len >= AXN_ETH_ZLEN);
-    struct axn_eth eth;
-    CHECK(axn_eth_parse(tx->data, tx->len, &eth) == 0);
-    CHECK(axn_mac_equal(&eth.src, &our_mac));
-    CHECK(eth.ethertype == AXN_ETHERTYPE_ARP || eth.ethertype == AXN_ETHERTYPE_IPV4);
-    d->tx_frames++;
-    d->tx_bytes += tx->len;
-    return 0;
-}
-
-static void drv_abort_tx(void *drv, struct axn_tx_buf *tx)
-{
-    struct fuzz_drv *d = drv;
-    (void)tx;
-    CHECK(d->tx_lent);
-    d->tx_lent = false;
-}
-
-static const struct axn_eth_driver_ops drv_ops = {
-    .name = drv_name,
-    .mac_address = drv_mac,
-    .receive = drv_receive,
-    .recycle_rx = drv_recycle_rx,
-    .recycle_tx = drv_recycle_tx,
-    .alloc_tx = drv_alloc_tx,
-    .transmit = drv_transmit,
-    .abort_tx = drv_abort_tx,
-};
-
-/* ---- Platform ---------------------------------------------------------------------------- */
-
 static _Alignas(64) unsigned char arena[ARENA_BYTES];
-static axn_time_t now_us;
-
-static axn_time_t hook_now(void *ctx)
-{
-    (void)ctx;
-    return now_us;
-}
-
-/* Deterministic bytes, so that every input replays exactly. */
-static int hook_random(void *ctx, void *buf, size_t len)
-{
-    (void)ctx;
-    memset(buf, 0x5a, len);
-    return 0;
-}
-
-static void check_locks(const struct axn_port_none *pn)
-{
-    CHECK(pn->lock_errors == 0 && pn->spin_held == 0 && pn->mutex_held == 0);
-    CHECK(pn->bad_frees == 0);
-}
 
 /* ---- Counters: every one only grows -------------------------------------------------------- */
 
@@ -310,7 +172,8 @@ static void check_counters(struct axn_stack *st, uint32_t ifindex, struct counte
     memcpy(b, &cur, sizeof(b));
     for (size_t i = 0; i < N_OF(a); i++)
         CHECK(b[i] >= a[i]);
-    CHECK(cur.eth.tx_packets == D.tx_frames && cur.eth.tx_bytes == D.tx_bytes);
+    CHECK(cur.eth.tx_packets == fuzz_drv_state.tx_frames &&
+          cur.eth.tx_bytes == fuzz_drv_state.tx_bytes);
     CHECK(cur.stack.out_malformed == 0); /* nothing the router refuses as a core bug */
     *prev = cur;
 }
@@ -529,92 +392,51 @@ static void send_hdrincl(struct axn_stack *st, const uint8_t *frame, size_t len)
 /* ---- The run ------------------------------------------------------------------------------ */
 
 /* Polls at every deadline up to now + step, then at now + step. */
-static void advance(struct axn_stack *st, struct axn_port_none *pn, axn_time_t step)
+static void advance(struct axn_stack *st, axn_time_t step)
 {
-    const axn_time_t target = now_us + step;
+    const axn_time_t target = fuzz_now + step;
     for (size_t i = 0; i < MAX_POLLS; i++) {
-        const axn_time_t next = axn_stack_poll(st, now_us);
-        check_locks(pn);
-        CHECK(!D.tx_lent && !D.rx_lent);
+        const axn_time_t next = axn_stack_poll(st, fuzz_now);
+        fuzz_check_locks();
+        CHECK(!fuzz_drv_state.tx_lent && !fuzz_drv_state.rx_lent);
         if (next == AXN_TIME_NEVER || next > target)
             break;
-        if (next > now_us)
-            now_us = next;
+        if (next > fuzz_now)
+            fuzz_now = next;
         else if (!axn_stack_poll_pending(st))
             break;
     }
-    now_us = target;
-    axn_stack_poll(st, now_us);
-    check_locks(pn);
-}
-
-static void feed(struct axn_stack *st, struct axn_port_none *pn, const uint8_t *frame, size_t len)
-{
-    D.rx = frame;
-    D.rx_len = len;
-    axn_stack_poll(st, now_us);
-    CHECK(D.rx == NULL && !D.rx_lent && !D.tx_lent);
-    check_locks(pn);
-}
-
-/* Splits the input at FRAME_SEP (at most MAX_FRAMES pieces). */
-static size_t split(const uint8_t *data, size_t size, const uint8_t **frames, size_t *lens)
-{
-    size_t n = 0;
-    size_t start = 0;
-    for (size_t i = 0; n + 1 < MAX_FRAMES && i + FRAME_SEP_LEN <= size; i++) {
-        if (memcmp(data + i, FRAME_SEP, FRAME_SEP_LEN) != 0)
-            continue;
-        frames[n] = data + start;
-        lens[n++] = i - start;
-        start = i + FRAME_SEP_LEN;
-        i = start - 1;
-    }
-    frames[n] = data + start;
-    lens[n++] = size - start;
-    return n;
+    fuzz_now = target;
+    axn_stack_poll(st, fuzz_now);
+    fuzz_check_locks();
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    const uint8_t *frames[MAX_FRAMES];
-    size_t lens[MAX_FRAMES];
-    const size_t n = split(data, size, frames, lens);
+    const uint8_t *frames[FUZZ_MAX_FRAMES];
+    size_t lens[FUZZ_MAX_FRAMES];
+    const size_t n = fuzz_split_frames(data, size, frames, lens);
 
-    static struct axn_port_none pn;
-    static struct axn_platform plat;
-    const struct axn_port_none_hooks hooks = {.now = hook_now, .random = hook_random};
-    CHECK(axn_port_none_init(&pn, &plat, arena, sizeof(arena), &hooks) == 0);
-    memset(&D, 0, sizeof(D));
-    now_us = T_START;
-
-    struct axn_stack *st;
-    CHECK(axn_stack_create(&plat, &st) == 0);
-    static const struct axn_eth_driver drv = {.ops = &drv_ops, .drv = &D};
-    struct axn_device_config cfg;
-    memset(&cfg, 0, sizeof(cfg));
-    cfg.addr = OUR_ADDR;
-    cfg.prefix_len = PREFIX;
-    uint32_t ifindex;
-    CHECK(axn_stack_add_device(st, &drv, &cfg, now_us, &ifindex) == 0);
+    struct axn_stack *st = fuzz_stack_start(arena, sizeof(arena), T_START);
+    const uint32_t ifindex = fuzz_add_eth(st, OUR_ADDR, PREFIX);
     open_sockets(st);
     conn_send();
     struct counters ctr;
     read_counters(st, ifindex, &ctr);
-    advance(st, &pn, 0); /* the announcement, the ARP request for the peer */
+    advance(st, 0); /* the announcement, the ARP request for the peer */
     check_counters(st, ifindex, &ctr);
 
-    static uint8_t copy[FRAME_MAX];
+    static uint8_t copy[FUZZ_FRAME_MAX];
     for (size_t i = 0; i < n; i++) {
         const size_t len = lens[i] < sizeof(copy) ? lens[i] : sizeof(copy);
         const uint8_t last = len > 0 ? frames[i][len - 1] : 0;
         const uint8_t ctl = len > 1 ? frames[i][len - 2] : 0;
         memcpy(copy, frames[i], len);
-        feed(st, &pn, copy, len);
+        fuzz_feed(st, copy, len);
         if (len >= AXN_ETH_ALEN) {
             memcpy(copy, frames[i], len);
-            memcpy(copy, our_mac.b, AXN_ETH_ALEN);
-            feed(st, &pn, copy, len);
+            memcpy(copy, fuzz_our_mac.b, AXN_ETH_ALEN);
+            fuzz_feed(st, copy, len);
         }
         check_counters(st, ifindex, &ctr);
         drain(ctl);
@@ -622,21 +444,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             send_hdrincl(st, frames[i], len);
         if (ctl & CTL_CONN_SEND)
             conn_send();
-        advance(st, &pn, time_steps[last % N_OF(time_steps)]);
+        advance(st, time_steps[last % N_OF(time_steps)]);
         check_counters(st, ifindex, &ctr);
         drain(ctl);
         check_counters(st, ifindex, &ctr);
     }
     /* Timers: ARP retries and failure, aging, reassembly timeouts. */
-    advance(st, &pn, T_LATE);
+    advance(st, T_LATE);
     drain(0);
     check_counters(st, ifindex, &ctr);
 
     close_sockets();
-    advance(st, &pn, 0);
+    advance(st, 0);
     check_counters(st, ifindex, &ctr);
-    axn_stack_destroy(st);
-    check_locks(&pn);
-    CHECK(pn.blocks_in_use == 0 && pn.arena_used == 0);
+    fuzz_stack_finish(st);
     return 0;
 }

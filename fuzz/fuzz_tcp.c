@@ -13,18 +13,10 @@
 #include "lib/byteorder.h"
 #include "wire/checksum.h"
 #include "wire/tcp.h"
+#include "support/fuzz_check.h"
+#include "support/fuzz_l4.h"
 
-#define CHECK(c)                                                                                   \
-    do {                                                                                           \
-        if (!(c))                                                                                  \
-            __builtin_trap();                                                                      \
-    } while (0)
-
-#define PREFIX_LEN        5
-#define FLAG_CSUM_OK      0x01
 #define ROUND_TRIP_PSEUDO 0x9abcu
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static bool is_parse_error(int err)
 {
@@ -60,23 +52,18 @@ static void check_invariants(const struct axn_tcp *t, const uint8_t *seg, size_t
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    if (size < PREFIX_LEN)
+    struct fuzz_l4_input in;
+    if (!fuzz_l4_input(data, size, &in))
         return 0;
-    uint32_t pseudo = axn_get_be32(data);
-    const uint8_t *seg = data + PREFIX_LEN;
-    size_t len = size - PREFIX_LEN;
+    const uint8_t *seg = in.msg;
+    size_t len = in.len;
 
     struct axn_tcp t;
-    int strict = axn_tcp_parse(seg, len, &t, pseudo, 0);
-    CHECK(strict == 0 || is_parse_error(strict));
-    unsigned flags = (data[4] & FLAG_CSUM_OK) ? AXN_TCP_PARSE_CSUM_VERIFIED : 0;
-    int err = axn_tcp_parse(seg, len, &t, pseudo, flags);
-    /* Skipping the checksum changes the outcome only of a checksum failure. */
-    CHECK(strict == AXN_WIRE_ECSUM || err == strict);
-    if (err) {
-        CHECK(is_parse_error(err) && !(flags && err == AXN_WIRE_ECSUM));
+    int strict = axn_tcp_parse(seg, len, &t, in.pseudo, 0);
+    unsigned flags = (in.flags & FUZZ_L4_CSUM_OK) ? AXN_TCP_PARSE_CSUM_VERIFIED : 0;
+    int err = axn_tcp_parse(seg, len, &t, in.pseudo, flags);
+    if (!fuzz_l4_parsed(strict, err, flags != 0, is_parse_error))
         return 0;
-    }
     check_invariants(&t, seg, len);
 
     size_t olen = axn_tcp_opts_len(&t.opts);

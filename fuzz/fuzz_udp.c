@@ -13,19 +13,11 @@
 #include "lib/byteorder.h"
 #include "wire/checksum.h"
 #include "wire/udp.h"
+#include "support/fuzz_check.h"
+#include "support/fuzz_l4.h"
 
-#define CHECK(c)                                                                                   \
-    do {                                                                                           \
-        if (!(c))                                                                                  \
-            __builtin_trap();                                                                      \
-    } while (0)
-
-#define PREFIX_LEN        5
-#define FLAG_CSUM_OK      0x01
 #define FLAG_IPV6         0x02
 #define ROUND_TRIP_PSEUDO 0x1357u
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static bool is_parse_error(int err)
 {
@@ -35,23 +27,20 @@ static bool is_parse_error(int err)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    if (size < PREFIX_LEN)
+    struct fuzz_l4_input in;
+    if (!fuzz_l4_input(data, size, &in))
         return 0;
-    uint32_t pseudo = axn_get_be32(data);
-    unsigned family = (data[4] & FLAG_IPV6) ? AXN_UDP_PARSE_IPV6 : 0;
-    const uint8_t *dgram = data + PREFIX_LEN;
-    size_t len = size - PREFIX_LEN;
+    uint32_t pseudo = in.pseudo;
+    unsigned family = (in.flags & FLAG_IPV6) ? AXN_UDP_PARSE_IPV6 : 0;
+    const uint8_t *dgram = in.msg;
+    size_t len = in.len;
 
     struct axn_udp u;
     int strict = axn_udp_parse(dgram, len, &u, pseudo, family);
-    CHECK(strict == 0 || is_parse_error(strict));
-    unsigned verified = (data[4] & FLAG_CSUM_OK) ? AXN_UDP_PARSE_CSUM_VERIFIED : 0;
+    unsigned verified = (in.flags & FUZZ_L4_CSUM_OK) ? AXN_UDP_PARSE_CSUM_VERIFIED : 0;
     int err = axn_udp_parse(dgram, len, &u, pseudo, family | verified);
-    CHECK(strict == AXN_WIRE_ECSUM || err == strict);
-    if (err) {
-        CHECK(is_parse_error(err) && !(verified && err == AXN_WIRE_ECSUM));
+    if (!fuzz_l4_parsed(strict, err, verified != 0, is_parse_error))
         return 0;
-    }
     CHECK(u.len >= AXN_UDP_HDR_LEN && u.len <= len);
     CHECK(u.payload == dgram + AXN_UDP_HDR_LEN && u.payload_len == u.len - AXN_UDP_HDR_LEN);
     CHECK(!(family && u.csum == 0));

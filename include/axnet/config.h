@@ -394,4 +394,43 @@
 #define AXN_SOCK_MAX_EXTRA_PROTOS 4
 #endif
 
+/* ---- ICMPv4 rate limits (src/ip/icmp4_rate.h) ---------------------------- */
+
+/* ICMP types that are rate limited at all, bit n for type n (Linux
+ * net.ipv4.icmp_ratemask, default 0x1818: destination unreachable,
+ * source quench, time exceeded, parameter problem). Set bit 0 to limit
+ * echo replies too. "Fragmentation needed" is never limited. */
+#ifndef AXN_ICMP4_RATEMASK
+#define AXN_ICMP4_RATEMASK 0x1818
+#endif
+
+/* Per destination host: one limited message per this many ms, after a
+ * burst of six (Linux net.ipv4.icmp_ratelimit, inet_peer_xrlim_allow). */
+#ifndef AXN_ICMP4_RATELIMIT_MS
+#define AXN_ICMP4_RATELIMIT_MS 1000
+#endif
+
+/* Destination hosts whose buckets are kept (Linux keeps them in the
+ * inet_peer tree); one more replaces the least recently used. About 24
+ * bytes each, inside the IPv4 layer. */
+#ifndef AXN_ICMP4_RATE_PEERS
+#define AXN_ICMP4_RATE_PEERS 64
+#endif
+
+/* IPv4 path MTU discovery (RFC 1191, src/ip/ip4_pmtu.c): destinations
+ * whose learned path MTU is remembered (the least recently used one is
+ * replaced); how long one is kept before probing the larger MTU again
+ * (Linux net.ipv4.route.mtu_expires, 10 minutes); and the smallest MTU
+ * believed (Linux net.ipv4.route.min_pmtu): a smaller one is raised to it
+ * and datagrams to that destination then go without DF. */
+#ifndef AXN_IP4_PMTU_ENTRIES
+#define AXN_IP4_PMTU_ENTRIES 64
+#endif
+#ifndef AXN_IP4_PMTU_EXPIRE_MS
+#define AXN_IP4_PMTU_EXPIRE_MS 600000
+#endif
+#ifndef AXN_IP4_PMTU_MIN
+#define AXN_IP4_PMTU_MIN 552
+#endif
+
 #endif /* AXNET_CONFIG_H */

@@ -55,7 +55,8 @@ struct axn_snmp_icmp {
     uint64_t in_echo_reps;
     uint64_t out_msgs;
     uint64_t out_errors;
-    uint64_t out_rate_limit_global; /* errors the token bucket refused */
+    uint64_t out_rate_limit_global; /* refused by the stack's token bucket */
+    uint64_t out_rate_limit_host;   /* refused by the destination's bucket */
     uint64_t out_dest_unreachs;
     uint64_t out_time_excds;
     uint64_t out_parm_probs;

@@ -100,14 +100,16 @@ static void put_icmp(struct axn_text_buf *t, const struct axn_snmp_icmp *c)
 {
     const uint64_t limited = c->out_rate_limit_global;
     const unsigned long long v[ICMP_FIELDS] = {
-        c->in_msgs,        c->in_errors,     c->in_csum_errors,    c->in_dest_unreachs,
-        c->in_time_excds,  c->in_parm_probs, c->in_src_quenchs,    c->in_redirects,
-        c->in_echos,       c->in_echo_reps,  NOT_COUNTED,          NOT_COUNTED,
-        NOT_COUNTED,       NOT_COUNTED,      c->out_msgs,          c->out_errors,
-        limited,           NOT_COUNTED,      c->out_dest_unreachs, c->out_time_excds,
-        c->out_parm_probs, NOT_COUNTED,      NOT_COUNTED,          c->out_echos,
-        c->out_echo_reps,  NOT_COUNTED,      NOT_COUNTED,          NOT_COUNTED,
-        NOT_COUNTED,
+        c->in_msgs,           c->in_errors,      c->in_csum_errors,
+        c->in_dest_unreachs,  c->in_time_excds,  c->in_parm_probs,
+        c->in_src_quenchs,    c->in_redirects,   c->in_echos,
+        c->in_echo_reps,      NOT_COUNTED,       NOT_COUNTED,
+        NOT_COUNTED,          NOT_COUNTED,       c->out_msgs,
+        c->out_errors,        limited,           c->out_rate_limit_host,
+        c->out_dest_unreachs, c->out_time_excds, c->out_parm_probs,
+        NOT_COUNTED,          NOT_COUNTED,       c->out_echos,
+        c->out_echo_reps,     NOT_COUNTED,       NOT_COUNTED,
+        NOT_COUNTED,          NOT_COUNTED,
     };
     put_values(t, "Icmp", ICMP_NAMES, v, ICMP_FIELDS);
 }

@@ -4,6 +4,7 @@
  * transport whose datagram they quote. Counted as Linux's Icmp: line.
  */
 #include "ip/icmp4.h"
+#include "ip/icmp4_rate.h"
 #include "lib/byteorder.h"
 
 /* Quoted IPv4 header fields (RFC 791 3.1). */
@@ -66,6 +67,10 @@ static void echo(struct axn_ip4 *ip, const struct axn_ip4_rx *rx, const struct a
     axn_ip4_t src = rx->hdr->dst;
     if (rx->cast != AXN_IP4_UNICAST && !axn_ip4_iface_addr(ip, rx->ifindex, &src))
         return;
+    /* icmp_ratemask: echo replies are limited only if a porter set their
+     * bit (Linux's default leaves them alone); counted by the limiter. */
+    if (axn_icmp4_xmit_allow(ip, AXN_ICMP4_ECHO_REPLY, 0, rx->hdr->src, now) != 0)
+        return;
     size_t cap;
     uint8_t *buf = axn_ip4_tx_payload(ip, &cap);
     const struct axn_icmp4 reply = {
@@ -116,6 +121,9 @@ static void dispatch_error(struct axn_ip4 *ip, const struct axn_ip4_rx *rx,
         .orig_l4 = q + m->orig_hdr_len,
         .orig_l4_len = m->body_len - m->orig_hdr_len,
     };
+    /* RFC 1191: the path MTU is learned before the transport hears of it
+     * (Linux icmp_unreach -> ipv4_update_pmtu, then the err handler). */
+    axn_ip4_frag_needed(ip, &e, now);
     const struct axn_ip4_handler *h = axn_ip4_handler_for(ip, e.orig_protocol);
     if (h && h->err)
         h->err(h->err_ctx, &e, now);

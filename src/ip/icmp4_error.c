@@ -1,6 +1,7 @@
 /*
  * The ICMP errors we send (icmp4.h): RFC 1122 3.2.2's never-rules, the
- * rate limit, and a quote as long as Linux's.
+ * rate limits of icmp4_rate.h (Linux icmp_ratemask, icmp_msgs_per_sec
+ * and the per-host icmp_ratelimit), and a quote as long as Linux's.
  */
 #include "axnet/errno.h"
 #include "ip/icmp4.h"
@@ -77,11 +78,30 @@ static bool may_answer(struct axn_ip4 *ip, const uint8_t *p, size_t len, const s
     return !is_icmp_error(p, len, o);
 }
 
-/* RFC 1191: "fragmentation needed" drives path MTU discovery and is not
- * rate limited (Linux icmpv4_mask_allow). */
-static bool rate_exempt(uint8_t type, uint8_t code)
+/* Linux icmpv4_xrlim_allow: "No rate limit on loopback", i.e. when the
+ * route to the destination is through lo, as it is for a loopback address
+ * and for one of ours (Linux routes local addresses through lo). */
+static bool via_loopback(struct axn_ip4 *ip, axn_ip4_t dst)
 {
-    return type == AXN_ICMP4_DEST_UNREACH && code == AXN_ICMP4_UNREACH_FRAG_NEEDED;
+    return axn_ip4_is_loopback(dst) || axn_ip4_classify_dst(ip, dst, 0) == AXN_IP4_DST_LOCAL;
+}
+
+/* The rate limits of icmp4_rate.h (icmp_ratemask, the stack's bucket, the
+ * destination's bucket), counted. */
+int axn_icmp4_xmit_allow(struct axn_ip4 *ip, uint8_t type, uint8_t code, axn_ip4_t dst,
+                         axn_time_t now)
+{
+    switch (axn_icmp4_rate_xmit(&ip->rate, type, code, dst, via_loopback(ip, dst), now)) {
+    case AXN_ICMP4_RATE_OK:
+        return 0;
+    case AXN_ICMP4_RATE_GLOBAL:
+        ip->icmp.out_rate_limit_global++;
+        return -AXN_EAGAIN;
+    case AXN_ICMP4_RATE_HOST:
+    default:
+        ip->icmp.out_rate_limit_host++; /* ip->rate.limited_host counts it too */
+        return -AXN_EAGAIN;
+    }
 }
 
 static void count_out(struct axn_ip4 *ip, uint8_t type)
@@ -142,10 +162,9 @@ int axn_icmp4_send_error_info(struct axn_ip4 *ip, uint8_t type, uint8_t code, ui
         return -AXN_EINVAL;
     if (!may_answer(ip, offending, len, &o))
         return -AXN_EPERM;
-    if (!rate_exempt(type, code) && !axn_icmp4_rate_allow(&ip->rate, now)) {
-        ip->icmp.out_rate_limit_global++;
-        return -AXN_EAGAIN;
-    }
+    const int limited = axn_icmp4_xmit_allow(ip, type, code, o.src, now);
+    if (limited)
+        return limited;
     const int err = build_and_send(ip, type, code, info, offending, &o, quote_len(len, &o), now);
     if (err) {
         ip->icmp.out_errors++;

@@ -9,6 +9,7 @@
  *
  * Files: ip4.c (lifecycle, registration, hooks), ip4_input.c,
  * ip4_addr.c (what a destination is to us), ip4_output.c, ip4_id.c,
+ * ip4_pmtu.c (path MTU discovery),
  * icmp4.c / icmp4_error.c / icmp4_rate.c (icmp4.h), ip_snmp.c.
  */
 #ifndef AXN_IP_IP4_H
@@ -24,6 +25,7 @@
 #include "dev/netdev.h"
 #include "ip/icmp4_rate.h"
 #include "ip/ip4_id.h"
+#include "ip/ip4_pmtu.h"
 #include "ip/ip4_reasm.h"
 #include "wire/icmp4.h"
 #include "wire/ipv4.h"
@@ -94,6 +96,7 @@ struct axn_ip4 {
     struct axn_ip4_reasm reasm;
     struct axn_ip4_id ids;
     struct axn_icmp4_rate rate;
+    struct axn_ip4_pmtu pmtu; /* learned path MTUs (ip4_pmtu.c) */
     struct axn_ip4_handler handlers[AXN_IP4_MAX_PROTO_HANDLERS];
     size_t n_handlers;
     axn_icmp4_echo_fn echo_reply;
@@ -164,6 +167,16 @@ size_t axn_ip4_iface_mtu(struct axn_ip4 *ip, uint32_t ifindex);
 
 /* ---- Output (ip4_output.c) ---------------------------------------------------- */
 
+/* How a datagram treats Don't Fragment and the path MTU (tx->df; ip(7)
+ * IP_MTU_DISCOVER through axn_ip4_df_mode). 0 and 1 keep a bool's sense. */
+enum axn_ip4_df {
+    AXN_IP4_DF_DONT = 0,  /* never DF; fragmented to the path MTU */
+    AXN_IP4_DF_DO = 1,    /* always DF: too big is -AXN_EMSGSIZE */
+    AXN_IP4_DF_WANT = 2,  /* DF when it fits the path MTU and the path is not locked */
+    AXN_IP4_DF_PROBE = 3, /* always DF, up to the interface MTU (cache ignored) */
+    AXN_IP4_DF_IFACE = 4, /* never DF; fragmented to the interface MTU */
+};
+
 /* What a transport asks of one datagram. */
 struct axn_ip4_tx {
     axn_ip4_t src; /* 0: the route's source */
@@ -171,7 +184,7 @@ struct axn_ip4_tx {
     uint8_t protocol;
     uint8_t tos;
     uint8_t ttl;      /* 0: AXN_IP4_DEFAULT_TTL */
-    bool df;          /* Don't Fragment: too big is -AXN_EMSGSIZE */
+    uint8_t df;       /* enum axn_ip4_df */
     uint32_t ifindex; /* SO_BINDTODEVICE; 0: any */
 };
 
@@ -185,7 +198,8 @@ struct axn_ip4_path {
 };
 
 /* 0, or -AXN_ENETUNREACH (no route: counted OutNoRoutes). */
-int axn_ip4_route(struct axn_ip4 *ip, const struct axn_ip4_tx *tx, struct axn_ip4_path *out);
+int axn_ip4_route(struct axn_ip4 *ip, const struct axn_ip4_tx *tx, axn_time_t now,
+                  struct axn_ip4_path *out);
 
 /* Where a transport may build its payload in place: the output buffer
  * past the header; *cap receives the room. Valid until the next output. */
@@ -227,5 +241,28 @@ void axn_ip4_local_unreachable(void *ctx, uint32_t ifindex, const uint8_t *quote
 /* Linux icmp_err_convert[]: the errno of Destination Unreachable `code`
  * and whether it is hard (fatal). False for a code outside the table. */
 bool axn_icmp4_unreach_errno(uint8_t code, int *err, bool *hard);
+
+/* ---- Path MTU discovery (ip4_pmtu.c) ------------------------------------------ */
+
+/* RFC 1191: a received "fragmentation needed" quoting a datagram we sent
+ * (its source is ours) teaches ip->pmtu the quoted destination's MTU.
+ * Anything else is ignored. */
+void axn_ip4_frag_needed(struct axn_ip4 *ip, const struct axn_icmp4_err *e, axn_time_t now);
+/* The tx->df mode (enum axn_ip4_df) of a socket's IP_MTU_DISCOVER value. */
+uint8_t axn_ip4_df_mode(uint8_t pmtudisc);
+/* DO and PROBE: a datagram too big for the path is refused, not fragmented. */
+bool axn_ip4_df_strict(uint8_t mode);
+/*
+ * Linux ip_dont_fragment / __ip_make_skb: whether a datagram of `len`
+ * bytes (header included) to `dst` over a path of `path_mtu` carries DF.
+ * DO, PROBE: always; WANT: when it fits and the learned MTU is not locked
+ * (below AXN_IP4_PMTU_MIN); DONT, IFACE: never.
+ */
+bool axn_ip4_df_for(struct axn_ip4 *ip, uint8_t mode, axn_ip4_t dst, size_t len, size_t path_mtu,
+                    axn_time_t now);
+/* The MTU to `dst` for `mode`: min(iface_mtu, learned) (RFC 1191 section
+ * 4), the interface's alone for PROBE and IFACE (Linux ip_sk_use_pmtu). */
+size_t axn_ip4_path_mtu(struct axn_ip4 *ip, uint8_t mode, axn_ip4_t dst, size_t iface_mtu,
+                        axn_time_t now);
 
 #endif /* AXN_IP_IP4_H */

@@ -1,7 +1,8 @@
 /*
  * IPv4 output (RFC 791, RFC 1122 3.3): source selection from the route
  * (RT-11), the header with a per-destination ID (ip4_id.h), fragmentation
- * to the egress interface's MTU unless DF (RFC 791 3.2, RFC 1191), and the
+ * to the path MTU (the egress interface's, or less when learned: RFC 1191
+ * section 4, ip4_pmtu.c) unless DF (RFC 791 3.2, RFC 1191), and the
  * router for every packet that leaves. Counted as Linux does: OutNoRoutes
  * for no route (no OutRequests then), OutRequests per datagram, FragOKs /
  * FragCreates / FragFails.
@@ -58,6 +59,14 @@ static void path_via_lo(struct axn_ip4 *ip, axn_ip4_t src, struct axn_ip4_path *
 static bool route_local(struct axn_ip4 *ip, const struct axn_ip4_tx *tx, struct axn_ip4_path *out)
 {
     if (axn_ip4_is_loopback(tx->dst)) {
+        /* From another of our addresses (a socket bound to eth0's): Linux's
+         * local table sends it through lo all the same. */
+        uint32_t src_owner = 0;
+        if (tx->src != 0 && !axn_ip4_is_loopback(tx->src) &&
+            axn_ctl_local_binding(ip->ctl, tx->src, &src_owner) == 0) {
+            path_via_lo(ip, tx->src, out);
+            return true;
+        }
         struct axn_route_decision d;
         if (!axn_ip4_is_loopback(tx->src) ||
             axn_ctl_route_for_source(ip->ctl, tx->dst, tx->src, &d) == 0)
@@ -72,7 +81,8 @@ static bool route_local(struct axn_ip4 *ip, const struct axn_ip4_tx *tx, struct 
     return true;
 }
 
-int axn_ip4_route(struct axn_ip4 *ip, const struct axn_ip4_tx *tx, struct axn_ip4_path *out)
+static int route_at(struct axn_ip4 *ip, const struct axn_ip4_tx *tx, axn_time_t now,
+                    struct axn_ip4_path *out)
 {
     if (axn_ip4_is_broadcast(tx->dst)) {
         route_limited_broadcast(ip, tx, out);
@@ -93,8 +103,14 @@ int axn_ip4_route(struct axn_ip4 *ip, const struct axn_ip4_tx *tx, struct axn_ip
     out->src = tx->src != 0 ? tx->src : d.source;
     if (out->src == 0)
         (void)axn_ip4_iface_addr(ip, d.ifindex, &out->src);
-    out->mtu = axn_ip4_iface_mtu(ip, d.ifindex);
+    out->mtu = axn_ip4_path_mtu(ip, tx->df, tx->dst, axn_ip4_iface_mtu(ip, d.ifindex), now);
     return 0;
+}
+
+int axn_ip4_route(struct axn_ip4 *ip, const struct axn_ip4_tx *tx, axn_time_t now,
+                  struct axn_ip4_path *out)
+{
+    return route_at(ip, tx, now, out); /* `now` ages the learned path MTUs */
 }
 
 /* ---- Sending ------------------------------------------------------------------------ */
@@ -147,12 +163,13 @@ static int send_fragmented(struct axn_ip4 *ip, const struct axn_ip4_path *path, 
 
 /* The datagram in tx_buf: its length, or a negative wire error. */
 static int build_datagram(struct axn_ip4 *ip, const struct axn_ip4_tx *tx,
-                          const struct axn_ip4_path *path, const uint8_t *payload, size_t len)
+                          const struct axn_ip4_path *path, const uint8_t *payload, size_t len,
+                          axn_time_t now)
 {
     const struct axn_ipv4 h = {
         .tos = tx->tos,
         .id = axn_ip4_id_next(&ip->ids, path->src, tx->dst, tx->protocol),
-        .df = tx->df,
+        .df = axn_ip4_df_for(ip, tx->df, tx->dst, len + AXN_IPV4_HDR_MIN, path->mtu, now),
         .ttl = tx->ttl != 0 ? tx->ttl : AXN_IP4_DEFAULT_TTL,
         .protocol = tx->protocol,
         .src = path->src,
@@ -169,18 +186,18 @@ int axn_ip4_output(struct axn_ip4 *ip, const struct axn_ip4_tx *tx, const uint8_
     if (len > IP4_PAYLOAD_MAX)
         return -AXN_EMSGSIZE;
     struct axn_ip4_path path;
-    int err = axn_ip4_route(ip, tx, &path);
+    int err = route_at(ip, tx, now, &path);
     if (err)
         return err;
     ip->stats.out_requests++;
-    const int n = build_datagram(ip, tx, &path, payload, len);
+    const int n = build_datagram(ip, tx, &path, payload, len, now);
     if (n < 0) {
         ip->stats.out_discards++;
         return -AXN_EINVAL;
     }
     if ((size_t)n <= path.mtu)
         return send_one(ip, &path, tx->dst, ip->tx_buf, (size_t)n, now);
-    if (tx->df) {
+    if (axn_ip4_df_strict(tx->df)) {
         /* RFC 1191: the sender learns "message too long" at once. */
         ip->stats.frag_fails++;
         return -AXN_EMSGSIZE;

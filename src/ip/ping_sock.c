@@ -182,9 +182,11 @@ static uint8_t ttl_for(const struct axn_socket *s, axn_ip4_t dst)
     return axn_ip4_is_multicast(dst) ? s->opt.ip.mc_ttl : s->opt.ip.ttl;
 }
 
-static bool wants_df(const struct axn_socket *s)
+/* ip(7) IP_MTU_DISCOVER as tx->df; IPv4 output applies Linux's
+ * ip_dont_fragment per datagram (ip4_pmtu.c). */
+static uint8_t wants_df(const struct axn_socket *s)
 {
-    return s->opt.ip.pmtudisc == AXN_IP_PMTUDISC_DO || s->opt.ip.pmtudisc == AXN_IP_PMTUDISC_PROBE;
+    return axn_ip4_df_mode(s->opt.ip.pmtudisc);
 }
 
 /* The message in the IP layer's output buffer, identifier and checksum
@@ -199,7 +201,7 @@ static int transmit(struct axn_ping_sock *ps, const struct axn_msghdr *msg, axn_
     axn_put_be16(buf + ECHO_OFF_ID, ps->ident);
     axn_put_be16(buf + ECHO_OFF_CSUM, 0);
     axn_put_be16(buf + ECHO_OFF_CSUM, axn_csum(buf, len));
-    const struct axn_ip4_tx tx = {
+    struct axn_ip4_tx tx = {
         .src = ps->d.src_addr,
         .dst = daddr,
         .protocol = AXN_IPPROTO_ICMP,
@@ -208,7 +210,8 @@ static int transmit(struct axn_ping_sock *ps, const struct axn_msghdr *msg, axn_
         .df = wants_df(s),
         .ifindex = s->opt.bound_ifindex,
     };
-    const int err = axn_ip4_output(ip, &tx, buf, len, axn_raw_dgram_now(&ps->d));
+    axn_sock_dgram_tx_ctl(s, &tx); /* ping_v4_sendmsg's ip_cmsg_send */
+    const int err = axn_ip4_output(ip, &tx, buf, len, axn_sock_now(&ps->d.base));
     if (err == 0) {
         /* Linux icmp_out_count. */
         ip->icmp.out_msgs++;
@@ -278,6 +281,7 @@ static const struct axn_sock_ops ping_ops = {
     .getname = ping_getname,
     .ioctl = axn_raw_dgram_ioctl,
     .poll = axn_raw_dgram_poll,
+    .rcvbuf_changed = axn_raw_dgram_rcvbuf_changed,
     .close = ping_close,
 };
 

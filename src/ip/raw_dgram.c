@@ -17,12 +17,20 @@ static size_t rcvbuf_of(const struct axn_raw_dgram *d)
     return d->base.opt.rcvbuf > 0 ? (size_t)d->base.opt.rcvbuf : 0;
 }
 
-/* SO_RCVBUF changed since the ring was sized: resize it once empty. */
+/* SO_RCVBUF changed since the ring was sized: re-size it, keeping what
+ * is queued; when that cannot be done yet (a smaller ring would not hold
+ * the queue, no memory) the next call tries again. Admission is by
+ * SO_RCVBUF itself (raw_queue.h), so the new value holds meanwhile. */
 static void sync_rcvbuf(struct axn_raw_dgram *d)
 {
     const size_t want = rcvbuf_of(d);
     if (want != d->rxq_rcvbuf && axn_raw_queue_resize(&d->rxq, d->base.st->plat, want))
         d->rxq_rcvbuf = want;
+}
+
+void axn_raw_dgram_rcvbuf_changed(struct axn_socket *s)
+{
+    sync_rcvbuf(dgram_of(s));
 }
 
 /* ---- Lifecycle ------------------------------------------------------------------------------ */
@@ -65,12 +73,6 @@ void axn_raw_dgram_close(struct axn_raw_dgram **list, struct axn_raw_dgram *d)
     axn_raw_queue_free(&d->rxq, d->base.st->plat);
 }
 
-axn_time_t axn_raw_dgram_now(const struct axn_raw_dgram *d)
-{
-    const struct axn_platform *plat = d->base.st->plat;
-    return plat->now(plat->ctx);
-}
-
 /* ---- Association ------------------------------------------------------------------------------
  */
 
@@ -90,7 +92,7 @@ int axn_raw_dgram_connect(struct axn_raw_dgram *d, struct axn_ip4 *ip,
                                   .protocol = (uint8_t)s->protocol,
                                   .ifindex = s->opt.bound_ifindex};
     struct axn_ip4_path path;
-    const int err = axn_ip4_route(ip, &tx, &path);
+    const int err = axn_ip4_route(ip, &tx, axn_sock_now(&d->base), &path);
     if (err)
         return err;
     if (axn_raw_dgram_is_broadcast(ip, ep->v4) && !s->opt.broadcast)
@@ -122,6 +124,17 @@ int axn_raw_dgram_getname(struct axn_raw_dgram *d, struct axn_endpoint *ep, bool
 /* ---- Receiving --------------------------------------------------------------------------------
  */
 
+/* ip(7) IP_PKTINFO ipi_spec_dst: the destination for unicast, the
+ * receiving interface's address otherwise (Linux fib_compute_spec_dst,
+ * which raw_rcv_skb's ipv4_pktinfo_prepare records). */
+static axn_ip4_t spec_dst_of(struct axn_raw_dgram *d, const struct axn_ip4_rx *rx)
+{
+    axn_ip4_t a = rx->hdr->dst;
+    if (rx->cast != AXN_IP4_UNICAST && !axn_ip4_iface_addr(d->base.st->ip4, rx->ifindex, &a))
+        a = 0;
+    return a;
+}
+
 void axn_raw_dgram_enqueue(struct axn_raw_dgram *d, const struct axn_ip4_rx *rx,
                            const uint8_t *data, size_t len)
 {
@@ -129,6 +142,7 @@ void axn_raw_dgram_enqueue(struct axn_raw_dgram *d, const struct axn_ip4_rx *rx,
         .len = (uint32_t)len,
         .src = rx->hdr->src,
         .dst = rx->hdr->dst,
+        .spec_dst = spec_dst_of(d, rx),
         .ifindex = rx->ifindex,
         .tos = rx->hdr->tos,
         .ttl = rx->hdr->ttl,
@@ -159,6 +173,9 @@ long axn_raw_dgram_recv(struct axn_raw_dgram *d, struct axn_msghdr *msg, struct 
         return axn_sock_dgram_empty(&d->base, d->shut_rd, flags);
     const size_t copied = axn_raw_queue_copy_out(&d->rxq, msg, m.len);
     const struct axn_sock_dgram got = {.len = m.len, .src = m.src, .sport = 0};
+    const struct axn_sock_rx_meta rm = {
+        .ifindex = m.ifindex, .spec_dst = m.spec_dst, .dst = m.dst, .ttl = m.ttl, .tos = m.tos};
+    axn_sock_dgram_put_cmsgs(&d->base, msg, &rm); /* ip_cmsg_recv */
     if (!(flags & AXN_MSG_PEEK))
         axn_raw_queue_pop(&d->rxq);
     return axn_sock_dgram_recv_done(msg, src, &got, copied, flags);

@@ -37,7 +37,6 @@ void axn_raw_dgram_link(struct axn_raw_dgram **list, struct axn_raw_dgram *d);
 /* The close op's part: out of `list`, the queue freed. */
 void axn_raw_dgram_close(struct axn_raw_dgram **list, struct axn_raw_dgram *d);
 
-axn_time_t axn_raw_dgram_now(const struct axn_raw_dgram *d);
 /* The limited broadcast or a subnet broadcast of any interface. */
 bool axn_raw_dgram_is_broadcast(struct axn_ip4 *ip, axn_ip4_t dst);
 /* Linux ip4_datagram_connect (AF_INET only): routed now; an unbound
@@ -55,11 +54,14 @@ int axn_raw_dgram_getname(struct axn_raw_dgram *d, struct axn_endpoint *ep, bool
  * (read and cleared), then -EPIPE after SHUT_WR; 0 to go on. */
 int axn_raw_dgram_can_send(struct axn_raw_dgram *d);
 /* Linux raw_recvmsg / ping_recvmsg: a pending error first, then the oldest datagram, its source
- * with port 0; `flags` as recv's (MSG_TRUNC asks for the whole length). */
+ * with port 0 and ip(7) control messages (ip_cmsg_recv); `flags` as recv's (MSG_TRUNC asks for
+ * the whole length). */
 long axn_raw_dgram_recv(struct axn_raw_dgram *d, struct axn_msghdr *msg, struct axn_endpoint *src,
                         int flags);
 
-/* Socket ops both use as they are. */
+/* Socket ops both use as they are. rcvbuf_changed re-sizes the queue at
+ * once, keeping what is queued (a larger SO_RCVBUF admits more now). */
+void axn_raw_dgram_rcvbuf_changed(struct axn_socket *s);
 int axn_raw_dgram_shutdown(struct axn_socket *s, int how);
 unsigned axn_raw_dgram_poll(struct axn_socket *s);
 int axn_raw_dgram_ioctl(struct axn_socket *s, unsigned long req, int *arg);

@@ -26,10 +26,11 @@
 #define HDR_IHL_MASK      0x0fu
 #define HDR_IHL_UNIT      4u
 
-static bool wants_df(const struct axn_socket *s)
+static uint8_t wants_df(const struct axn_socket *s)
 {
-    /* ip(7) IP_MTU_DISCOVER: DO and PROBE never fragment locally. */
-    return s->opt.ip.pmtudisc == AXN_IP_PMTUDISC_DO || s->opt.ip.pmtudisc == AXN_IP_PMTUDISC_PROBE;
+    /* ip(7) IP_MTU_DISCOVER as tx->df: DO and PROBE never fragment
+     * locally; IPv4 output applies Linux's ip_dont_fragment (ip4_pmtu.c). */
+    return axn_ip4_df_mode(s->opt.ip.pmtudisc);
 }
 
 static uint8_t ttl_for(const struct axn_socket *s, axn_ip4_t dst)
@@ -47,7 +48,7 @@ static long send_built(struct axn_raw_sock *rs, const struct axn_msghdr *msg, ax
     size_t cap;
     uint8_t *buf = axn_ip4_tx_payload(ip, &cap);
     const size_t len = axn_sock_copy_from_iov(msg, buf, cap);
-    const struct axn_ip4_tx tx = {
+    struct axn_ip4_tx tx = {
         .src = rs->d.src_addr,
         .dst = dst,
         .protocol = (uint8_t)s->protocol,
@@ -56,6 +57,7 @@ static long send_built(struct axn_raw_sock *rs, const struct axn_msghdr *msg, ax
         .df = wants_df(s),
         .ifindex = s->opt.bound_ifindex,
     };
+    axn_sock_dgram_tx_ctl(s, &tx); /* raw_sendmsg's ip_cmsg_send */
     const int err = axn_ip4_output(ip, &tx, buf, len, now);
     return err ? err : (long)len;
 }
@@ -101,12 +103,14 @@ static long send_hdrincl(struct axn_raw_sock *rs, const struct axn_msghdr *msg, 
     struct axn_socket *s = &rs->d.base;
     struct axn_ip4 *ip = rs->layer->ip;
     const size_t len = axn_sock_iov_len(msg);
+    /* raw_send_hdrinc checks the interface MTU, not a learned path MTU. */
     const struct axn_ip4_tx tx = {.src = rs->d.src_addr,
                                   .dst = dst,
                                   .protocol = (uint8_t)s->protocol,
+                                  .df = AXN_IP4_DF_IFACE,
                                   .ifindex = s->opt.bound_ifindex};
     struct axn_ip4_path path;
-    int err = axn_ip4_route(ip, &tx, &path);
+    int err = axn_ip4_route(ip, &tx, now, &path);
     if (err)
         return err;
     if (len > path.mtu)

@@ -38,21 +38,24 @@ void axn_raw_queue_free(struct axn_raw_queue *q, const struct axn_platform *plat
     q->cap = 0;
 }
 
+/* The records move to the new ring's start, in order; a ring too small
+ * for what is queued stays (admission by SO_RCVBUF still holds, and the
+ * caller tries again later). */
 bool axn_raw_queue_resize(struct axn_raw_queue *q, const struct axn_platform *plat, size_t rcvbuf)
 {
     const size_t cap = ring_size(rcvbuf);
     if (cap == q->cap)
         return true;
-    if (q->count != 0)
+    if (q->used > cap)
         return false;
     uint8_t *buf = plat->alloc(plat->ctx, cap, RING_ALIGN);
     if (!buf)
         return false;
+    axn_sock_ring_read(q->buf, q->cap, q->head, buf, q->used);
     plat->free(plat->ctx, q->buf, q->cap);
     q->buf = buf;
     q->cap = cap;
     q->head = 0;
-    q->used = 0;
     return true;
 }
 

@@ -1,11 +1,12 @@
 /*
  * The receive queue of a raw or ICMP datagram socket: whole datagrams in
  * one ring of bytes allocated when the socket is made (or its SO_RCVBUF
- * changes), never per packet (DESIGN.md principle 4). Bounded as Linux
- * bounds sk_receive_queue by sk_rcvbuf (sock_queue_rcv_skb): a datagram is
- * refused while the queue holds rcvbuf bytes or more, so an empty queue
- * always takes one; the ring is sized so that one always fits.
- * Core lock held for everything, like every socket's protocol state.
+ * changes, at once, keeping what is queued), never per packet (DESIGN.md
+ * principle 4). Bounded as Linux bounds sk_receive_queue by sk_rcvbuf
+ * (sock_queue_rcv_skb): a datagram is refused while the queue holds
+ * rcvbuf bytes or more, so an empty queue always takes one; the ring is
+ * sized so that one always fits. Core lock held for everything, like
+ * every socket's protocol state.
  */
 #ifndef AXN_IP_RAW_QUEUE_H
 #define AXN_IP_RAW_QUEUE_H
@@ -23,6 +24,7 @@ struct axn_raw_meta {
     uint32_t len; /* bytes of the datagram */
     axn_ip4_t src;
     axn_ip4_t dst;
+    axn_ip4_t spec_dst; /* IP_PKTINFO ipi_spec_dst (Linux fib_compute_spec_dst) */
     uint32_t ifindex;
     uint8_t tos;
     uint8_t ttl;
@@ -41,8 +43,9 @@ struct axn_raw_queue {
  * -AXN_ENOMEM. */
 int axn_raw_queue_init(struct axn_raw_queue *q, const struct axn_platform *plat, size_t rcvbuf);
 void axn_raw_queue_free(struct axn_raw_queue *q, const struct axn_platform *plat);
-/* Resizes an empty queue for a new `rcvbuf` (a queue with datagrams keeps
- * its ring: false, try again later). True when done or not needed. */
+/* Re-sizes the ring for a new `rcvbuf`, keeping what is queued: false
+ * (ring unchanged, try again later) when that does not fit the new size
+ * or no memory; true when done or not needed. */
 bool axn_raw_queue_resize(struct axn_raw_queue *q, const struct axn_platform *plat, size_t rcvbuf);
 
 /* Queues `data` (m->len bytes): false, counted in drops, when the queue

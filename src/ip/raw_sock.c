@@ -84,7 +84,7 @@ static long raw_send(struct axn_socket *s, const struct axn_msghdr *msg,
     }
     if (axn_raw_dgram_is_broadcast(rs->layer->ip, daddr) && !s->opt.broadcast)
         return -AXN_EACCES;
-    return axn_raw_output(rs, msg, daddr, axn_raw_dgram_now(&rs->d));
+    return axn_raw_output(rs, msg, daddr, axn_sock_now(&rs->d.base));
 }
 
 /* Linux raw_recvmsg: the IP header and payload, the source with port 0;
@@ -174,6 +174,7 @@ static const struct axn_sock_ops raw_ops = {
     .getsockopt = raw_getsockopt,
     .ioctl = axn_raw_dgram_ioctl,
     .poll = axn_raw_dgram_poll,
+    .rcvbuf_changed = axn_raw_dgram_rcvbuf_changed,
     .close = raw_close,
 };
 

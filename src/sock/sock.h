@@ -9,6 +9,7 @@
  *   socket_io.c   send* / recv*: msghdr and name checks, control buffer;
  *   sock_addr.c   sockaddr <-> endpoint (Linux family and length rules);
  *   sock_msg.c    msghdr checks, iovec copies, axn_sock_put_cmsg;
+ *   sock_cmsg.c   control messages on send (ip_cmsg_send) into tx_ctl;
  *   sock_block.c  the blocking loop (O_NONBLOCK, MSG_DONTWAIT, SO_*TIMEO);
  *   sock_wake.c   readiness: the wait queue, wakers, deferred wake list;
  *   sock_opt.c    SOL_SOCKET options and the int conventions (spec §12);
@@ -111,6 +112,22 @@ struct axn_sock_opts {
 
 struct axn_sock_ops;
 
+/*
+ * What one sendmsg's SOL_IP control messages ask for (ip(7), Linux
+ * ip_cmsg_send's struct ipcm_cookie), parsed and checked by the facade
+ * (sock_cmsg.c). A flag says the field was given; unset fields leave the
+ * socket's options in force.
+ */
+struct axn_sock_tx_ctl {
+    bool has_pktinfo; /* IP_PKTINFO: `src` (ipi_spec_dst, 0: the route's) and `ifindex` */
+    bool has_tos;     /* IP_TOS */
+    bool has_ttl;     /* IP_TTL, 1..255 */
+    axn_ip4_t src;    /* host order; checked local (ip_route_output's -EINVAL) */
+    uint32_t ifindex; /* 0: the socket's own choice (ipc->oif kept) */
+    uint8_t tos;
+    uint8_t ttl;
+};
+
 /* The part of every socket the facade owns. A transport's socket struct
  * embeds it first: struct axn_udp_sock { struct axn_socket base; ... }. */
 struct axn_socket {
@@ -126,6 +143,11 @@ struct axn_socket {
     struct axn_waker *wakers;
     struct axn_socket *next_in_stack; /* sock_layer.c's list */
     size_t size;                      /* of the transport's struct, for free */
+    /* The control messages of the sendmsg in progress: set by the facade
+     * (socket_io.c) around each call of ops->send, under the core lock,
+     * NULL at every other time (send, sendto, a sendmsg without any).
+     * Datagram transports apply it with axn_sock_dgram_tx_ctl. */
+    const struct axn_sock_tx_ctl *tx_ctl;
 };
 
 /*
@@ -165,6 +187,11 @@ struct axn_sock_ops {
     /* Releases the transport's state (unbind, leave tables); queued output
      * still goes. The facade frees the struct afterwards. */
     void (*close)(struct axn_socket *s);
+    /* s->opt.rcvbuf was just set (SO_RCVBUF, SO_RCVBUFFORCE by the
+     * generic handler): a queue bounded by it re-sizes now, so a larger
+     * value admits more at once (Linux reads sk_rcvbuf at each enqueue).
+     * May be NULL. Last, so positional initialisers stay valid. */
+    void (*rcvbuf_changed)(struct axn_socket *s);
 };
 
 /* A transport as the socket layer knows it (sock_families.c lists them). */
@@ -193,6 +220,11 @@ int axn_sock_alloc(struct axn_stack *st, size_t size, int domain, int type, int 
 
 /* The per-stack state of transport `p` (its layer_init result). */
 void *axn_sock_proto_state(struct axn_stack *st, const struct axn_sock_proto *p);
+
+/* The platform clock, for socket ops (they get no `now`): the socket
+ * layer is the one part above the core that reads it, as a syscall would
+ * (docs/porting.md §5). */
+axn_time_t axn_sock_now(const struct axn_socket *s);
 
 /* Readiness may have changed: wakes blocked callers and queues matching
  * wakers (run after the core lock is released). Core lock held. */
@@ -257,6 +289,16 @@ int axn_sock_take_error(struct axn_socket *s);
  */
 int axn_sock_layer_add_proto(struct axn_stack *st, const struct axn_sock_proto *p);
 
+/*
+ * Parses msg's control messages for a send on `s` as Linux ip_cmsg_send
+ * (and __sock_cmsg_send for SOL_SOCKET) does (sock_cmsg.c): a cmsg_len
+ * below a header or past msg_controllen, an unknown SOL_IP or SOL_SOCKET
+ * type, a bad length or value is -AXN_EINVAL; other levels are skipped.
+ * Core lock held (the source address is checked against the interfaces).
+ */
+int axn_sock_cmsg_send(struct axn_socket *s, const struct axn_msghdr *msg,
+                       struct axn_sock_tx_ctl *ctl);
+
 /* ---- Datagram sockets (sock_dgram.c): what UDP, raw and ping share ---- */
 
 /* Byte rings of whole datagrams (each a transport's record header, then
@@ -304,5 +346,27 @@ int axn_sock_dgram_ioctl(unsigned long req, size_t next_len, int *arg);
  * caller answers -AXN_ENOTCONN when unconnected (the flags stay set). */
 int axn_sock_dgram_shutdown(struct axn_socket *s, int how, bool *shut_rd, bool *shut_wr,
                             unsigned events);
+
+/* The sendmsg's control messages (s->tx_ctl, if any) over the output
+ * parameters the transport filled from the socket's options: IP_PKTINFO's
+ * source (and a nonzero ifindex), IP_TTL, IP_TOS win, as Linux lets
+ * ipcm_cookie override inet_sock (ip_make_skb: cork->ttl before mc_ttl). */
+struct axn_ip4_tx;
+void axn_sock_dgram_tx_ctl(const struct axn_socket *s, struct axn_ip4_tx *tx);
+
+/* What ip(7) reports of a received datagram (Linux ip_cmsg_recv's input). */
+struct axn_sock_rx_meta {
+    uint32_t ifindex;   /* ipi_ifindex */
+    axn_ip4_t spec_dst; /* ipi_spec_dst: the local address a reply comes from */
+    axn_ip4_t dst;      /* ipi_addr: the header's destination */
+    uint8_t ttl;
+    uint8_t tos;
+};
+
+/* IP_PKTINFO, IP_TTL (IP_RECVTTL), IP_TOS (IP_RECVTOS) control messages
+ * for `s`'s options, in Linux ip_cmsg_recv_offset's order; during
+ * ops->recv (axn_sock_put_cmsg rules, MSG_CTRUNC when cut). */
+void axn_sock_dgram_put_cmsgs(const struct axn_socket *s, struct axn_msghdr *msg,
+                              const struct axn_sock_rx_meta *m);
 
 #endif /* AXN_SOCK_SOCK_H */

@@ -59,3 +59,9 @@ long axn_sock_block(struct axn_socket *s, enum axn_sock_dir dir, int flags, long
             return would_block;
     }
 }
+
+axn_time_t axn_sock_now(const struct axn_socket *s)
+{
+    const struct axn_platform *plat = s->st->plat;
+    return plat->now(plat->ctx);
+}

@@ -2,10 +2,13 @@
  * What datagram transports (UDP, raw, ICMP ping) share (sock.h): the byte
  * ring their receive queues keep datagrams in, and the receive-side
  * answers Linux gives every datagram socket alike (datagram_poll,
- * FIONREAD / SIOCOUTQ, inet_shutdown's flags, MSG_TRUNC). Each transport
+ * FIONREAD / SIOCOUTQ, inet_shutdown's flags, MSG_TRUNC, ip(7) control
+ * messages both ways). Each transport
  * keeps its own record header and bounding rule; only the mechanics are
  * here, so they cannot drift apart.
  */
+#include "ip/ip4.h"
+#include "lib/byteorder.h"
 #include "lib/mem.h"
 #include "sock/sock.h"
 
@@ -112,4 +115,48 @@ long axn_sock_dgram_empty(const struct axn_socket *s, bool shut_rd, int flags)
     const bool would_wait =
         !(flags & AXN_MSG_DONTWAIT) && !s->nonblock && s->opt.rcvtimeo != AXN_SOCK_TIMEO_NOWAIT;
     return shut_rd && would_wait ? 0 : -AXN_EAGAIN;
+}
+
+/* ---- Control messages ---------------------------------------------------------------------- */
+
+void axn_sock_dgram_tx_ctl(const struct axn_socket *s, struct axn_ip4_tx *tx)
+{
+    const struct axn_sock_tx_ctl *c = s->tx_ctl;
+    if (!c)
+        return;
+    /* ip_cmsg_send: ipc->addr = ipi_spec_dst (0 too), ipc->oif only when
+     * ipi_ifindex is nonzero. */
+    if (c->has_pktinfo) {
+        tx->src = c->src;
+        if (c->ifindex != 0)
+            tx->ifindex = c->ifindex;
+    }
+    if (c->has_ttl)
+        tx->ttl = c->ttl;
+    if (c->has_tos)
+        tx->tos = c->tos;
+}
+
+static void put_addr(struct axn_in_addr *a, axn_ip4_t v)
+{
+    axn_put_be32((uint8_t *)&a->s_addr, v);
+}
+
+/* ip_cmsg_recv_offset: PKTINFO, then TTL (an int), then TOS (one byte). */
+void axn_sock_dgram_put_cmsgs(const struct axn_socket *s, struct axn_msghdr *msg,
+                              const struct axn_sock_rx_meta *m)
+{
+    const struct axn_sock_ip_opts *o = &s->opt.ip;
+    if (o->pktinfo) {
+        struct axn_in_pktinfo pi = {.ipi_ifindex = (int)m->ifindex};
+        put_addr(&pi.ipi_spec_dst, m->spec_dst);
+        put_addr(&pi.ipi_addr, m->dst);
+        axn_sock_put_cmsg(msg, NULL, AXN_SOL_IP, AXN_IP_PKTINFO, &pi, sizeof(pi));
+    }
+    if (o->recvttl) {
+        const int ttl = m->ttl;
+        axn_sock_put_cmsg(msg, NULL, AXN_SOL_IP, AXN_IP_TTL, &ttl, sizeof(ttl));
+    }
+    if (o->recvtos)
+        axn_sock_put_cmsg(msg, NULL, AXN_SOL_IP, AXN_IP_TOS, &m->tos, sizeof(m->tos));
 }

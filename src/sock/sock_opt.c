@@ -211,6 +211,16 @@ static int set_bool(struct axn_socket *s, int name, bool b)
     }
 }
 
+/* A new SO_RCVBUF takes effect at once (Linux reads sk_rcvbuf at every
+ * enqueue): the transport is told, so it can re-size its queue now. */
+static int set_rcvbuf(struct axn_socket *s, int bytes)
+{
+    s->opt.rcvbuf = bytes;
+    if (s->ops->rcvbuf_changed)
+        s->ops->rcvbuf_changed(s);
+    return 0;
+}
+
 static int set_int(struct axn_socket *s, int name, int v)
 {
     struct axn_sock_opts *o = &s->opt;
@@ -222,14 +232,12 @@ static int set_int(struct axn_socket *s, int name, int v)
         o->sndbuf = buf_size(v, AXN_SOCK_WMEM_MAX, SOCK_MIN_SNDBUF);
         return 0;
     case AXN_SO_RCVBUF:
-        o->rcvbuf = buf_size(v, AXN_SOCK_RMEM_MAX, SOCK_MIN_RCVBUF);
-        return 0;
+        return set_rcvbuf(s, buf_size(v, AXN_SOCK_RMEM_MAX, SOCK_MIN_RCVBUF));
     case AXN_SO_SNDBUFFORCE:
         o->sndbuf = buf_force(v, SOCK_MIN_SNDBUF);
         return 0;
     case AXN_SO_RCVBUFFORCE:
-        o->rcvbuf = buf_force(v, SOCK_MIN_RCVBUF);
-        return 0;
+        return set_rcvbuf(s, buf_force(v, SOCK_MIN_RCVBUF));
     case AXN_SO_PRIORITY:
         /* Above 6 needs CAP_NET_ADMIN; the value is kept on error. */
         if (v < 0 || v > SOCK_PRIO_UNPRIV_MAX)

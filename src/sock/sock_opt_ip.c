@@ -6,6 +6,7 @@
  */
 #include "axnet/errno.h"
 #include "core/stack_impl.h"
+#include "ip/ip4.h"
 #include "lib/byteorder.h"
 #include "lib/mem.h"
 #include "sock/sock_layer.h"
@@ -298,6 +299,24 @@ static bool int_value(const struct axn_socket *s, int name, int *v)
     return false;
 }
 
+/* ip(7) IP_MTU, Linux do_ip_getsockopt: the MTU of the connected peer's
+ * route, a learned path MTU included (RFC 1191); -ENOTCONN without a
+ * peer. UDP answers it itself (udp_opt.c). */
+static int path_mtu(struct axn_socket *s, int *mtu)
+{
+    struct axn_endpoint peer;
+    if (!s->ops->getname || s->ops->getname(s, &peer, true) != 0 || peer.family != AXN_AF_INET)
+        return -AXN_ENOTCONN;
+    const struct axn_ip4_tx tx = {
+        .dst = peer.v4, .protocol = (uint8_t)s->protocol, .ifindex = s->opt.bound_ifindex};
+    struct axn_ip4_path path;
+    const int err = axn_ip4_route(s->st->ip4, &tx, axn_sock_now(s), &path);
+    if (err)
+        return err;
+    *mtu = (int)path.mtu;
+    return 0;
+}
+
 int axn_sock_opt_get_ip(struct axn_socket *s, int name, void *val, axn_socklen_t *len)
 {
     int v;
@@ -306,10 +325,10 @@ int axn_sock_opt_get_ip(struct axn_socket *s, int name, void *val, axn_socklen_t
         axn_put_be32((uint8_t *)&a.s_addr, s->opt.ip.mc_if);
         return axn_sock_opt_put(val, len, &a, sizeof(a));
     }
-    /* No route is cached on an unconnected socket; a connected transport
-     * answers with its path MTU itself. */
-    if (name == AXN_IP_MTU)
-        return -AXN_ENOTCONN;
+    if (name == AXN_IP_MTU) {
+        const int err = path_mtu(s, &v);
+        return err ? err : axn_sock_opt_put_ip_int(val, len, v);
+    }
     if (!int_value(s, name, &v))
         return -AXN_ENOPROTOOPT;
     return axn_sock_opt_put_ip_int(val, len, v);

@@ -1,6 +1,7 @@
 /*
  * The public data calls (send*, recv*: include/axnet/socket.h): Linux's
- * msghdr and address checks, then the transport's send/recv op in the
+ * msghdr and address checks, sendmsg's control messages (sock_cmsg.c,
+ * handed to the op as s->tx_ctl), then the transport's send/recv op in the
  * blocking loop (sock_block.c), then names, control length and flags
  * handed back as recvmsg(2) does.
  */
@@ -12,12 +13,32 @@ struct send_arg {
     const struct axn_msghdr *msg;
     const struct axn_endpoint *dst;
     int flags;
+    const struct axn_sock_tx_ctl *ctl; /* sendmsg's control messages, or NULL */
 };
 
+/* s->tx_ctl is the call's control messages only while the op runs (it
+ * may sleep between attempts, and others may send meanwhile). */
 static long send_attempt(struct axn_socket *s, void *arg)
 {
     const struct send_arg *a = arg;
-    return s->ops->send(s, a->msg, a->dst, a->flags);
+    s->tx_ctl = a->ctl;
+    const long rc = s->ops->send(s, a->msg, a->dst, a->flags);
+    s->tx_ctl = NULL;
+    return rc;
+}
+
+/* Linux ____sys_sendmsg -> ip_cmsg_send: only a message with control
+ * bytes is parsed (udp_sendmsg: "if (msg->msg_controllen)"). */
+static long send_locked(struct axn_socket *s, struct send_arg *a)
+{
+    struct axn_sock_tx_ctl ctl;
+    if (a->msg->msg_controllen > 0) {
+        const int err = axn_sock_cmsg_send(s, a->msg, &ctl);
+        if (err)
+            return err;
+        a->ctl = &ctl;
+    }
+    return axn_sock_block(s, AXN_SOCK_DIR_OUT, a->flags, -AXN_EAGAIN, send_attempt, a);
 }
 
 static long send_common(struct axn_socket *s, const struct axn_msghdr *msg,
@@ -25,9 +46,9 @@ static long send_common(struct axn_socket *s, const struct axn_msghdr *msg,
 {
     if (!s->ops->send)
         return -AXN_EOPNOTSUPP;
-    struct send_arg a = {.msg = msg, .dst = dst, .flags = flags};
+    struct send_arg a = {.msg = msg, .dst = dst, .flags = flags, .ctl = NULL};
     s->st->plat->mutex_lock(s->st->core_lock);
-    const long rc = axn_sock_block(s, AXN_SOCK_DIR_OUT, flags, -AXN_EAGAIN, send_attempt, &a);
+    const long rc = send_locked(s, &a);
     s->st->plat->mutex_unlock(s->st->core_lock);
     axn_sock_run_deferred(s->st);
     return rc;

@@ -103,7 +103,6 @@ struct axn_udp_sock {
     uint16_t lport;
     axn_ip4_t raddr;
     uint16_t rport;
-    uint16_t pmtu; /* learned from ICMP "fragmentation needed", 0: none */
     struct axn_udp_cork cork;
     struct axn_udp_rxq rxq;
 };

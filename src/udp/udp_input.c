@@ -13,10 +13,6 @@
 
 /* Linux errno values axnet/errno.h does not name. */
 
-/* The smallest MTU every IPv4 link carries (RFC 791): a "fragmentation
- * needed" below it is not believed (Linux ip_rt_min_pmtu is larger). */
-#define MIN_PMTU 68u
-
 /* Bytes of the quoted UDP header that hold the two ports. */
 #define QUOTED_PORTS_LEN 4u
 #define QUOTED_DPORT_OFF 2u
@@ -115,17 +111,9 @@ void axn_udp_input(void *ctx, const struct axn_ip4_rx *rx, axn_time_t now)
 
 /* ---- ICMP errors ------------------------------------------------------------ */
 
-/* RFC 1191: remember a smaller path MTU for IP_MTU and IP_PMTUDISC_DO. */
-static void learn_pmtu(struct axn_udp_sock *us, uint32_t mtu)
-{
-    if (mtu < MIN_PMTU || mtu > UINT16_MAX)
-        return;
-    if (us->pmtu == 0 || mtu < us->pmtu)
-        us->pmtu = (uint16_t)mtu;
-}
-
 /* Linux __udp4_lib_err: the errno for `e`, 0 to ignore it. */
-static int classify(struct axn_udp_sock *us, const struct axn_icmp4_err *e, bool *hard)
+static int classify(struct axn_udp_sock *us, const struct axn_icmp4_err *e, axn_time_t now,
+                    bool *hard)
 {
     *hard = false;
     if (e->type == AXN_ICMP4_TIME_EXCEEDED)
@@ -138,7 +126,10 @@ static int classify(struct axn_udp_sock *us, const struct axn_icmp4_err *e, bool
     if (e->type != AXN_ICMP4_DEST_UNREACH || !axn_icmp4_unreach_errno(e->code, &err, hard))
         return 0;
     if (e->code == AXN_ICMP4_UNREACH_FRAG_NEEDED) {
-        learn_pmtu(us, e->info);
+        /* RFC 1191: into the IP layer's path MTU cache (IP_MTU, the next
+         * datagrams), as Linux's ipv4_sk_update_pmtu; already there when
+         * the error came through ICMP input, which learns first. */
+        axn_ip4_frag_needed(us->layer->ip, e, now);
         if (us->base.opt.ip.pmtudisc == AXN_IP_PMTUDISC_DONT)
             return 0;
         *hard = true;
@@ -149,7 +140,6 @@ static int classify(struct axn_udp_sock *us, const struct axn_icmp4_err *e, bool
 
 void axn_udp_err(void *ctx, const struct axn_icmp4_err *e, axn_time_t now)
 {
-    (void)now;
     struct axn_udp_layer *l = ctx;
     if (!e->orig_l4 || e->orig_l4_len < QUOTED_PORTS_LEN)
         return;
@@ -165,7 +155,7 @@ void axn_udp_err(void *ctx, const struct axn_icmp4_err *e, axn_time_t now)
     if (!us)
         return;
     bool hard;
-    const int err = classify(us, e, &hard);
+    const int err = classify(us, e, now, &hard);
     if (err == 0)
         return;
     /* udp(7): only a connected socket hears of errors, unless IP_RECVERR. */

@@ -39,13 +39,11 @@ static int path_mtu(struct axn_udp_sock *us, int *mtu)
     const struct axn_ip4_tx tx = {
         .dst = us->raddr, .protocol = AXN_UDP_PROTO, .ifindex = us->base.opt.bound_ifindex};
     struct axn_ip4_path path;
-    const int err = axn_ip4_route(us->layer->ip, &tx, &path);
+    const int err = axn_ip4_route(us->layer->ip, &tx, axn_sock_now(&us->base), &path);
     if (err)
         return err;
-    size_t m = path.mtu;
-    if (us->pmtu != 0 && us->pmtu < m)
-        m = us->pmtu;
-    *mtu = (int)m;
+    /* The route's MTU is the learned path MTU when smaller (RFC 1191). */
+    *mtu = (int)path.mtu;
     return 0;
 }
 

@@ -17,12 +17,6 @@
 /* ip(7): a send to 0.0.0.0 goes to this host (Linux ip_route_output). */
 #define LOOPBACK_ADDR AXN_IP4(127, 0, 0, 1)
 
-/* The platform clock: socket ops get no `now` (sock/sock.h). */
-static axn_time_t now_of(const struct axn_udp_layer *l)
-{
-    return l->plat->now(l->plat->ctx);
-}
-
 /* Where the payload goes: past the IPv4 and UDP headers in IPv4's buffer. */
 static uint8_t *tx_area(struct axn_udp_layer *l, size_t *cap)
 {
@@ -34,10 +28,11 @@ static uint8_t *tx_area(struct axn_udp_layer *l, size_t *cap)
     return p + AXN_UDP_HDR_LEN;
 }
 
-static bool df_wanted(const struct axn_udp_sock *us)
+/* ip(7) IP_MTU_DISCOVER as tx->df: IPv4 output applies Linux's
+ * ip_dont_fragment per datagram (ip4_pmtu.c). */
+static uint8_t df_wanted(const struct axn_udp_sock *us)
 {
-    const uint8_t p = us->base.opt.ip.pmtudisc;
-    return p == AXN_IP_PMTUDISC_DO || p == AXN_IP_PMTUDISC_PROBE;
+    return axn_ip4_df_mode(us->base.opt.ip.pmtudisc);
 }
 
 static void fill_tx(const struct axn_udp_sock *us, axn_ip4_t dst, struct axn_ip4_tx *tx)
@@ -60,6 +55,10 @@ static void fill_tx(const struct axn_udp_sock *us, axn_ip4_t dst, struct axn_ip4
         if (o->ip.mc_ifindex != 0)
             tx->ifindex = o->ip.mc_ifindex;
     }
+    /* sendmsg's IP_PKTINFO / IP_TTL / IP_TOS win (udp_sendmsg: ipc.addr
+     * becomes saddr, ipc.oif the flow's oif). A corked datagram takes the
+     * control messages of the call that sends it. */
+    axn_sock_dgram_tx_ctl(&us->base, tx);
 }
 
 /* Linux udp_send_skb: -ENOBUFS from below is counted, not reported,
@@ -88,11 +87,10 @@ int axn_udp_output(struct axn_udp_sock *us, axn_ip4_t dst, uint16_t dport, const
     struct axn_ip4_tx tx;
     fill_tx(us, dst, &tx);
     struct axn_ip4_path path;
-    int err = axn_ip4_route(l->ip, &tx, &path);
+    const axn_time_t now = axn_sock_now(&us->base);
+    int err = axn_ip4_route(l->ip, &tx, now, &path);
     if (err)
         return err;
-    if (tx.df && us->pmtu != 0 && len + AXN_IPV4_HDR_MIN + AXN_UDP_HDR_LEN > us->pmtu)
-        return -AXN_EMSGSIZE;
     size_t cap;
     uint8_t *area = tx_area(l, &cap);
     if (payload != area)
@@ -106,7 +104,7 @@ int axn_udp_output(struct axn_udp_sock *us, axn_ip4_t dst, uint16_t dport, const
     if (n < 0)
         return -AXN_EMSGSIZE;
     tx.src = path.src;
-    return account(us, axn_ip4_output(l->ip, &tx, seg, (size_t)n, now_of(l)));
+    return account(us, axn_ip4_output(l->ip, &tx, seg, (size_t)n, now));
 }
 
 int axn_udp_autobind(struct axn_udp_sock *us)

@@ -6,7 +6,6 @@
  */
 #include "axnet/errno.h"
 #include "core/stack_impl.h"
-#include "lib/byteorder.h"
 #include "lib/mem.h"
 #include "sock/sock_layer.h"
 #include "udp/udp.h"
@@ -28,6 +27,13 @@ void axn_udp_sync_rcvbuf(struct axn_udp_sock *us)
     const int rcvbuf = us->base.opt.rcvbuf;
     if (rcvbuf > 0 && (size_t)rcvbuf != us->rxq.limit)
         (void)axn_udp_rxq_resize(&us->rxq, us->layer->plat, (size_t)rcvbuf);
+}
+
+/* SO_RCVBUF set: the ring re-sizes now, keeping what is queued (on
+ * -ENOMEM it stays, and the next socket call tries again). */
+static void udp_rcvbuf_changed(struct axn_socket *s)
+{
+    axn_udp_sync_rcvbuf(udp_of(s));
 }
 
 /* A pending error (SO_ERROR), read and cleared as Linux sock_error(). */
@@ -79,7 +85,6 @@ static int disconnect(struct axn_udp_sock *us)
     us->connected = false;
     us->raddr = 0;
     us->rport = 0;
-    us->pmtu = 0;
     if (!us->addr_locked)
         us->laddr = 0;
     if (!us->port_locked)
@@ -103,7 +108,7 @@ static int udp_connect(struct axn_socket *s, const struct axn_endpoint *ep)
                                   .protocol = AXN_UDP_PROTO,
                                   .ifindex = s->opt.bound_ifindex};
     struct axn_ip4_path path;
-    err = axn_ip4_route(us->layer->ip, &tx, &path);
+    err = axn_ip4_route(us->layer->ip, &tx, axn_sock_now(&us->base), &path);
     if (err)
         return err;
     if (is_broadcast(us->layer, dst) && !s->opt.broadcast)
@@ -113,7 +118,6 @@ static int udp_connect(struct axn_socket *s, const struct axn_endpoint *ep)
     us->raddr = dst;
     us->rport = ep->port;
     us->connected = true;
-    us->pmtu = 0;
     return 0;
 }
 
@@ -134,30 +138,15 @@ static int udp_getname(struct axn_socket *s, struct axn_endpoint *ep, bool peer)
 
 /* ---- recv ---------------------------------------------------------------------- */
 
-static void put_addr(struct axn_in_addr *a, axn_ip4_t v)
-{
-    axn_put_be32((uint8_t *)&a->s_addr, v);
-}
-
-/* ip(7) control messages, in Linux ip_cmsg_recv_offset's order. */
+/* ip(7) control messages (sock_dgram.c, Linux ip_cmsg_recv). */
 static void put_cmsgs(struct axn_udp_sock *us, struct axn_msghdr *msg, const struct axn_udp_meta *m)
 {
-    const struct axn_sock_ip_opts *o = &us->base.opt.ip;
-    if (!(o->pktinfo || o->recvttl || o->recvtos))
-        return;
-    size_t used = 0;
-    if (o->pktinfo) {
-        struct axn_in_pktinfo pi = {.ipi_ifindex = (int)m->ifindex};
-        put_addr(&pi.ipi_spec_dst, m->spec_dst);
-        put_addr(&pi.ipi_addr, m->dst);
-        axn_sock_put_cmsg(msg, &used, AXN_SOL_IP, AXN_IP_PKTINFO, &pi, sizeof(pi));
-    }
-    if (o->recvttl) {
-        const int ttl = m->ttl;
-        axn_sock_put_cmsg(msg, &used, AXN_SOL_IP, AXN_IP_TTL, &ttl, sizeof(ttl));
-    }
-    if (o->recvtos)
-        axn_sock_put_cmsg(msg, &used, AXN_SOL_IP, AXN_IP_TOS, &m->tos, sizeof(m->tos));
+    const struct axn_sock_rx_meta rm = {.ifindex = m->ifindex,
+                                        .spec_dst = m->spec_dst,
+                                        .dst = m->dst,
+                                        .ttl = m->ttl,
+                                        .tos = m->tos};
+    axn_sock_dgram_put_cmsgs(&us->base, msg, &rm);
 }
 
 static long udp_recv(struct axn_socket *s, struct axn_msghdr *msg, struct axn_endpoint *src,
@@ -237,6 +226,7 @@ static const struct axn_sock_ops udp_ops = {
     .getsockopt = axn_udp_getsockopt,
     .ioctl = udp_ioctl,
     .poll = udp_poll,
+    .rcvbuf_changed = udp_rcvbuf_changed,
     .close = udp_close,
 };
 

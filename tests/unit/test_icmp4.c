@@ -224,6 +224,7 @@ static void parse_sent(const struct fake_sent_pkt *p, struct axn_ipv4 *h)
 #define ECHO_BATCHES  2u
 #define BURST         AXN_ICMP_MSGS_BURST
 #define OVER_BURST    10u
+#define HOST_BURST    6u  /* Linux XRLIM_BURST_FACTOR: all from one PEER (icmp4_rate.h) */
 #define REFILL_MS     10u /* AXN_ICMP_MSGS_PER_SEC 1000: 10 tokens */
 #define REFILL_TOKENS (REFILL_MS * AXN_ICMP_MSGS_PER_SEC / 1000u)
 #define NEXT_MTU      1400u
@@ -434,19 +435,20 @@ static size_t trigger_errors(unsigned n)
 static void errors_are_rate_limited_by_a_token_bucket(void **state)
 {
     (void)state;
-    assert_int_equal(trigger_errors(BURST + OVER_BURST), BURST);
+    /* One destination: its own bucket (burst 6, one a second) refuses
+     * first, and what it refuses spends no global token. */
+    assert_int_equal(trigger_errors(BURST + OVER_BURST), HOST_BURST);
     struct axn_snmp s = snmp();
-    assert_int_equal(s.icmp.out_dest_unreachs, BURST);
-    assert_int_equal(s.icmp.out_rate_limit_global, OVER_BURST);
+    assert_int_equal(s.icmp.out_dest_unreachs, HOST_BURST);
+    assert_int_equal(s.icmp.out_rate_limit_global, 0);
     assert_int_equal(s.ip.in_unknown_protos, BURST + OVER_BURST);
-    /* 10 ms later: exactly 10 more tokens. */
+    /* 10 ms later: 10 global tokens, but nothing for the destination. */
     fx.now += AXN_MSEC(REFILL_MS);
-    assert_int_equal(trigger_errors(REFILL_TOKENS + 2), REFILL_TOKENS);
-    /* One µs short of another token: none. */
+    assert_int_equal(trigger_errors(REFILL_TOKENS + 2), 0);
     fx.now += AXN_MSEC(1) - 1;
     assert_int_equal(trigger_errors(1), 0);
     fx.now += 1;
-    assert_int_equal(trigger_errors(1), 1);
+    assert_int_equal(trigger_errors(1), 0);
     /* "Fragmentation needed" drives PMTU discovery: never limited. */
     uint8_t pkt[PKT_MAX];
     const size_t len = build_simple(pkt, PEER, ETH0_ADDR, TEST_PROTO);
@@ -463,11 +465,15 @@ static void errors_are_rate_limited_by_a_token_bucket(void **state)
     assert_int_equal(axn_icmp4_parse(h.payload, h.payload_len, &m, 0), 0);
     assert_int_equal(m.code, AXN_ICMP4_UNREACH_FRAG_NEEDED);
     assert_int_equal(m.next_mtu, NEXT_MTU);
-    /* A second later the bucket is full again, and no fuller. */
+    /* A second later the destination has one more. */
     fx.now += AXN_SEC(1);
-    assert_int_equal(trigger_errors(BURST + OVER_BURST), BURST);
+    assert_int_equal(trigger_errors(BURST + OVER_BURST), 1);
     s = snmp();
-    assert_int_equal(s.icmp.out_rate_limit_global, OVER_BURST + 2 + 1 + 1 + OVER_BURST);
+    assert_int_equal(s.icmp.out_rate_limit_global, 0);
+    assert_int_equal(fx.ip->rate.limited_host, BURST + OVER_BURST - HOST_BURST + REFILL_TOKENS + 2 +
+                                                   1 + 1 + 1 + BURST + OVER_BURST - 1);
+    /* ... and shown as Linux's Icmp: OutRateLimitHost. */
+    assert_int_equal(s.icmp.out_rate_limit_host, fx.ip->rate.limited_host);
 }
 
 /* ---- Received errors (RFC 1122 3.2.2: passed to the transport) ------------------------------- */

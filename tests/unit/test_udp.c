@@ -501,6 +501,28 @@ static void pair(struct axn_socket **rx, struct axn_socket **tx)
     assert_int_equal(bind4(*tx, 0, PORT_B), 0);
 }
 
+/* From one of our Ethernet addresses to 127.0.0.1: Linux's local table
+ * sends it through lo with that source (it does not need a route from
+ * 192.0.2.10 to 127/8), and the receiver sees 192.0.2.10. */
+static void udp_from_an_eth_address_to_localhost_goes_through_lo(void **state)
+{
+    (void)state;
+    struct axn_socket *rx = mk(0);
+    struct axn_socket *tx = mk(1);
+    assert_int_equal(bind4(rx, LOCALHOST, PORT_A), 0);
+    assert_int_equal(bind4(tx, A_ADDR, PORT_B), 0);
+    assert_int_equal(sendto4(tx, "lo", 2, 0, LOCALHOST, PORT_A), 2);
+    settle();
+    uint8_t buf[SMALL];
+    struct axn_sockaddr_in from;
+    axn_socklen_t flen = sizeof(from);
+    assert_int_equal(
+        axn_recvfrom(rx, buf, sizeof(buf), AXN_MSG_DONTWAIT, (struct axn_sockaddr *)&from, &flen),
+        2);
+    assert_int_equal(ntohl(from.sin_addr.s_addr), A_ADDR);
+    assert_int_equal(ntohs(from.sin_port), PORT_B);
+}
+
 /* UDP-2: a second bind is EINVAL, whatever it asks for. */
 static void udp2_bind_twice_is_einval(void **state)
 {
@@ -1262,6 +1284,7 @@ static void udp24_writable_includes_pollwrband_as_linux(void **state)
 #define SOCK_TEST(f) cmocka_unit_test_setup_teardown(f, sock_setup, sock_teardown)
 #define SOCK_TESTS                                                                                 \
     SOCK_TEST(udp2_bind_twice_is_einval),                                                          \
+        SOCK_TEST(udp_from_an_eth_address_to_localhost_goes_through_lo),                           \
         SOCK_TEST(udp2_bind_to_foreign_address_is_eaddrnotavail),                                  \
         SOCK_TEST(udp23_getsockname_of_unbound_socket_is_any_zero),                                \
         SOCK_TEST(udp9_oob_is_eopnotsupp_and_send_autobinds),                                      \
