@@ -219,6 +219,7 @@ axn_time_t axn_stack_run_core_locked(struct axn_stack *st, axn_time_t now)
         if (axn_router_rx_idle(&st->router))
             break;
     }
+    axn_sock_layer_wmem_wake(st);
     atomic_fetch_add(&st->poll_runs, 1);
     return axn_router_rx_idle(&st->router) ? next : now;
 }
@@ -257,6 +258,7 @@ static axn_time_t poll_everything_locked(struct axn_stack *st, axn_time_t now)
     bool rx_more = rx_service_all(st, now);
     axn_time_t next = axn_stack_run_core_locked(st, now);
     tx_service_all(st, now);
+    axn_sock_layer_wmem_wake(st); /* what the TX side just released */
     next = min_time(next, axn_router_next_deadline(&st->router));
     /* The TX side just reported unreachable packets: hand them to the
      * core at once rather than at the next timer. */

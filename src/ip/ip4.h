@@ -32,6 +32,7 @@
 
 struct axn_ctl;
 struct axn_router;
+struct axn_tx_acct;
 
 /* IP protocol numbers (IANA; Linux IPPROTO_*). */
 #define AXN_IPPROTO_ICMP 1
@@ -186,6 +187,9 @@ struct axn_ip4_tx {
     uint8_t ttl;      /* 0: AXN_IP4_DEFAULT_TTL */
     uint8_t df;       /* enum axn_ip4_df */
     uint32_t ifindex; /* SO_BINDTODEVICE; 0: any */
+    /* The sending socket's account (Linux skb_set_owner_w), charged while
+     * a device TX queue holds the datagram; NULL: none. */
+    struct axn_tx_acct *acct;
 };
 
 /* Where a datagram to tx->dst would leave (for pseudo-header checksums

@@ -120,11 +120,11 @@ int axn_ip4_route(struct axn_ip4 *ip, const struct axn_ip4_tx *tx, axn_time_t no
  * into lo's queue directly: the router's rules would send one to our own
  * address out of the interface that owns it. */
 static int send_one(struct axn_ip4 *ip, const struct axn_ip4_path *path, axn_ip4_t dst,
-                    const uint8_t *pkt, size_t len, axn_time_t now)
+                    const uint8_t *pkt, size_t len, struct axn_tx_acct *acct, axn_time_t now)
 {
     const int err = path->local ? axn_router_send_on_device(ip->router, AXN_IFINDEX_LOOPBACK, dst,
                                                             pkt, len, now)
-                                : axn_router_output(ip->router, pkt, len, now);
+                                : axn_router_output_acct(ip->router, pkt, len, acct, now);
     if (err && err != -AXN_ENETUNREACH)
         ip->stats.out_discards++;
     return err;
@@ -134,6 +134,7 @@ struct frag_out {
     struct axn_ip4 *ip;
     const struct axn_ip4_path *path;
     axn_ip4_t dst;
+    struct axn_tx_acct *acct;
     axn_time_t now;
 };
 
@@ -142,16 +143,16 @@ struct frag_out {
 static int emit_fragment(void *ctx, const uint8_t *frag, size_t len)
 {
     struct frag_out *f = ctx;
-    const int err = send_one(f->ip, f->path, f->dst, frag, len, f->now);
+    const int err = send_one(f->ip, f->path, f->dst, frag, len, f->acct, f->now);
     if (err == 0)
         f->ip->stats.frag_creates++;
     return err;
 }
 
-static int send_fragmented(struct axn_ip4 *ip, const struct axn_ip4_path *path, axn_ip4_t dst,
-                           size_t len, axn_time_t now)
+static int send_fragmented(struct axn_ip4 *ip, const struct axn_ip4_path *path,
+                           const struct axn_ip4_tx *tx, size_t len, axn_time_t now)
 {
-    struct frag_out f = {.ip = ip, .path = path, .dst = dst, .now = now};
+    struct frag_out f = {.ip = ip, .path = path, .dst = tx->dst, .acct = tx->acct, .now = now};
     const int n = axn_ip4_fragment(ip->tx_buf, len, path->mtu, ip->frag_buf, emit_fragment, &f);
     if (n < 0) {
         ip->stats.frag_fails++;
@@ -196,11 +197,11 @@ int axn_ip4_output(struct axn_ip4 *ip, const struct axn_ip4_tx *tx, const uint8_
         return -AXN_EINVAL;
     }
     if ((size_t)n <= path.mtu)
-        return send_one(ip, &path, tx->dst, ip->tx_buf, (size_t)n, now);
+        return send_one(ip, &path, tx->dst, ip->tx_buf, (size_t)n, tx->acct, now);
     if (axn_ip4_df_strict(tx->df)) {
         /* RFC 1191: the sender learns "message too long" at once. */
         ip->stats.frag_fails++;
         return -AXN_EMSGSIZE;
     }
-    return send_fragmented(ip, &path, tx->dst, (size_t)n, now);
+    return send_fragmented(ip, &path, tx, (size_t)n, now);
 }

@@ -209,6 +209,7 @@ static int transmit(struct axn_ping_sock *ps, const struct axn_msghdr *msg, axn_
         .ttl = ttl_for(s, daddr),
         .df = wants_df(s),
         .ifindex = s->opt.bound_ifindex,
+        .acct = s->wmem,
     };
     axn_sock_dgram_tx_ctl(s, &tx); /* ping_v4_sendmsg's ip_cmsg_send */
     const int err = axn_ip4_output(ip, &tx, buf, len, axn_sock_now(&ps->d.base));

@@ -205,11 +205,11 @@ unsigned axn_raw_dgram_poll(struct axn_socket *s)
 }
 
 /* Linux raw_ioctl: SIOCINQ is the next datagram's length, header
- * included for raw; nothing waits to be sent. */
+ * included for raw; SIOCOUTQ the bytes in flight. */
 int axn_raw_dgram_ioctl(struct axn_socket *s, unsigned long req, int *arg)
 {
     struct axn_raw_dgram *d = dgram_of(s);
     struct axn_raw_meta m;
     const size_t next = axn_raw_queue_peek(&d->rxq, &m) ? m.len : 0;
-    return axn_sock_dgram_ioctl(req, next, arg);
+    return axn_sock_dgram_ioctl(s, req, next, arg);
 }

@@ -56,6 +56,7 @@ static long send_built(struct axn_raw_sock *rs, const struct axn_msghdr *msg, ax
         .ttl = ttl_for(s, dst),
         .df = wants_df(s),
         .ifindex = s->opt.bound_ifindex,
+        .acct = s->wmem,
     };
     axn_sock_dgram_tx_ctl(s, &tx); /* raw_sendmsg's ip_cmsg_send */
     const int err = axn_ip4_output(ip, &tx, buf, len, now);
@@ -83,13 +84,13 @@ static void fill_header(struct axn_ip4 *ip, uint8_t *pkt, size_t len, size_t hle
  * So does anything routed through lo, whatever source the user wrote
  * (the router would route by that source). */
 static int send_prebuilt(struct axn_ip4 *ip, const struct axn_ip4_path *path, axn_ip4_t dst,
-                         const uint8_t *pkt, size_t len, axn_time_t now)
+                         const uint8_t *pkt, size_t len, struct axn_tx_acct *acct, axn_time_t now)
 {
     ip->stats.out_requests++;
     const bool via_lo = path->local || path->ifindex == AXN_IFINDEX_LOOPBACK;
     const int err =
         via_lo ? axn_router_send_on_device(ip->router, AXN_IFINDEX_LOOPBACK, dst, pkt, len, now)
-               : axn_router_output(ip->router, pkt, len, now);
+               : axn_router_output_acct(ip->router, pkt, len, acct, now);
     if (err && err != -AXN_ENETUNREACH)
         ip->stats.out_discards++;
     return err;
@@ -132,7 +133,7 @@ static long send_hdrincl(struct axn_raw_sock *rs, const struct axn_msghdr *msg, 
     struct axn_ipv4 hdr;
     if (axn_ipv4_parse(pkt, len, &hdr, 0) < 0)
         return -AXN_EINVAL;
-    err = send_prebuilt(ip, &path, dst, pkt, len, now);
+    err = send_prebuilt(ip, &path, dst, pkt, len, s->wmem, now);
     return err ? err : (long)len;
 }
 

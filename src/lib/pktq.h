@@ -37,6 +37,8 @@
 #include "axnet/platform.h"
 #include "axnet/types.h"
 
+struct axn_tx_acct;
+
 /* What travels with a packet through the queue. */
 struct axn_pktq_meta {
     uint32_t frame_len; /* L2 frame length the packet came in / goes out as (RT-28) */
@@ -44,6 +46,9 @@ struct axn_pktq_meta {
     axn_ip4_t next_hop; /* TX queue: next hop chosen by routing (RT-4) */
     uint16_t ethertype; /* RX queue: 0x0800 or 0x86DD, as the device saw it */
     uint8_t offload;    /* RX queue: AXN_OFL_* the device reported (csum verified) */
+    /* TX queue: the sending socket's account (lib/tx_acct.h), charged while
+     * queued; NULL when no socket sent it. */
+    struct axn_tx_acct *acct;
 };
 
 /* Per-slot bookkeeping; the bytes live in a separate area of the same block. */

@@ -179,6 +179,12 @@ static void discard_held(struct axn_router *r, struct axn_dev_handle *h)
         r->plat->mutex_unlock(h->dev_lock);
     }
     atomic_fetch_add_explicit(&r->dev_removed_drops, lost, memory_order_relaxed);
+    /* Its workers are stopped: we are the TX queue's only consumer. */
+    struct axn_pktq_view v;
+    while (axn_pktq_peek(&h->txq, &v) == 0) {
+        axn_pktq_consume(&h->txq);
+        axn_router_tx_release(r, &v.meta, v.len);
+    }
     /* Its packets in the shared queue can only be among those queued now
      * (its RX side is stopped): deliver checks that many (FIFO). */
     r->dead_rx_suspects = axn_pktq_len(&r->rxq);

@@ -118,6 +118,9 @@ struct axn_router {
      * no RX worker will answer the wake. */
     void (*device_woken)(void *ctx);
     void *request_poll_ctx; /* for both */
+    /* Some socket's send account fell below half its SO_SNDBUF
+     * (axn_router_tx_release): the socket layer reports POLLOUT. */
+    atomic_uint wmem_writable;
 };
 
 int axn_router_init(struct axn_router *r, const struct axn_platform *plat, struct axn_ctl *ctl);
@@ -207,6 +210,15 @@ bool axn_router_rx_idle(const struct axn_router *r);
  * queue full), -AXN_EMSGSIZE (larger than a slot). A full loopback queue
  * returns 0: as on Linux the send succeeded and lo counts rx_dropped. */
 int axn_router_output(struct axn_router *r, const uint8_t *pkt, size_t len, axn_time_t now);
+/* The same for a socket's datagram: each copy a device TX queue takes is
+ * charged to `acct` (NULL: none) until it leaves (lib/tx_acct.h). lo's
+ * queue charges nothing (Linux loopback_xmit orphans the skb). */
+int axn_router_output_acct(struct axn_router *r, const uint8_t *pkt, size_t len,
+                           struct axn_tx_acct *acct, axn_time_t now);
+/* A TX queue packet with metadata `m` left (sent, dropped): releases its
+ * account and, when that made the socket writable, sets wmem_writable and
+ * asks for a poll. From any thread; never takes the core lock. */
+void axn_router_tx_release(struct axn_router *r, const struct axn_pktq_meta *m, size_t len);
 
 /* Control-plane send bypassing routing (RT-25), e.g. DHCP broadcasts.
  * 0, -AXN_ENODEV, -AXN_ENETDOWN, -AXN_ENOBUFS, -AXN_EMSGSIZE. */

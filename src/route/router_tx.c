@@ -5,6 +5,7 @@
 #include "axnet/errno.h"
 #include "ctl/ctl.h"
 #include "lib/log.h"
+#include "lib/tx_acct.h"
 #include "route/router.h"
 #include "route/router_internal.h"
 #include "wire/ethernet.h"
@@ -17,15 +18,20 @@
 /* ---- Queueing ------------------------------------------------------------ */
 
 /* RT-23: a copy on the device's TX queue, or a counted drop; no
- * back-pressure to the sender. */
+ * back-pressure to the sender but its SO_SNDBUF: a socket's copy is
+ * charged to its account until it leaves (skb_set_owner_w). */
 static int tx_enqueue(struct axn_router *r, struct axn_dev_handle *h, axn_ip4_t next_hop,
-                      const uint8_t *pkt, size_t len)
+                      const uint8_t *pkt, size_t len, struct axn_tx_acct *acct)
 {
-    const struct axn_pktq_meta meta = {.next_hop = next_hop};
+    const struct axn_pktq_meta meta = {.next_hop = next_hop, .acct = acct};
+    /* Charged before the push: the consumer may release at once. */
+    if (acct)
+        axn_tx_acct_charge(acct, len);
     unsigned long irq = r->plat->spin_lock_irqsave(h->txq_lock);
     int err = axn_pktq_push(&h->txq, pkt, len, &meta);
     r->plat->spin_unlock_irqrestore(h->txq_lock, irq);
     if (err) {
+        (void)axn_tx_acct_release(acct, len); /* back to a level already seen */
         axn_if_count_add(&h->counters.tx_dropped, 1);
         AXN_DEBUG(r->plat, "router: %s TX drop (%d), %zu bytes", h->dev->name, err, len);
         return err;
@@ -93,7 +99,8 @@ static bool fan_out_takes(struct axn_router *r, const struct axn_dev_handle *h, 
     return owner == 0 || h->ifindex == owner;
 }
 
-static int fan_out(struct axn_router *r, const struct axn_ipv4 *ip, const uint8_t *pkt)
+static int fan_out(struct axn_router *r, const struct axn_ipv4 *ip, const uint8_t *pkt,
+                   struct axn_tx_acct *acct)
 {
     uint32_t owner = 0;
     if (ip->src != 0 && axn_ctl_local_binding(r->ctl, ip->src, &owner) != 0)
@@ -106,7 +113,7 @@ static int fan_out(struct axn_router *r, const struct axn_ipv4 *ip, const uint8_
         if (!fan_out_takes(r, h, owner))
             continue;
         tried++;
-        int e = tx_enqueue(r, h, IP4_LIMITED_BROADCAST, pkt, ip->total_len);
+        int e = tx_enqueue(r, h, IP4_LIMITED_BROADCAST, pkt, ip->total_len, acct);
         if (e)
             err = e;
         else
@@ -130,7 +137,8 @@ static axn_ip4_t egress_next_hop(struct axn_router *r, const struct axn_route_de
 }
 
 /* RT-20 step 5, RT-10: egress by (destination, the source the core chose). */
-static int route_unicast(struct axn_router *r, const struct axn_ipv4 *ip, const uint8_t *pkt)
+static int route_unicast(struct axn_router *r, const struct axn_ipv4 *ip, const uint8_t *pkt,
+                         struct axn_tx_acct *acct)
 {
     struct axn_route_decision d;
     if (axn_ctl_route_for_source(r->ctl, ip->dst, ip->src, &d) != 0)
@@ -140,7 +148,7 @@ static int route_unicast(struct axn_router *r, const struct axn_ipv4 *ip, const 
         return no_route(r);
     if (h->is_loopback)
         return loopback_inject(r, h, pkt, ip->total_len);
-    return tx_enqueue(r, h, egress_next_hop(r, &d, ip->dst), pkt, ip->total_len);
+    return tx_enqueue(r, h, egress_next_hop(r, &d, ip->dst), pkt, ip->total_len, acct);
 }
 
 /* Not IPv4: a well-formed IPv6 packet has no route yet (no IPv6 routes
@@ -156,6 +164,12 @@ static int output_not_ipv4(struct axn_router *r, const uint8_t *pkt, size_t len)
 
 int axn_router_output(struct axn_router *r, const uint8_t *pkt, size_t len, axn_time_t now)
 {
+    return axn_router_output_acct(r, pkt, len, NULL, now);
+}
+
+int axn_router_output_acct(struct axn_router *r, const uint8_t *pkt, size_t len,
+                           struct axn_tx_acct *acct, axn_time_t now)
+{
     (void)now;
     /* Parse before reading any field; the parser checks the version too. */
     struct axn_ipv4 ip;
@@ -166,8 +180,8 @@ int axn_router_output(struct axn_router *r, const uint8_t *pkt, size_t len, axn_
         return malformed(r, err);
     /* Bytes past Total Length are not part of the packet. */
     if (axn_ip4_is_broadcast(ip.dst))
-        return fan_out(r, &ip, pkt);
-    return route_unicast(r, &ip, pkt);
+        return fan_out(r, &ip, pkt, acct);
+    return route_unicast(r, &ip, pkt, acct);
 }
 
 /* RT-25 for lo: through the shared RX queue, not the fast path. */
@@ -202,10 +216,21 @@ int axn_router_send_on_device(struct axn_router *r, uint32_t ifindex, axn_ip4_t 
         return loopback_send(r, h, pkt, len);
     if (!atomic_load(&h->up))
         return -AXN_ENETDOWN;
-    return tx_enqueue(r, h, next_hop, pkt, len);
+    return tx_enqueue(r, h, next_hop, pkt, len, NULL);
 }
 
 /* ---- Device side ---------------------------------------------------------------- */
+
+/* Linux sock_wfree when the driver takes the skb. A packet the device parks
+ * for ARP is released here too: it no longer counts against the socket. */
+void axn_router_tx_release(struct axn_router *r, const struct axn_pktq_meta *m, size_t len)
+{
+    if (!axn_tx_acct_release(m->acct, len))
+        return;
+    atomic_store(&r->wmem_writable, 1u);
+    if (r->request_poll)
+        r->request_poll(r->request_poll_ctx);
+}
 
 static void tx_send_one(struct axn_router *r, struct axn_dev_handle *h,
                         const struct axn_pktq_view *v, axn_time_t now)
@@ -246,6 +271,7 @@ size_t axn_router_tx_service(struct axn_router *r, struct axn_dev_handle *h, axn
             axn_if_count_add(&h->counters.tx_dropped, 1);
         }
         axn_pktq_consume(&h->txq);
+        axn_router_tx_release(r, &v.meta, v.len);
     }
     dev_tick(r, h, now);
     return sent;

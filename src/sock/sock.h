@@ -36,6 +36,7 @@
 #include "axnet/types.h"
 
 struct axn_stack;
+struct axn_tx_acct;
 
 /*
  * What an op returns for an EAGAIN that waiting cannot cure (no ephemeral
@@ -148,6 +149,11 @@ struct axn_socket {
      * NULL at every other time (send, sendto, a sendmsg without any).
      * Datagram transports apply it with axn_sock_dgram_tx_ctl. */
     const struct axn_sock_tx_ctl *tx_ctl;
+    /* Bytes of this socket's packets still queued below it (Linux
+     * sk_wmem_alloc), bounded by opt.sndbuf; transports pass it with each
+     * datagram (axn_ip4_tx.acct). Outlives the socket while packets hold
+     * it (lib/tx_acct.h). */
+    struct axn_tx_acct *wmem;
 };
 
 /*
@@ -332,14 +338,23 @@ long axn_sock_dgram_recv_done(struct axn_msghdr *msg, struct axn_endpoint *src,
  * non-blocking caller gets it). */
 long axn_sock_dgram_empty(const struct axn_socket *s, bool shut_rd, int flags);
 
-/* Linux datagram_poll: writable (OUT|WRNORM|WRBAND; no send buffer is kept),
+/* Linux datagram_poll: writable (OUT|WRNORM|WRBAND) while sock_writeable,
  * POLLERR on a pending error, readable when `queued` or shut for reading,
  * POLLHUP when shut both ways. */
 unsigned axn_sock_dgram_poll(const struct axn_socket *s, bool shut_rd, bool shut_wr, bool queued);
 
 /* FIONREAD (the next datagram's length, `next_len`, 0 when none) and
- * SIOCOUTQ (0: sends leave at once); -AXN_ENOTTY for anything else. */
-int axn_sock_dgram_ioctl(unsigned long req, size_t next_len, int *arg);
+ * SIOCOUTQ (the bytes in flight, Linux sk_wmem_alloc_get); -AXN_ENOTTY for
+ * anything else. */
+int axn_sock_dgram_ioctl(const struct axn_socket *s, unsigned long req, size_t next_len, int *arg);
+
+/* Linux sock_writeable: what is in flight is below half of SO_SNDBUF. */
+bool axn_sock_writeable(const struct axn_socket *s);
+/* Linux sock_alloc_send_pskb's test: a send may start while what is in
+ * flight is below SO_SNDBUF (and is then charged whatever its size). */
+bool axn_sock_wmem_admits(const struct axn_socket *s);
+/* SO_SNDBUF changed: the threshold releases wake writers at. */
+void axn_sock_wmem_limit_changed(struct axn_socket *s);
 
 /* Linux inet_shutdown's flags: marks the halves `how` names and notifies
  * `events`; -AXN_EINVAL for a `how` that is none of SHUT_RD/WR/RDWR. The

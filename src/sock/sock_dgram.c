@@ -3,18 +3,23 @@
  * ring their receive queues keep datagrams in, and the receive-side
  * answers Linux gives every datagram socket alike (datagram_poll,
  * FIONREAD / SIOCOUTQ, inet_shutdown's flags, MSG_TRUNC, ip(7) control
- * messages both ways). Each transport
+ * messages both ways), and the send buffer's tests (sock_writeable,
+ * sock_alloc_send_pskb) over the socket's account. Each transport
  * keeps its own record header and bounding rule; only the mechanics are
  * here, so they cannot drift apart.
  */
 #include "ip/ip4.h"
 #include "lib/byteorder.h"
 #include "lib/mem.h"
+#include "lib/tx_acct.h"
 #include "sock/sock.h"
 
 /* Linux inet_shutdown: `how` + 1 is a mask of these. */
 #define SHUT_RCV_BIT  1
 #define SHUT_SEND_BIT 2
+
+/* sock_writeable: writable below sk_sndbuf >> 1. */
+#define SNDBUF_WRITABLE_SHIFT 1
 
 /* ---- Byte rings ------------------------------------------------------------------------ */
 
@@ -49,6 +54,23 @@ size_t axn_sock_ring_to_iov(const uint8_t *ring, size_t cap, size_t pos,
     return done;
 }
 
+/* ---- Send buffer ------------------------------------------------------------------------- */
+
+bool axn_sock_writeable(const struct axn_socket *s)
+{
+    return axn_tx_acct_bytes(s->wmem) < ((unsigned)s->opt.sndbuf >> SNDBUF_WRITABLE_SHIFT);
+}
+
+bool axn_sock_wmem_admits(const struct axn_socket *s)
+{
+    return axn_tx_acct_bytes(s->wmem) < (unsigned)s->opt.sndbuf;
+}
+
+void axn_sock_wmem_limit_changed(struct axn_socket *s)
+{
+    atomic_store(&s->wmem->wake_below, ((unsigned)s->opt.sndbuf >> SNDBUF_WRITABLE_SHIFT));
+}
+
 /* ---- Receive-side answers ---------------------------------------------------------------- */
 
 void axn_sock_dgram_endpoint(struct axn_endpoint *ep, axn_ip4_t addr, uint16_t port)
@@ -70,7 +92,7 @@ long axn_sock_dgram_recv_done(struct axn_msghdr *msg, struct axn_endpoint *src,
 
 unsigned axn_sock_dgram_poll(const struct axn_socket *s, bool shut_rd, bool shut_wr, bool queued)
 {
-    unsigned mask = AXN_POLLOUT | AXN_POLLWRNORM | AXN_POLLWRBAND; /* sock_writeable */
+    unsigned mask = axn_sock_writeable(s) ? AXN_POLLOUT | AXN_POLLWRNORM | AXN_POLLWRBAND : 0;
     if (s->so_error != 0)
         mask |= AXN_POLLERR;
     if (shut_rd)
@@ -82,14 +104,14 @@ unsigned axn_sock_dgram_poll(const struct axn_socket *s, bool shut_rd, bool shut
     return mask;
 }
 
-int axn_sock_dgram_ioctl(unsigned long req, size_t next_len, int *arg)
+int axn_sock_dgram_ioctl(const struct axn_socket *s, unsigned long req, size_t next_len, int *arg)
 {
     switch (req) {
     case AXN_FIONREAD:
         *arg = (int)next_len;
         return 0;
-    case AXN_SIOCOUTQ:
-        *arg = 0;
+    case AXN_SIOCOUTQ: /* sk_wmem_alloc_get */
+        *arg = (int)axn_tx_acct_bytes(s->wmem);
         return 0;
     default:
         return -AXN_ENOTTY;

@@ -8,6 +8,7 @@
 #include "core/stack_impl.h"
 #include "lib/log.h"
 #include "lib/mem.h"
+#include "lib/tx_acct.h"
 
 /* ---- Transports -------------------------------------------------------------- */
 
@@ -129,6 +130,11 @@ int axn_sock_alloc(struct axn_stack *st, size_t size, int domain, int type, int 
         plat->free(plat->ctx, s, size);
         return -AXN_ENOMEM;
     }
+    if (axn_tx_acct_create(plat, &s->wmem) != 0) {
+        plat->waitq_destroy(plat->ctx, s->waitq);
+        plat->free(plat->ctx, s, size);
+        return -AXN_ENOMEM;
+    }
     s->ops = ops;
     s->st = st;
     s->domain = domain;
@@ -136,6 +142,7 @@ int axn_sock_alloc(struct axn_stack *st, size_t size, int domain, int type, int 
     s->protocol = protocol;
     s->size = size;
     default_opts(&s->opt);
+    axn_sock_wmem_limit_changed(s);
     s->next_in_stack = l->sockets;
     l->sockets = s;
     l->n_sockets++;
@@ -154,7 +161,23 @@ void axn_sock_layer_free(struct axn_sock_layer *l, struct axn_socket *s)
         }
     }
     plat->waitq_destroy(plat->ctx, s->waitq);
+    axn_tx_acct_put(s->wmem); /* packets in flight keep it alive */
     plat->free(plat->ctx, s, s->size);
+}
+
+/* ---- Send buffer wake-ups ------------------------------------------------------- */
+
+/* Linux sock_wfree -> sk_write_space: a release below half of SO_SNDBUF
+ * (axn_router_tx_release, any thread) flagged its account; here, under
+ * the core lock, its socket reports POLLOUT. */
+void axn_sock_layer_wmem_wake(struct axn_stack *st)
+{
+    if (!st->socks || !atomic_exchange(&st->router.wmem_writable, 0u))
+        return;
+    for (struct axn_socket *s = st->socks->sockets; s; s = s->next_in_stack) {
+        if (atomic_exchange(&s->wmem->writable, 0u) && axn_sock_writeable(s))
+            axn_sock_notify(s, AXN_POLLOUT | AXN_POLLWRNORM | AXN_POLLWRBAND);
+    }
 }
 
 /* ---- Interface news ------------------------------------------------------------ */

@@ -56,6 +56,9 @@ int axn_sock_layer_find(struct axn_sock_layer *l, int domain, int type, int prot
 /* Unlinks `s` from the list and frees it (wait queue, memory); its
  * transport's close has run. Core lock held. */
 void axn_sock_layer_free(struct axn_sock_layer *l, struct axn_socket *s);
+/* Reports POLLOUT on sockets whose send account fell below half of
+ * SO_SNDBUF since the last call (router wmem_writable). Core lock held. */
+void axn_sock_layer_wmem_wake(struct axn_stack *st);
 
 /* sock_wake.c: takes `w` off the deferred list and waits until its wake
  * call in flight, if any, has returned. No axnet lock held. */

@@ -230,11 +230,13 @@ static int set_int(struct axn_socket *s, int name, int v)
         return v ? -AXN_EACCES : 0;
     case AXN_SO_SNDBUF:
         o->sndbuf = buf_size(v, AXN_SOCK_WMEM_MAX, SOCK_MIN_SNDBUF);
+        axn_sock_wmem_limit_changed(s);
         return 0;
     case AXN_SO_RCVBUF:
         return set_rcvbuf(s, buf_size(v, AXN_SOCK_RMEM_MAX, SOCK_MIN_RCVBUF));
     case AXN_SO_SNDBUFFORCE:
         o->sndbuf = buf_force(v, SOCK_MIN_SNDBUF);
+        axn_sock_wmem_limit_changed(s);
         return 0;
     case AXN_SO_RCVBUFFORCE:
         return set_rcvbuf(s, buf_force(v, SOCK_MIN_RCVBUF));

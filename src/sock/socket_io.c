@@ -21,6 +21,9 @@ struct send_arg {
 static long send_attempt(struct axn_socket *s, void *arg)
 {
     const struct send_arg *a = arg;
+    /* sock_alloc_send_pskb: wait while sk_wmem_alloc >= sk_sndbuf. */
+    if (!axn_sock_wmem_admits(s))
+        return -AXN_EAGAIN;
     s->tx_ctl = a->ctl;
     const long rc = s->ops->send(s, a->msg, a->dst, a->flags);
     s->tx_ctl = NULL;

@@ -50,6 +50,7 @@ static void fill_tx(const struct axn_udp_sock *us, axn_ip4_t dst, struct axn_ip4
     tx->ttl = o->ip.ttl;
     tx->df = df_wanted(us);
     tx->ifindex = o->bound_ifindex;
+    tx->acct = us->base.wmem; /* skb_set_owner_w */
     if (axn_ip4_is_multicast(dst)) {
         tx->ttl = o->ip.mc_ttl; /* ip(7) IP_MULTICAST_TTL */
         if (o->ip.mc_ifindex != 0)

@@ -199,7 +199,7 @@ static int udp_ioctl(struct axn_socket *s, unsigned long req, int *arg)
     struct axn_udp_meta m;
     /* udp(7): FIONREAD is the size of the next datagram. */
     const size_t next = axn_udp_rxq_peek_meta(&us->rxq, &m) ? m.len : 0;
-    return axn_sock_dgram_ioctl(req, next, arg);
+    return axn_sock_dgram_ioctl(s, req, next, arg);
 }
 
 /* Linux udp_destroy_sock discards a corked datagram; sent ones already

@@ -1158,7 +1158,8 @@ static void blocking_recv_is_woken_by_notify(void **state)
  * real, bound UDP socket with nothing queued waits SO_RCVTIMEO on the
  * virtual clock and returns -EAGAIN exactly at the deadline (Linux, not
  * ETIMEDOUT); MSG_DONTWAIT and O_NONBLOCK return -EAGAIN at once; a send
- * never waits for SO_SNDTIMEO (UDP always has room). */
+ * to 127.0.0.1 never waits for SO_SNDTIMEO (lo charges nothing to
+ * SO_SNDBUF: Linux loopback_xmit orphans the skb). */
 static void udp_17_rcvtimeo_on_real_udp_is_eagain_at_the_deadline(void **state)
 {
     (void)state;
