@@ -4,10 +4,11 @@
  * get Linux's replies back to the socket, including 8000-byte echoes that
  * need fragmentation on the way out and reassembly on the way in.
  *
- * As tests/interop/test_ip4_ping.c: each test creates a namespace, a TAP
- * moved into it with Linux at 192.0.2.1/24 (IPv6 off, so Linux sends
- * nothing unasked) and a stack at 192.0.2.2/24 on it, every frame recorded
- * in $AXN_BUILD_DIR/test_ping_tap_<test>.pcap and checked by tshark. The
+ * As tests/interop/test_ip4_ping.c, through tests/support/tap_stack.h:
+ * each test creates a namespace, a TAP moved into it with Linux at
+ * 192.0.2.1/24 (IPv6 off, so Linux sends nothing unasked) and a stack at
+ * 192.0.2.2/24 on it, every frame recorded in
+ * $AXN_BUILD_DIR/test_ping_tap_<test>.pcap and checked by tshark. The
  * stack is caller-polled (port/posix, real time, as test_stack_arp.c):
  * the test sends with MSG_DONTWAIT and polls until the replies are in.
  */
@@ -19,20 +20,12 @@
 #include <cmocka.h>
 
 #include <ctype.h>
-#include <limits.h>
-#include <net/if.h>
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-#include <unistd.h>
 
 #include "axnet/errno.h"
-#include "axnet/hosted/pcap.h"
-#include "axnet/hosted/tap.h"
 #include "axnet/netctl.h"
-#include "axnet/port_posix.h"
 #include "axnet/snmp.h"
 #include "axnet/socket.h"
 #include "axnet/stack.h"
@@ -40,15 +33,12 @@
 #include "tshark.h"
 #include "lib/byteorder.h"
 #include "netns.h"
+#include "tap_stack.h"
 #include "wire/checksum.h"
 
 /* ---- Addresses (TEST-NET-1, inside the test's namespace only) ----------- */
 
-#define LINUX_IP     AXN_IP4(192, 0, 2, 1)
-#define OUR_IP       AXN_IP4(192, 0, 2, 2)
-#define LINUX_IP_STR "192.0.2.1"
-#define PREFIX_LEN   24
-#define OUR_IFNAME   "eth0"
+#define LINUX_IP AXN_TAP_LINUX_IP
 
 /* ---- Echoes ----------------------------------------------------------------- */
 
@@ -71,51 +61,18 @@
 
 /* ---- Limits --------------------------------------------------------------- */
 
-#define OUT_LEN       8192
-#define WAIT_MS       3000 /* longest wait for one reply */
-#define POLL_SLICE_MS 20   /* longest sleep between two stack polls */
-#define PID_MODULUS   10000000u
-#define SEQ_MODULUS   100u
-#define USEC_PER_SEC_ 1000000ull
-#define NSEC_PER_USEC 1000
-#define MSEC_PER_SEC  1000
-#define NSEC_PER_MSEC 1000000
-#define ARRAY_LEN(a)  (sizeof(a) / sizeof((a)[0]))
+#define WAIT_MS 3000 /* longest wait for one reply */
+
+static const struct axn_tap_stack_config tap_cfg = {
+    .ns_tag = "pingsk", .tap_prefix = "axq", .pcap_prefix = "test_ping_tap", .threaded = false};
 
 struct fixture {
-    struct axn_netns ns;
-    struct axn_platform plat;
-    struct axn_tap *tap;
-    struct axn_eth_driver tap_drv;
-    struct axn_pcap *pcap;
-    struct axn_pcap_tap *recorder;
-    struct axn_eth_driver drv; /* tap_drv behind the recorder */
-    struct axn_stack *st;
+    struct axn_tap_stack ts; /* caller-polled */
     struct axn_socket *sock;
-    char ifname[IFNAMSIZ];
-    char pcap_path[PATH_MAX];
     struct axn_snmp snmp; /* taken just before the stack stops */
 };
 
 static struct fixture fx;
-static unsigned tap_seq;
-
-static axn_time_t wall_us(void *ctx)
-{
-    struct timespec ts;
-
-    (void)ctx;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (axn_time_t)ts.tv_sec * USEC_PER_SEC_ + (axn_time_t)ts.tv_nsec / NSEC_PER_USEC;
-}
-
-static long long now_ms(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long)ts.tv_sec * MSEC_PER_SEC + ts.tv_nsec / NSEC_PER_MSEC;
-}
 
 /* ---- Fixture -------------------------------------------------------------- */
 
@@ -124,95 +81,27 @@ static void stop_stack(void)
     if (fx.sock)
         axn_close(fx.sock);
     fx.sock = NULL;
-    axn_stack_destroy(fx.st);
-    fx.st = NULL;
-    axn_pcap_tap_free(fx.recorder);
-    fx.recorder = NULL;
-    axn_pcap_close(fx.pcap);
-    fx.pcap = NULL;
+    axn_tap_stack_stop(&fx.ts);
 }
 
 static int teardown(void **state)
 {
     (void)state;
     stop_stack();
-    axn_tap_close(fx.tap);
-    axn_netns_delete(&fx.ns);
+    axn_tap_stack_cleanup(&fx.ts);
     memset(&fx, 0, sizeof(fx));
     return 0;
 }
 
-static int open_tap(void)
-{
-    struct axn_tap_config cfg = {.name = fx.ifname, .unpersist = true};
-    int err;
-
-    snprintf(fx.ifname, sizeof(fx.ifname), "axq%u-%u", (unsigned)getpid() % PID_MODULUS,
-             tap_seq++ % SEQ_MODULUS);
-    err = axn_tap_open(&fx.tap, &cfg);
-    if (err)
-        return err;
-    axn_tap_driver(fx.tap, &fx.tap_drv);
-    return 0;
-}
-
-static int give_linux_side_an_address(void)
-{
-    return axn_netns_run(
-        &fx.ns, NULL, 0,
-        "f=/proc/sys/net/ipv6/conf/%s/disable_ipv6; { [ ! -e $f ] || echo 1 >$f; } "
-        "&& ip addr add %s/%d dev %s && ip link set dev %s up",
-        fx.ifname, LINUX_IP_STR, PREFIX_LEN, fx.ifname, fx.ifname);
-}
-
-static int open_capture(const char *what)
-{
-    const char *dir = getenv("AXN_BUILD_DIR");
-    int err;
-
-    snprintf(fx.pcap_path, sizeof(fx.pcap_path), "%s/test_ping_tap_%s.pcap", dir ? dir : "/tmp",
-             what);
-    err = axn_pcap_open(&fx.pcap, fx.pcap_path, 0);
-    if (err)
-        return err;
-    return axn_pcap_tap_wrap(&fx.recorder, &fx.tap_drv, fx.pcap, wall_us, NULL, &fx.drv);
-}
-
-/* 192.0.2.2/24 on the TAP as eth0, caller-polled; one ping socket. */
-static int start_stack(void)
-{
-    struct axn_iface_config ifc = {
-        .name = OUR_IFNAME, .ipv4_mode = AXN_IPV4_STATIC, .addr = OUR_IP, .prefix_len = PREFIX_LEN};
-    const struct axn_net_config cfg = {.ifaces = &ifc, .n_ifaces = 1};
-    const struct axn_eth_driver *drivers[] = {&fx.drv};
-    int err = axn_port_posix_init(&fx.plat, AXN_LOG_WARN);
-
-    if (!err)
-        err = axn_stack_create(&fx.plat, &fx.st);
-    if (!err)
-        err =
-            axn_stack_init_network(fx.st, drivers, ARRAY_LEN(drivers), &cfg, axn_port_posix_now());
-    if (!err)
-        err = axn_socket(fx.st, AXN_AF_INET, AXN_SOCK_DGRAM, AXN_IPPROTO_ICMP, &fx.sock);
-    return err;
-}
-
+/* The stack on the TAP, then one ping socket. */
 static int setup_with_capture(const char *what)
 {
     int err;
 
     memset(&fx, 0, sizeof(fx));
-    err = axn_netns_create(&fx.ns, "pingsk");
-    if (!err)
-        err = open_tap();
-    if (!err)
-        err = axn_netns_move_link(&fx.ns, fx.ifname);
-    if (!err)
-        err = give_linux_side_an_address();
-    if (!err)
-        err = open_capture(what);
-    if (!err)
-        err = start_stack();
+    if (axn_tap_stack_setup(&fx.ts, &tap_cfg, what))
+        return -1;
+    err = axn_socket(fx.ts.st, AXN_AF_INET, AXN_SOCK_DGRAM, AXN_IPPROTO_ICMP, &fx.sock);
     if (err) {
         fprintf(stderr, "setup failed: %d\n", err);
         teardown(NULL);
@@ -233,24 +122,6 @@ static int setup_big(void **state)
 }
 
 /* ---- Driving the stack ---------------------------------------------------- */
-
-/* Sleeps until the TAP has a frame, the stack's next deadline, or at most
- * POLL_SLICE_MS. */
-static void wait_for_work(axn_time_t next, long long deadline)
-{
-    struct pollfd pfd = {.fd = axn_tap_fd(fx.tap), .events = POLLIN};
-    long long wait = deadline - now_ms();
-    axn_time_t now = axn_port_posix_now();
-
-    if (wait > POLL_SLICE_MS)
-        wait = POLL_SLICE_MS;
-    if (next <= now)
-        wait = 0;
-    else if ((next - now) / AXN_USEC_PER_MSEC < (axn_time_t)wait)
-        wait = (long long)((next - now) / AXN_USEC_PER_MSEC);
-    if (wait > 0)
-        poll(&pfd, 1, (int)wait);
-}
 
 static void fill(uint8_t *p, size_t n, uint16_t seq)
 {
@@ -287,28 +158,36 @@ static uint16_t our_ident(void)
     return axn_get_be16((const uint8_t *)&sin.sin_port);
 }
 
+/* What the ping socket read last: the message and where it came from. */
+static struct {
+    uint8_t buf[MSG_MAX];
+    struct axn_sockaddr_in from;
+    long n;
+} reply;
+
+/* Whether the socket held a reply (now in `reply`). */
+static bool reply_in(const void *arg)
+{
+    axn_socklen_t fl = sizeof(reply.from);
+
+    (void)arg;
+    reply.n = axn_recvfrom(fx.sock, reply.buf, sizeof(reply.buf), AXN_MSG_DONTWAIT,
+                           (struct axn_sockaddr *)&reply.from, &fl);
+    return reply.n != -AXN_EAGAIN;
+}
+
 /* Polls the stack until the socket holds a reply (or WAIT_MS pass), and
  * checks it: Linux's echo reply to `seq`, ICMP header first, our
  * identifier, the data we sent. */
 static void expect_reply(uint16_t seq, size_t data_len)
 {
-    static uint8_t buf[MSG_MAX];
     static uint8_t want[MSG_MAX];
-    const long long deadline = now_ms() + WAIT_MS;
-    struct axn_sockaddr_in from;
-    axn_socklen_t fl = sizeof(from);
+    const uint8_t *buf = reply.buf;
     long n;
 
-    for (;;) {
-        const axn_time_t next = axn_stack_poll(fx.st, axn_port_posix_now());
-        n = axn_recvfrom(fx.sock, buf, sizeof(buf), AXN_MSG_DONTWAIT, (struct axn_sockaddr *)&from,
-                         &fl);
-        if (n != -AXN_EAGAIN)
-            break;
-        if (now_ms() >= deadline)
-            fail_msg("no echo reply %u from Linux within %d ms", seq, WAIT_MS);
-        wait_for_work(next, deadline);
-    }
+    if (!axn_tap_stack_pump_until(&fx.ts, reply_in, NULL, WAIT_MS))
+        fail_msg("no echo reply %u from Linux within %d ms", seq, WAIT_MS);
+    n = reply.n;
     assert_int_equal(n, ICMP_HLEN + data_len);
     assert_int_equal(buf[0], TYPE_REPLY);
     assert_int_equal(axn_get_be16(buf + OFF_ID), our_ident());
@@ -316,20 +195,20 @@ static void expect_reply(uint16_t seq, size_t data_len)
     assert_int_equal(axn_csum(buf, (size_t)n), 0);
     fill(want, data_len, seq);
     assert_memory_equal(buf + ICMP_HLEN, want, data_len);
-    assert_int_equal(axn_get_be32((const uint8_t *)&from.sin_addr.s_addr), LINUX_IP);
+    assert_int_equal(axn_get_be32((const uint8_t *)&reply.from.sin_addr.s_addr), LINUX_IP);
 }
 
 /* Counters, then the stack stops so the capture is complete. */
 static void finish(void)
 {
-    axn_ctl_snmp(fx.st, &fx.snmp);
+    axn_ctl_snmp(fx.ts.st, &fx.snmp);
     stop_stack();
 }
 
 /* tshark reads the capture back cleanly (tests/support/tshark.h). */
 static void assert_tshark_clean(void)
 {
-    axn_tshark_assert_clean(fx.pcap_path, AXN_TSHARK_ANY_FRAMES);
+    axn_tshark_assert_clean(fx.ts.pcap_path, AXN_TSHARK_ANY_FRAMES);
 }
 
 /* ---- Tests ----------------------------------------------------------------------- */

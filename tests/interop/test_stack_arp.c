@@ -5,12 +5,13 @@
  * Each test creates a namespace, a TAP moved into it with Linux at
  * 192.0.2.1/24 (IPv6 off, so Linux sends nothing unasked), and a stack in
  * caller-polled mode (port/posix, real time) configured as 192.0.2.2/24 on
- * that TAP through axn_stack_init_network. Every frame the stack sends or
- * receives is recorded in $AXN_BUILD_DIR/test_stack_arp_<test>.pcap, which
- * is read back byte by byte, checked by tshark, and left for a human to
- * open. Linux is made to talk to us with bash's /dev/udp and listens on a
- * UDP socket the test opens inside the namespace; what it learned is read
- * back with `ip neigh` and its interface counters in sysfs.
+ * that TAP through axn_stack_init_network (tests/support/tap_stack.h).
+ * Every frame the stack sends or receives is recorded in
+ * $AXN_BUILD_DIR/test_stack_arp_<test>.pcap, which is read back byte by
+ * byte, checked by tshark, and left for a human to open. Linux is made to
+ * talk to us with bash's /dev/udp and listens on a UDP socket the test
+ * opens inside the namespace; what it learned is read back with
+ * `ip neigh` and its interface counters in sysfs.
  *
  * Each exchange is written down as a script (direction and length of every
  * frame, in order): the capture must hold exactly those frames, and both
@@ -26,20 +27,15 @@
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
-#include <limits.h>
-#include <net/if.h>
 #include <netinet/in.h>
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "axnet/errno.h"
 #include "axnet/hosted/pcap.h"
-#include "axnet/hosted/tap.h"
 #include "axnet/netctl.h"
 #include "axnet/port_posix.h"
 #include "axnet/stack.h"
@@ -47,19 +43,19 @@
 #include "tshark.h"
 #include "core/stack_impl.h"
 #include "netns.h"
+#include "tap_stack.h"
 #include "wire/checksum.h"
 #include "wire/ipv4.h"
 #include "wire/udp.h"
 
 /* ---- Addresses (TEST-NET-1, inside the test's namespace only) ----------- */
 
-#define LINUX_IP     AXN_IP4(192, 0, 2, 1)
-#define OUR_IP       AXN_IP4(192, 0, 2, 2)
+#define LINUX_IP     AXN_TAP_LINUX_IP
+#define OUR_IP       AXN_TAP_OUR_IP
 #define NEW_IP       AXN_IP4(192, 0, 2, 3) /* the address we move to */
-#define LINUX_IP_STR "192.0.2.1"
-#define OUR_IP_STR   "192.0.2.2"
-#define PREFIX_LEN   24
-#define OUR_IFNAME   "eth0"
+#define OUR_IP_STR   AXN_TAP_OUR_IP_STR
+#define PREFIX_LEN   AXN_TAP_PREFIX_LEN
+#define OUR_IFNAME   AXN_TAP_OUR_IFNAME
 #define DISCARD_PORT 9     /* Linux sends here; nothing needs to listen */
 #define LISTEN_PORT  40001 /* Linux's receiver socket in the namespace */
 #define OUR_PORT     40000
@@ -139,21 +135,13 @@ static const struct axn_mac zero_mac = {{0}};
 
 /* ---- Limits and units ----------------------------------------------------- */
 
-#define BYTE_BITS         8
-#define MAC_STR_LEN       18
-#define OUT_LEN           4096
-#define ARP_LIST_MAX      8
-#define WAIT_MS           3000 /* longest wait for one expected event */
-#define SETTLE_MS         200  /* time given to frames nobody expects to show up */
-#define POLL_SLICE_MS     20   /* longest sleep between two stack polls */
-#define PID_MODULUS       10000000u
-#define SEQ_MODULUS       100u
-#define MSEC_PER_SEC      1000
-#define NSEC_PER_MSEC     1000000L
-#define NSEC_PER_USEC     1000
-#define USEC_PER_SEC_     1000000ull
-#define PKT_CAP           256
-#define LINUX_STAT_FIELDS 4
+#define BYTE_BITS    8
+#define MAC_STR_LEN  18
+#define OUT_LEN      4096
+#define ARP_LIST_MAX 8
+#define WAIT_MS      3000 /* longest wait for one expected event */
+#define SETTLE_MS    200  /* time given to frames nobody expects to show up */
+#define PKT_CAP      256
 
 /* ---- Scripts: the frames of one exchange, in capture order ---------------- */
 
@@ -200,20 +188,13 @@ struct capture {
     size_t len[PCAP_MAX_FRAMES];
 };
 
+static const struct axn_tap_stack_config tap_cfg = {
+    .ns_tag = "sarp", .tap_prefix = "axs", .pcap_prefix = "test_stack_arp", .threaded = false};
+
 struct fixture {
-    struct axn_netns ns;
-    struct axn_platform plat;
-    struct axn_tap *tap;
-    struct axn_eth_driver tap_drv;
-    struct axn_pcap *pcap;
-    struct axn_pcap_tap *recorder;
-    struct axn_eth_driver drv; /* tap_drv behind the recorder */
-    struct axn_stack *st;
+    struct axn_tap_stack ts; /* caller-polled; ts.ours is our MAC */
     uint32_t ifindex;
-    char ifname[IFNAMSIZ];
-    char pcap_path[PATH_MAX];
     int rx_fd; /* Linux's UDP socket on LISTEN_PORT, in the namespace */
-    struct axn_mac ours;
     struct axn_mac linux_mac;
     uint8_t got[PKT_CAP]; /* what Linux's socket received */
     size_t got_len;
@@ -222,7 +203,6 @@ struct fixture {
 
 static struct fixture fx;
 static struct capture cap;
-static unsigned tap_seq;
 
 /* ---- Small helpers -------------------------------------------------------- */
 
@@ -252,27 +232,9 @@ static void mac_str(const struct axn_mac *mac, char *buf)
              mac->b[3], mac->b[4], mac->b[5]);
 }
 
-static long long now_ms(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long)ts.tv_sec * MSEC_PER_SEC + ts.tv_nsec / NSEC_PER_MSEC;
-}
-
-/* Capture timestamps in wall-clock time, so the pcap reads naturally. */
-static axn_time_t wall_us(void *ctx)
-{
-    struct timespec ts;
-
-    (void)ctx;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (axn_time_t)ts.tv_sec * USEC_PER_SEC_ + (axn_time_t)ts.tv_nsec / NSEC_PER_USEC;
-}
-
 static int netns_sh(const char *cmd)
 {
-    return axn_netns_run(&fx.ns, NULL, 0, "%s", cmd);
+    return axn_netns_run(&fx.ts.ns, NULL, 0, "%s", cmd);
 }
 
 /* ---- Driving the stack ---------------------------------------------------- */
@@ -281,45 +243,14 @@ static struct axn_link_stats link_stats(void)
 {
     struct axn_link_stats s;
 
-    assert_int_equal(axn_ctl_link_stats(fx.st, fx.ifindex, &s), 0);
+    assert_int_equal(axn_ctl_link_stats(fx.ts.st, fx.ifindex, &s), 0);
     return s;
 }
 
-typedef bool (*done_fn)(const void *arg);
-
-/* Sleeps until the TAP has a frame, the stack's next deadline, or at most
- * POLL_SLICE_MS (so `done` conditions that depend on Linux are re-checked). */
-static void wait_for_work(axn_time_t next, long long deadline)
+/* Caller-polled mode with real time (tests/support/tap_stack.h). */
+static bool pump_until(axn_tap_stack_done_fn done, const void *arg, long long timeout_ms)
 {
-    struct pollfd pfd = {.fd = axn_tap_fd(fx.tap), .events = POLLIN};
-    long long wait = deadline - now_ms();
-    axn_time_t now = axn_port_posix_now();
-
-    if (wait > POLL_SLICE_MS)
-        wait = POLL_SLICE_MS;
-    if (next <= now)
-        wait = 0;
-    else if ((next - now) / AXN_USEC_PER_MSEC < (axn_time_t)wait)
-        wait = (long long)((next - now) / AXN_USEC_PER_MSEC);
-    if (wait > 0)
-        poll(&pfd, 1, (int)wait);
-}
-
-/* Caller-polled mode with real time: polls the stack until `done` holds or
- * `timeout_ms` pass. Returns whether `done` held. */
-static bool pump_until(done_fn done, const void *arg, long long timeout_ms)
-{
-    long long deadline = now_ms() + timeout_ms;
-
-    for (;;) {
-        axn_time_t next = axn_stack_poll(fx.st, axn_port_posix_now());
-
-        if (done(arg))
-            return true;
-        if (now_ms() >= deadline)
-            return false;
-        wait_for_work(next, deadline);
-    }
+    return axn_tap_stack_pump_until(&fx.ts, done, arg, timeout_ms);
 }
 
 static bool never(const void *arg)
@@ -338,14 +269,14 @@ static void settle(void)
 
 static bool capture_holds(const void *arg)
 {
-    return axn_pcap_count(fx.pcap) >= *(const size_t *)arg;
+    return axn_pcap_count(fx.ts.pcap) >= *(const size_t *)arg;
 }
 
 static void pump_until_captured(size_t frames)
 {
     if (!pump_until(capture_holds, &frames, WAIT_MS))
-        fail_msg("capture holds %llu frames, want %zu", (unsigned long long)axn_pcap_count(fx.pcap),
-                 frames);
+        fail_msg("capture holds %llu frames, want %zu",
+                 (unsigned long long)axn_pcap_count(fx.ts.pcap), frames);
 }
 
 /* Hands the router an IP packet as the protocol core would: under the core
@@ -354,9 +285,9 @@ static int inject(const uint8_t *pkt, size_t len)
 {
     int err;
 
-    fx.plat.mutex_lock(fx.st->core_lock);
-    err = axn_router_output(&fx.st->router, pkt, len, axn_port_posix_now());
-    fx.plat.mutex_unlock(fx.st->core_lock);
+    fx.ts.plat.mutex_lock(fx.ts.st->core_lock);
+    err = axn_router_output(&fx.ts.st->router, pkt, len, axn_port_posix_now());
+    fx.ts.plat.mutex_unlock(fx.ts.st->core_lock);
     return err;
 }
 
@@ -385,37 +316,6 @@ static size_t build_udp_to_linux(uint8_t *pkt)
 
 /* ---- Linux's side ------------------------------------------------------------ */
 
-static int give_linux_side_an_address(void)
-{
-    char cmd[OUT_LEN];
-
-    /* IPv6 off before the link comes up: its router solicitations and MLD
-     * reports would otherwise come at random moments and spoil the exact
-     * counts. With IPv4 only, Linux sends nothing it is not asked to. */
-    snprintf(cmd, sizeof(cmd),
-             "f=/proc/sys/net/ipv6/conf/%s/disable_ipv6; { [ ! -e $f ] || echo 1 >$f; } && "
-             "ip addr add %s/%d dev %s && ip link set dev %s up",
-             fx.ifname, LINUX_IP_STR, PREFIX_LEN, fx.ifname, fx.ifname);
-    return netns_sh(cmd);
-}
-
-/* Linux's MAC as `ip link` shows it. */
-static int read_linux_mac(void)
-{
-    char out[OUT_LEN];
-    unsigned b[AXN_MAC_LEN];
-    const char *at;
-    int err = axn_netns_run(&fx.ns, out, sizeof(out), "ip -o link show dev %s", fx.ifname);
-
-    at = err ? NULL : strstr(out, "link/ether ");
-    if (!at || sscanf(at, "link/ether %x:%x:%x:%x:%x:%x", &b[0], &b[1], &b[2], &b[3], &b[4],
-                      &b[5]) != AXN_MAC_LEN)
-        return -EPROTO;
-    for (size_t i = 0; i < AXN_MAC_LEN; i++)
-        fx.linux_mac.b[i] = (uint8_t)b[i];
-    return 0;
-}
-
 static int bind_receiver(int fd)
 {
     struct sockaddr_in sin = {
@@ -430,7 +330,7 @@ static int bind_receiver(int fd)
 static int open_linux_receiver(void)
 {
     int saved = -1;
-    int err = axn_netns_enter(&fx.ns, &saved);
+    int err = axn_netns_enter(&fx.ts.ns, &saved);
     int left;
 
     if (err)
@@ -464,94 +364,26 @@ static void make_linux_send_to_us(void)
     assert_int_equal(netns_sh(cmd), 0);
 }
 
-/* Linux's interface counters, as its rtnl_link_stats64 has them. */
-static void linux_link_stats(struct axn_link_stats *s)
-{
-    char out[OUT_LEN];
-    unsigned long long v[LINUX_STAT_FIELDS];
-
-    assert_int_equal(axn_netns_run(&fx.ns, out, sizeof(out),
-                                   "cd /sys/class/net/%s/statistics && "
-                                   "cat rx_packets rx_bytes tx_packets tx_bytes",
-                                   fx.ifname),
-                     0);
-    assert_int_equal(sscanf(out, "%llu %llu %llu %llu", &v[0], &v[1], &v[2], &v[3]),
-                     LINUX_STAT_FIELDS);
-    *s = (struct axn_link_stats){
-        .rx_packets = v[0], .rx_bytes = v[1], .tx_packets = v[2], .tx_bytes = v[3]};
-}
-
 /* ---- Fixtures ------------------------------------------------------------- */
-
-static void stop_stack(void)
-{
-    axn_stack_destroy(fx.st);
-    fx.st = NULL;
-    axn_pcap_tap_free(fx.recorder);
-    fx.recorder = NULL;
-    axn_pcap_close(fx.pcap);
-    fx.pcap = NULL;
-}
 
 static int teardown(void **state)
 {
     (void)state;
-    stop_stack();
+    axn_tap_stack_stop(&fx.ts);
     if (fx.rx_fd >= 0)
         close(fx.rx_fd);
-    axn_tap_close(fx.tap);
-    axn_netns_delete(&fx.ns);
+    axn_tap_stack_cleanup(&fx.ts);
     memset(&fx, 0, sizeof(fx));
     fx.rx_fd = -1;
     return 0;
 }
 
-static int open_tap(void)
+/* The stack's interface index, for the control calls. */
+static int find_our_iface(void)
 {
-    struct axn_tap_config cfg = {.name = fx.ifname, .unpersist = true};
-    int err;
-
-    /* Linux pids have at most 7 digits (pid_max <= 2^22): "axsPPPPPPP-SS". */
-    snprintf(fx.ifname, sizeof(fx.ifname), "axs%u-%u", (unsigned)getpid() % PID_MODULUS,
-             tap_seq++ % SEQ_MODULUS);
-    err = axn_tap_open(&fx.tap, &cfg);
-    if (err)
-        return err;
-    axn_tap_driver(fx.tap, &fx.tap_drv);
-    axn_tap_mac(fx.tap, &fx.ours);
-    return 0;
-}
-
-static int open_capture(const char *what)
-{
-    const char *dir = getenv("AXN_BUILD_DIR");
-    int err;
-
-    snprintf(fx.pcap_path, sizeof(fx.pcap_path), "%s/test_stack_arp_%s.pcap", dir ? dir : "/tmp",
-             what);
-    err = axn_pcap_open(&fx.pcap, fx.pcap_path, 0);
-    if (err)
-        return err;
-    return axn_pcap_tap_wrap(&fx.recorder, &fx.tap_drv, fx.pcap, wall_us, NULL, &fx.drv);
-}
-
-/* 192.0.2.2/24 on the TAP as eth0; setting it sends the announcement. */
-static int start_stack(void)
-{
-    struct axn_iface_config ifc = {
-        .name = OUR_IFNAME, .ipv4_mode = AXN_IPV4_STATIC, .addr = OUR_IP, .prefix_len = PREFIX_LEN};
-    const struct axn_net_config cfg = {.ifaces = &ifc, .n_ifaces = 1};
-    const struct axn_eth_driver *drivers[] = {&fx.drv};
     struct axn_iface_info info;
-    int err = axn_port_posix_init(&fx.plat, AXN_LOG_WARN);
+    int err = axn_ctl_interface_by_name(fx.ts.st, OUR_IFNAME, &info);
 
-    if (!err)
-        err = axn_stack_create(&fx.plat, &fx.st);
-    if (!err)
-        err =
-            axn_stack_init_network(fx.st, drivers, ARRAY_LEN(drivers), &cfg, axn_port_posix_now());
-    if (!err)
-        err = axn_ctl_interface_by_name(fx.st, OUR_IFNAME, &info);
     if (!err)
         fx.ifindex = info.ifindex;
     return err;
@@ -565,21 +397,15 @@ static int setup_with_capture(const char *what)
 
     memset(&fx, 0, sizeof(fx));
     fx.rx_fd = -1;
-    err = axn_netns_create(&fx.ns, "sarp");
+    err = axn_tap_stack_open_link(&fx.ts, &tap_cfg);
     if (!err)
-        err = open_tap();
-    if (!err)
-        err = axn_netns_move_link(&fx.ns, fx.ifname);
-    if (!err)
-        err = give_linux_side_an_address();
-    if (!err)
-        err = read_linux_mac();
+        err = axn_tap_stack_linux_mac(&fx.ts, &fx.linux_mac);
     if (!err)
         err = open_linux_receiver();
     if (!err)
-        err = open_capture(what);
+        err = axn_tap_stack_start(&fx.ts, &tap_cfg, what);
     if (!err)
-        err = start_stack();
+        err = find_our_iface();
     if (err) {
         fprintf(stderr, "setup failed: %d\n", err);
         teardown(NULL);
@@ -609,7 +435,7 @@ static int setup_we_ask(void **state)
 
 static void load_capture(void)
 {
-    FILE *f = fopen(fx.pcap_path, "rb");
+    FILE *f = fopen(fx.ts.pcap_path, "rb");
     size_t off = PCAP_FILE_HDR_LEN;
 
     assert_non_null(f);
@@ -637,14 +463,14 @@ static void load_capture(void)
  * reads the file back. */
 static void finish_capture(void)
 {
-    stop_stack();
+    axn_tap_stack_stop(&fx.ts);
     load_capture();
 }
 
 /* tshark reads the capture back cleanly (tests/support/tshark.h). */
 static void assert_tshark_clean(void)
 {
-    axn_tshark_assert_clean(fx.pcap_path, cap.n);
+    axn_tshark_assert_clean(fx.ts.pcap_path, cap.n);
 }
 
 /* The capture holds exactly the script's frames: direction (by source
@@ -653,7 +479,7 @@ static void assert_capture_follows(const struct step *script, size_t steps)
 {
     assert_int_equal(cap.n, steps);
     for (size_t i = 0; i < steps; i++) {
-        const struct axn_mac *src = script[i].dir == TX ? &fx.ours : &fx.linux_mac;
+        const struct axn_mac *src = script[i].dir == TX ? &fx.ts.ours : &fx.linux_mac;
 
         assert_int_equal(cap.len[i], script[i].len);
         assert_memory_equal(cap.frame[i] + ETH_OFF_SRC, src->b, AXN_MAC_LEN);
@@ -710,7 +536,7 @@ static void assert_announcement(size_t i, const uint8_t *ip)
 {
     const struct arp_fields a = {.op = ARP_OP_REQUEST,
                                  .eth_dst = &broadcast_mac,
-                                 .sha = &fx.ours,
+                                 .sha = &fx.ts.ours,
                                  .spa = ip,
                                  .tha = &zero_mac,
                                  .tpa = ip};
@@ -723,7 +549,7 @@ static void assert_linux_datagram(size_t i)
 {
     const uint8_t *f = cap.frame[i];
 
-    assert_memory_equal(f + ETH_OFF_DST, fx.ours.b, AXN_MAC_LEN);
+    assert_memory_equal(f + ETH_OFF_DST, fx.ts.ours.b, AXN_MAC_LEN);
     assert_int_equal(get16(f + ETH_OFF_TYPE), ETHERTYPE_IP);
     assert_int_equal(f[IP_OFF_PROTO], IPPROTO_UDP_);
     assert_memory_equal(f + IP_OFF_SRC, linux_ip_bytes, IP4_ADDR_LEN);
@@ -818,7 +644,7 @@ static void assert_counters_follow(const struct step *script, size_t steps)
     struct axn_link_stats linux_side;
 
     assert_stats_equal("our", &ours, &want);
-    linux_link_stats(&linux_side);
+    axn_tap_stack_linux_link_stats(&fx.ts, &linux_side);
     assert_stats_equal("Linux's", &linux_side, &linux_want);
 }
 
@@ -826,7 +652,7 @@ static void assert_counters_follow(const struct step *script, size_t steps)
 static void assert_we_know_linux(void)
 {
     struct axn_arp_entry e[ARP_LIST_MAX];
-    size_t n = axn_ctl_arp_entries(fx.st, e, ARP_LIST_MAX, axn_port_posix_now());
+    size_t n = axn_ctl_arp_entries(fx.ts.st, e, ARP_LIST_MAX, axn_port_posix_now());
 
     assert_int_equal(n, 1);
     assert_int_equal(e[0].ip, LINUX_IP);
@@ -846,11 +672,11 @@ static void assert_linux_knows_us(void)
     char mac[MAC_STR_LEN];
     bool state_ok = false;
 
-    mac_str(&fx.ours, mac);
+    mac_str(&fx.ts.ours, mac);
     snprintf(want, sizeof(want), "lladdr %s ", mac);
-    assert_int_equal(
-        axn_netns_run(&fx.ns, out, sizeof(out), "ip neigh show %s dev %s", OUR_IP_STR, fx.ifname),
-        0);
+    assert_int_equal(axn_netns_run(&fx.ts.ns, out, sizeof(out), "ip neigh show %s dev %s",
+                                   OUR_IP_STR, fx.ts.ifname),
+                     0);
     for (size_t i = 0; i < ARRAY_LEN(resolved); i++)
         state_ok = state_ok || strstr(out, resolved[i]) != NULL;
     if (!strstr(out, want) || !state_ok)
@@ -864,14 +690,14 @@ static void stack_announces_each_address_it_is_given(void **state)
     (void)state;
     /* The one from init is already out; move to NEW_IP at run time. */
     assert_int_equal(
-        axn_ctl_remove_ipv4(fx.st, fx.ifindex, OUR_IP, PREFIX_LEN, axn_port_posix_now()), 0);
-    assert_int_equal(axn_ctl_set_ipv4(fx.st, fx.ifindex, NEW_IP, PREFIX_LEN, axn_port_posix_now()),
-                     0);
+        axn_ctl_remove_ipv4(fx.ts.st, fx.ifindex, OUR_IP, PREFIX_LEN, axn_port_posix_now()), 0);
+    assert_int_equal(
+        axn_ctl_set_ipv4(fx.ts.st, fx.ifindex, NEW_IP, PREFIX_LEN, axn_port_posix_now()), 0);
     pump_until_captured(ARRAY_LEN(moved_address));
     settle();
     assert_counters_follow(moved_address, ARRAY_LEN(moved_address));
     /* An announcement teaches nobody anything, and nobody answers it. */
-    assert_int_equal(axn_ctl_arp_entries(fx.st, NULL, 0, axn_port_posix_now()), 0);
+    assert_int_equal(axn_ctl_arp_entries(fx.ts.st, NULL, 0, axn_port_posix_now()), 0);
     finish_capture();
     assert_capture_follows(moved_address, ARRAY_LEN(moved_address));
     assert_announcement(0, our_ip_bytes);
@@ -889,7 +715,7 @@ static void linux_resolves_us_and_learns_our_mac(void **state)
                                              .tpa = our_ip_bytes};
     const struct arp_fields our_reply = {.op = ARP_OP_REPLY,
                                          .eth_dst = &fx.linux_mac,
-                                         .sha = &fx.ours,
+                                         .sha = &fx.ts.ours,
                                          .spa = our_ip_bytes,
                                          .tha = &fx.linux_mac,
                                          .tpa = linux_ip_bytes};
@@ -916,15 +742,15 @@ static void we_resolve_linux_and_flush_the_waiting_datagram(void **state)
 {
     const struct arp_fields our_request = {.op = ARP_OP_REQUEST,
                                            .eth_dst = &broadcast_mac,
-                                           .sha = &fx.ours,
+                                           .sha = &fx.ts.ours,
                                            .spa = our_ip_bytes,
                                            .tha = &zero_mac,
                                            .tpa = linux_ip_bytes};
     const struct arp_fields linux_reply = {.op = ARP_OP_REPLY,
-                                           .eth_dst = &fx.ours,
+                                           .eth_dst = &fx.ts.ours,
                                            .sha = &fx.linux_mac,
                                            .spa = linux_ip_bytes,
-                                           .tha = &fx.ours,
+                                           .tha = &fx.ts.ours,
                                            .tpa = our_ip_bytes};
     uint8_t pkt[PKT_CAP];
     size_t len = build_udp_to_linux(pkt);

@@ -5,11 +5,12 @@
  * ECONNREFUSED and its Icmp InDestUnreachs counts it), and our connected
  * socket surfacing Linux's port unreachable as ECONNREFUSED.
  *
- * As tests/interop/test_ip4_ping.c: each test creates a namespace, a TAP
- * moved into it with Linux at 192.0.2.1/24 and the stack at 192.0.2.2/24,
- * every frame recorded in $AXN_BUILD_DIR/test_udp_tap_<test>.pcap and
- * checked by tshark. The stack runs threaded (port/posix workers); our
- * socket calls block with SO_RCVTIMEO, so nothing waits forever.
+ * As tests/interop/test_ip4_ping.c, through tests/support/tap_stack.h:
+ * each test creates a namespace, a TAP moved into it with Linux at
+ * 192.0.2.1/24 and the stack at 192.0.2.2/24, every frame recorded in
+ * $AXN_BUILD_DIR/test_udp_tap_<test>.pcap and checked by tshark. The
+ * stack runs threaded (port/posix workers); our socket calls block with
+ * SO_RCVTIMEO, so nothing waits forever.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -20,35 +21,25 @@
 
 #include <ctype.h>
 #include <errno.h>
-#include <limits.h>
-#include <net/if.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-#include <unistd.h>
 
 #include "axnet/errno.h"
-#include "axnet/hosted/pcap.h"
-#include "axnet/hosted/tap.h"
 #include "axnet/netctl.h"
-#include "axnet/port_posix.h"
 #include "axnet/snmp.h"
 #include "axnet/socket.h"
 #include "axnet/stack.h"
 #include "cmd.h"
 #include "tshark.h"
 #include "netns.h"
+#include "tap_stack.h"
 
 /* ---- Addresses (TEST-NET-1, inside the test's namespace only) ----------- */
 
-#define OUR_IP       AXN_IP4(192, 0, 2, 2)
-#define LINUX_IP     AXN_IP4(192, 0, 2, 1)
-#define LINUX_IP_STR "192.0.2.1"
-#define OUR_IP_STR   "192.0.2.2"
-#define PREFIX_LEN   24
-#define OUR_IFNAME   "eth0"
+#define LINUX_IP   AXN_TAP_LINUX_IP
+#define OUR_IP_STR AXN_TAP_OUR_IP_STR
 
 /* ---- Ports and messages --------------------------------------------------- */
 
@@ -66,143 +57,33 @@
 
 /* ---- Limits --------------------------------------------------------------- */
 
-#define OUT_LEN       8192
-#define PID_MODULUS   10000000u
-#define SEQ_MODULUS   100u
-#define USEC_PER_SEC_ 1000000ull
-#define NSEC_PER_USEC 1000
-#define ARRAY_LEN(a)  (sizeof(a) / sizeof((a)[0]))
+#define OUT_LEN 8192
+
+static const struct axn_tap_stack_config tap_cfg = {
+    .ns_tag = "sudp", .tap_prefix = "axp", .pcap_prefix = "test_udp_tap", .threaded = true};
 
 struct fixture {
-    struct axn_netns ns;
-    struct axn_platform plat;
-    struct axn_tap *tap;
-    struct axn_eth_driver tap_drv;
-    struct axn_pcap *pcap;
-    struct axn_pcap_tap *recorder;
-    struct axn_eth_driver drv; /* tap_drv behind the recorder */
-    struct axn_stack *st;
-    char ifname[IFNAMSIZ];
-    char pcap_path[PATH_MAX];
+    struct axn_tap_stack ts;
     struct axn_snmp snmp; /* taken just before the stack stops */
     struct axn_snmp_udp udp;
 };
 
 static struct fixture fx;
-static unsigned tap_seq;
-
-/* Capture timestamps in wall-clock time, so the pcap reads naturally. */
-static axn_time_t wall_us(void *ctx)
-{
-    struct timespec ts;
-
-    (void)ctx;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (axn_time_t)ts.tv_sec * USEC_PER_SEC_ + (axn_time_t)ts.tv_nsec / NSEC_PER_USEC;
-}
 
 /* ---- Fixture -------------------------------------------------------------- */
-
-/* Stops the workers and closes the capture (complete only once closed). */
-static void stop_stack(void)
-{
-    axn_stack_destroy(fx.st);
-    fx.st = NULL;
-    axn_pcap_tap_free(fx.recorder);
-    fx.recorder = NULL;
-    axn_pcap_close(fx.pcap);
-    fx.pcap = NULL;
-}
 
 static int teardown(void **state)
 {
     (void)state;
-    stop_stack();
-    axn_tap_close(fx.tap);
-    axn_netns_delete(&fx.ns);
+    axn_tap_stack_cleanup(&fx.ts);
     memset(&fx, 0, sizeof(fx));
     return 0;
-}
-
-static int open_tap(void)
-{
-    struct axn_tap_config cfg = {.name = fx.ifname, .unpersist = true};
-    int err;
-
-    /* Linux pids have at most 7 digits (pid_max <= 2^22): "axpPPPPPPP-SS". */
-    snprintf(fx.ifname, sizeof(fx.ifname), "axp%u-%u", (unsigned)getpid() % PID_MODULUS,
-             tap_seq++ % SEQ_MODULUS);
-    err = axn_tap_open(&fx.tap, &cfg);
-    if (err)
-        return err;
-    axn_tap_driver(fx.tap, &fx.tap_drv);
-    return 0;
-}
-
-/* IPv6 off before the link comes up: with IPv4 only, Linux sends nothing
- * it is not asked to. */
-static int give_linux_side_an_address(void)
-{
-    return axn_netns_run(
-        &fx.ns, NULL, 0,
-        "f=/proc/sys/net/ipv6/conf/%s/disable_ipv6; { [ ! -e $f ] || echo 1 >$f; } "
-        "&& ip addr add %s/%d dev %s && ip link set dev %s up",
-        fx.ifname, LINUX_IP_STR, PREFIX_LEN, fx.ifname, fx.ifname);
-}
-
-static int open_capture(const char *what)
-{
-    const char *dir = getenv("AXN_BUILD_DIR");
-    int err;
-
-    snprintf(fx.pcap_path, sizeof(fx.pcap_path), "%s/test_udp_tap_%s.pcap", dir ? dir : "/tmp",
-             what);
-    err = axn_pcap_open(&fx.pcap, fx.pcap_path, 0);
-    if (err)
-        return err;
-    return axn_pcap_tap_wrap(&fx.recorder, &fx.tap_drv, fx.pcap, wall_us, NULL, &fx.drv);
-}
-
-/* 192.0.2.2/24 on the TAP as eth0, run by the stack's own workers. */
-static int start_stack(void)
-{
-    struct axn_iface_config ifc = {
-        .name = OUR_IFNAME, .ipv4_mode = AXN_IPV4_STATIC, .addr = OUR_IP, .prefix_len = PREFIX_LEN};
-    const struct axn_net_config cfg = {.ifaces = &ifc, .n_ifaces = 1};
-    const struct axn_eth_driver *drivers[] = {&fx.drv};
-    int err = axn_port_posix_init(&fx.plat, AXN_LOG_WARN);
-
-    if (!err)
-        err = axn_stack_create(&fx.plat, &fx.st);
-    if (!err)
-        err =
-            axn_stack_init_network(fx.st, drivers, ARRAY_LEN(drivers), &cfg, axn_port_posix_now());
-    if (!err)
-        err = axn_stack_start(fx.st);
-    return err;
 }
 
 static int setup_with_capture(const char *what)
 {
-    int err;
-
     memset(&fx, 0, sizeof(fx));
-    err = axn_netns_create(&fx.ns, "sudp");
-    if (!err)
-        err = open_tap();
-    if (!err)
-        err = axn_netns_move_link(&fx.ns, fx.ifname);
-    if (!err)
-        err = give_linux_side_an_address();
-    if (!err)
-        err = open_capture(what);
-    if (!err)
-        err = start_stack();
-    if (err) {
-        fprintf(stderr, "setup failed: %d\n", err);
-        teardown(NULL);
-    }
-    return err ? -1 : 0;
+    return axn_tap_stack_setup(&fx.ts, &tap_cfg, what) ? -1 : 0;
 }
 
 static int setup_echo_in(void **state)
@@ -234,15 +115,15 @@ static int setup_unreach_out(void **state)
 /* Counters, then the stack stops so the capture is complete. */
 static void finish(void)
 {
-    axn_ctl_snmp(fx.st, &fx.snmp);
-    axn_udp_snmp(fx.st, &fx.udp);
-    stop_stack();
+    axn_ctl_snmp(fx.ts.st, &fx.snmp);
+    axn_udp_snmp(fx.ts.st, &fx.udp);
+    axn_tap_stack_stop(&fx.ts);
 }
 
 /* tshark reads the capture back cleanly (tests/support/tshark.h). */
 static void assert_tshark_clean(void)
 {
-    axn_tshark_assert_clean(fx.pcap_path, AXN_TSHARK_ANY_FRAMES);
+    axn_tshark_assert_clean(fx.ts.pcap_path, AXN_TSHARK_ANY_FRAMES);
 }
 
 /* ---- Our sockets --------------------------------------------------------------- */
@@ -278,7 +159,7 @@ static struct axn_socket *udp_socket(void)
 {
     struct axn_socket *s = NULL;
     const struct axn_timeval tv = {.tv_sec = RCV_TIMEOUT_S};
-    assert_int_equal(axn_socket(fx.st, AXN_AF_INET, AXN_SOCK_DGRAM, 0, &s), 0);
+    assert_int_equal(axn_socket(fx.ts.st, AXN_AF_INET, AXN_SOCK_DGRAM, 0, &s), 0);
     assert_int_equal(axn_setsockopt(s, AXN_SOL_SOCKET, AXN_SO_RCVTIMEO, &tv, sizeof(tv)), 0);
     return s;
 }
@@ -305,13 +186,7 @@ static void *echo_once(void *arg)
 /* Linux's "Icmp: ... InDestUnreachs" in the namespace. */
 static long linux_in_dest_unreachs(void)
 {
-    char out[OUT_LEN];
-    const int rc = axn_netns_run(&fx.ns, out, sizeof(out),
-                                 "awk '/^Icmp:/ { if (h) { for (i = 1; i <= NF; i++) "
-                                 "if (n[i] == \"InDestUnreachs\") print $i; exit } "
-                                 "for (i = 1; i <= NF; i++) n[i] = $i; h = 1 }' /proc/net/snmp");
-    assert_int_equal(rc, 0);
-    return strtol(out, NULL, 10);
+    return axn_tap_stack_linux_snmp(&fx.ts, "Icmp", "InDestUnreachs");
 }
 
 /* ---- Tests ----------------------------------------------------------------------- */
@@ -326,7 +201,7 @@ static void linux_socat_gets_our_udp_echo(void **state)
     pthread_t t;
     assert_int_equal(pthread_create(&t, NULL, echo_once, &j), 0);
     char out[OUT_LEN];
-    const int rc = axn_netns_run(&fx.ns, out, sizeof(out),
+    const int rc = axn_netns_run(&fx.ts.ns, out, sizeof(out),
                                  "printf %s | timeout %s socat -t %s - UDP:%s:%d 2>&1", MSG_IN,
                                  SOCAT_LIFE_S, SOCAT_WAIT_S, OUR_IP_STR, OUR_ECHO_PORT);
     assert_int_equal(pthread_join(t, NULL), 0);
@@ -348,7 +223,7 @@ static void our_socket_gets_linux_socat_echo(void **state)
     (void)state;
     char out[OUT_LEN];
     int rc =
-        axn_netns_run(&fx.ns, out, sizeof(out),
+        axn_netns_run(&fx.ts.ns, out, sizeof(out),
                       "timeout %s socat -T %s UDP-LISTEN:%d PIPE >/dev/null 2>&1 & "
                       "for i in $(seq %d); do ss -Hnul | grep -q ':%d ' && exit 0; "
                       "sleep 0.1; done; exit 1",
@@ -381,7 +256,7 @@ static void linux_gets_port_unreachable_from_us(void **state)
     (void)state;
     const long before = linux_in_dest_unreachs();
     char out[OUT_LEN];
-    (void)axn_netns_run(&fx.ns, out, sizeof(out),
+    (void)axn_netns_run(&fx.ts.ns, out, sizeof(out),
                         "printf x | timeout %s socat -t %s - UDP:%s:%d 2>&1", SOCAT_LIFE_S,
                         SOCAT_WAIT_S, OUR_IP_STR, OUR_CLOSED);
     if (!strstr(out, "Connection refused"))

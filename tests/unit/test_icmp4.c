@@ -22,6 +22,7 @@
 #include "ip/ip4.h"
 #include "lib/byteorder.h"
 #include "route/router.h"
+#include "sim_stacks.h"
 #include "test_platform.h"
 #include "wire/checksum.h"
 #include "wire/ethernet.h"
@@ -75,11 +76,7 @@ struct got {
 };
 
 static struct fx {
-    struct axn_ctl ctl;
-    struct axn_router r;
-    struct fake_netdev eth0, eth1;
-    struct axn_dev_handle *lo, *h0, *h1;
-    struct axn_ip4 *ip;
+    struct sim_ip4_rig rig;
     struct got in[MAX_RX];
     size_t n_in;
     size_t taken0, taken1; /* sent packets already looked at */
@@ -105,37 +102,17 @@ static int setup(void **state)
     (void)state;
     memset(&fx, 0, sizeof(fx));
     fx.now = NOW;
-    const struct axn_platform *plat = axn_test_platform();
-    axn_test_seed_random(1);
-    assert_int_equal(axn_ctl_init(&fx.ctl, plat), 0);
-    assert_int_equal(fake_ctl_add_iface(&fx.ctl, "eth0", ETH0, ETH0_ADDR, PREFIX, GW0), 0);
-    assert_int_equal(fake_ctl_add_iface(&fx.ctl, "eth1", ETH1, ETH1_ADDR, PREFIX, 0), 0);
-    assert_int_equal(axn_router_init(&fx.r, plat, &fx.ctl), 0);
-    struct axn_dev_handle *h;
-    assert_int_equal(axn_router_handle_create(&fx.r, &h), 0);
-    struct axn_netdev *lo;
-    assert_int_equal(axn_loopback_create(plat, &h->counters, &lo), 0);
-    assert_int_equal(axn_router_attach(&fx.r, h, lo), 0);
-    fx.lo = h;
-    fake_netdev_init(&fx.eth0, plat, ETH0, "eth0", AXN_IFACE_ETHERNET);
-    fake_netdev_init(&fx.eth1, plat, ETH1, "eth1", AXN_IFACE_ETHERNET);
-    assert_int_equal(axn_router_add_device(&fx.r, &fx.eth0.base, &fx.h0), 0);
-    assert_int_equal(axn_router_add_device(&fx.r, &fx.eth1.base, &fx.h1), 0);
-    assert_int_equal(axn_ip4_create(plat, &fx.ctl, &fx.r, &fx.ip), 0);
-    fx.r.input = axn_ip4_input;
-    fx.r.input_ctx = fx.ip;
-    assert_int_equal(axn_ip4_set_proto_handler(fx.ip, UDP_PROTO, record, NULL), 0);
+    const struct sim_ip4_rig_iface eth0 = {ETH0, ETH0_ADDR, PREFIX, GW0};
+    const struct sim_ip4_rig_iface eth1 = {ETH1, ETH1_ADDR, PREFIX, 0};
+    sim_ip4_rig_create(&fx.rig, &eth0, &eth1);
+    assert_int_equal(axn_ip4_set_proto_handler(fx.rig.ip, UDP_PROTO, record, NULL), 0);
     return 0;
 }
 
 static int teardown(void **state)
 {
     (void)state;
-    axn_ip4_destroy(fx.ip);
-    axn_router_destroy(&fx.r);
-    axn_ctl_destroy(&fx.ctl);
-    fake_netdev_fini(&fx.eth0);
-    fake_netdev_fini(&fx.eth1);
+    sim_ip4_rig_destroy(&fx.rig);
     return axn_test_live_allocs() == 0 ? 0 : -1;
 }
 
@@ -163,11 +140,7 @@ static size_t build_simple(uint8_t *buf, axn_ip4_t src, axn_ip4_t dst, uint8_t p
 
 static void rx_flags(const uint8_t *pkt, size_t len, uint32_t ifindex, uint8_t offload)
 {
-    const struct axn_rx_meta meta = {.ifindex = ifindex,
-                                     .ethertype = AXN_ETHERTYPE_IPV4,
-                                     .frame_len = (uint32_t)len + FAKE_ETH_HLEN,
-                                     .offload = offload};
-    axn_ip4_input(fx.ip, pkt, len, &meta, fx.now);
+    sim_ip4_rig_rx(&fx.rig, pkt, len, ifindex, offload, fx.now);
 }
 
 static void rx(const uint8_t *pkt, size_t len, uint32_t ifindex)
@@ -185,7 +158,7 @@ static struct axn_snmp snmp(void)
 {
     struct axn_snmp s;
     memset(&s, 0, sizeof(s));
-    axn_ip4_snmp(fx.ip, &s);
+    axn_ip4_snmp(fx.rig.ip, &s);
     return s;
 }
 
@@ -193,20 +166,12 @@ static struct axn_snmp snmp(void)
  * many new packets the device got. */
 static size_t flush(struct fake_netdev *f, struct axn_dev_handle *h, size_t *taken)
 {
-    (void)axn_router_tx_service(&fx.r, h, fx.now);
-    const size_t n = atomic_load(&f->n_sent) - *taken;
-    return n;
-}
-
-static const struct fake_sent_pkt *take(struct fake_netdev *f, size_t *taken)
-{
-    assert_true(*taken < atomic_load(&f->n_sent));
-    return &f->sent[(*taken)++];
+    return sim_ip4_rig_flush(&fx.rig, f, h, taken, fx.now);
 }
 
 static size_t flush0(void)
 {
-    return flush(&fx.eth0, fx.h0, &fx.taken0);
+    return flush(&fx.rig.eth0, fx.rig.h0, &fx.taken0);
 }
 
 static void parse_sent(const struct fake_sent_pkt *p, struct axn_ipv4 *h)
@@ -299,7 +264,7 @@ static void echo_request_gets_exact_reply(void **state)
     uint8_t pkt[PKT_MAX];
     rx(pkt, build_echo(pkt, PEER, ETH0_ADDR, ECHO_SEQ), ETH0);
     assert_int_equal(flush0(), 1);
-    const struct fake_sent_pkt *p = take(&fx.eth0, &fx.taken0);
+    const struct fake_sent_pkt *p = sim_fake_take(&fx.rig.eth0, &fx.taken0);
     assert_int_equal(p->next_hop, PEER);
     const struct axn_ipv4 h = sent_icmp(p, ETH0_ADDR, PEER);
     /* The request's TOS without its ECN bits (Linux icmp_reply). */
@@ -341,10 +306,10 @@ static void echo_to_broadcast_ignored_unless_enabled(void **state)
     assert_int_equal(s.icmp.in_errors, 2);
     assert_int_equal(s.icmp.out_msgs, 0);
     /* Switched on: answered from the interface's own address. */
-    fx.ip->echo_ignore_broadcasts = false;
+    fx.rig.ip->echo_ignore_broadcasts = false;
     rx(pkt, build_echo(pkt, PEER, LIMITED, ECHO_SEQ), ETH0);
     assert_int_equal(flush0(), 1);
-    (void)sent_icmp(take(&fx.eth0, &fx.taken0), ETH0_ADDR, PEER);
+    (void)sent_icmp(sim_fake_take(&fx.rig.eth0, &fx.taken0), ETH0_ADDR, PEER);
     s = snmp();
     assert_int_equal(s.icmp.out_echo_reps, 1);
 }
@@ -364,14 +329,14 @@ static void record_echo_reply(void *ctx, const struct axn_ip4_rx *rx, const stru
 static void echo_to_own_addresses_stays_on_lo(void **state)
 {
     (void)state;
-    axn_ip4_set_echo_reply_handler(fx.ip, record_echo_reply, NULL);
+    axn_ip4_set_echo_reply_handler(fx.rig.ip, record_echo_reply, NULL);
     const axn_ip4_t lo1 = AXN_IP4(127, 0, 0, 1);
     const axn_ip4_t from[] = {lo1, lo1, ETH0_ADDR};
     const axn_ip4_t to[] = {lo1, LOOP2, ETH0_ADDR};
     uint8_t pkt[PKT_MAX];
     for (size_t i = 0; i < sizeof(to) / sizeof(to[0]); i++)
         rx(pkt, build_echo(pkt, from[i], to[i], (uint16_t)i), LO);
-    (void)axn_router_deliver(&fx.r, fx.now);
+    (void)axn_router_deliver(&fx.rig.r, fx.now);
     assert_int_equal(flush0(), 0);
     assert_int_equal(fx.n_in, 3);
     for (size_t i = 0; i < fx.n_in; i++) {
@@ -412,7 +377,7 @@ static void echo_replies_are_not_rate_limited(void **state)
         for (unsigned i = 0; i < ECHO_BATCH; i++)
             rx(pkt, build_echo(pkt, PEER, ETH0_ADDR, (uint16_t)(b * ECHO_BATCH + i)), ETH0);
         sent += flush0();
-        fx.taken0 = atomic_load(&fx.eth0.n_sent);
+        fx.taken0 = atomic_load(&fx.rig.eth0.n_sent);
     }
     assert_int_equal(sent, ECHO_BATCH * ECHO_BATCHES);
     const struct axn_snmp s = snmp();
@@ -426,7 +391,7 @@ static size_t trigger_errors(unsigned n)
     for (unsigned i = 0; i < n; i++)
         rx_simple(PEER, ETH0_ADDR, TEST_PROTO, ETH0);
     const size_t sent = flush0();
-    fx.taken0 = atomic_load(&fx.eth0.n_sent);
+    fx.taken0 = atomic_load(&fx.rig.eth0.n_sent);
     return sent;
 }
 
@@ -452,16 +417,16 @@ static void errors_are_rate_limited_by_a_token_bucket(void **state)
     /* "Fragmentation needed" drives PMTU discovery: never limited. */
     uint8_t pkt[PKT_MAX];
     const size_t len = build_simple(pkt, PEER, ETH0_ADDR, TEST_PROTO);
-    assert_int_equal(axn_icmp4_send_error_info(fx.ip, AXN_ICMP4_DEST_UNREACH,
+    assert_int_equal(axn_icmp4_send_error_info(fx.rig.ip, AXN_ICMP4_DEST_UNREACH,
                                                AXN_ICMP4_UNREACH_FRAG_NEEDED, NEXT_MTU, pkt, len,
                                                fx.now),
                      0);
-    assert_int_equal(axn_icmp4_send_error(fx.ip, AXN_ICMP4_DEST_UNREACH, AXN_ICMP4_UNREACH_PORT,
+    assert_int_equal(axn_icmp4_send_error(fx.rig.ip, AXN_ICMP4_DEST_UNREACH, AXN_ICMP4_UNREACH_PORT,
                                           pkt, len, fx.now),
                      -AXN_EAGAIN);
     assert_int_equal(flush0(), 1);
     struct axn_icmp4 m;
-    const struct axn_ipv4 h = sent_icmp(take(&fx.eth0, &fx.taken0), ETH0_ADDR, PEER);
+    const struct axn_ipv4 h = sent_icmp(sim_fake_take(&fx.rig.eth0, &fx.taken0), ETH0_ADDR, PEER);
     assert_int_equal(axn_icmp4_parse(h.payload, h.payload_len, &m, 0), 0);
     assert_int_equal(m.code, AXN_ICMP4_UNREACH_FRAG_NEEDED);
     assert_int_equal(m.next_mtu, NEXT_MTU);
@@ -470,10 +435,10 @@ static void errors_are_rate_limited_by_a_token_bucket(void **state)
     assert_int_equal(trigger_errors(BURST + OVER_BURST), 1);
     s = snmp();
     assert_int_equal(s.icmp.out_rate_limit_global, 0);
-    assert_int_equal(fx.ip->rate.limited_host, BURST + OVER_BURST - HOST_BURST + REFILL_TOKENS + 2 +
-                                                   1 + 1 + 1 + BURST + OVER_BURST - 1);
+    assert_int_equal(fx.rig.ip->rate.limited_host, BURST + OVER_BURST - HOST_BURST + REFILL_TOKENS +
+                                                       2 + 1 + 1 + 1 + BURST + OVER_BURST - 1);
     /* ... and shown as Linux's Icmp: OutRateLimitHost. */
-    assert_int_equal(s.icmp.out_rate_limit_host, fx.ip->rate.limited_host);
+    assert_int_equal(s.icmp.out_rate_limit_host, fx.rig.ip->rate.limited_host);
 }
 
 /* ---- Received errors (RFC 1122 3.2.2: passed to the transport) ------------------------------- */
@@ -511,7 +476,7 @@ static void rx_error(uint8_t type, uint8_t code, uint32_t info, const uint8_t *q
 static void received_errors_reach_the_registered_handler(void **state)
 {
     (void)state;
-    assert_int_equal(axn_ip4_set_err_handler(fx.ip, UDP_PROTO, record_err, NULL), 0);
+    assert_int_equal(axn_ip4_set_err_handler(fx.rig.ip, UDP_PROTO, record_err, NULL), 0);
     uint8_t ours[PKT_MAX];
     const size_t len = build_our_udp(ours, UDP_PROTO);
     rx_error(AXN_ICMP4_DEST_UNREACH, AXN_ICMP4_UNREACH_PORT, 0, ours, len, ETH0_ADDR);
@@ -577,14 +542,14 @@ static void reassembly_timeout_sends_time_exceeded(void **state)
 {
     (void)state;
     rx_fragment(0, true);
-    assert_int_equal(axn_ip4_poll(fx.ip, fx.now), NOW + TIMEOUT);
+    assert_int_equal(axn_ip4_poll(fx.rig.ip, fx.now), NOW + TIMEOUT);
     fx.now = NOW + TIMEOUT - 1;
-    (void)axn_ip4_poll(fx.ip, fx.now);
+    (void)axn_ip4_poll(fx.rig.ip, fx.now);
     assert_int_equal(flush0(), 0);
     fx.now = NOW + TIMEOUT;
-    assert_int_equal(axn_ip4_poll(fx.ip, fx.now), AXN_TIME_NEVER);
+    assert_int_equal(axn_ip4_poll(fx.rig.ip, fx.now), AXN_TIME_NEVER);
     assert_int_equal(flush0(), 1);
-    const struct axn_ipv4 h = sent_icmp(take(&fx.eth0, &fx.taken0), ETH0_ADDR, PEER);
+    const struct axn_ipv4 h = sent_icmp(sim_fake_take(&fx.rig.eth0, &fx.taken0), ETH0_ADDR, PEER);
     /* Type 11 code 1 quoting the first fragment's header and 8 bytes. */
     const struct axn_ipv4 first = {
         .src = PEER, .dst = ETH0_ADDR, .protocol = UDP_PROTO, .id = ECHO_ID, .mf = true};
@@ -603,9 +568,9 @@ static void reassembly_timeout_sends_time_exceeded(void **state)
     /* Without its first fragment a datagram times out silently. */
     rx_fragment(FRAG_DATA, false);
     fx.now += TIMEOUT;
-    assert_int_equal(axn_ip4_poll(fx.ip, fx.now), AXN_TIME_NEVER);
+    assert_int_equal(axn_ip4_poll(fx.rig.ip, fx.now), AXN_TIME_NEVER);
     assert_int_equal(flush0(), 0);
-    assert_int_equal(axn_ip4_reasm_in_progress(&fx.ip->reasm), 0);
+    assert_int_equal(axn_ip4_reasm_in_progress(&fx.rig.ip->reasm), 0);
     const struct axn_snmp s = snmp();
     assert_int_equal(s.ip.reasm_reqds, 2);
     assert_int_equal(s.ip.reasm_timeout, 2);

@@ -23,6 +23,7 @@
 #include "ip/ip4.h"
 #include "lib/byteorder.h"
 #include "route/router.h"
+#include "sim_stacks.h"
 #include "test_platform.h"
 #include "wire/checksum.h"
 #include "wire/ethernet.h"
@@ -77,11 +78,7 @@ struct got {
 };
 
 static struct fx {
-    struct axn_ctl ctl;
-    struct axn_router r;
-    struct fake_netdev eth0, eth1;
-    struct axn_dev_handle *lo, *h0, *h1;
-    struct axn_ip4 *ip;
+    struct sim_ip4_rig rig;
     struct got in[MAX_RX];
     size_t n_in;
     size_t taken0, taken1; /* sent packets already looked at */
@@ -102,37 +99,17 @@ static int setup(void **state)
 {
     (void)state;
     memset(&fx, 0, sizeof(fx));
-    const struct axn_platform *plat = axn_test_platform();
-    axn_test_seed_random(1);
-    assert_int_equal(axn_ctl_init(&fx.ctl, plat), 0);
-    assert_int_equal(fake_ctl_add_iface(&fx.ctl, "eth0", ETH0, ETH0_ADDR, PREFIX, GW0), 0);
-    assert_int_equal(fake_ctl_add_iface(&fx.ctl, "eth1", ETH1, ETH1_ADDR, PREFIX, 0), 0);
-    assert_int_equal(axn_router_init(&fx.r, plat, &fx.ctl), 0);
-    struct axn_dev_handle *h;
-    assert_int_equal(axn_router_handle_create(&fx.r, &h), 0);
-    struct axn_netdev *lo;
-    assert_int_equal(axn_loopback_create(plat, &h->counters, &lo), 0);
-    assert_int_equal(axn_router_attach(&fx.r, h, lo), 0);
-    fx.lo = h;
-    fake_netdev_init(&fx.eth0, plat, ETH0, "eth0", AXN_IFACE_ETHERNET);
-    fake_netdev_init(&fx.eth1, plat, ETH1, "eth1", AXN_IFACE_ETHERNET);
-    assert_int_equal(axn_router_add_device(&fx.r, &fx.eth0.base, &fx.h0), 0);
-    assert_int_equal(axn_router_add_device(&fx.r, &fx.eth1.base, &fx.h1), 0);
-    assert_int_equal(axn_ip4_create(plat, &fx.ctl, &fx.r, &fx.ip), 0);
-    fx.r.input = axn_ip4_input;
-    fx.r.input_ctx = fx.ip;
-    assert_int_equal(axn_ip4_set_proto_handler(fx.ip, UDP_PROTO, record, NULL), 0);
+    const struct sim_ip4_rig_iface eth0 = {ETH0, ETH0_ADDR, PREFIX, GW0};
+    const struct sim_ip4_rig_iface eth1 = {ETH1, ETH1_ADDR, PREFIX, 0};
+    sim_ip4_rig_create(&fx.rig, &eth0, &eth1);
+    assert_int_equal(axn_ip4_set_proto_handler(fx.rig.ip, UDP_PROTO, record, NULL), 0);
     return 0;
 }
 
 static int teardown(void **state)
 {
     (void)state;
-    axn_ip4_destroy(fx.ip);
-    axn_router_destroy(&fx.r);
-    axn_ctl_destroy(&fx.ctl);
-    fake_netdev_fini(&fx.eth0);
-    fake_netdev_fini(&fx.eth1);
+    sim_ip4_rig_destroy(&fx.rig);
     return axn_test_live_allocs() == 0 ? 0 : -1;
 }
 
@@ -160,11 +137,7 @@ static size_t build_simple(uint8_t *buf, axn_ip4_t src, axn_ip4_t dst, uint8_t p
 
 static void rx_flags(const uint8_t *pkt, size_t len, uint32_t ifindex, uint8_t offload)
 {
-    const struct axn_rx_meta meta = {.ifindex = ifindex,
-                                     .ethertype = AXN_ETHERTYPE_IPV4,
-                                     .frame_len = (uint32_t)len + FAKE_ETH_HLEN,
-                                     .offload = offload};
-    axn_ip4_input(fx.ip, pkt, len, &meta, NOW);
+    sim_ip4_rig_rx(&fx.rig, pkt, len, ifindex, offload, NOW);
 }
 
 static void rx(const uint8_t *pkt, size_t len, uint32_t ifindex)
@@ -182,7 +155,7 @@ static struct axn_snmp snmp(void)
 {
     struct axn_snmp s;
     memset(&s, 0, sizeof(s));
-    axn_ip4_snmp(fx.ip, &s);
+    axn_ip4_snmp(fx.rig.ip, &s);
     return s;
 }
 
@@ -190,32 +163,24 @@ static struct axn_snmp snmp(void)
  * many new packets the device got. */
 static size_t flush(struct fake_netdev *f, struct axn_dev_handle *h, size_t *taken)
 {
-    (void)axn_router_tx_service(&fx.r, h, NOW);
-    const size_t n = atomic_load(&f->n_sent) - *taken;
-    return n;
-}
-
-static const struct fake_sent_pkt *take(struct fake_netdev *f, size_t *taken)
-{
-    assert_true(*taken < atomic_load(&f->n_sent));
-    return &f->sent[(*taken)++];
+    return sim_ip4_rig_flush(&fx.rig, f, h, taken, NOW);
 }
 
 static size_t flush0(void)
 {
-    return flush(&fx.eth0, fx.h0, &fx.taken0);
+    return flush(&fx.rig.eth0, fx.rig.h0, &fx.taken0);
 }
 
 static size_t flush1(void)
 {
-    return flush(&fx.eth1, fx.h1, &fx.taken1);
+    return flush(&fx.rig.eth1, fx.rig.h1, &fx.taken1);
 }
 
 static void set_mtu(uint32_t ifindex, uint32_t mtu)
 {
-    const unsigned long irq = axn_ctl_lock(&fx.ctl);
-    axn_ctl_find_locked(&fx.ctl, ifindex)->mtu = mtu;
-    axn_ctl_unlock(&fx.ctl, irq);
+    const unsigned long irq = axn_ctl_lock(&fx.rig.ctl);
+    axn_ctl_find_locked(&fx.rig.ctl, ifindex)->mtu = mtu;
+    axn_ctl_unlock(&fx.rig.ctl, irq);
 }
 
 static int out(axn_ip4_t src, axn_ip4_t dst, size_t len, bool df, uint32_t bound)
@@ -224,7 +189,7 @@ static int out(axn_ip4_t src, axn_ip4_t dst, size_t len, bool df, uint32_t bound
     memset(payload, FILL, sizeof(payload));
     const struct axn_ip4_tx tx = {
         .src = src, .dst = dst, .protocol = TEST_PROTO, .df = df, .ifindex = bound};
-    return axn_ip4_output(fx.ip, &tx, payload, len, NOW);
+    return axn_ip4_output(fx.rig.ip, &tx, payload, len, NOW);
 }
 
 static void parse_sent(const struct fake_sent_pkt *p, struct axn_ipv4 *h)
@@ -367,7 +332,7 @@ static void unknown_protocol_gets_exact_protocol_unreachable(void **state)
     rx(pkt, len, ETH0);
 
     assert_int_equal(flush0(), 1);
-    const struct fake_sent_pkt *p = take(&fx.eth0, &fx.taken0);
+    const struct fake_sent_pkt *p = sim_fake_take(&fx.rig.eth0, &fx.taken0);
     assert_int_equal(p->next_hop, PEER);
     struct axn_ipv4 h;
     parse_sent(p, &h);
@@ -421,9 +386,9 @@ static void error_helper_obeys_each_never_rule(void **state)
     const struct axn_ipv4 frag = {
         .src = PEER, .dst = ETH0_ADDR, .protocol = TEST_PROTO, .frag_offset = 8 * 8};
     size_t len = build(pkt, &frag, PAYLOAD);
-    assert_int_equal(
-        axn_icmp4_send_error(fx.ip, AXN_ICMP4_DEST_UNREACH, AXN_ICMP4_UNREACH_PROTO, pkt, len, NOW),
-        -AXN_EPERM);
+    assert_int_equal(axn_icmp4_send_error(fx.rig.ip, AXN_ICMP4_DEST_UNREACH,
+                                          AXN_ICMP4_UNREACH_PROTO, pkt, len, NOW),
+                     -AXN_EPERM);
 
     const struct axn_ipv4 icmp = {.src = PEER, .dst = ETH0_ADDR, .protocol = AXN_IPPROTO_ICMP};
     const uint8_t never_types[] = {AXN_ICMP4_DEST_UNREACH,  AXN_ICMP4_SOURCE_QUENCH,
@@ -432,28 +397,28 @@ static void error_helper_obeys_each_never_rule(void **state)
     for (size_t i = 0; i < sizeof(never_types); i++) {
         len = build(pkt, &icmp, PAYLOAD);
         pkt[AXN_IPV4_HDR_MIN] = never_types[i];
-        assert_int_equal(axn_icmp4_send_error(fx.ip, AXN_ICMP4_DEST_UNREACH, AXN_ICMP4_UNREACH_PORT,
-                                              pkt, len, NOW),
+        assert_int_equal(axn_icmp4_send_error(fx.rig.ip, AXN_ICMP4_DEST_UNREACH,
+                                              AXN_ICMP4_UNREACH_PORT, pkt, len, NOW),
                          -AXN_EPERM);
     }
     const axn_ip4_t bad_src[] = {0, LIMITED, ALL_HOSTS, ETH0_BCAST};
     for (size_t i = 0; i < sizeof(bad_src) / sizeof(bad_src[0]); i++) {
         len = build_simple(pkt, bad_src[i], ETH0_ADDR, TEST_PROTO);
-        assert_int_equal(axn_icmp4_send_error(fx.ip, AXN_ICMP4_DEST_UNREACH,
+        assert_int_equal(axn_icmp4_send_error(fx.rig.ip, AXN_ICMP4_DEST_UNREACH,
                                               AXN_ICMP4_UNREACH_PROTO, pkt, len, NOW),
                          -AXN_EPERM);
     }
     assert_int_equal(flush0(), 0);
     /* Not a header at all. */
-    assert_int_equal(axn_icmp4_send_error(fx.ip, AXN_ICMP4_DEST_UNREACH, AXN_ICMP4_UNREACH_PROTO,
-                                          pkt, AXN_IPV4_HDR_MIN - 1, NOW),
+    assert_int_equal(axn_icmp4_send_error(fx.rig.ip, AXN_ICMP4_DEST_UNREACH,
+                                          AXN_ICMP4_UNREACH_PROTO, pkt, AXN_IPV4_HDR_MIN - 1, NOW),
                      -AXN_EINVAL);
     /* An echo request may earn an error. */
     len = build(pkt, &icmp, PAYLOAD);
     pkt[AXN_IPV4_HDR_MIN] = AXN_ICMP4_ECHO_REQUEST;
-    assert_int_equal(
-        axn_icmp4_send_error(fx.ip, AXN_ICMP4_DEST_UNREACH, AXN_ICMP4_UNREACH_PORT, pkt, len, NOW),
-        0);
+    assert_int_equal(axn_icmp4_send_error(fx.rig.ip, AXN_ICMP4_DEST_UNREACH, AXN_ICMP4_UNREACH_PORT,
+                                          pkt, len, NOW),
+                     0);
     assert_int_equal(flush0(), 1);
     assert_int_equal(snmp().icmp.out_msgs, 1);
 }
@@ -470,7 +435,7 @@ static void output_selects_source_from_route(void **state)
     assert_int_equal(flush0(), 2);
     assert_int_equal(flush1(), 1);
     struct axn_ipv4 h;
-    const struct fake_sent_pkt *p = take(&fx.eth0, &fx.taken0);
+    const struct fake_sent_pkt *p = sim_fake_take(&fx.rig.eth0, &fx.taken0);
     parse_sent(p, &h);
     assert_int_equal(h.src, ETH0_ADDR);
     assert_int_equal(h.dst, PEER);
@@ -478,12 +443,12 @@ static void output_selects_source_from_route(void **state)
     assert_int_equal(h.protocol, TEST_PROTO);
     assert_int_equal(h.payload_len, PAYLOAD);
     assert_int_equal(p->next_hop, PEER);
-    p = take(&fx.eth0, &fx.taken0);
+    p = sim_fake_take(&fx.rig.eth0, &fx.taken0);
     parse_sent(p, &h);
     assert_int_equal(h.src, ETH0_ADDR);
     assert_int_equal(h.dst, REMOTE);
     assert_int_equal(p->next_hop, GW0);
-    p = take(&fx.eth1, &fx.taken1);
+    p = sim_fake_take(&fx.rig.eth1, &fx.taken1);
     parse_sent(p, &h);
     assert_int_equal(h.src, ETH1_ADDR);
     assert_int_equal(h.dst, PEER1);
@@ -492,9 +457,9 @@ static void output_selects_source_from_route(void **state)
     uint8_t payload[PAYLOAD] = {0};
     const struct axn_ip4_tx tx = {
         .dst = PEER, .protocol = TEST_PROTO, .tos = TOS_IN, .ttl = 1, .df = true};
-    assert_int_equal(axn_ip4_output(fx.ip, &tx, payload, sizeof(payload), NOW), 0);
+    assert_int_equal(axn_ip4_output(fx.rig.ip, &tx, payload, sizeof(payload), NOW), 0);
     assert_int_equal(flush0(), 1);
-    parse_sent(take(&fx.eth0, &fx.taken0), &h);
+    parse_sent(sim_fake_take(&fx.rig.eth0, &fx.taken0), &h);
     assert_int_equal(h.ttl, 1);
     assert_int_equal(h.tos, TOS_IN);
     assert_true(h.df);
@@ -517,7 +482,7 @@ static void output_df_too_big_is_emsgsize(void **state)
     assert_int_equal(flush0(), 0);
     assert_int_equal(out(0, PEER, fits, true, 0), 0);
     assert_int_equal(flush0(), 1);
-    assert_int_equal(take(&fx.eth0, &fx.taken0)->len, AXN_ETH_MTU);
+    assert_int_equal(sim_fake_take(&fx.rig.eth0, &fx.taken0)->len, AXN_ETH_MTU);
     /* Beyond what one datagram can describe. */
     assert_int_equal(out(0, PEER, AXN_IPV4_TOTAL_MAX, false, 0), -AXN_EMSGSIZE);
     const struct axn_snmp s = snmp();
@@ -540,7 +505,7 @@ static void output_fragments_to_interface_mtu(void **state)
     uint16_t id = 0;
     for (size_t i = 0; i < 3; i++) {
         struct axn_ipv4 h;
-        const struct fake_sent_pkt *p = take(&fx.eth0, &fx.taken0);
+        const struct fake_sent_pkt *p = sim_fake_take(&fx.rig.eth0, &fx.taken0);
         parse_sent(p, &h);
         assert_true(p->len <= SMALL_MTU);
         assert_int_equal(h.frag_offset, at);
@@ -569,7 +534,7 @@ static uint16_t sent_id_to(axn_ip4_t dst)
     assert_int_equal(out(0, dst, PAYLOAD, true, 0), 0);
     assert_int_equal(flush0(), 1);
     struct axn_ipv4 h;
-    parse_sent(take(&fx.eth0, &fx.taken0), &h);
+    parse_sent(sim_fake_take(&fx.rig.eth0, &fx.taken0), &h);
     assert_int_equal(h.dst, dst);
     return h.id;
 }
@@ -602,10 +567,10 @@ static void output_to_own_address_loops_through_lo(void **state)
     static uint8_t payload[LOCAL_BIG];
     memset(payload, FILL, sizeof(payload));
     const struct axn_ip4_tx tx = {.dst = ETH1_ADDR, .protocol = UDP_PROTO};
-    assert_int_equal(axn_ip4_output(fx.ip, &tx, payload, PAYLOAD, NOW), 0);
-    assert_int_equal(axn_ip4_output(fx.ip, &tx, payload, LOCAL_BIG, NOW), 0);
+    assert_int_equal(axn_ip4_output(fx.rig.ip, &tx, payload, PAYLOAD, NOW), 0);
+    assert_int_equal(axn_ip4_output(fx.rig.ip, &tx, payload, LOCAL_BIG, NOW), 0);
     assert_int_equal(flush0() + flush1(), 0);
-    (void)axn_router_deliver(&fx.r, NOW);
+    (void)axn_router_deliver(&fx.rig.r, NOW);
     assert_int_equal(fx.n_in, 2);
     for (size_t i = 0; i < fx.n_in; i++) {
         assert_int_equal(fx.in[i].rx.ifindex, LO);
@@ -627,18 +592,19 @@ static void output_to_own_address_loops_through_lo(void **state)
 static void proto_handler_table_rules(void **state)
 {
     (void)state;
-    assert_int_equal(axn_ip4_set_proto_handler(fx.ip, AXN_IPPROTO_ICMP, record, NULL), -AXN_EINVAL);
+    assert_int_equal(axn_ip4_set_proto_handler(fx.rig.ip, AXN_IPPROTO_ICMP, record, NULL),
+                     -AXN_EINVAL);
     /* UDP holds one entry already. */
     for (uint8_t p = 0; p < AXN_IP4_MAX_PROTO_HANDLERS - 1; p++)
-        assert_int_equal(axn_ip4_set_proto_handler(fx.ip, (uint8_t)(100 + p), record, NULL), 0);
-    assert_int_equal(axn_ip4_set_proto_handler(fx.ip, TEST_PROTO, record, NULL), -AXN_ENOSPC);
-    assert_int_equal(axn_ip4_set_proto_handler(fx.ip, 100, NULL, NULL), 0);
-    assert_int_equal(axn_ip4_set_proto_handler(fx.ip, TEST_PROTO, record, NULL), 0);
+        assert_int_equal(axn_ip4_set_proto_handler(fx.rig.ip, (uint8_t)(100 + p), record, NULL), 0);
+    assert_int_equal(axn_ip4_set_proto_handler(fx.rig.ip, TEST_PROTO, record, NULL), -AXN_ENOSPC);
+    assert_int_equal(axn_ip4_set_proto_handler(fx.rig.ip, 100, NULL, NULL), 0);
+    assert_int_equal(axn_ip4_set_proto_handler(fx.rig.ip, TEST_PROTO, record, NULL), 0);
     rx_simple(PEER, ETH0_ADDR, TEST_PROTO, ETH0);
     assert_int_equal(fx.n_in, 1);
     assert_int_equal(snmp().ip.in_unknown_protos, 0);
     /* Unregistered again: protocol unreachable once more. */
-    assert_int_equal(axn_ip4_set_proto_handler(fx.ip, TEST_PROTO, NULL, NULL), 0);
+    assert_int_equal(axn_ip4_set_proto_handler(fx.rig.ip, TEST_PROTO, NULL, NULL), 0);
     rx_simple(PEER, ETH0_ADDR, TEST_PROTO, ETH0);
     assert_int_equal(snmp().ip.in_unknown_protos, 1);
     assert_int_equal(flush0(), 1);

@@ -29,6 +29,7 @@
 #include "core/stack_impl.h"
 #include "ip/ip4.h"
 #include "ip/ip4_pmtu.h"
+#include "sim_stacks.h"
 #include "test_platform.h"
 #include "wire/ethernet.h"
 #include "wire/icmp4.h"
@@ -45,7 +46,6 @@
 #define EXPIRE      AXN_MSEC(600000) /* Linux ip_rt_mtu_expires: 10 minutes */
 #define WIRE_DELAY  50u
 #define SETTLE      AXN_MSEC(5)
-#define MAX_STEPS   100000u
 #define N_NODES     2u
 #define N_PORTS     3u /* A, B, the router */
 #define ROUTER_PORT 2u
@@ -200,18 +200,9 @@ struct seen {
     bool mf;
 };
 
-struct node {
-    struct axn_stack *st;
-    axn_time_t next;
-    struct axn_socket *s[MAX_SOCKS];
-};
-
 static struct {
-    axn_time_t now;
-    struct axn_sim_wire *w;
-    struct axn_eth_driver drv[N_PORTS];
-    struct axn_mac mac[N_PORTS];
-    struct node n[N_NODES];
+    struct sim_stacks sim;
+    struct axn_socket *s[N_NODES][MAX_SOCKS];
     struct seen seen[MAX_SEEN]; /* A's IPv4 frames reaching B */
     size_t n_seen;
 } W;
@@ -230,116 +221,41 @@ static void observe(void *ctx, int port, axn_time_t at, const uint8_t *data, siz
         W.seen[W.n_seen++] = (struct seen){(uint16_t)h.total_len, h.frag_offset, h.df, h.mf};
 }
 
-static void node_up(struct node *n, int port, axn_ip4_t addr)
-{
-    assert_int_equal(axn_stack_create(axn_test_platform(), &n->st), 0);
-    struct axn_iface_config ic;
-    memset(&ic, 0, sizeof(ic));
-    ic.match = AXN_MATCH_ORDER;
-    ic.ipv4_mode = AXN_IPV4_STATIC;
-    ic.addr = addr;
-    ic.prefix_len = PREFIX_24;
-    const struct axn_net_config cfg = {.ifaces = &ic, .n_ifaces = 1};
-    const struct axn_eth_driver *drv[1] = {&W.drv[port]};
-    assert_int_equal(axn_stack_init_network(n->st, drv, 1, &cfg, W.now), 0);
-    n->next = W.now;
-}
-
 static int setup(void **state)
 {
     (void)state;
     memset(&W, 0, sizeof(W));
-    W.now = T0;
-    axn_test_set_now(T0);
-    axn_test_seed_random(1);
-    const struct axn_sim_wire_config cfg = {.impair = {.delay = WIRE_DELAY}, .start_time = T0};
-    assert_int_equal(axn_sim_wire_create(&W.w, &cfg, 1), 0);
-    axn_sim_wire_set_observer(W.w, observe, NULL);
-    for (uint8_t i = 0; i < N_PORTS; i++) {
-        W.mac[i] = (struct axn_mac){{0x02, 0, 0, 0, 2, (uint8_t)(i + 1)}};
-        assert_int_equal(axn_sim_wire_add_port(W.w, &W.mac[i], &W.drv[i]), i);
-    }
-    node_up(&W.n[0], 0, A_ADDR);
-    node_up(&W.n[1], 1, B_ADDR);
+    const struct sim_stacks_config cfg = {.start = T0,
+                                          .wire_delay = WIRE_DELAY,
+                                          .n_ports = N_PORTS,
+                                          .mac_tag = SIM_STACKS_MAC_TAG,
+                                          .set_platform_now = true,
+                                          .observe = observe};
+    sim_stacks_create(&W.sim, &cfg);
+    sim_stacks_add_node(&W.sim, 0, A_ADDR, PREFIX_24);
+    sim_stacks_add_node(&W.sim, 1, B_ADDR, PREFIX_24);
     return 0;
 }
 
 static int teardown(void **state)
 {
     (void)state;
-    for (size_t i = 0; i < N_NODES; i++) {
-        for (size_t j = 0; j < MAX_SOCKS; j++)
-            if (W.n[i].s[j])
-                assert_int_equal(axn_close(W.n[i].s[j]), 0);
-        axn_stack_destroy(W.n[i].st);
-    }
-    axn_sim_wire_destroy(W.w);
-    return axn_test_live_allocs() == 0 ? 0 : -1;
-}
-
-static void set_time(axn_time_t t)
-{
-    W.now = t;
-    axn_test_set_now(t);
-    assert_int_equal(axn_sim_wire_set_time(W.w, t), 0);
-}
-
-static void poll_all(void)
-{
     for (size_t i = 0; i < N_NODES; i++)
-        W.n[i].next = axn_stack_poll(W.n[i].st, W.now);
+        sim_close_sockets(W.s[i], MAX_SOCKS);
+    sim_stacks_destroy(&W.sim);
+    return axn_test_live_allocs() == 0 ? 0 : -1;
 }
 
 static void settle(void)
 {
-    const axn_time_t until = W.now + SETTLE;
-    poll_all();
-    for (unsigned steps = 0;; steps++) {
-        assert_true(steps < MAX_STEPS);
-        axn_time_t next = axn_sim_wire_next_event(W.w);
-        for (size_t i = 0; i < N_NODES; i++)
-            next = W.n[i].next < next ? W.n[i].next : next;
-        if (next > until)
-            break;
-        if (next > W.now)
-            set_time(next);
-        poll_all();
-    }
-    set_time(until);
-    poll_all();
-}
-
-static uint16_t be16(uint16_t v)
-{
-    uint8_t b[2] = {(uint8_t)(v >> 8), (uint8_t)v};
-    uint16_t r;
-    memcpy(&r, b, sizeof(r));
-    return r;
-}
-
-static uint32_t be32(uint32_t v)
-{
-    uint8_t b[4] = {(uint8_t)(v >> 24), (uint8_t)(v >> 16), (uint8_t)(v >> 8), (uint8_t)v};
-    uint32_t r;
-    memcpy(&r, b, sizeof(r));
-    return r;
-}
-
-static struct axn_sockaddr_in sin4(axn_ip4_t a, uint16_t port)
-{
-    struct axn_sockaddr_in s;
-    memset(&s, 0, sizeof(s));
-    s.sin_family = AXN_AF_INET;
-    s.sin_port = be16(port);
-    s.sin_addr.s_addr = be32(a);
-    return s;
+    sim_stacks_settle(&W.sim, SETTLE);
 }
 
 static struct axn_socket *mk(size_t node, size_t i, uint16_t port)
 {
-    struct axn_socket **s = &W.n[node].s[i];
-    assert_int_equal(axn_socket(W.n[node].st, AXN_AF_INET, AXN_SOCK_DGRAM, 0, s), 0);
-    const struct axn_sockaddr_in sa = sin4(0, port);
+    struct axn_socket **s = &W.s[node][i];
+    assert_int_equal(axn_socket(W.sim.st[node], AXN_AF_INET, AXN_SOCK_DGRAM, 0, s), 0);
+    const struct axn_sockaddr_in sa = sim_sin4(0, port);
     assert_int_equal(axn_bind(*s, (const struct axn_sockaddr *)&sa, sizeof(sa)), 0);
     return *s;
 }
@@ -360,7 +276,7 @@ static int get_int(struct axn_socket *s, int level, int name)
 static long send_to_b(struct axn_socket *s, size_t len)
 {
     static uint8_t buf[ETH_MTU];
-    const struct axn_sockaddr_in sa = sin4(B_ADDR, PORT_B);
+    const struct axn_sockaddr_in sa = sim_sin4(B_ADDR, PORT_B);
     return axn_sendto(s, buf, len, 0, (const struct axn_sockaddr *)&sa, sizeof(sa));
 }
 
@@ -395,7 +311,7 @@ static struct axn_socket *warm_up(void)
 /* Sends `frame` from the router's port. */
 static void router_send(const uint8_t *frame, size_t len)
 {
-    const struct axn_eth_driver *d = &W.drv[ROUTER_PORT];
+    const struct axn_eth_driver *d = &W.sim.drv[ROUTER_PORT];
     struct axn_tx_buf tx;
     assert_int_equal(d->ops->recycle_tx(d->drv), 0);
     assert_int_equal(d->ops->alloc_tx(d->drv, len, &tx), 0);
@@ -432,8 +348,8 @@ static void inject_frag_needed(axn_ip4_t quoted_src, uint16_t mtu)
                                    .payload_len = sizeof(icmp)};
     uint8_t ip[HDR + sizeof(icmp)];
     assert_int_equal(axn_ipv4_emit(&outer, ip, sizeof(ip)), sizeof(ip));
-    const struct axn_eth e = {.dst = W.mac[0],
-                              .src = W.mac[ROUTER_PORT],
+    const struct axn_eth e = {.dst = W.sim.mac[0],
+                              .src = W.sim.mac[ROUTER_PORT],
                               .ethertype = AXN_ETHERTYPE_IPV4,
                               .payload = ip,
                               .payload_len = sizeof(ip)};
@@ -477,13 +393,13 @@ static void sim_frag_needed_lowers_path_mtu(void **state)
     assert_seen(0, HDR + first, 0, false, true);
     assert_seen(1, HDR + UDP_HDR + BIG - first, first, false, false);
     uint8_t buf[ETH_MTU];
-    assert_int_equal(axn_recv(W.n[1].s[0], buf, sizeof(buf), AXN_MSG_DONTWAIT), BIG);
-    assert_int_equal(axn_recv(W.n[1].s[0], buf, sizeof(buf), AXN_MSG_DONTWAIT), BIG);
+    assert_int_equal(axn_recv(W.s[1][0], buf, sizeof(buf), AXN_MSG_DONTWAIT), BIG);
+    assert_int_equal(axn_recv(W.s[1][0], buf, sizeof(buf), AXN_MSG_DONTWAIT), BIG);
     /* What still fits keeps DF. */
     assert_int_equal(send_seen(a, LEARNED - HDR - UDP_HDR), 1);
     assert_seen(0, LEARNED, 0, true, false);
     /* ip(7) IP_MTU on a connected socket: the path MTU. */
-    const struct axn_sockaddr_in to = sin4(B_ADDR, PORT_B);
+    const struct axn_sockaddr_in to = sim_sin4(B_ADDR, PORT_B);
     assert_int_equal(axn_connect(a, (const struct axn_sockaddr *)&to, sizeof(to)), 0);
     assert_int_equal(get_int(a, AXN_SOL_IP, AXN_IP_MTU), LEARNED);
 }
@@ -542,7 +458,7 @@ static void sim_frag_needed_reaches_connected_socket(void **state)
 {
     (void)state;
     struct axn_socket *a = warm_up();
-    const struct axn_sockaddr_in to = sin4(B_ADDR, PORT_B);
+    const struct axn_sockaddr_in to = sim_sin4(B_ADDR, PORT_B);
     assert_int_equal(axn_connect(a, (const struct axn_sockaddr *)&to, sizeof(to)), 0);
     assert_int_equal(set_int(a, AXN_SOL_IP, AXN_IP_RECVERR, 1), 0);
     assert_int_equal(get_int(a, AXN_SOL_IP, AXN_IP_MTU), ETH_MTU);
@@ -557,20 +473,20 @@ static void sim_learned_mtu_expires_after_600_s(void **state)
 {
     (void)state;
     struct axn_socket *a = warm_up();
-    const axn_time_t learned_at = W.now;
+    const axn_time_t learned_at = W.sim.now;
     inject_frag_needed(A_ADDR, LEARNED);
-    set_time(learned_at + EXPIRE - SETTLE - SETTLE);
+    sim_stacks_set_time(&W.sim, learned_at + EXPIRE - SETTLE - SETTLE);
     assert_int_equal(send_seen(a, BIG), 2);
-    set_time(learned_at + EXPIRE + SETTLE); /* it came within SETTLE */
+    sim_stacks_set_time(&W.sim, learned_at + EXPIRE + SETTLE); /* it came within SETTLE */
     assert_int_equal(send_seen(a, BIG), 1);
     assert_seen(0, HDR + UDP_HDR + BIG, 0, true, false);
 }
 
 static struct axn_socket *connected(size_t i, int type, int protocol)
 {
-    struct axn_socket **s = &W.n[0].s[i];
-    assert_int_equal(axn_socket(W.n[0].st, AXN_AF_INET, type, protocol, s), 0);
-    const struct axn_sockaddr_in to = sin4(B_ADDR, 0);
+    struct axn_socket **s = &W.s[0][i];
+    assert_int_equal(axn_socket(W.sim.st[0], AXN_AF_INET, type, protocol, s), 0);
+    const struct axn_sockaddr_in to = sim_sin4(B_ADDR, 0);
     assert_int_equal(axn_connect(*s, (const struct axn_sockaddr *)&to, sizeof(to)), 0);
     return *s;
 }

@@ -24,6 +24,7 @@
 #include "ip/icmp4.h"
 #include "ip/ip4.h"
 #include "ip/ip4_frag.h"
+#include "sim_stacks.h"
 #include "test_platform.h"
 #include "wire/ethernet.h"
 #include "wire/icmp4.h"
@@ -36,9 +37,9 @@
 #define WIRE_DELAY 50u /* µs per hop */
 #define SETTLE     AXN_MSEC(5)
 #define NEVER      AXN_TIME_NEVER
-#define MAX_STEPS  100000u
 #define N_NODES    2u
 #define N_PORTS    2u
+#define MAC_TAG    1u /* fifth MAC byte: 02:00:00:00:01:<port + 1> */
 #define MAX_GOT    8u
 
 #define PING_ID     0x4158u
@@ -64,8 +65,7 @@ struct reply {
 };
 
 struct node {
-    struct axn_stack *st;
-    axn_time_t next;
+    struct axn_stack *st; /* W.sim's stack of the same index */
     struct reply replies[MAX_GOT];
     size_t n_replies;
     struct axn_icmp4_err errs[MAX_GOT];
@@ -75,10 +75,7 @@ struct node {
 };
 
 static struct world {
-    axn_time_t now;
-    struct axn_sim_wire *w;
-    struct axn_eth_driver drv[N_PORTS];
-    struct axn_mac mac[N_PORTS];
+    struct sim_stacks sim;
     struct node nodes[N_NODES];
     size_t ip_frames; /* IPv4 frames that reached any port */
     size_t frames_max_len;
@@ -124,34 +121,21 @@ static void on_icmp_error(void *ctx, const struct axn_icmp4_err *e, axn_time_t n
 
 static void node_up(struct node *n, int port, axn_ip4_t addr)
 {
-    assert_int_equal(axn_stack_create(axn_test_platform(), &n->st), 0);
-    struct axn_iface_config ic;
-    memset(&ic, 0, sizeof(ic));
-    ic.match = AXN_MATCH_ORDER;
-    ic.ipv4_mode = AXN_IPV4_STATIC;
-    ic.addr = addr;
-    ic.prefix_len = PREFIX_24;
-    const struct axn_net_config cfg = {.ifaces = &ic, .n_ifaces = 1};
-    const struct axn_eth_driver *drv[1] = {&W.drv[port]};
-    assert_int_equal(axn_stack_init_network(n->st, drv, 1, &cfg, W.now), 0);
+    n->st = W.sim.st[sim_stacks_add_node(&W.sim, port, addr, PREFIX_24)];
     axn_ip4_set_echo_reply_handler(n->st->ip4, on_echo_reply, n);
     assert_int_equal(axn_ip4_set_err_handler(n->st->ip4, AXN_IPPROTO_ICMP, on_icmp_error, n), 0);
-    n->next = W.now;
 }
 
 static int setup(void **state)
 {
     (void)state;
     memset(&W, 0, sizeof(W));
-    W.now = T0;
-    axn_test_seed_random(1);
-    const struct axn_sim_wire_config cfg = {.impair = {.delay = WIRE_DELAY}, .start_time = T0};
-    assert_int_equal(axn_sim_wire_create(&W.w, &cfg, 1), 0);
-    axn_sim_wire_set_observer(W.w, observe, NULL);
-    for (uint8_t i = 0; i < N_PORTS; i++) {
-        W.mac[i] = (struct axn_mac){{0x02, 0, 0, 0, 1, (uint8_t)(i + 1)}};
-        assert_int_equal(axn_sim_wire_add_port(W.w, &W.mac[i], &W.drv[i]), i);
-    }
+    const struct sim_stacks_config cfg = {.start = T0,
+                                          .wire_delay = WIRE_DELAY,
+                                          .n_ports = N_PORTS,
+                                          .mac_tag = MAC_TAG,
+                                          .observe = observe};
+    sim_stacks_create(&W.sim, &cfg);
     node_up(&W.nodes[0], 0, A_ADDR);
     node_up(&W.nodes[1], 1, B_ADDR);
     return 0;
@@ -160,46 +144,8 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     (void)state;
-    for (size_t i = 0; i < N_NODES; i++)
-        axn_stack_destroy(W.nodes[i].st);
-    axn_sim_wire_destroy(W.w);
+    sim_stacks_destroy(&W.sim);
     return axn_test_live_allocs() == 0 ? 0 : -1;
-}
-
-static axn_time_t next_event(void)
-{
-    axn_time_t next = axn_sim_wire_next_event(W.w);
-    for (size_t i = 0; i < N_NODES; i++)
-        next = W.nodes[i].next < next ? W.nodes[i].next : next;
-    return next;
-}
-
-static void poll_all(void)
-{
-    for (size_t i = 0; i < N_NODES; i++)
-        W.nodes[i].next = axn_stack_poll(W.nodes[i].st, W.now);
-}
-
-static void set_time(axn_time_t t)
-{
-    W.now = t;
-    assert_int_equal(axn_sim_wire_set_time(W.w, t), 0);
-}
-
-/* Event by event up to `until` (inclusive), polling both stacks each time. */
-static void run_until(axn_time_t until)
-{
-    for (unsigned steps = 0;; steps++) {
-        assert_true(steps < MAX_STEPS);
-        const axn_time_t next = next_event();
-        if (next > until)
-            break;
-        if (next > W.now)
-            set_time(next);
-        poll_all();
-    }
-    set_time(until);
-    poll_all();
 }
 
 /* ---- Pings ----------------------------------------------------------------------------------- */
@@ -232,9 +178,9 @@ static int ping(uint16_t seq, size_t data_len)
     const size_t len = build_echo(msg, sizeof(msg), seq, data_len);
     const struct axn_ip4_tx tx = {.dst = B_ADDR, .protocol = AXN_IPPROTO_ICMP};
     a->st->plat->mutex_lock(a->st->core_lock);
-    const int rc = axn_ip4_output(a->st->ip4, &tx, msg, len, W.now);
+    const int rc = axn_ip4_output(a->st->ip4, &tx, msg, len, W.sim.now);
     a->st->plat->mutex_unlock(a->st->core_lock);
-    a->next = W.now;
+    W.sim.next[0] = W.sim.now; /* A is due at once */
     return rc;
 }
 
@@ -262,7 +208,7 @@ static void ping_gets_exact_reply(void **state)
 {
     (void)state;
     assert_int_equal(ping(1, SMALL_DATA), 0);
-    run_until(W.now + SETTLE);
+    sim_stacks_run_until(&W.sim, W.sim.now + SETTLE);
     struct node *a = &W.nodes[0];
     assert_int_equal(a->n_replies, 1);
     assert_reply(&a->replies[0], 1, SMALL_DATA);
@@ -285,10 +231,10 @@ static void big_ping_crosses_fragmented_both_ways(void **state)
     (void)state;
     /* Resolve first, so the counts below are about the big ping only. */
     assert_int_equal(ping(1, SMALL_DATA), 0);
-    run_until(W.now + SETTLE);
+    sim_stacks_run_until(&W.sim, W.sim.now + SETTLE);
     W.ip_frames = 0;
     assert_int_equal(ping(2, BIG_DATA), 0);
-    run_until(W.now + SETTLE);
+    sim_stacks_run_until(&W.sim, W.sim.now + SETTLE);
     struct node *a = &W.nodes[0];
     assert_int_equal(a->n_replies, 2);
     assert_reply(&a->replies[1], 2, BIG_DATA);
@@ -321,14 +267,14 @@ static int emit_but_one(void *ctx, const uint8_t *frag, size_t len)
     if (l->index++ == LOST_FRAG)
         return 0;
     l->sent++;
-    return axn_router_output(&l->st->router, frag, len, W.now);
+    return axn_router_output(&l->st->router, frag, len, W.sim.now);
 }
 
 static void lost_fragment_times_out_with_time_exceeded(void **state)
 {
     (void)state;
     assert_int_equal(ping(1, SMALL_DATA), 0);
-    run_until(W.now + SETTLE);
+    sim_stacks_run_until(&W.sim, W.sim.now + SETTLE);
     struct node *a = &W.nodes[0];
     struct node *b = &W.nodes[1];
 
@@ -346,18 +292,18 @@ static void lost_fragment_times_out_with_time_exceeded(void **state)
     assert_true(len > 0);
     uint8_t scratch[MTU];
     struct lossy l = {.st = a->st};
-    const axn_time_t t0 = W.now;
+    const axn_time_t t0 = W.sim.now;
     a->st->plat->mutex_lock(a->st->core_lock);
     assert_int_equal(axn_ip4_fragment(pkt, (size_t)len, MTU, scratch, emit_but_one, &l), BIG_FRAGS);
     a->st->plat->mutex_unlock(a->st->core_lock);
-    a->next = W.now;
+    W.sim.next[0] = W.sim.now; /* A is due at once */
     assert_int_equal(l.sent, BIG_FRAGS - 1);
 
     /* Just before the 30 s are up B still waits for the missing piece. */
-    run_until(t0 + REASM_TIME - 1);
+    sim_stacks_run_until(&W.sim, t0 + REASM_TIME - 1);
     assert_int_equal(a->n_errs, 0);
     assert_int_equal(axn_ip4_reasm_in_progress(&b->st->ip4->reasm), 1);
-    run_until(t0 + REASM_TIME + SETTLE);
+    sim_stacks_run_until(&W.sim, t0 + REASM_TIME + SETTLE);
     assert_int_equal(a->n_replies, 1); /* only the small ping's */
     assert_int_equal(a->n_errs, 1);
     const struct axn_icmp4_err *e = &a->errs[0];

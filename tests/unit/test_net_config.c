@@ -13,6 +13,7 @@
 
 #include "axnet/errno.h"
 #include "ctl/ctl.h"
+#include "sim_stacks.h"
 #include "test_platform.h"
 
 #define N_DEVS      3u
@@ -89,15 +90,6 @@ static struct axn_iface_config static_config(uint32_t order)
     return ic;
 }
 
-static struct axn_net_config net(const struct axn_iface_config *ifaces, size_t n)
-{
-    struct axn_net_config cfg;
-    memset(&cfg, 0, sizeof(cfg));
-    cfg.ifaces = ifaces;
-    cfg.n_ifaces = n;
-    return cfg;
-}
-
 static int plan(const struct axn_net_config *cfg)
 {
     return axn_net_config_plan(plat, driver_ptrs, N_DEVS, cfg, plans);
@@ -114,7 +106,7 @@ static void expect_refused(const struct axn_net_config *cfg, const char *why)
 
 static void expect_one_refused(const struct axn_iface_config *ic, const char *why)
 {
-    const struct axn_net_config cfg = net(ic, 1);
+    const struct axn_net_config cfg = sim_net_config(ic, 1);
     expect_refused(&cfg, why);
 }
 
@@ -183,7 +175,7 @@ static void ctl_rejects_too_many_interface_dns(void **state)
 static void ctl_rejects_unspecified_fallback_dns(void **state)
 {
     (void)state;
-    struct axn_net_config cfg = net(NULL, 0);
+    struct axn_net_config cfg = sim_net_config(NULL, 0);
     cfg.fallback_dns[0] = DNS_A;
     cfg.n_fallback_dns = 2;
     expect_refused(&cfg, "fallback DNS server 0.0.0.0");
@@ -197,7 +189,7 @@ static void ctl_rejects_device_matched_by_two_configs(void **state)
     struct axn_iface_config ics[2] = {by_order(1), by_order(0)};
     ics[1].match = AXN_MATCH_MAC;
     ics[1].match_mac = nics[1].mac;
-    const struct axn_net_config cfg = net(ics, 2);
+    const struct axn_net_config cfg = sim_net_config(ics, 2);
     expect_refused(&cfg, "device 1 is matched by configs 0 and 1");
 }
 
@@ -221,7 +213,7 @@ static void ctl_rejects_duplicate_names(void **state)
     struct axn_iface_config two[2] = {by_order(0), by_order(1)};
     strcpy(two[0].name, "wan");
     strcpy(two[1].name, "wan");
-    const struct axn_net_config cfg = net(two, 2);
+    const struct axn_net_config cfg = sim_net_config(two, 2);
     expect_refused(&cfg, "devices 0 and 1 are both named wan");
 }
 
@@ -251,7 +243,7 @@ static void ctl_rejects_unknown_mode_and_matcher(void **state)
 static void ctl_rejects_missing_config_array(void **state)
 {
     (void)state;
-    const struct axn_net_config cfg = net(NULL, 1);
+    const struct axn_net_config cfg = sim_net_config(NULL, 1);
     expect_refused(&cfg, "1 interface configs but no array");
 }
 
@@ -302,7 +294,7 @@ static void ctl_ifindex_follows_probe_order_not_config_order(void **state)
     ics[1].metric = METRIC_LOW;
     ics[1].dns[0] = DNS_B;
     ics[1].n_dns = 1;
-    const struct axn_net_config cfg = net(ics, 2);
+    const struct axn_net_config cfg = sim_net_config(ics, 2);
     assert_int_equal(plan(&cfg), 0);
     assert_string_equal(plans[0].name, "lan");
     assert_int_equal(plans[0].ifindex, 2);
@@ -327,7 +319,7 @@ static void ctl_matches_by_mac(void **state)
     struct axn_iface_config ic = static_config(0);
     ic.match = AXN_MATCH_MAC;
     ic.match_mac = nics[2].mac;
-    const struct axn_net_config cfg = net(&ic, 1);
+    const struct axn_net_config cfg = sim_net_config(&ic, 1);
     assert_int_equal(plan(&cfg), 0);
     assert_int_equal(plans[0].mode, AXN_IPV4_DHCP);
     assert_int_equal(plans[2].mode, AXN_IPV4_STATIC);
@@ -343,7 +335,7 @@ static void ctl_matches_by_driver_name_binding_one_device(void **state)
     strcpy(ic.match_driver, "virtio-net");
     ic.ipv4_mode = AXN_IPV4_NONE;
     strcpy(ic.name, "virt");
-    const struct axn_net_config cfg = net(&ic, 1);
+    const struct axn_net_config cfg = sim_net_config(&ic, 1);
     assert_int_equal(plan(&cfg), 0);
     assert_string_equal(plans[0].name, "virt");
     assert_int_equal(plans[0].mode, AXN_IPV4_NONE);
@@ -359,7 +351,7 @@ static void ctl_accepts_an_empty_device_list(void **state)
     (void)state;
     assert_int_equal(axn_net_config_plan(plat, NULL, 0, NULL, NULL), 0);
     const struct axn_iface_config ic = by_order(0);
-    const struct axn_net_config cfg = net(&ic, 1);
+    const struct axn_net_config cfg = sim_net_config(&ic, 1);
     axn_test_clear_log();
     assert_int_equal(axn_net_config_plan(plat, NULL, 0, &cfg, NULL), -AXN_EINVAL);
     assert_non_null(strstr(axn_test_last_log(), "matched no device"));
@@ -373,7 +365,7 @@ static void ctl_accepts_gateway_zero_and_static_dns(void **state)
     ic.dns[0] = DNS_A;
     ic.dns[1] = DNS_B;
     ic.n_dns = 2;
-    const struct axn_net_config cfg = net(&ic, 1);
+    const struct axn_net_config cfg = sim_net_config(&ic, 1);
     assert_int_equal(plan(&cfg), 0);
     assert_int_equal(plans[1].gateway, 0);
     assert_int_equal(plans[1].n_dns, 2);

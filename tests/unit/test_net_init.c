@@ -20,6 +20,7 @@
 #include "core/stack_impl.h"
 #include "ctl/ctl.h"
 #include "fake_netdev.h"
+#include "sim_stacks.h"
 #include "test_platform.h"
 
 #define MAX_PORTS   10u
@@ -92,25 +93,7 @@ static int teardown(void **state)
 static struct axn_iface_config static_cfg(uint32_t order, axn_ip4_t addr, axn_ip4_t gw,
                                           uint32_t metric)
 {
-    struct axn_iface_config ic;
-    memset(&ic, 0, sizeof(ic));
-    ic.match = AXN_MATCH_ORDER;
-    ic.match_order = order;
-    ic.ipv4_mode = AXN_IPV4_STATIC;
-    ic.addr = addr;
-    ic.prefix_len = PREFIX_24;
-    ic.gateway = gw;
-    ic.metric = metric;
-    return ic;
-}
-
-static struct axn_net_config net(const struct axn_iface_config *ifaces, size_t n)
-{
-    struct axn_net_config cfg;
-    memset(&cfg, 0, sizeof(cfg));
-    cfg.ifaces = ifaces;
-    cfg.n_ifaces = n;
-    return cfg;
+    return sim_static_iface(order, addr, PREFIX_24, gw, metric);
 }
 
 static size_t n_ifaces(struct axn_stack *st)
@@ -176,11 +159,11 @@ static void pump(void)
 static void arp_exchange(void)
 {
     const struct axn_iface_config a = static_cfg(0, A_ADDR, 0, 0);
-    struct axn_net_config cfg = net(&a, 1);
+    struct axn_net_config cfg = sim_net_config(&a, 1);
     assert_int_equal(axn_stack_init_network(W.st, W.ptr, 1, &cfg, NOW), 0);
     assert_int_equal(axn_stack_create(axn_test_platform(), &W.peer), 0);
     const struct axn_iface_config b = static_cfg(0, B_ADDR, 0, 0);
-    cfg = net(&b, 1);
+    cfg = sim_net_config(&b, 1);
     assert_int_equal(axn_stack_init_network(W.peer, W.ptr + 1, 1, &cfg, NOW), 0);
     uint8_t pkt[FAKE_NETDEV_PKT_MAX];
     const size_t len = fake_build_ipv4(pkt, sizeof(pkt), A_ADDR, B_ADDR, PAYLOAD, 1);
@@ -250,7 +233,7 @@ static void init_network_installs_static_address_routes_and_dns(void **state)
     ics[1].prefix_len = 0;
     ics[1].dns[0] = DNS_B;
     ics[1].n_dns = 1;
-    struct axn_net_config cfg = net(ics, 2);
+    struct axn_net_config cfg = sim_net_config(ics, 2);
     cfg.fallback_dns[0] = DNS_FB;
     cfg.n_fallback_dns = 1;
     assert_int_equal(axn_stack_init_network(W.st, W.ptr, 2, &cfg, NOW), 0);
@@ -281,7 +264,7 @@ static void two_subnets_with_metrics_select_the_right_route(void **state)
         static_cfg(0, A_ADDR, GW_A, METRIC_HIGH),
         static_cfg(1, ADDR_2, GW_2, METRIC_LOW),
     };
-    const struct axn_net_config cfg = net(ics, 2);
+    const struct axn_net_config cfg = sim_net_config(ics, 2);
     assert_int_equal(axn_stack_init_network(W.st, W.ptr, 2, &cfg, NOW), 0);
     /* Longest prefix first, then the lower metric (RT-8, RT-11). */
     assert_int_equal(select_if(W.st, A_ADDR + 5), ETH0);
@@ -306,12 +289,12 @@ static void init_network_validation_error_changes_nothing(void **state)
     (void)state;
     struct axn_iface_config ic = static_cfg(0, A_ADDR, 0, 0);
     strcpy(ic.name, "lo");
-    const struct axn_net_config bad = net(&ic, 1);
+    const struct axn_net_config bad = sim_net_config(&ic, 1);
     assert_int_equal(axn_stack_init_network(W.st, W.ptr, 2, &bad, NOW), -AXN_EINVAL);
     assert_pristine(W.st);
     /* Not "initialised": a good configuration still goes through. */
     ic.name[0] = '\0';
-    const struct axn_net_config good = net(&ic, 1);
+    const struct axn_net_config good = sim_net_config(&ic, 1);
     assert_int_equal(axn_stack_init_network(W.st, W.ptr, 2, &good, NOW), 0);
     assert_int_equal(n_ifaces(W.st), 3);
 }
@@ -327,7 +310,7 @@ static void init_network_that_does_not_fit_changes_nothing(void **state)
             ics[i].dns[k] = AXN_IP4(10, 0, i, 50 + k);
         ics[i].n_dns = AXN_IFACE_MAX_DNS;
     }
-    const struct axn_net_config cfg = net(ics, 9);
+    const struct axn_net_config cfg = sim_net_config(ics, 9);
     assert_int_equal(axn_stack_init_network(W.st, W.ptr, 9, &cfg, NOW), -AXN_ENOSPC);
     assert_pristine(W.st);
     for (unsigned i = 0; i < 9; i++)
@@ -338,7 +321,7 @@ static void init_network_out_of_memory_changes_nothing(void **state)
 {
     (void)state;
     const struct axn_iface_config ic = static_cfg(1, A_ADDR, GW_A, 0);
-    const struct axn_net_config cfg = net(&ic, 1);
+    const struct axn_net_config cfg = sim_net_config(&ic, 1);
     const size_t baseline = axn_test_live_allocs();
     int rc = -AXN_ENOMEM;
     size_t budget = 0;
@@ -432,7 +415,7 @@ static void remove_device_drops_routes_dns_and_never_reuses_its_id(void **state)
                                       static_cfg(1, ADDR_2, GW_2, 0)};
     ics[1].dns[0] = DNS_B;
     ics[1].n_dns = 1;
-    const struct axn_net_config cfg = net(ics, 2);
+    const struct axn_net_config cfg = sim_net_config(ics, 2);
     assert_int_equal(axn_stack_init_network(W.st, W.ptr, 2, &cfg, NOW), 0);
     assert_int_equal(axn_stack_remove_device(W.st, ETH1, NOW), 0);
     struct axn_iface_info info;
@@ -461,7 +444,7 @@ static void link_down_clears_flags_and_routes_skip_it(void **state)
         static_cfg(0, A_ADDR, GW_A, METRIC_LOW),
         static_cfg(1, ADDR_2, GW_2, METRIC_HIGH),
     };
-    const struct axn_net_config cfg = net(ics, 2);
+    const struct axn_net_config cfg = sim_net_config(ics, 2);
     assert_int_equal(axn_stack_init_network(W.st, W.ptr, 2, &cfg, NOW), 0);
     assert_int_equal(select_if(W.st, REMOTE), ETH0);
     assert_int_equal(axn_stack_set_link(W.st, ETH0, false, NOW), 0);
@@ -489,7 +472,7 @@ static void set_ipv4_commits_and_reaches_the_device(void **state)
     assert_int_equal(axn_stack_init_network(W.st, W.ptr, 1, NULL, NOW), 0);
     assert_int_equal(axn_stack_create(axn_test_platform(), &W.peer), 0);
     const struct axn_iface_config b = static_cfg(0, B_ADDR, 0, 0);
-    const struct axn_net_config cfg = net(&b, 1);
+    const struct axn_net_config cfg = sim_net_config(&b, 1);
     assert_int_equal(axn_stack_init_network(W.peer, W.ptr + 1, 1, &cfg, NOW), 0);
     assert_int_equal(axn_ctl_set_ipv4(W.st, ETH0, A_ADDR, PREFIX_24, NOW), 0);
     assert_false(axn_ctl_iface_wants_dhcp(&W.st->ctl, ETH0));
@@ -603,7 +586,7 @@ static void unanswered_arp_counts_arp_unresolved(void **state)
 {
     (void)state;
     const struct axn_iface_config a = static_cfg(0, A_ADDR, 0, 0);
-    const struct axn_net_config cfg = net(&a, 1);
+    const struct axn_net_config cfg = sim_net_config(&a, 1);
     assert_int_equal(axn_stack_init_network(W.st, W.ptr, 1, &cfg, NOW), 0);
     uint8_t pkt[FAKE_NETDEV_PKT_MAX];
     const size_t len = fake_build_ipv4(pkt, sizeof(pkt), A_ADDR, B_ADDR, PAYLOAD, 1);

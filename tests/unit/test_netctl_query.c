@@ -20,6 +20,7 @@
 #include "axnet/netctl.h"
 #include "core/stack_impl.h"
 #include "mock_driver.h"
+#include "sim_stacks.h"
 #include "test_platform.h"
 
 #define LO        AXN_IFINDEX_LOOPBACK
@@ -95,14 +96,7 @@ static int teardown(void **state)
 
 static struct axn_iface_config static_cfg(uint32_t order, axn_ip4_t addr)
 {
-    struct axn_iface_config ic;
-    memset(&ic, 0, sizeof(ic));
-    ic.match = AXN_MATCH_ORDER;
-    ic.match_order = order;
-    ic.ipv4_mode = AXN_IPV4_STATIC;
-    ic.addr = addr;
-    ic.prefix_len = PREFIX_24;
-    return ic;
+    return sim_static_iface(order, addr, PREFIX_24, 0, 0);
 }
 
 /* lo + eth0 (192.0.2.10/24 on mock 0), and eth1 on mock 1 when asked. */

@@ -24,6 +24,7 @@
 #include "ip/ip4.h"
 #include "lib/byteorder.h"
 #include "sock/sock.h"
+#include "sim_stacks.h"
 #include "test_platform.h"
 #include "wire/checksum.h"
 #include "wire/ethernet.h"
@@ -41,7 +42,6 @@
 #define T0         AXN_SEC(1)
 #define WIRE_DELAY 50u /* µs per hop */
 #define SETTLE     AXN_MSEC(5)
-#define MAX_STEPS  100000u
 #define N_NODES    2u
 
 #define USER_ID    0x1111u /* replaced by the socket's identifier */
@@ -62,162 +62,48 @@
 
 /* ---- The world ------------------------------------------------------------------------------- */
 
-struct node {
-    struct axn_stack *st;
-    axn_time_t next;
-};
+static struct sim_stacks W;
 
-static struct world {
-    axn_time_t now;
-    struct axn_sim_wire *w;
-    struct axn_eth_driver drv[N_NODES];
-    struct axn_mac mac[N_NODES];
-    struct node nodes[N_NODES];
-} W;
-
-#define A (W.nodes[0].st)
-#define B (W.nodes[1].st)
-
-static void node_up(struct node *n, int port, axn_ip4_t addr)
-{
-    assert_int_equal(axn_stack_create(axn_test_platform(), &n->st), 0);
-    struct axn_iface_config ic;
-    memset(&ic, 0, sizeof(ic));
-    ic.match = AXN_MATCH_ORDER;
-    ic.ipv4_mode = AXN_IPV4_STATIC;
-    ic.addr = addr;
-    ic.prefix_len = PREFIX_24;
-    const struct axn_net_config cfg = {.ifaces = &ic, .n_ifaces = 1};
-    const struct axn_eth_driver *drv[1] = {&W.drv[port]};
-    assert_int_equal(axn_stack_init_network(n->st, drv, 1, &cfg, W.now), 0);
-    n->next = W.now;
-}
+#define A (W.st[0])
+#define B (W.st[1])
 
 static int setup(void **state)
 {
     (void)state;
-    memset(&W, 0, sizeof(W));
-    W.now = T0;
-    axn_test_set_now(T0);
-    axn_test_seed_random(1);
-    const struct axn_sim_wire_config cfg = {.impair = {.delay = WIRE_DELAY}, .start_time = T0};
-    assert_int_equal(axn_sim_wire_create(&W.w, &cfg, 1), 0);
-    for (uint8_t i = 0; i < N_NODES; i++) {
-        W.mac[i] = (struct axn_mac){{0x02, 0, 0, 0, 2, (uint8_t)(i + 1)}};
-        assert_int_equal(axn_sim_wire_add_port(W.w, &W.mac[i], &W.drv[i]), i);
-    }
-    node_up(&W.nodes[0], 0, A_ADDR);
-    node_up(&W.nodes[1], 1, B_ADDR);
+    const struct sim_stacks_config cfg = {.start = T0,
+                                          .wire_delay = WIRE_DELAY,
+                                          .n_ports = N_NODES,
+                                          .mac_tag = SIM_STACKS_MAC_TAG,
+                                          .set_platform_now = true};
+    sim_stacks_create(&W, &cfg);
+    sim_stacks_add_node(&W, 0, A_ADDR, PREFIX_24);
+    sim_stacks_add_node(&W, 1, B_ADDR, PREFIX_24);
     return 0;
 }
 
 static int teardown(void **state)
 {
     (void)state;
-    for (size_t i = 0; i < N_NODES; i++)
-        axn_stack_destroy(W.nodes[i].st);
-    axn_sim_wire_destroy(W.w);
+    sim_stacks_destroy(&W);
     return axn_test_live_allocs() == 0 ? 0 : -1;
-}
-
-static axn_time_t next_event(void)
-{
-    axn_time_t next = axn_sim_wire_next_event(W.w);
-    for (size_t i = 0; i < N_NODES; i++)
-        next = W.nodes[i].next < next ? W.nodes[i].next : next;
-    return next;
-}
-
-static void poll_all(void)
-{
-    for (size_t i = 0; i < N_NODES; i++)
-        W.nodes[i].next = axn_stack_poll(W.nodes[i].st, W.now);
-}
-
-static void set_time(axn_time_t t)
-{
-    W.now = t;
-    axn_test_set_now(t);
-    assert_int_equal(axn_sim_wire_set_time(W.w, t), 0);
-}
-
-static void run_until(axn_time_t until)
-{
-    for (unsigned steps = 0;; steps++) {
-        assert_true(steps < MAX_STEPS);
-        const axn_time_t next = next_event();
-        if (next > until)
-            break;
-        if (next > W.now)
-            set_time(next);
-        poll_all();
-    }
-    set_time(until);
-    poll_all();
 }
 
 static void settle(void)
 {
-    for (size_t i = 0; i < N_NODES; i++)
-        W.nodes[i].next = W.now;
-    run_until(W.now + SETTLE);
+    sim_stacks_settle(&W, SETTLE);
 }
 
 /* ---- Helpers --------------------------------------------------------------------------------- */
 
-/* Network-order fields of sockaddr_in, without <arpa/inet.h> (its
- * s6_addr macro collides with axn_in6_addr's member). */
-static uint16_t net16(uint16_t v)
-{
-    uint8_t b[2];
-    uint16_t r;
-    axn_put_be16(b, v);
-    memcpy(&r, b, sizeof(r));
-    return r;
-}
-
-static uint32_t net32(uint32_t v)
-{
-    uint8_t b[4];
-    uint32_t r;
-    axn_put_be32(b, v);
-    memcpy(&r, b, sizeof(r));
-    return r;
-}
-
-static uint16_t host16(uint16_t v)
-{
-    return axn_get_be16((const uint8_t *)&v);
-}
-
-static uint32_t host32(uint32_t v)
-{
-    return axn_get_be32((const uint8_t *)&v);
-}
-
-static struct axn_sockaddr_in sin_of(axn_ip4_t a, uint16_t port)
-{
-    struct axn_sockaddr_in sin;
-    memset(&sin, 0, sizeof(sin));
-    sin.sin_family = AXN_AF_INET;
-    sin.sin_port = net16(port);
-    sin.sin_addr.s_addr = net32(a);
-    return sin;
-}
-
 static long send_to(struct axn_socket *s, const void *buf, size_t len, axn_ip4_t dst)
 {
-    const struct axn_sockaddr_in sin = sin_of(dst, 0);
-    return axn_sendto(s, buf, len, AXN_MSG_DONTWAIT, (const struct axn_sockaddr *)&sin,
-                      sizeof(sin));
+    return sim_sendto4(s, buf, len, dst, 0);
 }
 
 static long recv_from(struct axn_socket *s, uint8_t *buf, size_t len, int flags,
                       struct axn_sockaddr_in *from)
 {
-    axn_socklen_t fl = sizeof(*from);
-    memset(from, 0, sizeof(*from));
-    return axn_recvfrom(s, buf, len, flags | AXN_MSG_DONTWAIT, (struct axn_sockaddr *)from, &fl);
+    return sim_recvfrom4(s, buf, len, flags, from);
 }
 
 static void fill(uint8_t *p, size_t n, uint8_t seed)
@@ -229,22 +115,7 @@ static void fill(uint8_t *p, size_t n, uint8_t seed)
 /* A datagram from `src` to A, as if it came in on A's Ethernet. */
 static void inject(axn_ip4_t src, axn_ip4_t dst, uint8_t proto, const uint8_t *payload, size_t len)
 {
-    static uint8_t pkt[AXN_IPV4_TOTAL_MAX];
-    const struct axn_ipv4 h = {.ttl = AXN_IP4_DEFAULT_TTL,
-                               .protocol = proto,
-                               .src = src,
-                               .dst = dst,
-                               .payload = payload,
-                               .payload_len = len};
-    const int n = axn_ipv4_emit(&h, pkt, sizeof(pkt));
-    assert_true(n > 0);
-    const struct axn_rx_meta meta = {.ifindex = ETH_IF,
-                                     .ethertype = AXN_ETHERTYPE_IPV4,
-                                     .frame_len = (uint32_t)n + AXN_ETH_HLEN};
-    A->plat->mutex_lock(A->core_lock);
-    axn_ip4_input(A->ip4, pkt, (size_t)n, &meta, W.now);
-    A->plat->mutex_unlock(A->core_lock);
-    axn_sock_run_deferred(A);
+    sim_inject_ip4(A, ETH_IF, src, dst, proto, payload, len, W.now);
 }
 
 /* ---- Echo helpers ------------------------------------------------------------------------------
@@ -259,7 +130,7 @@ static struct axn_socket *ping_socket(struct axn_stack *st)
 
 static int bind_ident(struct axn_socket *s, axn_ip4_t a, uint16_t ident)
 {
-    const struct axn_sockaddr_in sin = sin_of(a, ident);
+    const struct axn_sockaddr_in sin = sim_sin4(a, ident);
     return axn_bind(s, (const struct axn_sockaddr *)&sin, sizeof(sin));
 }
 
@@ -268,7 +139,7 @@ static uint16_t ident_of(struct axn_socket *s)
     struct axn_sockaddr_in sin;
     axn_socklen_t len = sizeof(sin);
     assert_int_equal(axn_getsockname(s, (struct axn_sockaddr *)&sin, &len), 0);
-    return host16(sin.sin_port);
+    return sim_host16(sin.sin_port);
 }
 
 /* An echo request as ping(8) writes it: our own id and a junk checksum,
@@ -309,7 +180,7 @@ static void assert_reply(struct axn_socket *s, axn_ip4_t src, uint16_t seq, size
     assert_memory_equal(buf + AXN_ICMP4_HDR_LEN, want + AXN_ICMP4_HDR_LEN, data_len);
     assert_int_equal(from.sin_family, AXN_AF_INET);
     assert_int_equal(from.sin_port, 0);
-    assert_int_equal(host32(from.sin_addr.s_addr), src);
+    assert_int_equal(sim_host32(from.sin_addr.s_addr), src);
 }
 
 static void assert_empty(struct axn_socket *s)
@@ -497,7 +368,7 @@ static void ping_errors_as_linux(void **state)
     assert_int_equal(bind_ident(s, 0, IDENT_A), 0);
     inject_error(AXN_ICMP4_DEST_UNREACH, AXN_ICMP4_UNREACH_PORT, IDENT_A);
     assert_int_equal(so_error(s), 0); /* not connected */
-    const struct axn_sockaddr_in to = sin_of(C_ADDR, 0);
+    const struct axn_sockaddr_in to = sim_sin4(C_ADDR, 0);
     assert_int_equal(axn_connect(s, (const struct axn_sockaddr *)&to, sizeof(to)), 0);
     inject_error(AXN_ICMP4_TIME_EXCEEDED, AXN_ICMP4_EXC_TTL, IDENT_A);
     assert_int_equal(so_error(s), 0); /* soft */

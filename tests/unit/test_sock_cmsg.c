@@ -23,6 +23,7 @@
 #include "axnet/socket.h"
 #include "core/stack_impl.h"
 #include "lib/byteorder.h"
+#include "sim_stacks.h"
 #include "test_platform.h"
 #include "udp/udp.h"
 #include "wire/icmp4.h"
@@ -35,9 +36,10 @@
 #define T0         AXN_SEC(1)
 #define WIRE_DELAY 50u
 #define SETTLE     AXN_MSEC(5)
-#define MAX_STEPS  100000u
 #define LO         AXN_IFINDEX_LOOPBACK
 #define N_SOCKS    4u
+#define N_PORTS    1u
+#define MAC_TAG    1u /* the port's MAC: 02:00:00:00:01:01 */
 
 #define PORT_A          4000u
 #define PORT_B          4001u
@@ -72,11 +74,7 @@
 /* ---- The world ------------------------------------------------------------------------------ */
 
 static struct {
-    struct axn_stack *st;
-    struct axn_sim_wire *w;
-    struct axn_eth_driver drv[1];
-    struct axn_mac mac[1];
-    axn_time_t now, next;
+    struct sim_stacks sim;
     struct axn_socket *s[N_SOCKS];
 } U;
 
@@ -84,83 +82,39 @@ static int setup(void **state)
 {
     (void)state;
     memset(&U, 0, sizeof(U));
-    U.now = T0;
-    axn_test_set_now(T0);
-    axn_test_seed_random(1);
-    const struct axn_sim_wire_config cfg = {.impair = {.delay = WIRE_DELAY}, .start_time = T0};
-    assert_int_equal(axn_sim_wire_create(&U.w, &cfg, 1), 0);
-    U.mac[0] = (struct axn_mac){{0x02, 0, 0, 0, 1, 1}};
-    assert_int_equal(axn_sim_wire_add_port(U.w, &U.mac[0], &U.drv[0]), 0);
-    assert_int_equal(axn_stack_create(axn_test_platform(), &U.st), 0);
-    struct axn_iface_config ic;
-    memset(&ic, 0, sizeof(ic));
-    ic.match = AXN_MATCH_ORDER;
-    ic.ipv4_mode = AXN_IPV4_STATIC;
-    ic.addr = A_ADDR;
-    ic.prefix_len = PREFIX_24;
-    const struct axn_net_config nc = {.ifaces = &ic, .n_ifaces = 1};
-    const struct axn_eth_driver *drv[1] = {&U.drv[0]};
-    assert_int_equal(axn_stack_init_network(U.st, drv, 1, &nc, U.now), 0);
-    U.next = U.now;
+    const struct sim_stacks_config cfg = {.start = T0,
+                                          .wire_delay = WIRE_DELAY,
+                                          .n_ports = N_PORTS,
+                                          .mac_tag = MAC_TAG,
+                                          .set_platform_now = true};
+    sim_stacks_create(&U.sim, &cfg);
+    sim_stacks_add_node(&U.sim, 0, A_ADDR, PREFIX_24);
     return 0;
 }
 
 static int teardown(void **state)
 {
     (void)state;
-    for (size_t i = 0; i < N_SOCKS; i++)
-        if (U.s[i])
-            assert_int_equal(axn_close(U.s[i]), 0);
-    axn_stack_destroy(U.st);
-    axn_sim_wire_destroy(U.w);
+    sim_close_sockets(U.s, N_SOCKS);
+    sim_stacks_destroy(&U.sim);
     return axn_test_live_allocs() == 0 ? 0 : -1;
-}
-
-static void set_time(axn_time_t t)
-{
-    U.now = t;
-    axn_test_set_now(t);
-    assert_int_equal(axn_sim_wire_set_time(U.w, t), 0);
 }
 
 /* Runs the stack and the wire event by event for SETTLE of virtual time. */
 static void settle(void)
 {
-    const axn_time_t until = U.now + SETTLE;
-    U.next = axn_stack_poll(U.st, U.now);
-    for (unsigned steps = 0;; steps++) {
-        assert_true(steps < MAX_STEPS);
-        axn_time_t next = axn_sim_wire_next_event(U.w);
-        next = U.next < next ? U.next : next;
-        if (next > until)
-            break;
-        if (next > U.now)
-            set_time(next);
-        U.next = axn_stack_poll(U.st, U.now);
-    }
-    set_time(until);
-    U.next = axn_stack_poll(U.st, U.now);
+    sim_stacks_settle(&U.sim, SETTLE);
 }
 
 static struct axn_socket *mk(size_t i, int type, int protocol)
 {
-    assert_int_equal(axn_socket(U.st, AXN_AF_INET, type, protocol, &U.s[i]), 0);
+    assert_int_equal(axn_socket(U.sim.st[0], AXN_AF_INET, type, protocol, &U.s[i]), 0);
     return U.s[i];
-}
-
-static struct axn_sockaddr_in sin4(axn_ip4_t a, uint16_t port)
-{
-    struct axn_sockaddr_in s;
-    memset(&s, 0, sizeof(s));
-    s.sin_family = AXN_AF_INET;
-    axn_put_be16((uint8_t *)&s.sin_port, port);
-    axn_put_be32((uint8_t *)&s.sin_addr.s_addr, a);
-    return s;
 }
 
 static int bind4(struct axn_socket *s, axn_ip4_t a, uint16_t port)
 {
-    const struct axn_sockaddr_in sa = sin4(a, port);
+    const struct axn_sockaddr_in sa = sim_sin4(a, port);
     return axn_bind(s, (const struct axn_sockaddr *)&sa, sizeof(sa));
 }
 
@@ -211,7 +165,7 @@ static size_t put_pktinfo(uint8_t *ctl, size_t off, int ifindex, axn_ip4_t spec_
 static long send_ctl(struct axn_socket *s, const void *buf, size_t len, axn_ip4_t dst,
                      uint16_t port, const uint8_t *ctl, size_t ctllen)
 {
-    struct axn_sockaddr_in sa = sin4(dst, port);
+    struct axn_sockaddr_in sa = sim_sin4(dst, port);
     struct axn_iovec iov = {.iov_base = (void *)buf, .iov_len = len};
     const struct axn_msghdr m = {.msg_name = &sa,
                                  .msg_namelen = sizeof(sa),
@@ -528,7 +482,7 @@ static void udp_rcvbuf_raise_admits_at_once(void **state)
     set_int(rx, AXN_SOL_SOCKET, AXN_SO_RCVBUF, RCV_BIG);
     flood(tx, UDP_FLOOD, UDP_DGRAM, PORT_A);
     struct axn_snmp_udp u;
-    axn_udp_snmp(U.st, &u);
+    axn_udp_snmp(U.sim.st[0], &u);
     assert_int_equal(u.rcvbuf_errors, FLOOD_SMALL - 2);
     assert_int_equal(drain(rx), 2 + UDP_FLOOD);
 }

@@ -21,6 +21,7 @@
 #include "axnet/netctl.h"
 #include "axnet/socket.h"
 #include "core/stack_impl.h"
+#include "sim_stacks.h"
 #include "test_platform.h"
 #include "vtime_platform.h"
 #include "wire/ipv4.h"
@@ -51,22 +52,6 @@ static struct {
     struct axn_mac mac[1];
     struct axn_socket *s;
 } F;
-
-static uint16_t be16(uint16_t v)
-{
-    const uint8_t b[2] = {(uint8_t)(v >> 8), (uint8_t)v};
-    uint16_t r;
-    memcpy(&r, b, sizeof(r));
-    return r;
-}
-
-static uint32_t be32(uint32_t v)
-{
-    const uint8_t b[4] = {(uint8_t)(v >> 24), (uint8_t)(v >> 16), (uint8_t)(v >> 8), (uint8_t)v};
-    uint32_t r;
-    memcpy(&r, b, sizeof(r));
-    return r;
-}
 
 static axn_time_t now(void)
 {
@@ -159,8 +144,8 @@ static long send_other(struct axn_socket *s, int flags)
     struct axn_sockaddr_in sa;
     memset(&sa, 0, sizeof(sa));
     sa.sin_family = AXN_AF_INET;
-    sa.sin_port = be16(PORT_B);
-    sa.sin_addr.s_addr = be32(OTHER_ADDR);
+    sa.sin_port = sim_net16(PORT_B);
+    sa.sin_addr.s_addr = sim_net32(OTHER_ADDR);
     return axn_sendto(s, buf, sizeof(buf), flags, (const struct axn_sockaddr *)&sa, sizeof(sa));
 }
 

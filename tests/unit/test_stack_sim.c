@@ -31,6 +31,7 @@
 #include "core/stack_impl.h"
 #include "ctl/ctl.h"
 #include "fake_netdev.h"
+#include "sim_stacks.h"
 #include "test_platform.h"
 #include "wire/arp.h"
 #include "wire/ethernet.h"
@@ -234,16 +235,7 @@ static struct node *new_node(void)
 static struct axn_iface_config static_cfg(uint32_t order, axn_ip4_t addr, axn_ip4_t gw,
                                           uint32_t metric)
 {
-    struct axn_iface_config ic;
-    memset(&ic, 0, sizeof(ic));
-    ic.match = AXN_MATCH_ORDER;
-    ic.match_order = order;
-    ic.ipv4_mode = AXN_IPV4_STATIC;
-    ic.addr = addr;
-    ic.prefix_len = PREFIX_24;
-    ic.gateway = gw;
-    ic.metric = metric;
-    return ic;
+    return sim_static_iface(order, addr, PREFIX_24, gw, metric);
 }
 
 /* Brings `n` up with one interface, `addr`/24 (no gateway), on `port` of

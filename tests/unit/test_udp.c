@@ -19,6 +19,7 @@
 #include "axnet/snmp.h"
 #include "axnet/socket.h"
 #include "core/stack_impl.h"
+#include "sim_stacks.h"
 #include "test_platform.h"
 #include "udp/udp.h"
 #include "wire/checksum.h"
@@ -312,27 +313,6 @@ static void udp_rxq_bounded_by_rcvbuf_fifo_and_wraps(void **state)
                                         pure_teardown),                                            \
         cmocka_unit_test_setup_teardown(udp_rxq_bounded_by_rcvbuf_fifo_and_wraps, pure_setup,      \
                                         pure_teardown)
-/* Network byte order without <arpa/inet.h>: glibc's s6_addr macro breaks
- * struct axn_in6_addr when both are included. */
-static uint16_t htons(uint16_t v)
-{
-    uint8_t b[2] = {(uint8_t)(v >> 8), (uint8_t)v};
-    uint16_t r;
-    memcpy(&r, b, sizeof(r));
-    return r;
-}
-
-static uint32_t htonl(uint32_t v)
-{
-    uint8_t b[4] = {(uint8_t)(v >> 24), (uint8_t)(v >> 16), (uint8_t)(v >> 8), (uint8_t)v};
-    uint32_t r;
-    memcpy(&r, b, sizeof(r));
-    return r;
-}
-
-#define ntohs htons
-#define ntohl htonl
-
 /* ---- Whole sockets on one stack ------------------------------------------------------------- */
 
 #define A_ADDR     AXN_IP4(192, 0, 2, 10)
@@ -344,7 +324,9 @@ static uint32_t htonl(uint32_t v)
 #define T0         AXN_SEC(1)
 #define WIRE_DELAY 50u
 #define SETTLE     AXN_MSEC(5)
-#define MAX_STEPS  100000u
+#define N_PORTS    1u
+#define MAC_TAG    1u /* the port's MAC: 02:00:00:00:01:01 */
+#define N_SOCKS    4u
 #define ETH0       AXN_IFINDEX_FIRST_ETH
 #define LO         AXN_IFINDEX_LOOPBACK
 #define PORT_A     4000u
@@ -360,108 +342,60 @@ static uint32_t htonl(uint32_t v)
 #define RCVBUF_SET 2000 /* doubled: 4000 */
 
 static struct {
-    struct axn_stack *st;
-    struct axn_sim_wire *w;
-    struct axn_eth_driver drv[1];
-    struct axn_mac mac[1];
-    axn_time_t now, next;
-    struct axn_socket *s[4];
+    struct sim_stacks sim;
+    struct axn_socket *s[N_SOCKS];
 } U;
 
 static int sock_setup(void **state)
 {
     (void)state;
     memset(&U, 0, sizeof(U));
-    U.now = T0;
-    axn_test_set_now(T0);
-    axn_test_seed_random(1);
-    const struct axn_sim_wire_config cfg = {.impair = {.delay = WIRE_DELAY}, .start_time = T0};
-    assert_int_equal(axn_sim_wire_create(&U.w, &cfg, 1), 0);
-    U.mac[0] = (struct axn_mac){{0x02, 0, 0, 0, 1, 1}};
-    assert_int_equal(axn_sim_wire_add_port(U.w, &U.mac[0], &U.drv[0]), 0);
-    assert_int_equal(axn_stack_create(axn_test_platform(), &U.st), 0);
-    struct axn_iface_config ic;
-    memset(&ic, 0, sizeof(ic));
-    ic.match = AXN_MATCH_ORDER;
-    ic.ipv4_mode = AXN_IPV4_STATIC;
-    ic.addr = A_ADDR;
-    ic.prefix_len = PREFIX_24;
-    const struct axn_net_config nc = {.ifaces = &ic, .n_ifaces = 1};
-    const struct axn_eth_driver *drv[1] = {&U.drv[0]};
-    assert_int_equal(axn_stack_init_network(U.st, drv, 1, &nc, U.now), 0);
-    U.next = U.now;
+    const struct sim_stacks_config cfg = {.start = T0,
+                                          .wire_delay = WIRE_DELAY,
+                                          .n_ports = N_PORTS,
+                                          .mac_tag = MAC_TAG,
+                                          .set_platform_now = true};
+    sim_stacks_create(&U.sim, &cfg);
+    sim_stacks_add_node(&U.sim, 0, A_ADDR, PREFIX_24);
     return 0;
 }
 
 static int sock_teardown(void **state)
 {
     (void)state;
-    for (size_t i = 0; i < 4; i++)
-        if (U.s[i])
-            assert_int_equal(axn_close(U.s[i]), 0);
-    axn_stack_destroy(U.st);
-    axn_sim_wire_destroy(U.w);
+    sim_close_sockets(U.s, N_SOCKS);
+    sim_stacks_destroy(&U.sim);
     return axn_test_live_allocs() == 0 ? 0 : -1;
-}
-
-static void set_time(axn_time_t t)
-{
-    U.now = t;
-    axn_test_set_now(t);
-    assert_int_equal(axn_sim_wire_set_time(U.w, t), 0);
 }
 
 /* Runs the stack and the wire event by event for SETTLE of virtual time. */
 static void settle(void)
 {
-    const axn_time_t until = U.now + SETTLE;
-    U.next = axn_stack_poll(U.st, U.now);
-    for (unsigned steps = 0;; steps++) {
-        assert_true(steps < MAX_STEPS);
-        axn_time_t next = axn_sim_wire_next_event(U.w);
-        next = U.next < next ? U.next : next;
-        if (next > until)
-            break;
-        if (next > U.now)
-            set_time(next);
-        U.next = axn_stack_poll(U.st, U.now);
-    }
-    set_time(until);
-    U.next = axn_stack_poll(U.st, U.now);
+    sim_stacks_settle(&U.sim, SETTLE);
 }
 
 static struct axn_socket *mk(size_t i)
 {
-    assert_int_equal(axn_socket(U.st, AXN_AF_INET, AXN_SOCK_DGRAM, 0, &U.s[i]), 0);
+    assert_int_equal(axn_socket(U.sim.st[0], AXN_AF_INET, AXN_SOCK_DGRAM, 0, &U.s[i]), 0);
     return U.s[i];
-}
-
-static struct axn_sockaddr_in sin4(axn_ip4_t a, uint16_t port)
-{
-    struct axn_sockaddr_in s;
-    memset(&s, 0, sizeof(s));
-    s.sin_family = AXN_AF_INET;
-    s.sin_port = htons(port);
-    s.sin_addr.s_addr = htonl(a);
-    return s;
 }
 
 static int bind4(struct axn_socket *s, axn_ip4_t a, uint16_t port)
 {
-    const struct axn_sockaddr_in sa = sin4(a, port);
+    const struct axn_sockaddr_in sa = sim_sin4(a, port);
     return axn_bind(s, (const struct axn_sockaddr *)&sa, sizeof(sa));
 }
 
 static int connect4(struct axn_socket *s, axn_ip4_t a, uint16_t port)
 {
-    const struct axn_sockaddr_in sa = sin4(a, port);
+    const struct axn_sockaddr_in sa = sim_sin4(a, port);
     return axn_connect(s, (const struct axn_sockaddr *)&sa, sizeof(sa));
 }
 
 static long sendto4(struct axn_socket *s, const void *buf, size_t len, int flags, axn_ip4_t a,
                     uint16_t port)
 {
-    const struct axn_sockaddr_in sa = sin4(a, port);
+    const struct axn_sockaddr_in sa = sim_sin4(a, port);
     return axn_sendto(s, buf, len, flags, (const struct axn_sockaddr *)&sa, sizeof(sa));
 }
 
@@ -483,7 +417,7 @@ static struct axn_sockaddr_in name_of(struct axn_socket *s, bool peer, int *rc)
 static struct axn_snmp_udp udp_stats(void)
 {
     struct axn_snmp_udp u;
-    axn_udp_snmp(U.st, &u);
+    axn_udp_snmp(U.sim.st[0], &u);
     return u;
 }
 
@@ -519,8 +453,8 @@ static void udp_from_an_eth_address_to_localhost_goes_through_lo(void **state)
     assert_int_equal(
         axn_recvfrom(rx, buf, sizeof(buf), AXN_MSG_DONTWAIT, (struct axn_sockaddr *)&from, &flen),
         2);
-    assert_int_equal(ntohl(from.sin_addr.s_addr), A_ADDR);
-    assert_int_equal(ntohs(from.sin_port), PORT_B);
+    assert_int_equal(sim_host32(from.sin_addr.s_addr), A_ADDR);
+    assert_int_equal(sim_host16(from.sin_port), PORT_B);
 }
 
 /* UDP-2: a second bind is EINVAL, whatever it asks for. */
@@ -568,11 +502,11 @@ static void udp9_oob_is_eopnotsupp_and_send_autobinds(void **state)
     assert_int_equal(sendto4(s, b, sizeof(b), AXN_MSG_OOB, LOCALHOST, CLOSED), -AXN_EOPNOTSUPP);
     int rc;
     struct axn_sockaddr_in sa = name_of(s, false, &rc);
-    const uint16_t port = ntohs(sa.sin_port);
+    const uint16_t port = sim_host16(sa.sin_port);
     assert_true(port >= AXN_UDP_EPHEMERAL_MIN && port <= AXN_UDP_EPHEMERAL_MAX);
     assert_int_equal(sendto4(s, b, sizeof(b), 0, LOCALHOST, CLOSED), (long)sizeof(b));
     sa = name_of(s, false, &rc);
-    assert_int_equal(ntohs(sa.sin_port), port);
+    assert_int_equal(sim_host16(sa.sin_port), port);
 }
 
 /* UDP-10: no destination EDESTADDRREQ, port 0 EINVAL; UDP-19, SOCK-14: an unbound
@@ -716,8 +650,8 @@ static void udp18_connected_socket_sees_only_its_peer(void **state)
     assert_int_equal(
         axn_recvfrom(rx, got, sizeof(got), AXN_MSG_DONTWAIT, (struct axn_sockaddr *)&from, &fl),
         PIECE);
-    assert_int_equal(ntohs(from.sin_port), PORT_B);
-    assert_int_equal(ntohl(from.sin_addr.s_addr), LOCALHOST);
+    assert_int_equal(sim_host16(from.sin_port), PORT_B);
+    assert_int_equal(sim_host32(from.sin_addr.s_addr), LOCALHOST);
     assert_int_equal(got[0], 'p');
     assert_int_equal(recv_nb(rx, got, sizeof(got), 0), -AXN_EAGAIN);
     assert_int_equal(udp_stats().no_ports, 1); /* the stranger's had no taker */
@@ -751,8 +685,8 @@ static void udp22_pktinfo_ttl_tos_cmsgs(void **state)
     struct axn_in_pktinfo pi;
     memcpy(&pi, AXN_CMSG_DATA(c), sizeof(pi));
     assert_int_equal(pi.ipi_ifindex, LO);
-    assert_int_equal(ntohl(pi.ipi_addr.s_addr), A_ADDR);
-    assert_int_equal(ntohl(pi.ipi_spec_dst.s_addr), A_ADDR);
+    assert_int_equal(sim_host32(pi.ipi_addr.s_addr), A_ADDR);
+    assert_int_equal(sim_host32(pi.ipi_spec_dst.s_addr), A_ADDR);
     c = (const void *)(ctl + AXN_CMSG_SPACE(sizeof(pi)));
     assert_int_equal(c->cmsg_type, AXN_IP_TTL);
     int ttl;
@@ -809,11 +743,11 @@ static void udp7_connect_and_af_unspec_disconnect(void **state)
     assert_int_equal(connect4(s, OTHER_ADDR, PORT_A), 0);
     int rc;
     struct axn_sockaddr_in sa = name_of(s, false, &rc);
-    assert_int_equal(ntohl(sa.sin_addr.s_addr), A_ADDR);
-    assert_true(ntohs(sa.sin_port) >= AXN_UDP_EPHEMERAL_MIN);
+    assert_int_equal(sim_host32(sa.sin_addr.s_addr), A_ADDR);
+    assert_true(sim_host16(sa.sin_port) >= AXN_UDP_EPHEMERAL_MIN);
     sa = name_of(s, true, &rc);
     assert_int_equal(rc, 0);
-    assert_int_equal(ntohs(sa.sin_port), PORT_A);
+    assert_int_equal(sim_host16(sa.sin_port), PORT_A);
     int mtu = 0;
     axn_socklen_t ml = sizeof(mtu);
     assert_int_equal(axn_getsockopt(s, AXN_SOL_IP, AXN_IP_MTU, &mtu, &ml), 0);
@@ -946,12 +880,12 @@ static void udp_input_checksum_bad_counted_zero_accepted(void **state)
                          .payload = u,
                          .payload_len = ul};
     struct axn_ip4_rx r = {.hdr = &h, .pkt = pkt, .len = sizeof(pkt), .ifindex = ETH0};
-    struct axn_udp_layer *l = axn_sock_proto_state(U.st, &axn_udp_proto);
+    struct axn_udp_layer *l = axn_sock_proto_state(U.sim.st[0], &axn_udp_proto);
     u[AXN_UDP_CSUM_OFFSET] ^= 1;
-    axn_udp_input(l, &r, U.now);
+    axn_udp_input(l, &r, U.sim.now);
     u[AXN_UDP_CSUM_OFFSET] = 0;
     u[AXN_UDP_CSUM_OFFSET + 1] = 0;
-    axn_udp_input(l, &r, U.now);
+    axn_udp_input(l, &r, U.sim.now);
     const struct axn_snmp_udp st = udp_stats();
     assert_int_equal(st.in_csum_errors, 1);
     assert_int_equal(st.in_errors, 1);
@@ -1004,7 +938,7 @@ static void udp2_freebind_allows_foreign_address(void **state)
     assert_int_equal(bind4(s, FOREIGN, PORT_A), 0);
     int rc;
     const struct axn_sockaddr_in sa = name_of(s, false, &rc);
-    assert_int_equal(ntohl(sa.sin_addr.s_addr), FOREIGN);
+    assert_int_equal(sim_host32(sa.sin_addr.s_addr), FOREIGN);
 }
 
 /* An ICMP error about our datagram from A_ADDR:port to OTHER_ADDR:PORT_A. */
@@ -1014,7 +948,7 @@ static void inject_icmp(struct axn_socket *s, uint8_t type, uint8_t code, uint32
     const struct axn_sockaddr_in me = name_of(s, false, &rc);
     uint8_t l4[AXN_UDP_HDR_LEN] = {0};
     memcpy(l4, &me.sin_port, sizeof(me.sin_port));
-    const uint16_t peer = htons(PORT_A);
+    const uint16_t peer = sim_net16(PORT_A);
     memcpy(l4 + 2, &peer, sizeof(peer));
     const struct axn_icmp4_err e = {.type = type,
                                     .code = code,
@@ -1026,7 +960,7 @@ static void inject_icmp(struct axn_socket *s, uint8_t type, uint8_t code, uint32
                                     .orig_protocol = AXN_UDP_PROTO,
                                     .orig_l4 = l4,
                                     .orig_l4_len = sizeof(l4)};
-    axn_udp_err(axn_sock_proto_state(U.st, &axn_udp_proto), &e, U.now);
+    axn_udp_err(axn_sock_proto_state(U.sim.st[0], &axn_udp_proto), &e, U.sim.now);
 }
 
 static int so_error(struct axn_socket *s)
@@ -1108,7 +1042,7 @@ static void sock1_2_4_udp_identity_and_wrong_family(void **state)
     assert_int_equal(get_int(s, AXN_SOL_SOCKET, AXN_SO_DOMAIN), LINUX_AF_INET);
     assert_int_equal(set_int(s, AXN_SOL_SOCKET, AXN_SO_TYPE, LINUX_SOCK_DGRAM), -AXN_ENOPROTOOPT);
     assert_int_equal(set_int(s, AXN_SOL_SOCKET, AXN_SO_DOMAIN, LINUX_AF_INET), -AXN_ENOPROTOOPT);
-    struct axn_sockaddr_in bad = sin4(LOCALHOST, PORT_A);
+    struct axn_sockaddr_in bad = sim_sin4(LOCALHOST, PORT_A);
     bad.sin_family = LINUX_AF_INET6;
     const struct axn_sockaddr *b = (const struct axn_sockaddr *)&bad;
     uint8_t buf[SMALL] = {0};
@@ -1179,16 +1113,16 @@ static void sock16_17_udp_calls_request_a_stack_poll(void **state)
     struct axn_socket *rx, *tx;
     pair(&rx, &tx);
     settle();
-    assert_false(axn_stack_poll_pending(U.st));
+    assert_false(axn_stack_poll_pending(U.sim.st[0]));
     uint8_t b[SMALL] = {0};
     assert_int_equal(sendto4(tx, b, sizeof(b), 0, LOCALHOST, PORT_A), SMALL);
-    assert_true(axn_stack_poll_pending(U.st));
+    assert_true(axn_stack_poll_pending(U.sim.st[0]));
     settle();
-    assert_false(axn_stack_poll_pending(U.st));
+    assert_false(axn_stack_poll_pending(U.sim.st[0]));
     assert_true(axn_socket_poll(rx) & AXN_POLLIN);
-    assert_false(axn_stack_poll_pending(U.st));
+    assert_false(axn_stack_poll_pending(U.sim.st[0]));
     assert_int_equal(recv_nb(tx, b, sizeof(b), 0), -AXN_EAGAIN);
-    assert_false(axn_stack_poll_pending(U.st));
+    assert_false(axn_stack_poll_pending(U.sim.st[0]));
 }
 
 struct wake_log {

@@ -27,6 +27,7 @@
 #include "axnet/socket.h"
 #include "core/stack_impl.h"
 #include "ip/ip4.h"
+#include "sim_stacks.h"
 #include "test_platform.h"
 #include "udp/udp.h"
 #include "wire/ethernet.h"
@@ -40,7 +41,6 @@
 #define T0            AXN_SEC(1)
 #define WIRE_DELAY    50u
 #define SETTLE        AXN_MSEC(5)
-#define MAX_STEPS     100000u
 #define N_NODES       2u
 #define MAX_SOCKS     8u
 #define PORT_ECHO     7u
@@ -60,36 +60,11 @@
 #define WARM_UP_READS 1u /* warm_up() reads one datagram on B */
 #define ETH0          AXN_IFINDEX_FIRST_ETH
 
-struct node {
-    struct axn_stack *st;
-    axn_time_t next;
-    struct axn_socket *s[MAX_SOCKS];
-};
-
 static struct {
-    axn_time_t now;
-    struct axn_sim_wire *w;
-    struct axn_eth_driver drv[N_NODES];
-    struct axn_mac mac[N_NODES];
-    struct node n[N_NODES];
+    struct sim_stacks sim;
+    struct axn_socket *s[N_NODES][MAX_SOCKS];
     size_t ip_frames; /* IPv4 frames seen on the wire */
 } W;
-
-static uint16_t be16(uint16_t v)
-{
-    uint8_t b[2] = {(uint8_t)(v >> 8), (uint8_t)v};
-    uint16_t r;
-    memcpy(&r, b, sizeof(r));
-    return r;
-}
-
-static uint32_t be32(uint32_t v)
-{
-    uint8_t b[4] = {(uint8_t)(v >> 24), (uint8_t)(v >> 16), (uint8_t)(v >> 8), (uint8_t)v};
-    uint32_t r;
-    memcpy(&r, b, sizeof(r));
-    return r;
-}
 
 static void observe(void *ctx, int port, axn_time_t at, const uint8_t *data, size_t len)
 {
@@ -101,111 +76,58 @@ static void observe(void *ctx, int port, axn_time_t at, const uint8_t *data, siz
         W.ip_frames++;
 }
 
-static void node_up(struct node *n, int port, axn_ip4_t addr)
+static const struct sim_stacks_config WORLD = {.start = T0,
+                                               .wire_delay = WIRE_DELAY,
+                                               .n_ports = N_NODES,
+                                               .mac_tag = SIM_STACKS_MAC_TAG,
+                                               .set_platform_now = true,
+                                               .observe = observe};
+
+static void nodes_up(void)
 {
-    assert_int_equal(axn_stack_create(axn_test_platform(), &n->st), 0);
-    struct axn_iface_config ic;
-    memset(&ic, 0, sizeof(ic));
-    ic.match = AXN_MATCH_ORDER;
-    ic.ipv4_mode = AXN_IPV4_STATIC;
-    ic.addr = addr;
-    ic.prefix_len = PREFIX_24;
-    const struct axn_net_config cfg = {.ifaces = &ic, .n_ifaces = 1};
-    const struct axn_eth_driver *drv[1] = {&W.drv[port]};
-    assert_int_equal(axn_stack_init_network(n->st, drv, 1, &cfg, W.now), 0);
-    n->next = W.now;
+    sim_stacks_add_node(&W.sim, 0, A_ADDR, PREFIX_24);
+    sim_stacks_add_node(&W.sim, 1, B_ADDR, PREFIX_24);
 }
 
 static int setup(void **state)
 {
     (void)state;
     memset(&W, 0, sizeof(W));
-    W.now = T0;
-    axn_test_set_now(T0);
-    axn_test_seed_random(1);
-    const struct axn_sim_wire_config cfg = {.impair = {.delay = WIRE_DELAY}, .start_time = T0};
-    assert_int_equal(axn_sim_wire_create(&W.w, &cfg, 1), 0);
-    axn_sim_wire_set_observer(W.w, observe, NULL);
-    for (uint8_t i = 0; i < N_NODES; i++) {
-        W.mac[i] = (struct axn_mac){{0x02, 0, 0, 0, 2, (uint8_t)(i + 1)}};
-        assert_int_equal(axn_sim_wire_add_port(W.w, &W.mac[i], &W.drv[i]), i);
-    }
-    node_up(&W.n[0], 0, A_ADDR);
-    node_up(&W.n[1], 1, B_ADDR);
+    sim_stacks_create(&W.sim, &WORLD);
+    nodes_up();
     return 0;
 }
 
 static int teardown(void **state)
 {
     (void)state;
-    for (size_t i = 0; i < N_NODES; i++) {
-        for (size_t j = 0; j < MAX_SOCKS; j++)
-            if (W.n[i].s[j])
-                assert_int_equal(axn_close(W.n[i].s[j]), 0);
-        axn_stack_destroy(W.n[i].st);
-    }
-    axn_sim_wire_destroy(W.w);
-    return axn_test_live_allocs() == 0 ? 0 : -1;
-}
-
-static void set_time(axn_time_t t)
-{
-    W.now = t;
-    axn_test_set_now(t);
-    assert_int_equal(axn_sim_wire_set_time(W.w, t), 0);
-}
-
-static void poll_all(void)
-{
     for (size_t i = 0; i < N_NODES; i++)
-        W.n[i].next = axn_stack_poll(W.n[i].st, W.now);
+        sim_close_sockets(W.s[i], MAX_SOCKS);
+    sim_stacks_destroy(&W.sim);
+    return axn_test_live_allocs() == 0 ? 0 : -1;
 }
 
 static void settle(void)
 {
-    const axn_time_t until = W.now + SETTLE;
-    poll_all();
-    for (unsigned steps = 0;; steps++) {
-        assert_true(steps < MAX_STEPS);
-        axn_time_t next = axn_sim_wire_next_event(W.w);
-        for (size_t i = 0; i < N_NODES; i++)
-            next = W.n[i].next < next ? W.n[i].next : next;
-        if (next > until)
-            break;
-        if (next > W.now)
-            set_time(next);
-        poll_all();
-    }
-    set_time(until);
-    poll_all();
+    sim_stacks_settle(&W.sim, SETTLE);
 }
 
 static struct axn_socket *mk(size_t node, size_t i)
 {
-    struct axn_socket **s = &W.n[node].s[i];
-    assert_int_equal(axn_socket(W.n[node].st, AXN_AF_INET, AXN_SOCK_DGRAM, 0, s), 0);
+    struct axn_socket **s = &W.s[node][i];
+    assert_int_equal(axn_socket(W.sim.st[node], AXN_AF_INET, AXN_SOCK_DGRAM, 0, s), 0);
     return *s;
-}
-
-static struct axn_sockaddr_in sin4(axn_ip4_t a, uint16_t port)
-{
-    struct axn_sockaddr_in s;
-    memset(&s, 0, sizeof(s));
-    s.sin_family = AXN_AF_INET;
-    s.sin_port = be16(port);
-    s.sin_addr.s_addr = be32(a);
-    return s;
 }
 
 static int bind4(struct axn_socket *s, axn_ip4_t a, uint16_t port)
 {
-    const struct axn_sockaddr_in sa = sin4(a, port);
+    const struct axn_sockaddr_in sa = sim_sin4(a, port);
     return axn_bind(s, (const struct axn_sockaddr *)&sa, sizeof(sa));
 }
 
 static long sendto4(struct axn_socket *s, const void *buf, size_t len, axn_ip4_t a, uint16_t port)
 {
-    const struct axn_sockaddr_in sa = sin4(a, port);
+    const struct axn_sockaddr_in sa = sim_sin4(a, port);
     return axn_sendto(s, buf, len, 0, (const struct axn_sockaddr *)&sa, sizeof(sa));
 }
 
@@ -223,7 +145,7 @@ static int set_int(struct axn_socket *s, int level, int name, int v)
 static struct axn_snmp_udp udp_of(size_t node)
 {
     struct axn_snmp_udp u;
-    axn_udp_snmp(W.n[node].st, &u);
+    axn_udp_snmp(W.sim.st[node], &u);
     return u;
 }
 
@@ -245,7 +167,7 @@ static void warm_up(void)
     assert_int_equal(recvfrom4(b, buf, sizeof(buf), &from), SMALL);
     assert_int_equal(axn_close(a), 0);
     assert_int_equal(axn_close(b), 0);
-    W.n[0].s[MAX_SOCKS - 1] = W.n[1].s[MAX_SOCKS - 1] = NULL;
+    W.s[0][MAX_SOCKS - 1] = W.s[1][MAX_SOCKS - 1] = NULL;
     W.ip_frames = 0;
 }
 
@@ -261,18 +183,18 @@ static void echo_once(size_t from, size_t to, axn_ip4_t to_addr, axn_ip4_t from_
     struct axn_sockaddr_in peer;
     assert_int_equal(recvfrom4(srv, got, sizeof(got), &peer), SMALL);
     assert_memory_equal(got, out, SMALL);
-    assert_int_equal(peer.sin_addr.s_addr, be32(from_addr));
+    assert_int_equal(peer.sin_addr.s_addr, sim_net32(from_addr));
     assert_int_equal(
         axn_sendto(srv, got, SMALL, 0, (const struct axn_sockaddr *)&peer, sizeof(peer)), SMALL);
     settle();
     struct axn_sockaddr_in back;
     assert_int_equal(recvfrom4(cli, got, sizeof(got), &back), SMALL);
     assert_memory_equal(got, out, SMALL);
-    assert_int_equal(back.sin_port, be16(PORT_ECHO));
-    assert_int_equal(back.sin_addr.s_addr, be32(to_addr));
+    assert_int_equal(back.sin_port, sim_net16(PORT_ECHO));
+    assert_int_equal(back.sin_addr.s_addr, sim_net32(to_addr));
     assert_int_equal(axn_close(srv), 0);
     assert_int_equal(axn_close(cli), 0);
-    W.n[to].s[0] = W.n[from].s[0] = NULL;
+    W.s[to][0] = W.s[from][0] = NULL;
 }
 
 static void udp_sim_echo_both_ways(void **state)
@@ -311,7 +233,7 @@ static void udp_sim_broadcast_with_and_without_so_broadcast(void **state)
     settle();
     struct axn_sockaddr_in from;
     assert_int_equal(recvfrom4(wild, buf, sizeof(buf), &from), SMALL);
-    assert_int_equal(from.sin_addr.s_addr, be32(A_ADDR));
+    assert_int_equal(from.sin_addr.s_addr, sim_net32(A_ADDR));
     assert_int_equal(recvfrom4(wild, buf, sizeof(buf), &from), SMALL);
     assert_int_equal(recvfrom4(wild, buf, sizeof(buf), &from), -AXN_EAGAIN);
     assert_int_equal(recvfrom4(spec, buf, sizeof(buf), &from), -AXN_EAGAIN);
@@ -338,7 +260,7 @@ static void udp_sim_reuseport_distributes_and_broadcast_reaches_all(void **state
         struct axn_socket *c = mk(0, 0);
         assert_int_equal(sendto4(c, buf, sizeof(buf), B_ADDR, PORT_A), SMALL);
         assert_int_equal(axn_close(c), 0);
-        W.n[0].s[0] = NULL;
+        W.s[0][0] = NULL;
     }
     settle();
     size_t total = 0;
@@ -368,7 +290,7 @@ static void udp_sim_port_unreachable_is_econnrefused(void **state)
     (void)state;
     warm_up();
     struct axn_socket *a = mk(0, 0);
-    const struct axn_sockaddr_in to = sin4(B_ADDR, CLOSED);
+    const struct axn_sockaddr_in to = sim_sin4(B_ADDR, CLOSED);
     assert_int_equal(axn_connect(a, (const struct axn_sockaddr *)&to, sizeof(to)), 0);
     uint8_t buf[SMALL] = {0};
     assert_int_equal(axn_send(a, buf, sizeof(buf), 0), SMALL);
@@ -376,7 +298,7 @@ static void udp_sim_port_unreachable_is_econnrefused(void **state)
     assert_int_equal(W.ip_frames, 2);
     assert_int_equal(udp_of(1).no_ports, 1);
     struct axn_snmp sn;
-    axn_ctl_snmp(W.n[0].st, &sn);
+    axn_ctl_snmp(W.sim.st[0], &sn);
     assert_int_equal(sn.icmp.in_dest_unreachs, 1);
     assert_int_equal(axn_recv(a, buf, sizeof(buf), AXN_MSG_DONTWAIT), -AXN_ECONNREFUSED);
     int err = -1;
@@ -401,7 +323,7 @@ static void cross_fragmented(size_t len)
     assert_int_equal(recvfrom4(b, got, len + 1, &from), (long)len);
     assert_memory_equal(got, out, len);
     struct axn_snmp sn;
-    axn_ctl_snmp(W.n[1].st, &sn);
+    axn_ctl_snmp(W.sim.st[1], &sn);
     assert_int_equal(sn.ip.reasm_oks, 1);
     assert_int_equal(sn.ip.reasm_reqds, FRAGS(len));
     free(out);
@@ -503,42 +425,20 @@ static int setup_lossy(void **state)
     (void)state;
     memset(&L, 0, sizeof(L));
     memset(&W, 0, sizeof(W));
-    W.now = T0;
-    axn_test_set_now(T0);
-    axn_test_seed_random(1);
-    const struct axn_sim_wire_config cfg = {.impair = {.delay = WIRE_DELAY}, .start_time = T0};
-    assert_int_equal(axn_sim_wire_create(&W.w, &cfg, 1), 0);
-    axn_sim_wire_set_observer(W.w, observe, NULL);
-    for (uint8_t i = 0; i < N_NODES; i++) {
-        W.mac[i] = (struct axn_mac){{0x02, 0, 0, 0, 2, (uint8_t)(i + 1)}};
-        assert_int_equal(axn_sim_wire_add_port(W.w, &W.mac[i], &W.drv[i]), i);
-    }
-    L.inner = W.drv[0].ops;
+    sim_stacks_create(&W.sim, &WORLD);
+    L.inner = W.sim.drv[0].ops;
     L.ops = *L.inner;
     L.ops.transmit = lossy_transmit;
-    W.drv[0].ops = &L.ops;
-    node_up(&W.n[0], 0, A_ADDR);
-    node_up(&W.n[1], 1, B_ADDR);
+    W.sim.drv[0].ops = &L.ops;
+    nodes_up();
     return 0;
 }
 
 /* Runs both stacks and the wire event by event up to `until`. */
 static void run_until(axn_time_t until)
 {
-    poll_all();
-    for (unsigned steps = 0;; steps++) {
-        assert_true(steps < MAX_STEPS);
-        axn_time_t next = axn_sim_wire_next_event(W.w);
-        for (size_t i = 0; i < N_NODES; i++)
-            next = W.n[i].next < next ? W.n[i].next : next;
-        if (next > until)
-            break;
-        if (next > W.now)
-            set_time(next);
-        poll_all();
-    }
-    set_time(until);
-    poll_all();
+    sim_stacks_poll_all(&W.sim);
+    sim_stacks_run_until(&W.sim, until);
 }
 
 /* A's frames are reordered and duplicated from here on (seeded). */
@@ -548,19 +448,19 @@ static void impair_a(void)
                                             .duplicate_ppm = DUP_PPM,
                                             .reorder_ppm = REORDER_PPM,
                                             .reorder_delay = REORDER_DELAY};
-    assert_int_equal(axn_sim_port_set_impairments(W.w, 0, &imp), 0);
+    assert_int_equal(axn_sim_port_set_impairments(W.sim.wire, 0, &imp), 0);
 }
 
 static struct axn_snmp snmp_of(size_t node)
 {
     struct axn_snmp sn;
-    axn_ctl_snmp(W.n[node].st, &sn);
+    axn_ctl_snmp(W.sim.st[node], &sn);
     return sn;
 }
 
 static struct axn_ip4_reasm *reasm_of(size_t node)
 {
-    return &W.n[node].st->ip4->reasm;
+    return &W.sim.st[node]->ip4->reasm;
 }
 
 /* Issue, UDP-14 [fix]: the 60000-byte datagram's 41 fragments arrive
@@ -578,7 +478,7 @@ static void udp_sim_60000_reordered_and_duplicated_fragments_reassemble(void **s
     assert_int_equal(sendto4(a, out, BIG, B_ADDR, PORT_A), (long)BIG);
     settle();
     struct axn_sim_port_stats ps;
-    assert_int_equal(axn_sim_port_stats(W.w, 0, &ps), 0);
+    assert_int_equal(axn_sim_port_stats(W.sim.wire, 0, &ps), 0);
     assert_true(ps.duplicated > 0);
     assert_true(ps.reordered > 0);
     assert_int_equal(W.ip_frames, FRAGS(BIG) + ps.duplicated);
@@ -590,7 +490,7 @@ static void udp_sim_60000_reordered_and_duplicated_fragments_reassemble(void **s
     assert_int_equal(sb.ip.reasm_oks, 1);
     assert_int_equal(sb.ip.reasm_reqds, FRAGS(BIG) + ps.duplicated);
     assert_int_equal(udp_of(1).in_datagrams, 1 + WARM_UP_READS);
-    run_until(W.now + REASM_TIME + SETTLE);
+    run_until(W.sim.now + REASM_TIME + SETTLE);
     assert_int_equal(axn_ip4_reasm_in_progress(reasm_of(1)), 0);
     assert_int_equal(reasm_of(1)->bytes_held, 0);
 }
@@ -609,13 +509,13 @@ static void udp_sim_60000_lost_fragment_times_out_with_time_exceeded(void **stat
     fill(out, BIG, 3);
     impair_a();
     L.armed = true;
-    const axn_time_t t0 = W.now;
+    const axn_time_t t0 = W.sim.now;
     assert_int_equal(sendto4(a, out, BIG, B_ADDR, PORT_A), (long)BIG);
     settle();
     assert_int_equal(L.dropped, 1);
     assert_int_equal(L.frags, FRAGS(BIG));
     struct axn_sim_port_stats ps;
-    assert_int_equal(axn_sim_port_stats(W.w, 0, &ps), 0);
+    assert_int_equal(axn_sim_port_stats(W.sim.wire, 0, &ps), 0);
     assert_true(ps.duplicated > 0);
     assert_true(ps.reordered > 0);
     assert_int_equal(axn_ip4_reasm_in_progress(reasm_of(1)), 1);
