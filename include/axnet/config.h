@@ -433,4 +433,30 @@
 #define AXN_IP4_PMTU_MIN 552
 #endif
 
+/* ---- TCP building blocks (src/tcp/) ------------------------------------- */
+
+/* Ephemeral ports for connect() (src/tcp/tcp_port.c, RFC 6056 3.3.4): the
+ * IANA dynamic range (RFC 6335), as for UDP; Linux's ip_local_port_range
+ * default is 32768..60999. */
+#ifndef AXN_TCP_EPHEMERAL_MIN
+#define AXN_TCP_EPHEMERAL_MIN 49152
+#endif
+#ifndef AXN_TCP_EPHEMERAL_MAX
+#define AXN_TCP_EPHEMERAL_MAX 65535
+#endif
+
+/* RFC 6056 3.3.4 TABLE_LENGTH: per-bucket increments of the double-hash
+ * port selection, 4 bytes each. More buckets make destinations that share
+ * one less likely (the RFC suggests 10; Linux uses 65536). */
+#ifndef AXN_TCP_PORT_TABLE
+#define AXN_TCP_PORT_TABLE 256
+#endif
+
+/* Most candidate ports tried by one connect() before -AXN_EADDRNOTAVAIL;
+ * the default covers the whole default range, as Linux scans all of it.
+ * Lower it to bound the time connect() may spend with a full range. */
+#ifndef AXN_TCP_PORT_MAX_PROBES
+#define AXN_TCP_PORT_MAX_PROBES 16384
+#endif
+
 #endif /* AXNET_CONFIG_H */

@@ -15,8 +15,7 @@
 
 #include "axnet/config.h"
 #include "axnet/platform.h"
-
-#define AXN_SIPHASH_KEY_WORDS 2
+#include "lib/siphash.h"
 
 struct axn_ip4_id {
     uint64_t key[AXN_SIPHASH_KEY_WORDS];
@@ -28,7 +27,5 @@ struct axn_ip4_id {
 int axn_ip4_id_init(struct axn_ip4_id *g, const struct axn_platform *plat);
 /* The next ID for a datagram from `src` to `dst` of `protocol`. */
 uint16_t axn_ip4_id_next(struct axn_ip4_id *g, axn_ip4_t src, axn_ip4_t dst, uint8_t protocol);
-/* SipHash-2-4 of one 64-bit word (the ID bucket's key). */
-uint64_t axn_siphash24_u64(const uint64_t key[AXN_SIPHASH_KEY_WORDS], uint64_t m);
 
 #endif /* AXN_IP_IP4_ID_H */
