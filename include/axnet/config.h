@@ -459,4 +459,125 @@
 #define AXN_TCP_PORT_MAX_PROBES 16384
 #endif
 
+/* ---- TCP (src/tcp/, RFC 9293) ---------------------------------------------- */
+
+/* Maximum segment lifetime (RFC 9293 3.4.2); TIME-WAIT lasts 2 x MSL.
+ * Linux's effective TIME-WAIT is 60 s (TCP_TIMEWAIT_LEN), so MSL 30 s. */
+#ifndef AXN_TCP_MSL_MS
+#define AXN_TCP_MSL_MS 30000
+#endif
+/* RFC 6298 2.1/2.4: initial RTO 1 s; Linux TCP_RTO_MIN 200 ms (RFC 6298
+ * says 1 s, Linux and most stacks use 200 ms) and TCP_RTO_MAX 120 s. */
+#ifndef AXN_TCP_RTO_INITIAL_MS
+#define AXN_TCP_RTO_INITIAL_MS 1000
+#endif
+#ifndef AXN_TCP_RTO_MIN_MS
+#define AXN_TCP_RTO_MIN_MS 200
+#endif
+#ifndef AXN_TCP_RTO_MAX_MS
+#define AXN_TCP_RTO_MAX_MS 120000
+#endif
+/* RFC 6298 5.7: an RTO that fired during the handshake leaves 3 s for
+ * data (Linux TCP_TIMEOUT_FALLBACK). */
+#ifndef AXN_TCP_RTO_FALLBACK_MS
+#define AXN_TCP_RTO_FALLBACK_MS 3000
+#endif
+/* Retransmissions before giving up (Linux net.ipv4.tcp_syn_retries,
+ * tcp_synack_retries, tcp_retries2). */
+#ifndef AXN_TCP_SYN_RETRIES
+#define AXN_TCP_SYN_RETRIES 6
+#endif
+#ifndef AXN_TCP_SYNACK_RETRIES
+#define AXN_TCP_SYNACK_RETRIES 5
+#endif
+#ifndef AXN_TCP_RETRIES2
+#define AXN_TCP_RETRIES2 15
+#endif
+/* Delayed ACKs (RFC 1122 4.2.3.2, RFC 5681 4.2): Linux TCP_DELACK_MIN
+ * 40 ms and TCP_DELACK_MAX 200 ms; an ACK is due at least every second
+ * full-sized segment. The quick-ACK count after start or out-of-order
+ * (Linux TCP_MAX_QUICKACKS). */
+#ifndef AXN_TCP_DELACK_MIN_MS
+#define AXN_TCP_DELACK_MIN_MS 40
+#endif
+#ifndef AXN_TCP_DELACK_MAX_MS
+#define AXN_TCP_DELACK_MAX_MS 200
+#endif
+#ifndef AXN_TCP_QUICKACKS
+#define AXN_TCP_QUICKACKS 16
+#endif
+/* MSS (RFC 9293 3.7.1): the default when the peer sends no option
+ * (RFC 9293 3.7.1: 536 for IPv4) and the smallest accepted (Linux
+ * TCP_MIN_SND_MSS 48 plus headers; tcp_min_snd_mss default 48). */
+#ifndef AXN_TCP_DEFAULT_MSS
+#define AXN_TCP_DEFAULT_MSS 536
+#endif
+#ifndef AXN_TCP_MIN_MSS
+#define AXN_TCP_MIN_MSS 48
+#endif
+/* RFC 6928: initial window of 10 segments (Linux TCP_INIT_CWND). */
+#ifndef AXN_TCP_INIT_CWND
+#define AXN_TCP_INIT_CWND 10
+#endif
+/* RFC 5681 3.2: fast retransmit on the third duplicate ACK. */
+#ifndef AXN_TCP_DUPACK_THRESH
+#define AXN_TCP_DUPACK_THRESH 3
+#endif
+/* Socket buffers (Linux net.ipv4.tcp_rmem / tcp_wmem middle values: the
+ * defaults getsockopt reports) and the most SO_RCVBUF/SO_SNDBUF may ask
+ * (net.core.rmem_max / wmem_max, 212992; the facade doubles it). */
+#ifndef AXN_TCP_RCVBUF_DEFAULT
+#define AXN_TCP_RCVBUF_DEFAULT 131072
+#endif
+#ifndef AXN_TCP_SNDBUF_DEFAULT
+#define AXN_TCP_SNDBUF_DEFAULT 16384
+#endif
+/* Out-of-order data kept (RFC 9293 3.10.7.4 "should be held"): ranges of
+ * the receive ring past RCV.NXT; more ranges than this drop the newest. */
+#ifndef AXN_TCP_OOO_RANGES
+#define AXN_TCP_OOO_RANGES 8
+#endif
+/* listen() backlog ceiling (Linux net.core.somaxconn) and the SYN queue
+ * bound per listener (Linux tcp_max_syn_backlog default). */
+#ifndef AXN_TCP_SOMAXCONN
+#define AXN_TCP_SOMAXCONN 4096
+#endif
+#ifndef AXN_TCP_MAX_SYN_BACKLOG
+#define AXN_TCP_MAX_SYN_BACKLOG 128
+#endif
+/* Keep-alive defaults (tcp(7): tcp_keepalive_time 7200 s, _intvl 75 s,
+ * _probes 9). */
+#ifndef AXN_TCP_KEEPIDLE_S
+#define AXN_TCP_KEEPIDLE_S 7200
+#endif
+#ifndef AXN_TCP_KEEPINTVL_S
+#define AXN_TCP_KEEPINTVL_S 75
+#endif
+#ifndef AXN_TCP_KEEPCNT
+#define AXN_TCP_KEEPCNT 9
+#endif
+/* FIN-WAIT-2 of an orphan (tcp(7) tcp_fin_timeout, 60 s) and how many
+ * orphans a stack keeps (tcp_max_orphans spirit; Linux scales it with
+ * memory). */
+#ifndef AXN_TCP_FIN_TIMEOUT_S
+#define AXN_TCP_FIN_TIMEOUT_S 60
+#endif
+#ifndef AXN_TCP_MAX_ORPHANS
+#define AXN_TCP_MAX_ORPHANS 4096
+#endif
+/* RFC 5961 7: challenge ACKs sent per second, stack-wide (Linux
+ * tcp_challenge_ack_limit was 1000 before it went per-socket). */
+#ifndef AXN_TCP_CHALLENGE_ACK_LIMIT
+#define AXN_TCP_CHALLENGE_ACK_LIMIT 1000
+#endif
+/* Persist timer (RFC 9293 3.8.6.1): zero-window probes back off from the
+ * RTO to at most this (Linux TCP_RTO_MAX). */
+#ifndef AXN_TCP_PERSIST_MAX_MS
+#define AXN_TCP_PERSIST_MAX_MS 120000
+#endif
+/* Connection lookup hash buckets per stack (a power of two). */
+#ifndef AXN_TCP_HASH_BUCKETS
+#define AXN_TCP_HASH_BUCKETS 1024
+#endif
+
 #endif /* AXNET_CONFIG_H */

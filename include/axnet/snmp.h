@@ -88,6 +88,57 @@ struct axn_snmp_udp {
 /* Copies the stack's UDP counters. Takes the core lock as axn_ctl_snmp. */
 void axn_udp_snmp(struct axn_stack *st, struct axn_snmp_udp *out);
 
+/* The "Tcp:" line of /proc/net/snmp (RFC 2012 tcp group, Linux
+ * snmp4_tcp_list). CurrEstab is a gauge: connections now ESTABLISHED or
+ * CLOSE-WAIT. */
+struct axn_snmp_tcp {
+    uint64_t active_opens;   /* CLOSED -> SYN-SENT */
+    uint64_t passive_opens;  /* LISTEN -> SYN-RECEIVED */
+    uint64_t attempt_fails;  /* SYN-SENT/SYN-RECEIVED -> CLOSED, SYN-RECEIVED -> LISTEN */
+    uint64_t estab_resets;   /* ESTABLISHED/CLOSE-WAIT -> CLOSED by RST */
+    uint64_t curr_estab;     /* gauge */
+    uint64_t in_segs;        /* segments received, errors included */
+    uint64_t out_segs;       /* segments sent, retransmissions excluded */
+    uint64_t retrans_segs;   /* segments retransmitted */
+    uint64_t in_errs;        /* bad checksum, header, or unusable */
+    uint64_t out_rsts;       /* segments sent with RST */
+    uint64_t in_csum_errors; /* bad checksum (also in in_errs) */
+};
+
+/* The "TcpExt:" rows of /proc/net/netstat that axnet counts (Linux
+ * LINUX_MIB_* names in the comments). */
+struct axn_snmp_tcp_ext {
+    uint64_t listen_overflows;      /* ListenOverflows: accept queue full, SYN/ACK dropped */
+    uint64_t listen_drops;          /* ListenDrops: any SYN a listener dropped */
+    uint64_t tcp_timeouts;          /* TCPTimeouts: RTO expirations */
+    uint64_t delayed_acks;          /* DelayedACKs: delayed ACK timer fired */
+    uint64_t challenge_acks;        /* TCPChallengeACK: RFC 5961 challenge ACKs sent */
+    uint64_t syn_challenge;         /* TCPSYNChallenge: SYN in a synchronised state */
+    uint64_t tw;                    /* TW: TIME-WAIT ended by its timer */
+    uint64_t tw_recycled;           /* TWRecycled: TIME-WAIT tuple reused by a new SYN */
+    uint64_t fast_retrans;          /* TCPFastRetrans */
+    uint64_t ofo_queue;             /* TCPOFOQueue: segments kept out of order */
+    uint64_t ofo_drop;              /* TCPOFODrop: out-of-order segments dropped */
+    uint64_t abort_on_data;         /* TCPAbortOnData: RST on close with unread data */
+    uint64_t abort_on_close;        /* TCPAbortOnClose: data after close -> RST */
+    uint64_t abort_on_timeout;      /* TCPAbortOnTimeout: retries/keepalive/user timeout */
+    uint64_t abort_on_linger;       /* TCPAbortOnLinger: SO_LINGER 0 or FIN-WAIT-2 timeout */
+    uint64_t abort_on_memory;       /* TCPAbortOnMemory: too many orphans */
+    uint64_t out_of_window_icmps;   /* OutOfWindowIcmps: ICMP quoting an unsent sequence */
+    uint64_t ack_skipped_challenge; /* TCPACKSkippedChallenge: over the challenge limit */
+    uint64_t keepalive_probes;      /* (axnet) keep-alive probes sent */
+    uint64_t zero_window_probes;    /* (axnet) persist probes sent */
+    uint64_t rcvq_drop;             /* TCPRcvQDrop: no room in the receive ring */
+};
+
+/* Copies the stack's TCP counters (either pointer may be NULL). Takes the
+ * core lock as axn_ctl_snmp. */
+void axn_tcp_snmp(struct axn_stack *st, struct axn_snmp_tcp *tcp, struct axn_snmp_tcp_ext *ext);
+
+/* The text of Linux's /proc/net/netstat "TcpExt:" lines for the fields
+ * above (others print 0), snprintf semantics as below. */
+size_t axn_ctl_format_proc_net_netstat(struct axn_stack *st, char *buf, size_t cap);
+
 /* The text of Linux's /proc/net/snmp for these counters (Ip:, Icmp:, Tcp:,
  * Udp:, UdpLite:; no IcmpMsg:, see src/ctl/proc_net_snmp.c), written into
  * buf with snprintf semantics: returns the length the whole text needs,

@@ -87,7 +87,8 @@ static void compact(struct axn_ip4 *ip)
 {
     size_t kept = 0;
     for (size_t i = 0; i < ip->n_handlers; i++) {
-        if (ip->handlers[i].input || ip->handlers[i].err)
+        const struct axn_ip4_handler *h = &ip->handlers[i];
+        if (h->input || h->err || h->timer)
             ip->handlers[kept++] = ip->handlers[i];
     }
     ip->n_handlers = kept;
@@ -117,6 +118,17 @@ int axn_ip4_set_err_handler(struct axn_ip4 *ip, uint8_t protocol, axn_ip4_err_fn
     return 0;
 }
 
+int axn_ip4_set_timer_handler(struct axn_ip4 *ip, uint8_t protocol, axn_ip4_timer_fn fn, void *ctx)
+{
+    struct axn_ip4_handler *h = slot_for(ip, protocol, fn != NULL);
+    if (!h)
+        return fn ? -AXN_ENOSPC : 0;
+    h->timer = fn;
+    h->timer_ctx = ctx;
+    compact(ip);
+    return 0;
+}
+
 void axn_ip4_set_echo_reply_handler(struct axn_ip4 *ip, axn_icmp4_echo_fn fn, void *ctx)
 {
     ip->echo_reply = fn;
@@ -137,7 +149,16 @@ static void reasm_timed_out(void *ctx, const uint8_t *first, size_t len, axn_tim
 axn_time_t axn_ip4_poll(void *ctx, axn_time_t now)
 {
     struct axn_ip4 *ip = ctx;
-    return axn_ip4_reasm_expire(&ip->reasm, now, reasm_timed_out, ip);
+    axn_time_t next = axn_ip4_reasm_expire(&ip->reasm, now, reasm_timed_out, ip);
+    for (size_t i = 0; i < ip->n_handlers; i++) {
+        const struct axn_ip4_handler *h = &ip->handlers[i];
+        if (!h->timer)
+            continue;
+        const axn_time_t t = h->timer(h->timer_ctx, now);
+        if (t < next)
+            next = t;
+    }
+    return next;
 }
 
 /* ---- Counters ---------------------------------------------------------------------- */

@@ -78,6 +78,11 @@ struct axn_icmp4_err {
 
 typedef void (*axn_ip4_err_fn)(void *ctx, const struct axn_icmp4_err *err, axn_time_t now);
 
+/* A transport's timers (TCP retransmission, delayed ACK, ...), run by
+ * the IPv4 layer's poll hook: runs what is due at `now` and returns the
+ * transport's next deadline (AXN_TIME_NEVER: none). */
+typedef axn_time_t (*axn_ip4_timer_fn)(void *ctx, axn_time_t now);
+
 /* A received echo reply (for ICMP datagram sockets, later). */
 typedef void (*axn_icmp4_echo_fn)(void *ctx, const struct axn_ip4_rx *rx,
                                   const struct axn_icmp4 *echo, axn_time_t now);
@@ -88,6 +93,8 @@ struct axn_ip4_handler {
     void *input_ctx;
     axn_ip4_err_fn err;
     void *err_ctx;
+    axn_ip4_timer_fn timer;
+    void *timer_ctx;
 };
 
 struct axn_ip4 {
@@ -133,6 +140,9 @@ int axn_ip4_set_proto_handler(struct axn_ip4 *ip, uint8_t protocol, axn_ip4_prot
  * unregister); ICMP's own (errors about our echo requests) too.
  * -AXN_ENOSPC when the table is full. */
 int axn_ip4_set_err_handler(struct axn_ip4 *ip, uint8_t protocol, axn_ip4_err_fn fn, void *ctx);
+/* Runs fn from every poll of the layer (NULL: unregister); -AXN_ENOSPC
+ * when the table is full. */
+int axn_ip4_set_timer_handler(struct axn_ip4 *ip, uint8_t protocol, axn_ip4_timer_fn fn, void *ctx);
 void axn_ip4_set_echo_reply_handler(struct axn_ip4 *ip, axn_icmp4_echo_fn fn, void *ctx);
 /* The entry for `protocol`, or NULL. */
 const struct axn_ip4_handler *axn_ip4_handler_for(const struct axn_ip4 *ip, uint8_t protocol);
@@ -141,7 +151,7 @@ const struct axn_ip4_handler *axn_ip4_handler_for(const struct axn_ip4 *ip, uint
 void axn_ip4_input(void *ctx, const uint8_t *pkt, size_t len, const struct axn_rx_meta *meta,
                    axn_time_t now);
 /* Expires reassemblies (Time Exceeded for those whose first fragment
- * came); returns the next deadline. */
+ * came) and runs the transports' timers; returns the next deadline. */
 axn_time_t axn_ip4_poll(void *ctx, axn_time_t now);
 
 /* Copies the counters, reassembly and router parts summed in. */
