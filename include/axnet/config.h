@@ -553,8 +553,8 @@
 #ifndef AXN_TCP_KEEPINTVL_S
 #define AXN_TCP_KEEPINTVL_S 75
 #endif
-#ifndef AXN_TCP_KEEPCNT
-#define AXN_TCP_KEEPCNT 9
+#ifndef AXN_TCP_KEEPCNT_DEFAULT
+#define AXN_TCP_KEEPCNT_DEFAULT 9
 #endif
 /* FIN-WAIT-2 of an orphan (tcp(7) tcp_fin_timeout, 60 s) and how many
  * orphans a stack keeps (tcp_max_orphans spirit; Linux scales it with
@@ -574,6 +574,12 @@
  * RTO to at most this (Linux TCP_RTO_MAX). */
 #ifndef AXN_TCP_PERSIST_MAX_MS
 #define AXN_TCP_PERSIST_MAX_MS 120000
+#endif
+/* Out-of-window segments without data (pure ACKs, SYNs) get at most one
+ * duplicate ACK in this time per connection (Linux tcp_invalid_ratelimit,
+ * 500 ms; RFC 5961 10 asks for such a limit against ACK loops). */
+#ifndef AXN_TCP_INVALID_RATELIMIT_MS
+#define AXN_TCP_INVALID_RATELIMIT_MS 500
 #endif
 /* Connection lookup hash buckets per stack (a power of two). */
 #ifndef AXN_TCP_HASH_BUCKETS

@@ -108,21 +108,23 @@ struct axn_snmp_tcp {
 /* The "TcpExt:" rows of /proc/net/netstat that axnet counts (Linux
  * LINUX_MIB_* names in the comments). */
 struct axn_snmp_tcp_ext {
-    uint64_t listen_overflows;      /* ListenOverflows: accept queue full, SYN/ACK dropped */
-    uint64_t listen_drops;          /* ListenDrops: any SYN a listener dropped */
-    uint64_t tcp_timeouts;          /* TCPTimeouts: RTO expirations */
-    uint64_t delayed_acks;          /* DelayedACKs: delayed ACK timer fired */
-    uint64_t challenge_acks;        /* TCPChallengeACK: RFC 5961 challenge ACKs sent */
-    uint64_t syn_challenge;         /* TCPSYNChallenge: SYN in a synchronised state */
-    uint64_t tw;                    /* TW: TIME-WAIT ended by its timer */
-    uint64_t tw_recycled;           /* TWRecycled: TIME-WAIT tuple reused by a new SYN */
-    uint64_t fast_retrans;          /* TCPFastRetrans */
-    uint64_t ofo_queue;             /* TCPOFOQueue: segments kept out of order */
-    uint64_t ofo_drop;              /* TCPOFODrop: out-of-order segments dropped */
-    uint64_t abort_on_data;         /* TCPAbortOnData: RST on close with unread data */
-    uint64_t abort_on_close;        /* TCPAbortOnClose: data after close -> RST */
+    uint64_t listen_overflows; /* ListenOverflows: accept queue full, SYN/ACK dropped */
+    uint64_t listen_drops;     /* ListenDrops: any SYN a listener dropped */
+    uint64_t tcp_timeouts;     /* TCPTimeouts: RTO expirations */
+    uint64_t delayed_acks;     /* DelayedACKs: delayed ACK timer fired */
+    uint64_t challenge_acks;   /* TCPChallengeACK: RFC 5961 challenge ACKs sent */
+    uint64_t syn_challenge;    /* TCPSYNChallenge: SYN in a synchronised state */
+    uint64_t tw;               /* TW: TIME-WAIT ended by its timer */
+    uint64_t tw_recycled;      /* TWRecycled: TIME-WAIT tuple reused by a new SYN */
+    uint64_t fast_retrans;     /* TCPFastRetrans */
+    uint64_t ofo_queue;        /* TCPOFOQueue: segments kept out of order */
+    uint64_t ofo_drop;         /* TCPOFODrop: out-of-order segments dropped */
+    /* TCPAbortOnData: an orphan got new data (RST), or close with
+     * SO_LINGER 0 (Linux tcp_close counts that here too). */
+    uint64_t abort_on_data;
+    uint64_t abort_on_close;        /* TCPAbortOnClose: close with unread data (RST) */
     uint64_t abort_on_timeout;      /* TCPAbortOnTimeout: retries/keepalive/user timeout */
-    uint64_t abort_on_linger;       /* TCPAbortOnLinger: SO_LINGER 0 or FIN-WAIT-2 timeout */
+    uint64_t abort_on_linger;       /* TCPAbortOnLinger: an orphan with TCP_LINGER2 < 0 */
     uint64_t abort_on_memory;       /* TCPAbortOnMemory: too many orphans */
     uint64_t out_of_window_icmps;   /* OutOfWindowIcmps: ICMP quoting an unsent sequence */
     uint64_t ack_skipped_challenge; /* TCPACKSkippedChallenge: over the challenge limit */

@@ -214,6 +214,133 @@ struct axn_cmsghdr {
 #define AXN_UDP_CORK    1
 #define AXN_ICMP_FILTER 1 /* SOL_RAW, IPPROTO_ICMP raw sockets */
 
+/* SOL_TCP options (Linux include/uapi/linux/tcp.h, same numbers). axnet
+ * answers those tcp(7) documents for part 1; others are ENOPROTOOPT. */
+#define AXN_TCP_NODELAY   1
+#define AXN_TCP_MAXSEG    2
+#define AXN_TCP_CORK      3
+#define AXN_TCP_KEEPIDLE  4
+#define AXN_TCP_KEEPINTVL 5
+#define AXN_TCP_KEEPCNT   6
+#define AXN_TCP_SYNCNT        7
+#define AXN_TCP_LINGER2       8
+#define AXN_TCP_DEFER_ACCEPT  9
+#define AXN_TCP_WINDOW_CLAMP  10
+#define AXN_TCP_INFO          11
+#define AXN_TCP_QUICKACK      12
+#define AXN_TCP_CONGESTION    13
+#define AXN_TCP_MD5SIG        14
+#define AXN_TCP_USER_TIMEOUT  18
+#define AXN_TCP_FASTOPEN      23
+#define AXN_TCP_NOTSENT_LOWAT 25
+
+/* TCP_CONGESTION names are at most this long, NUL included (TCP_CA_NAME_MAX). */
+#define AXN_TCP_CA_NAME_MAX 16
+
+/* tcpi_options bits (uapi/linux/tcp.h TCPI_OPT_*). */
+#define AXN_TCPI_OPT_TIMESTAMPS 1
+#define AXN_TCPI_OPT_SACK       2
+#define AXN_TCPI_OPT_WSCALE     4
+#define AXN_TCPI_OPT_ECN        8
+#define AXN_TCPI_OPT_ECN_SEEN   16
+#define AXN_TCPI_OPT_SYN_DATA   32
+#define AXN_TCPI_OPT_USEC_TS    64
+
+/* tcpi_ca_state values (enum tcp_ca_state). */
+#define AXN_TCP_CA_OPEN     0
+#define AXN_TCP_CA_DISORDER 1
+#define AXN_TCP_CA_CWR      2
+#define AXN_TCP_CA_RECOVERY 3
+#define AXN_TCP_CA_LOSS     4
+
+/*
+ * getsockopt(SOL_TCP, TCP_INFO): Linux's struct tcp_info byte for byte as
+ * of Linux 6.7 (248 bytes, through tcpi_total_rto_time; later kernels
+ * append fields, and Linux copies min(optlen, sizeof) either way). The two
+ * 4-bit window scales share one byte with snd_wscale in the low nibble,
+ * the bit-field order of GCC and Clang on the little-endian ABIs Linux
+ * uses. Times in microseconds unless the name says otherwise.
+ */
+struct axn_tcp_info {
+    uint8_t tcpi_state;
+    uint8_t tcpi_ca_state;
+    uint8_t tcpi_retransmits;
+    uint8_t tcpi_probes;
+    uint8_t tcpi_backoff;
+    uint8_t tcpi_options;
+    uint8_t tcpi_snd_wscale : 4, tcpi_rcv_wscale : 4;
+    uint8_t tcpi_delivery_rate_app_limited : 1, tcpi_fastopen_client_fail : 2;
+
+    uint32_t tcpi_rto;
+    uint32_t tcpi_ato;
+    uint32_t tcpi_snd_mss;
+    uint32_t tcpi_rcv_mss;
+
+    uint32_t tcpi_unacked;
+    uint32_t tcpi_sacked;
+    uint32_t tcpi_lost;
+    uint32_t tcpi_retrans;
+    uint32_t tcpi_fackets;
+
+    /* Times, milliseconds ago. */
+    uint32_t tcpi_last_data_sent;
+    uint32_t tcpi_last_ack_sent; /* not remembered (Linux: 0 too) */
+    uint32_t tcpi_last_data_recv;
+    uint32_t tcpi_last_ack_recv;
+
+    /* Metrics. */
+    uint32_t tcpi_pmtu;
+    uint32_t tcpi_rcv_ssthresh;
+    uint32_t tcpi_rtt;
+    uint32_t tcpi_rttvar;
+    uint32_t tcpi_snd_ssthresh;
+    uint32_t tcpi_snd_cwnd;
+    uint32_t tcpi_advmss;
+    uint32_t tcpi_reordering;
+
+    uint32_t tcpi_rcv_rtt;
+    uint32_t tcpi_rcv_space;
+
+    uint32_t tcpi_total_retrans;
+
+    uint64_t tcpi_pacing_rate;
+    uint64_t tcpi_max_pacing_rate;
+    uint64_t tcpi_bytes_acked;    /* RFC 4898 tcpEStatsAppHCThruOctetsAcked */
+    uint64_t tcpi_bytes_received; /* RFC 4898 tcpEStatsAppHCThruOctetsReceived */
+    uint32_t tcpi_segs_out;
+    uint32_t tcpi_segs_in;
+
+    uint32_t tcpi_notsent_bytes;
+    uint32_t tcpi_min_rtt;
+    uint32_t tcpi_data_segs_in;
+    uint32_t tcpi_data_segs_out;
+
+    uint64_t tcpi_delivery_rate;
+
+    uint64_t tcpi_busy_time;
+    uint64_t tcpi_rwnd_limited;
+    uint64_t tcpi_sndbuf_limited;
+
+    uint32_t tcpi_delivered;
+    uint32_t tcpi_delivered_ce;
+
+    uint64_t tcpi_bytes_sent;
+    uint64_t tcpi_bytes_retrans;
+    uint32_t tcpi_dsack_dups;
+    uint32_t tcpi_reord_seen;
+
+    uint32_t tcpi_rcv_ooopack;
+
+    uint32_t tcpi_snd_wnd;
+    uint32_t tcpi_rcv_wnd;
+
+    uint32_t tcpi_rehash;
+
+    uint16_t tcpi_total_rto;
+    uint16_t tcpi_total_rto_recoveries;
+    uint32_t tcpi_total_rto_time;
+};
+
 /* LP64 struct timeval (SO_RCVTIMEO / SO_SNDTIMEO). */
 struct axn_timeval {
     int64_t tv_sec;
@@ -249,9 +376,11 @@ struct axn_icmp_filter {
 
 /* ---- ioctl requests ---------------------------------------------------- */
 
-#define AXN_FIONREAD 0x541B /* bytes (stream) or next datagram's size (dgram) */
-#define AXN_FIONBIO  0x5421 /* int: nonzero sets O_NONBLOCK */
-#define AXN_SIOCOUTQ 0x5411 /* bytes not yet sent */
+#define AXN_FIONREAD    0x541B       /* bytes (stream) or next datagram's size (dgram) */
+#define AXN_FIONBIO     0x5421       /* int: nonzero sets O_NONBLOCK */
+#define AXN_SIOCOUTQ    0x5411       /* bytes not yet sent */
+#define AXN_SIOCINQ     AXN_FIONREAD /* stream: bytes readable (Linux: the same number) */
+#define AXN_SIOCOUTQNSD 0x894B       /* stream: bytes queued and not yet sent */
 
 /* ---- Readiness (poll.h values) ----------------------------------------- */
 

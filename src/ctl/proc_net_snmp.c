@@ -23,8 +23,8 @@
  *            line, so it cannot print the section exactly (a host that
  *            has seen no ICMP prints none in Linux either).
  *   Tcp:     Linux's constants (RtoAlgorithm 1 "other", RtoMin 200 ms,
- *            RtoMax 120000 ms, MaxConn -1 "dynamic") and zero counters:
- *            there is no TCP yet, so nothing happened.
+ *            RtoMax 120000 ms, MaxConn -1 "dynamic"), then the TCP
+ *            layer's counters (axn_tcp_snmp); CurrEstab is a gauge.
  *   Udp:     axnet's counters; MemErrors 0 (receiving never allocates).
  *   UdpLite: zeros (not implemented), as Linux prints without traffic.
  */
@@ -114,11 +114,16 @@ static void put_icmp(struct axn_text_buf *t, const struct axn_snmp_icmp *c)
     put_values(t, "Icmp", ICMP_NAMES, v, ICMP_FIELDS);
 }
 
-static void put_tcp(struct axn_text_buf *t)
+static void put_tcp(struct axn_text_buf *t, const struct axn_snmp_tcp *c)
 {
+    const unsigned long long v[TCP_COUNTERS] = {
+        c->active_opens, c->passive_opens, c->attempt_fails,  c->estab_resets,
+        c->curr_estab,   c->in_segs,       c->out_segs,       c->retrans_segs,
+        c->in_errs,      c->out_rsts,      c->in_csum_errors,
+    };
     axn_text_appendf(t, "Tcp: %s\nTcp: %s", TCP_NAMES, TCP_CONSTANTS);
     for (size_t i = 0; i < TCP_COUNTERS; i++)
-        axn_text_appendf(t, " %llu", NOT_COUNTED);
+        axn_text_appendf(t, " %llu", v[i]);
     axn_text_appendf(t, "\n");
 }
 
@@ -136,16 +141,18 @@ size_t axn_ctl_format_proc_net_snmp(struct axn_stack *st, char *buf, size_t cap)
     struct axn_snmp snmp;
     struct axn_snmp_udp udp;
     struct axn_snmp_udp udplite;
+    struct axn_snmp_tcp tcp;
     /* Two copies, each under the core lock, as Linux folds each MIB on
      * its own: the sections need not be one instant. */
     axn_ctl_snmp(st, &snmp);
     axn_udp_snmp(st, &udp);
+    axn_tcp_snmp(st, &tcp, NULL);
     memset(&udplite, 0, sizeof(udplite));
     struct axn_text_buf t;
     axn_text_init(&t, buf, cap);
     put_ip(&t, &snmp.ip);
     put_icmp(&t, &snmp.icmp);
-    put_tcp(&t);
+    put_tcp(&t, &tcp);
     put_udp(&t, "Udp", &udp);
     put_udp(&t, "UdpLite", &udplite);
     return t.len;

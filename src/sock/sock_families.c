@@ -7,13 +7,11 @@
 #include "ip/ping.h"
 #include "ip/raw.h"
 #include "sock/sock_layer.h"
+#include "tcp/tcp_sock.h"
 #include "udp/udp.h"
 
 const struct axn_sock_proto *const axn_sock_protos[] = {
-    &axn_raw_proto,
-    &axn_ping_proto,
-    &axn_udp_proto,
-    NULL,
+    &axn_raw_proto, &axn_ping_proto, &axn_udp_proto, &axn_tcp_proto, NULL,
 };
 
 const size_t axn_sock_protos_count = sizeof(axn_sock_protos) / sizeof(axn_sock_protos[0]);

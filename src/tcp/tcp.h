@@ -55,6 +55,9 @@ struct axn_tcp_layer {
     /* Connections with a full 4-tuple (SYN-SENT to TIME-WAIT, children
      * included), AXN_TCP_HASH_BUCKETS chains through conn->hash_next. */
     struct axn_tcp_conn **hash;
+    /* SipHash secret of the hash and of SO_REUSEPORT selection (its own,
+     * so bucket layout tells nothing of the ISN or port keys). */
+    uint8_t hash_key[AXN_SIPHASH_KEY_BYTES];
     /* Every connection, for the timers (conn->all_next/all_prev). */
     struct axn_tcp_conn *all;
     size_t n_conns;

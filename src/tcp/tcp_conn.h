@@ -215,6 +215,9 @@ struct axn_tcp_conn {
     uint8_t quickacks;   /* ACK every segment while > 0 (start, out-of-order) */
     uint32_t unacked_rx; /* full-sized segments received since the last ACK sent */
     bool ack_now;        /* an ACK must go at the next output */
+    /* When the last ACK answering an out-of-window segment without data
+     * went (Linux tcp_oow_rate_limited, RFC 5961 10): 0 when none. */
+    axn_time_t oow_ack_at;
     bool delack_pending;
 
     /* ---- FIN and shutdown ---- */
@@ -222,6 +225,12 @@ struct axn_tcp_conn {
     bool fin_sent;   /* the FIN has a sequence number (snd_max covers it) */
     bool fin_rcvd;   /* the peer's FIN is in sequence (rcv_nxt covers it) */
     bool shut_rd;    /* SHUT_RD: received data is dropped, reads return 0 */
+    /* A FIN that arrived out of order, held like the data before it
+     * (Linux keeps it in the out-of-order queue) so that it needs no
+     * retransmission: taken when rcv_nxt reaches fin_held_seq
+     * (tcp_input_data.c). */
+    bool fin_held;
+    uint32_t fin_held_seq;
 
     /* ---- Options a socket sets (tcp(7)); children inherit them ---- */
     bool nodelay;   /* TCP_NODELAY */

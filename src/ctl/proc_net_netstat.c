@@ -1,0 +1,61 @@
+/*
+ * The "TcpExt:" lines of Linux's /proc/net/netstat (net/ipv4/proc.c,
+ * netstat_seq_show): a line of field names, then a line of values, each
+ * "TcpExt:" followed by " field" items and a newline.
+ *
+ * Linux prints about 130 TcpExt fields (most for SYN cookies, SACK, TFO,
+ * MPTCP, ... of part 2 or never) and then "IpExt:" and "MPTcpExt:". axnet
+ * prints the subset it counts (struct axn_snmp_tcp_ext), in the relative
+ * order of Linux 6.x's snmp4_net_list; what axnet names differently maps
+ * to Linux's field: keep-alive probes sent are TCPKeepAlive, zero-window
+ * probes TCPWinProbe. A reader keyed by name (netstat -s, nstat,
+ * node_exporter) finds each field where it looks; the other Linux fields
+ * would all print 0. IpExt is not printed: the IPv4 layer does not count
+ * its fields (octets, multicast, ECN).
+ */
+#include "axnet/snmp.h"
+
+#include "ctl/ctl.h"
+
+#define TCPEXT_NAMES                                                                               \
+    "OutOfWindowIcmps TW TWRecycled DelayedACKs ListenOverflows ListenDrops TCPFastRetrans "       \
+    "TCPTimeouts TCPAbortOnData TCPAbortOnClose TCPAbortOnMemory TCPAbortOnTimeout "               \
+    "TCPAbortOnLinger TCPOFOQueue TCPOFODrop TCPChallengeACK TCPSYNChallenge "                     \
+    "TCPACKSkippedChallenge TCPWinProbe TCPKeepAlive TCPRcvQDrop"
+#define TCPEXT_FIELDS 21u
+
+size_t axn_ctl_format_proc_net_netstat(struct axn_stack *st, char *buf, size_t cap)
+{
+    struct axn_snmp_tcp_ext e;
+    axn_tcp_snmp(st, NULL, &e);
+    const unsigned long long v[TCPEXT_FIELDS] = {
+        e.out_of_window_icmps,
+        e.tw,
+        e.tw_recycled,
+        e.delayed_acks,
+        e.listen_overflows,
+        e.listen_drops,
+        e.fast_retrans,
+        e.tcp_timeouts,
+        e.abort_on_data,
+        e.abort_on_close,
+        e.abort_on_memory,
+        e.abort_on_timeout,
+        e.abort_on_linger,
+        e.ofo_queue,
+        e.ofo_drop,
+        e.challenge_acks,
+        e.syn_challenge,
+        e.ack_skipped_challenge,
+        e.zero_window_probes,
+        e.keepalive_probes,
+        e.rcvq_drop,
+    };
+    struct axn_text_buf t;
+    axn_text_init(&t, buf, cap);
+    axn_text_appendf(&t, "TcpExt: %s\nTcpExt:", TCPEXT_NAMES);
+    for (size_t i = 0; i < TCPEXT_FIELDS; i++)
+        axn_text_appendf(&t, " %llu", v[i]);
+    axn_text_appendf(&t, "\n");
+    return t.len;
+}

@@ -1,0 +1,552 @@
+/*
+ * What goes out and when: SYN and SYN-ACK, data under the send window,
+ * cwnd, Nagle (RFC 896, RFC 1122 4.2.3.4), TCP_CORK and sender silly
+ * window avoidance (RFC 9293 3.8.6.2.1), the FIN, ACKs now or delayed
+ * (RFC 1122 4.2.3.2), zero-window probes (RFC 9293 3.8.6.1), and the
+ * receiver's window (RFC 1122 4.2.3.3, RFC 9293 3.8.6.2.2).
+ *
+ * Sequence space of the send side: snd_una .. snd_nxt is in flight (the
+ * first snd_nxt - snd_una ring bytes, or the SYN), snd_max is the highest
+ * ever sent, so a segment starting below snd_max is a retransmission
+ * (after an RTO, snd_nxt goes back to snd_una and output resends).
+ *
+ * Urgent data (MSG_OOB) is sent as ordinary inline data without URG: the
+ * urgent pointer is not emitted in part 1 (documented in docs).
+ */
+#include "tcp/tcp_output.h"
+
+#include "tcp/tcp_cc.h"
+#include "tcp/tcp_seq.h"
+
+/* RFC 9293 3.8.6.2.1: Fs = 1/2, the fraction of the largest window seen
+ * that a window-limited segment must fill. */
+#define OUT_SWS_FRACTION_SHIFT 1
+/* RFC 1122 4.2.3.2: an ACK at least every second segment. */
+#define OUT_ACK_EVERY_SEGS 2
+/* RFC 1122 4.2.3.3: the receiver's SWS threshold, min(ring / 2, MSS). */
+#define OUT_RCV_SWS_SHIFT 1
+
+axn_time_t axn_tcp_rtt_stamp(axn_time_t now)
+{
+    return now == 0 ? 1 : now;
+}
+
+static bool state_sends_data(enum axn_tcp_state s)
+{
+    return s == AXN_TCP_ESTABLISHED || s == AXN_TCP_CLOSE_WAIT || s == AXN_TCP_FIN_WAIT1 ||
+           s == AXN_TCP_CLOSING || s == AXN_TCP_LAST_ACK;
+}
+
+uint32_t axn_tcp_unsent(const struct axn_tcp_conn *c)
+{
+    uint32_t sent = c->snd_nxt - c->snd_una;
+
+    return sent >= c->snd.len ? 0 : c->snd.len - sent;
+}
+
+uint32_t axn_tcp_usable_window(const struct axn_tcp_conn *c)
+{
+    uint32_t wnd = c->snd_wnd < c->cwnd ? c->snd_wnd : c->cwnd;
+    uint32_t flight = c->snd_nxt - c->snd_una;
+
+    return wnd > flight ? wnd - flight : 0;
+}
+
+/* After a segment covering [seq, end) left: snd_max, the RTT timer of one
+ * new segment (RFC 6298 3, Karn: never a retransmitted one) and the RTO
+ * (RFC 6298 5.1). */
+static void sent_bookkeeping(struct axn_tcp_conn *c, uint32_t end, bool retrans, axn_time_t now)
+{
+    if (seq_gt(end, c->snd_max)) {
+        c->snd_max = end;
+    }
+    if (retrans) {
+        c->rtt_start = 0;
+    } else if (c->rtt_start == 0) {
+        c->rtt_start = axn_tcp_rtt_stamp(now);
+        c->rtt_seq = end;
+    }
+    if (c->timer[AXN_TCP_T_RTO] == AXN_TIME_NEVER) {
+        axn_tcp_rto_restart(c, now);
+    }
+}
+
+/* SYN (SYN-SENT) or SYN-ACK (SYN-RECEIVED) at ISS, when not yet out or
+ * rewound by the RTO (or asked again: a retransmitted SYN, simultaneous
+ * open). */
+static void out_syn(struct axn_tcp_conn *c, axn_time_t now)
+{
+    struct axn_tcp_xmit x = {.seq = c->iss, .flags = AXN_TCP_SYN};
+
+    if (c->snd_nxt != c->iss && !(c->state == AXN_TCP_SYN_RECV && c->ack_now)) {
+        return;
+    }
+    if (c->state == AXN_TCP_SYN_RECV) {
+        x.flags |= AXN_TCP_ACK;
+    }
+    x.retrans = c->snd_max != c->iss;
+    if (!x.retrans) {
+        /* RFC 6582: nothing to recover yet. */
+        c->recover = c->iss;
+    }
+    c->snd_nxt = c->iss + 1;
+    (void)axn_tcp_xmit(c, &x, now);
+    sent_bookkeeping(c, c->snd_nxt, x.retrans, now);
+}
+
+/* Nagle, cork and sender SWS (RFC 9293 3.8.6.2.1) for a segment of `len`
+ * bytes when `unsent` are queued. */
+static bool data_allowed(const struct axn_tcp_conn *c, uint32_t len, uint32_t unsent)
+{
+    if (len >= c->mss || seq_lt(c->snd_nxt, c->snd_max)) {
+        return true; /* a full segment, or a retransmission */
+    }
+    if (len < unsent) {
+        /* Window-limited: at least half the largest window offered. */
+        return c->max_snd_wnd > 0 && len >= (c->max_snd_wnd >> OUT_SWS_FRACTION_SHIFT);
+    }
+    if (c->fin_queued) {
+        return true; /* close/SHUT_WR pushes everything (Linux TCP_NAGLE_OFF) */
+    }
+    if (c->cork) {
+        return false;
+    }
+    /* RFC 896: a small segment only when nothing is unacknowledged. */
+    return c->nodelay || c->snd_nxt == c->snd_una;
+}
+
+/* One data (and/or FIN) segment at snd_nxt, if allowed: true if sent. */
+static bool out_data_one(struct axn_tcp_conn *c, axn_time_t now)
+{
+    uint32_t sent = c->snd_nxt - c->snd_una;
+    uint32_t unsent;
+    uint32_t len;
+    struct axn_tcp_xmit x = {.flags = AXN_TCP_ACK};
+
+    if (c->fin_sent && !seq_lt(c->snd_nxt, c->snd_max)) {
+        return false; /* the FIN is out (or acknowledged): nothing follows it */
+    }
+    if (sent > c->snd.len) {
+        return false;
+    }
+    unsent = c->snd.len - sent;
+    len = axn_tcp_usable_window(c);
+    len = len < unsent ? len : unsent;
+    len = len < c->mss ? len : c->mss;
+    if (len > 0 && !data_allowed(c, len, unsent)) {
+        return false;
+    }
+    if (c->fin_queued && len == unsent) {
+        x.flags |= AXN_TCP_FIN; /* RFC 9293 3.10.4: after the last byte */
+    } else if (len == 0) {
+        return false;
+    }
+    if (len > 0 && len == unsent) {
+        x.flags |= AXN_TCP_PSH;
+    }
+    x.seq = c->snd_nxt;
+    x.off = sent;
+    x.len = len;
+    x.retrans = seq_lt(x.seq, c->snd_max);
+    c->snd_nxt += len + ((x.flags & AXN_TCP_FIN) ? 1u : 0u);
+    c->fin_sent = c->fin_sent || (x.flags & AXN_TCP_FIN) != 0;
+    (void)axn_tcp_xmit(c, &x, now);
+    sent_bookkeeping(c, c->snd_nxt, x.retrans, now);
+    return true;
+}
+
+axn_time_t axn_tcp_persist_when(const struct axn_tcp_conn *c, axn_time_t now)
+{
+    axn_time_t t = c->rto;
+    uint8_t i;
+
+    for (i = 0; i < c->persist_backoff && t < AXN_MSEC(AXN_TCP_PERSIST_MAX_MS); i++) {
+        t *= 2;
+    }
+    if (t > AXN_MSEC(AXN_TCP_PERSIST_MAX_MS)) {
+        t = AXN_MSEC(AXN_TCP_PERSIST_MAX_MS);
+    }
+    return now + t;
+}
+
+/* RFC 9293 3.8.6.1: data waits behind a window too small for it and
+ * nothing is in flight to bring an update: the persist timer probes.
+ * The same timer ends a TCP_CORK hold (tcp(7): a 200 ms ceiling; Linux
+ * arms its probe timer, at least TCP_RTO_MIN, then sends what is held). */
+static void maybe_persist(struct axn_tcp_conn *c, axn_time_t now)
+{
+    uint32_t unsent = axn_tcp_unsent(c);
+    uint32_t want = unsent < c->mss ? unsent : c->mss;
+
+    if (unsent == 0 || c->snd_max != c->snd_una || (axn_tcp_usable_window(c) >= want && !c->cork)) {
+        return;
+    }
+    if (c->timer[AXN_TCP_T_PERSIST] == AXN_TIME_NEVER &&
+        c->timer[AXN_TCP_T_RTO] == AXN_TIME_NEVER) {
+        axn_tcp_timer_set(c, AXN_TCP_T_PERSIST, axn_tcp_persist_when(c, now));
+    }
+}
+
+/* RFC 5681 4.1 (Linux tcp_slow_start_after_idle, on by default): after
+ * an idle period longer than the RTO, cwnd restarts from at most the
+ * initial window, its history being stale. */
+static void cwnd_after_idle(struct axn_tcp_conn *c, axn_time_t now)
+{
+    uint32_t rw = axn_tcp_initial_cwnd(c);
+
+    if (c->snd_max != c->snd_una || c->stats.last_data_sent == 0 || c->cwnd <= rw ||
+        now - c->stats.last_data_sent <= c->rto || axn_tcp_unsent(c) == 0) {
+        return;
+    }
+    c->cwnd = rw;
+}
+
+void axn_tcp_output(struct axn_tcp_conn *c, axn_time_t now)
+{
+    if (c->state == AXN_TCP_SYN_SENT || c->state == AXN_TCP_SYN_RECV) {
+        out_syn(c, now);
+        return;
+    }
+    if (state_sends_data(c->state)) {
+        cwnd_after_idle(c, now);
+        while (out_data_one(c, now)) {
+        }
+        maybe_persist(c, now);
+    }
+    if (c->ack_now && c->state != AXN_TCP_CLOSED && c->state != AXN_TCP_LISTEN) {
+        axn_tcp_send_ack(c, now);
+    }
+}
+
+/* A segment without data goes at the highest sequence sent, not at a
+ * snd_nxt an RTO moved back: the peer may have everything up to snd_max,
+ * and a sequence number below its RCV.NXT would be unacceptable there
+ * (RFC 9293 3.10.7.4), its ACK field never read. Past the peer's window
+ * (a zero-window probe byte), its right edge (Linux tcp_acceptable_seq). */
+static uint32_t seq_for_control(const struct axn_tcp_conn *c)
+{
+    uint32_t wnd_end = c->snd_una + c->snd_wnd;
+
+    return seq_gt(c->snd_max, wnd_end) ? wnd_end : c->snd_max;
+}
+
+void axn_tcp_send_ack(struct axn_tcp_conn *c, axn_time_t now)
+{
+    struct axn_tcp_xmit x = {.seq = seq_for_control(c), .flags = AXN_TCP_ACK};
+
+    (void)axn_tcp_xmit(c, &x, now);
+}
+
+void axn_tcp_retransmit_head(struct axn_tcp_conn *c, axn_time_t now)
+{
+    struct axn_tcp_xmit x = {.seq = c->snd_una, .flags = AXN_TCP_ACK, .retrans = true};
+    uint32_t in_flight = c->snd_max - c->snd_una;
+    uint32_t end;
+
+    if (c->state == AXN_TCP_SYN_SENT || c->state == AXN_TCP_SYN_RECV) {
+        c->snd_nxt = c->iss;
+        out_syn(c, now);
+        return;
+    }
+    x.len = c->snd.len < c->mss ? c->snd.len : c->mss;
+    x.len = x.len < in_flight ? x.len : in_flight;
+    if (c->fin_sent && x.len == c->snd.len && in_flight > x.len) {
+        x.flags |= AXN_TCP_FIN;
+    }
+    if (x.len == 0 && !(x.flags & AXN_TCP_FIN)) {
+        return;
+    }
+    end = c->snd_una + x.len + ((x.flags & AXN_TCP_FIN) ? 1u : 0u);
+    if (seq_lt(c->snd_nxt, end)) {
+        c->snd_nxt = end; /* after an RTO: output goes on past it */
+    }
+    (void)axn_tcp_xmit(c, &x, now);
+    sent_bookkeeping(c, end, true, now);
+}
+
+/* A window below the SWS threshold with nothing in flight: what fits goes
+ * as ordinary data under the RTO (RFC 9293 3.8.6.2.1 override timeout;
+ * Linux tcp_write_wakeup). */
+static void probe_small_window(struct axn_tcp_conn *c, uint32_t len, axn_time_t now)
+{
+    struct axn_tcp_xmit x = {.seq = c->snd_nxt, .flags = AXN_TCP_ACK, .len = len};
+
+    x.off = c->snd_nxt - c->snd_una;
+    x.retrans = seq_lt(x.seq, c->snd_max);
+    c->snd_nxt += len;
+    (void)axn_tcp_xmit(c, &x, now);
+    sent_bookkeeping(c, c->snd_nxt, x.retrans, now);
+}
+
+/* The zero-window probe: RFC 9293 3.8.6.1 "send at least one octet of new
+ * data" (again while it is not acknowledged). The persist timer, not the
+ * RTO, watches it. */
+static void probe_zero_window(struct axn_tcp_conn *c, axn_time_t now)
+{
+    struct axn_tcp_xmit x = {.seq = c->snd_una, .flags = AXN_TCP_ACK, .len = 1};
+
+    if (c->snd_nxt == c->snd_una) {
+        c->snd_nxt++;
+    }
+    x.retrans = seq_lt(x.seq, c->snd_max);
+    if (seq_gt(c->snd_nxt, c->snd_max)) {
+        c->snd_max = c->snd_nxt;
+    }
+    c->layer->ext.zero_window_probes++;
+    (void)axn_tcp_xmit(c, &x, now);
+}
+
+bool axn_tcp_send_probe(struct axn_tcp_conn *c, axn_time_t now)
+{
+    uint32_t unsent = axn_tcp_unsent(c);
+    uint32_t len = axn_tcp_usable_window(c);
+
+    len = len < unsent ? len : unsent;
+    len = len < c->mss ? len : c->mss;
+    if (c->snd_wnd != 0 && len > 0) {
+        probe_small_window(c, len, now);
+        return false;
+    }
+    if (c->snd_wnd != 0 || (unsent == 0 && c->snd_nxt == c->snd_una)) {
+        return false;
+    }
+    probe_zero_window(c, now);
+    return true;
+}
+
+void axn_tcp_send_keepalive(struct axn_tcp_conn *c, axn_time_t now)
+{
+    struct axn_tcp_xmit x = {.seq = c->snd_una - 1, .flags = AXN_TCP_ACK};
+
+    c->layer->ext.keepalive_probes++;
+    (void)axn_tcp_xmit(c, &x, now);
+}
+
+void axn_tcp_open_active(struct axn_tcp_conn *c, axn_time_t now)
+{
+    struct axn_tcp_layer *l = c->layer;
+    struct axn_tcp_tuple t;
+
+    axn_tcp_tuple_ip4(&t, c->laddr, c->lport, c->raddr, c->rport);
+    c->iss = axn_tcp_isn(&l->isn, &t, now);
+    c->snd_una = c->iss;
+    c->snd_nxt = c->iss;
+    c->snd_max = c->iss;
+    c->recover = c->iss;
+    axn_tcp_mss_init(c, now);
+    axn_tcp_set_state(c, AXN_TCP_SYN_SENT, now);
+    l->stats.active_opens++;
+    axn_tcp_output(c, now);
+}
+
+/* Each call is one received data segment: conn->unacked_rx counts them
+ * (every segment, not only full-sized ones: RFC 1122 4.2.3.2 allows ACKing
+ * more often), and sending any ACK clears it (axn_tcp_xmit). */
+void axn_tcp_ack_schedule(struct axn_tcp_conn *c, bool out_of_order, axn_time_t now)
+{
+    bool quick = c->quickacks > 0;
+
+    c->unacked_rx++;
+    if (out_of_order || quick || c->fin_rcvd || c->unacked_rx >= OUT_ACK_EVERY_SEGS) {
+        if (quick) {
+            c->quickacks--;
+        }
+        c->ack_now = true;
+        axn_tcp_output(c, now);
+        return;
+    }
+    /* RFC 1122 4.2.3.2: delayed, armed at the first unacknowledged
+     * segment so it never waits longer than AXN_TCP_DELACK_MIN_MS (well
+     * inside AXN_TCP_DELACK_MAX_MS). */
+    c->delack_pending = true;
+    if (c->timer[AXN_TCP_T_DELACK] == AXN_TIME_NEVER) {
+        axn_tcp_timer_set(c, AXN_TCP_T_DELACK, now + AXN_MSEC(AXN_TCP_DELACK_MIN_MS));
+    }
+}
+
+void axn_tcp_send_challenge_ack(struct axn_tcp_conn *c, axn_time_t now)
+{
+    struct axn_tcp_layer *l = c->layer;
+    axn_time_t second = now / AXN_USEC_PER_SEC;
+
+    if (second != l->challenge_second) {
+        l->challenge_second = second;
+        l->challenge_count = 0;
+    }
+    /* RFC 5961 7: rate-limited, stack-wide. */
+    if (l->challenge_count >= AXN_TCP_CHALLENGE_ACK_LIMIT) {
+        l->ext.ack_skipped_challenge++;
+        return;
+    }
+    l->challenge_count++;
+    l->ext.challenge_acks++;
+    axn_tcp_send_ack(c, now);
+}
+
+/* RFC 9293 3.10.4 ABORT and Linux tcp_need_reset: the states whose peer
+ * is told by a RST. */
+static bool abort_sends_rst(enum axn_tcp_state s)
+{
+    return s == AXN_TCP_SYN_RECV || s == AXN_TCP_ESTABLISHED || s == AXN_TCP_FIN_WAIT1 ||
+           s == AXN_TCP_FIN_WAIT2 || s == AXN_TCP_CLOSE_WAIT;
+}
+
+void axn_tcp_abort(struct axn_tcp_conn *c, int err, axn_time_t now)
+{
+    struct axn_tcp_xmit x = {.seq = seq_for_control(c), .flags = AXN_TCP_RST | AXN_TCP_ACK};
+
+    if (abort_sends_rst(c->state)) {
+        (void)axn_tcp_xmit(c, &x, now);
+    }
+    axn_tcp_conn_done(c, err, now);
+}
+
+void axn_tcp_shutdown_wr(struct axn_tcp_conn *c, axn_time_t now)
+{
+    switch (c->state) {
+    case AXN_TCP_ESTABLISHED:
+        c->fin_queued = true;
+        axn_tcp_set_state(c, AXN_TCP_FIN_WAIT1, now);
+        break;
+    case AXN_TCP_CLOSE_WAIT:
+        c->fin_queued = true;
+        axn_tcp_set_state(c, AXN_TCP_LAST_ACK, now);
+        break;
+    case AXN_TCP_SYN_RECV:
+        /* RFC 9293 3.10.4: the FIN waits for ESTABLISHED, when
+         * axn_tcp_set_state moves on to FIN-WAIT-1. */
+        c->fin_queued = true;
+        return;
+    case AXN_TCP_SYN_SENT:
+        /* RFC 9293 3.10.4: nothing was synchronised; Linux closes
+         * (tcp_close_state). May free an orphan. */
+        axn_tcp_conn_done(c, 0, now);
+        return;
+    default:
+        return; /* already closing, or not connected */
+    }
+    axn_tcp_output(c, now);
+}
+
+/* RFC 1122 4.2.3.3: the smallest window increase worth offering. */
+static uint32_t rcv_sws_threshold(const struct axn_tcp_conn *c)
+{
+    uint32_t half = (c->rcv.buf != NULL ? c->rcv.cap : c->rcvbuf) >> OUT_RCV_SWS_SHIFT;
+
+    return half < c->adv_mss ? half : c->adv_mss;
+}
+
+/* The right edge already offered, as a window from rcv_nxt. */
+static uint32_t rcv_offered(const struct axn_tcp_conn *c)
+{
+    return seq_gt(c->rcv_adv, c->rcv_nxt) ? c->rcv_adv - c->rcv_nxt : 0;
+}
+
+uint32_t axn_tcp_rcv_window(const struct axn_tcp_conn *c)
+{
+    /* A child in SYN-RECEIVED gets its ring once established (tcp_conn.h):
+     * its SYN-ACK offers the ring it will have. */
+    uint32_t room = c->rcv.buf != NULL ? axn_tcp_ring_free_space(&c->rcv) : c->rcvbuf;
+    uint32_t cur = rcv_offered(c);
+    uint32_t wnd = room;
+
+    if (cur > room) {
+        cur = room; /* never promise what the ring cannot hold */
+    }
+    if (wnd > cur && wnd - cur < rcv_sws_threshold(c)) {
+        wnd = cur; /* receiver SWS: hold the edge until it moves enough */
+    }
+    if (wnd < cur) {
+        wnd = cur; /* RFC 9293 3.8.6.2.2: never shrink the window */
+    }
+    return wnd > AXN_TCP_MAX_UNSCALED_WND ? AXN_TCP_MAX_UNSCALED_WND : wnd;
+}
+
+void axn_tcp_rcv_consumed(struct axn_tcp_conn *c, axn_time_t now)
+{
+    uint32_t cur = rcv_offered(c);
+    uint32_t wnd;
+
+    if (c->state != AXN_TCP_ESTABLISHED && c->state != AXN_TCP_FIN_WAIT1 &&
+        c->state != AXN_TCP_FIN_WAIT2) {
+        return;
+    }
+    wnd = axn_tcp_rcv_window(c);
+    /* Linux tcp_cleanup_rbuf: tell the peer once the window at least
+     * doubled (from zero: as soon as it passes the SWS threshold). */
+    if (wnd > cur && wnd >= 2 * cur) {
+        c->ack_now = true;
+        axn_tcp_output(c, now);
+    }
+}
+
+/* mss = min(peer MSS, path MTU - headers, TCP_MAXSEG), at least the
+ * minimum (RFC 9293 3.7.1, RFC 1191 3). */
+static uint16_t mss_for(const struct axn_tcp_conn *c, uint32_t pmtu)
+{
+    uint32_t m = pmtu > AXN_TCP_IP4_HDRS ? pmtu - AXN_TCP_IP4_HDRS : 0;
+
+    if (c->opt.peer_mss != 0 && c->opt.peer_mss < m) {
+        m = c->opt.peer_mss;
+    }
+    if (c->user_mss != 0 && c->user_mss < m) {
+        m = c->user_mss;
+    }
+    return (uint16_t)(m < AXN_TCP_MIN_MSS ? AXN_TCP_MIN_MSS : m);
+}
+
+void axn_tcp_mss_init(struct axn_tcp_conn *c, axn_time_t now)
+{
+    struct axn_ip4 *ip = c->layer->ip;
+    struct axn_ip4_tx tx = {.src = c->laddr, .dst = c->raddr, .protocol = AXN_TCP_PROTO};
+    struct axn_ip4_path path;
+    size_t iface_mtu = AXN_ETH_MTU;
+    uint32_t adv;
+
+    tx.ifindex = c->bound_ifindex;
+    if (axn_ip4_route(ip, &tx, now, &path) == 0) {
+        iface_mtu = path.mtu;
+    }
+    adv = (uint32_t)iface_mtu - AXN_TCP_IP4_HDRS;
+    if (c->user_mss != 0 && c->user_mss < adv) {
+        adv = c->user_mss;
+    }
+    c->adv_mss = (uint16_t)(adv < AXN_TCP_MIN_MSS ? AXN_TCP_MIN_MSS : adv);
+    c->pmtu = (uint32_t)axn_ip4_path_mtu(ip, c->df_mode, c->raddr, iface_mtu, now);
+    c->mss = mss_for(c, c->pmtu);
+}
+
+/* cwnd and ssthresh keep their size in segments when the MSS shrinks
+ * (Linux counts them in packets). */
+static uint32_t rescale(uint32_t bytes, uint16_t old_mss, uint16_t new_mss)
+{
+    uint64_t v;
+
+    if (bytes == UINT32_MAX || old_mss == 0) {
+        return bytes;
+    }
+    v = (uint64_t)bytes * new_mss / old_mss;
+    return v < new_mss ? new_mss : (uint32_t)v;
+}
+
+void axn_tcp_pmtu_update(struct axn_tcp_conn *c, uint32_t mtu, axn_time_t now)
+{
+    uint16_t mss = mss_for(c, mtu);
+
+    /* RFC 1191 3: only a smaller MTU than the one in use matters. */
+    if (mtu >= c->pmtu || mss >= c->mss) {
+        return;
+    }
+    c->cwnd = rescale(c->cwnd, c->mss, mss);
+    c->ssthresh = rescale(c->ssthresh, c->mss, mss);
+    c->mss = mss;
+    c->pmtu = mtu;
+    if (!state_sends_data(c->state) || c->snd_una == c->snd_nxt) {
+        return;
+    }
+    /* Linux tcp_simple_retransmit: what was in flight was too big and is
+     * lost; resend it now at the new size (not an RTO: no back-off). */
+    c->snd_nxt = c->snd_una;
+    c->rtt_start = 0;
+    axn_tcp_output(c, now);
+}

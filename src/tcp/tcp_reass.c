@@ -1,0 +1,149 @@
+/*
+ * Received data into the receive ring (RFC 9293 3.10.7.4 "seventh,
+ * process the segment text"), in order and out of order.
+ *
+ * Out-of-order data is not queued as segments: it is written straight
+ * into the ring at its offset past the in-order bytes (offset seq -
+ * rcv_nxt from the ring's end of data), and conn->ooo records which
+ * sequence ranges are there, sorted and disjoint. When the gap fills, the
+ * bytes are already in place: the ring's length just grows over them. So
+ * reassembly never allocates and is bounded by the ring and by
+ * AXN_TCP_OOO_RANGES (part 2's SACK blocks report the same ranges).
+ */
+#include "axnet/socket.h"
+#include "lib/mem.h"
+#include "tcp/tcp_input.h"
+#include "tcp/tcp_seq.h"
+
+/* ---- Out-of-order ranges --------------------------------------------------------- */
+
+static void ooo_remove_first(struct axn_tcp_conn *c)
+{
+    c->n_ooo--;
+    memmove(&c->ooo[0], &c->ooo[1], c->n_ooo * sizeof(c->ooo[0]));
+}
+
+/* Adds [left, right) to the ranges, merging those it overlaps or touches.
+ * False (nothing changed) when that would need more than
+ * AXN_TCP_OOO_RANGES ranges. */
+static bool ooo_insert(struct axn_tcp_conn *c, uint32_t left, uint32_t right)
+{
+    struct axn_tcp_ooo_range out[AXN_TCP_OOO_RANGES + 1];
+    unsigned n = 0;
+    bool placed = false;
+    for (unsigned i = 0; i < c->n_ooo; i++) {
+        const struct axn_tcp_ooo_range r = c->ooo[i];
+        if (seq_lt(r.right, left)) {
+            out[n++] = r; /* wholly before */
+        } else if (seq_gt(r.left, right)) {
+            if (!placed)
+                out[n++] = (struct axn_tcp_ooo_range){left, right};
+            placed = true;
+            out[n++] = r; /* wholly after */
+        } else {
+            left = seq_min(left, r.left);
+            right = seq_max(right, r.right);
+        }
+    }
+    if (!placed)
+        out[n++] = (struct axn_tcp_ooo_range){left, right};
+    if (n > AXN_TCP_OOO_RANGES)
+        return false;
+    memcpy(c->ooo, out, n * sizeof(out[0]));
+    c->n_ooo = (uint8_t)n;
+    return true;
+}
+
+/* RCV.NXT reached the first range(s): their bytes are already in the ring
+ * right after the in-order data, so the ring's length grows over them. */
+static void ooo_absorb(struct axn_tcp_conn *c)
+{
+    while (c->n_ooo > 0 && seq_leq(c->ooo[0].left, c->rcv_nxt)) {
+        if (seq_gt(c->ooo[0].right, c->rcv_nxt)) {
+            const uint32_t more = c->ooo[0].right - c->rcv_nxt;
+            c->rcv.len += more;
+            c->rcv_nxt += more;
+        }
+        ooo_remove_first(c);
+    }
+}
+
+/* ---- Data ------------------------------------------------------------------------- */
+
+static void in_order(struct axn_tcp_conn *c, const uint8_t *data, uint32_t len, bool fin,
+                     axn_time_t now)
+{
+    const bool had_gap = c->n_ooo > 0;
+    const uint32_t before = c->rcv_nxt;
+    const uint32_t n = axn_tcp_ring_push(&c->rcv, data, len);
+    if (n < len)
+        c->layer->ext.rcvq_drop++;
+    if (n == 0) {
+        c->ack_now = true; /* our (zero) window, at once */
+        return;
+    }
+    c->rcv_nxt += n;
+    ooo_absorb(c);
+    c->stats.bytes_received += c->rcv_nxt - before;
+    /* A FIN right after this data (this segment's, or one held): its own
+     * ACK, sent at once (fin_step), covers both. */
+    const bool fin_next =
+        (fin && n == len && !had_gap) || (c->fin_held && c->fin_held_seq == c->rcv_nxt);
+    if (!fin_next)
+        axn_tcp_ack_schedule(c, had_gap, now);
+    axn_tcp_sock_event(c, AXN_POLLIN | AXN_POLLRDNORM);
+}
+
+/* RFC 9293 3.10.7.4: segments beyond RCV.NXT "should be held for later
+ * processing"; RFC 5681 4.2: an immediate (duplicate) ACK tells the
+ * sender. */
+static void out_of_order(struct axn_tcp_conn *c, uint32_t seq, const uint8_t *data, uint32_t len,
+                         axn_time_t now)
+{
+    const uint32_t off = seq - c->rcv_nxt;
+    const uint32_t room = axn_tcp_ring_free_space(&c->rcv);
+    if (off >= room) {
+        c->layer->ext.rcvq_drop++;
+        axn_tcp_ack_schedule(c, true, now);
+        return;
+    }
+    if (len > room - off) {
+        len = room - off;
+        c->layer->ext.rcvq_drop++;
+    }
+    if (!ooo_insert(c, seq, seq + len)) {
+        c->layer->ext.ofo_drop++;
+        axn_tcp_ack_schedule(c, true, now);
+        return;
+    }
+    axn_tcp_ring_write_at(&c->rcv, c->rcv.len + off, data, len);
+    c->layer->ext.ofo_queue++;
+    axn_tcp_ack_schedule(c, true, now);
+}
+
+/* After SHUT_RD, data is acknowledged and thrown away (reads return 0);
+ * what comes out of order is dropped and comes again in order. */
+static void discard(struct axn_tcp_conn *c, uint32_t seq, uint32_t len, bool fin, axn_time_t now)
+{
+    c->n_ooo = 0;
+    if (seq != c->rcv_nxt) {
+        c->ack_now = true;
+        return;
+    }
+    c->rcv_nxt += len;
+    if (!fin)
+        axn_tcp_ack_schedule(c, false, now);
+}
+
+void axn_tcp_reass(struct axn_tcp_conn *c, uint32_t seq, const uint8_t *data, uint32_t len,
+                   bool fin, axn_time_t now)
+{
+    if (len == 0 || !seq_geq(seq, c->rcv_nxt))
+        return;
+    if (c->shut_rd)
+        discard(c, seq, len, fin, now);
+    else if (seq == c->rcv_nxt)
+        in_order(c, data, len, fin, now);
+    else
+        out_of_order(c, seq, data, len, now);
+}

@@ -1,0 +1,294 @@
+/*
+ * A connection's timers (tcp_conn.h: deadlines in conn->timer[]), run
+ * from the IPv4 layer's poll: retransmission (RFC 6298, RFC 9293
+ * 3.8.3), delayed ACK (RFC 1122 4.2.3.2), persist (RFC 9293 3.8.6.1),
+ * keep-alive (RFC 1122 4.2.3.6) and the waits (TIME-WAIT, an orphan's
+ * FIN-WAIT-2).
+ *
+ * A timer handler may end the connection and, for an orphan or an
+ * unaccepted child, free it: each returns whether `c` still exists.
+ */
+#include "tcp/tcp_output.h"
+
+#include "axnet/errno.h"
+#include "tcp/tcp_cc.h"
+#include "tcp/tcp_seq.h"
+
+/* TIME-WAIT lasts two maximum segment lifetimes (RFC 9293 3.4.2). */
+#define TIMER_TW_MSLS 2
+
+void axn_tcp_timer_set(struct axn_tcp_conn *c, enum axn_tcp_timer_id t, axn_time_t at)
+{
+    c->timer[t] = at;
+}
+
+void axn_tcp_timer_clear(struct axn_tcp_conn *c, enum axn_tcp_timer_id t)
+{
+    c->timer[t] = AXN_TIME_NEVER;
+}
+
+void axn_tcp_rto_restart(struct axn_tcp_conn *c, axn_time_t now)
+{
+    c->timer[AXN_TCP_T_RTO] = now + c->rto;
+}
+
+/* Linux tcp_keepalive_timer: not for a listener, a closed connection or
+ * one still connecting. */
+static bool keepalive_state(enum axn_tcp_state s)
+{
+    return s == AXN_TCP_ESTABLISHED || s == AXN_TCP_CLOSE_WAIT || s == AXN_TCP_FIN_WAIT1 ||
+           s == AXN_TCP_FIN_WAIT2 || s == AXN_TCP_CLOSING || s == AXN_TCP_LAST_ACK;
+}
+
+void axn_tcp_keepalive_reset(struct axn_tcp_conn *c, axn_time_t now)
+{
+    c->keep_probes = 0;
+    if (!c->keepalive || !keepalive_state(c->state)) {
+        c->timer[AXN_TCP_T_KEEPALIVE] = AXN_TIME_NEVER;
+        return;
+    }
+    c->timer[AXN_TCP_T_KEEPALIVE] = now + AXN_SEC(c->keepidle_s);
+}
+
+void axn_tcp_enter_time_wait(struct axn_tcp_conn *c, axn_time_t now)
+{
+    size_t i;
+
+    for (i = 0; i < AXN_TCP_T_COUNT; i++) {
+        c->timer[i] = AXN_TIME_NEVER;
+    }
+    c->delack_pending = false;
+    axn_tcp_set_state(c, AXN_TCP_TIME_WAIT, now);
+    c->timer[AXN_TCP_T_WAIT] = now + TIMER_TW_MSLS * AXN_MSEC(AXN_TCP_MSL_MS);
+}
+
+/* Linux tcp_write_err: retries, user timeout or keep-alive gave up. No
+ * RST: the peer is not answering (Linux sends none either). */
+static void abort_timeout(struct axn_tcp_conn *c, axn_time_t now)
+{
+    c->layer->ext.abort_on_timeout++;
+    axn_tcp_conn_done(c, c->soft_err != 0 ? c->soft_err : AXN_ETIMEDOUT, now);
+}
+
+/* TCP_USER_TIMEOUT (RFC 5482): ms since the oldest unacknowledged data
+ * was first sent without an answer. */
+static bool user_timeout_passed(const struct axn_tcp_conn *c, axn_time_t now)
+{
+    return c->user_timeout_ms != 0 && c->first_retrans_at != 0 &&
+           now - c->first_retrans_at >= AXN_MSEC(c->user_timeout_ms);
+}
+
+/* Retransmissions allowed in c's state before giving up (RFC 9293
+ * 3.8.3 R2; Linux tcp_syn_retries / tcp_synack_retries / tcp_retries2). */
+static uint32_t retries_limit(const struct axn_tcp_conn *c)
+{
+    if (c->state == AXN_TCP_SYN_SENT || (c->state == AXN_TCP_SYN_RECV && c->parent == NULL)) {
+        return c->syn_retries != 0 ? c->syn_retries : AXN_TCP_SYN_RETRIES;
+    }
+    if (c->state == AXN_TCP_SYN_RECV) {
+        return AXN_TCP_SYNACK_RETRIES;
+    }
+    return AXN_TCP_RETRIES2;
+}
+
+static bool rto_state(enum axn_tcp_state s)
+{
+    return s == AXN_TCP_SYN_SENT || s == AXN_TCP_SYN_RECV || s == AXN_TCP_ESTABLISHED ||
+           s == AXN_TCP_CLOSE_WAIT || s == AXN_TCP_FIN_WAIT1 || s == AXN_TCP_CLOSING ||
+           s == AXN_TCP_LAST_ACK;
+}
+
+/* RFC 5681 3.1: the loss window; Linux tcp_enter_loss: everything in
+ * flight counts as lost (TCP_INFO). */
+static void rto_enter_loss(struct axn_tcp_conn *c)
+{
+    axn_tcp_cc_on_rto(c);
+    c->stats.lost = (c->snd_max - c->snd_una + c->mss - 1u) / c->mss;
+    c->stats.retrans_out = 0;
+}
+
+/* RFC 6298 5.4-5.6 and RFC 5681 3.1: the oldest segment is resent, the
+ * window collapses to one segment, the timer backs off. */
+static bool timer_rto(struct axn_tcp_conn *c, axn_time_t now)
+{
+    bool syn = c->state == AXN_TCP_SYN_SENT || c->state == AXN_TCP_SYN_RECV;
+
+    if (!rto_state(c->state) || (!syn && c->snd_max == c->snd_una)) {
+        return true;
+    }
+    if (c->first_retrans_at == 0) {
+        /* Linux retrans_stamp: when the oldest unacknowledged segment
+         * left, which is when this timer was armed. */
+        c->first_retrans_at = axn_tcp_rtt_stamp(now - c->rto);
+    }
+    if (c->retries >= retries_limit(c) || user_timeout_passed(c, now)) {
+        abort_timeout(c, now);
+        return false;
+    }
+    c->layer->ext.tcp_timeouts++;
+    if (!syn) {
+        rto_enter_loss(c);
+    }
+    axn_tcp_rto_backoff(c);
+    c->retries++;
+    c->rtt_start = 0; /* Karn: nothing in flight may be timed now */
+    c->snd_nxt = syn ? c->iss : c->snd_una;
+    axn_tcp_output(c, now);
+    if (c->timer[AXN_TCP_T_RTO] == AXN_TIME_NEVER) {
+        /* Linux tcp_retransmit_timer: a window the peer shrank to zero
+         * does not stop the head going again (it probes the window). */
+        axn_tcp_retransmit_head(c, now);
+    }
+    return true;
+}
+
+static bool timer_delack(struct axn_tcp_conn *c, axn_time_t now)
+{
+    if (c->delack_pending && c->state != AXN_TCP_CLOSED && c->state != AXN_TCP_LISTEN) {
+        c->layer->ext.delayed_acks++;
+        axn_tcp_send_ack(c, now);
+    }
+    c->delack_pending = false;
+    return true;
+}
+
+/* RFC 9293 3.8.6.1: probe the zero window, backing off; a peer that
+ * answers keeps the connection (zwp_probes is cleared by every ACK). */
+static bool timer_persist(struct axn_tcp_conn *c, axn_time_t now)
+{
+    if (axn_tcp_unsent(c) == 0 && c->snd_max == c->snd_una) {
+        return true;
+    }
+    if (c->snd_wnd == 0) {
+        if (c->first_retrans_at == 0) {
+            c->first_retrans_at = axn_tcp_rtt_stamp(now);
+        }
+        if (c->zwp_probes >= AXN_TCP_RETRIES2 || user_timeout_passed(c, now)) {
+            abort_timeout(c, now);
+            return false;
+        }
+        c->zwp_probes++;
+    }
+    if (!axn_tcp_send_probe(c, now)) {
+        return true;
+    }
+    if (c->persist_backoff < UINT8_MAX) {
+        c->persist_backoff++;
+    }
+    axn_tcp_timer_set(c, AXN_TCP_T_PERSIST, axn_tcp_persist_when(c, now));
+    return true;
+}
+
+/* keepcnt probes unanswered, or (Linux) TCP_USER_TIMEOUT past since the
+ * peer was last heard once probing started. */
+static bool keepalive_gave_up(const struct axn_tcp_conn *c, axn_time_t now)
+{
+    if (c->user_timeout_ms != 0) {
+        return c->keep_probes > 0 && now - c->stats.last_ack_recv >= AXN_MSEC(c->user_timeout_ms);
+    }
+    return c->keep_probes >= c->keepcnt;
+}
+
+/* RFC 1122 4.2.3.6: after keepidle of silence, keepcnt probes keepintvl
+ * apart; no answer to any of them ends the connection. */
+static bool timer_keepalive(struct axn_tcp_conn *c, axn_time_t now)
+{
+    if (!c->keepalive || !keepalive_state(c->state)) {
+        return true;
+    }
+    if (c->snd_max != c->snd_una || axn_tcp_unsent(c) > 0) {
+        /* Data in flight: the RTO watches the peer (Linux "resched"). */
+        axn_tcp_timer_set(c, AXN_TCP_T_KEEPALIVE, now + AXN_SEC(c->keepintvl_s));
+        return true;
+    }
+    if (keepalive_gave_up(c, now)) {
+        /* Linux tcp_keepalive_timer: a RST, then the error. */
+        c->layer->ext.abort_on_timeout++;
+        axn_tcp_abort(c, c->soft_err != 0 ? c->soft_err : AXN_ETIMEDOUT, now);
+        return false;
+    }
+    c->keep_probes++;
+    axn_tcp_send_keepalive(c, now);
+    axn_tcp_timer_set(c, AXN_TCP_T_KEEPALIVE, now + AXN_SEC(c->keepintvl_s));
+    return true;
+}
+
+/* Linux tcp_close / tcp_rcv_state_process: an orphan's FIN-WAIT-2 of at
+ * most TCP_TIMEWAIT_LEN (2 x MSL here) is a silent TIME-WAIT-like wait;
+ * a longer TCP_LINGER2 runs on the keep-alive timer, which resets. */
+static bool fin_wait2_resets(const struct axn_tcp_conn *c)
+{
+    return c->linger2_s > 0 &&
+           AXN_SEC((uint32_t)c->linger2_s) > TIMER_TW_MSLS * AXN_MSEC(AXN_TCP_MSL_MS);
+}
+
+/* TIME-WAIT over (TW), or an orphan's FIN-WAIT-2 timeout. */
+static bool timer_wait(struct axn_tcp_conn *c, axn_time_t now)
+{
+    if (c->state == AXN_TCP_TIME_WAIT) {
+        c->layer->ext.tw++;
+        axn_tcp_conn_done(c, 0, now);
+        return false;
+    }
+    if (c->state != AXN_TCP_FIN_WAIT2) {
+        return true;
+    }
+    if (fin_wait2_resets(c)) {
+        c->layer->ext.abort_on_timeout++;
+        axn_tcp_abort(c, 0, now);
+    } else {
+        axn_tcp_conn_done(c, 0, now);
+    }
+    return false;
+}
+
+typedef bool (*timer_fn)(struct axn_tcp_conn *c, axn_time_t now);
+
+static const timer_fn timer_fns[AXN_TCP_T_COUNT] = {
+    [AXN_TCP_T_RTO] = timer_rto,         [AXN_TCP_T_DELACK] = timer_delack,
+    [AXN_TCP_T_PERSIST] = timer_persist, [AXN_TCP_T_KEEPALIVE] = timer_keepalive,
+    [AXN_TCP_T_WAIT] = timer_wait,
+};
+
+/* Runs c's due timers; returns its next deadline, AXN_TIME_NEVER when
+ * it has none or no longer exists. */
+static axn_time_t conn_timers(struct axn_tcp_conn *c, axn_time_t now)
+{
+    axn_time_t next = AXN_TIME_NEVER;
+    size_t i;
+
+    for (i = 0; i < AXN_TCP_T_COUNT; i++) {
+        if (c->timer[i] > now) {
+            continue;
+        }
+        c->timer[i] = AXN_TIME_NEVER;
+        if (!timer_fns[i](c, now)) {
+            return AXN_TIME_NEVER;
+        }
+    }
+    for (i = 0; i < AXN_TCP_T_COUNT; i++) {
+        if (c->timer[i] < next) {
+            next = c->timer[i];
+        }
+    }
+    return next;
+}
+
+axn_time_t axn_tcp_layer_timer(void *ctx, axn_time_t now)
+{
+    struct axn_tcp_layer *l = ctx;
+    struct axn_tcp_conn *c = l->all;
+    axn_time_t next = AXN_TIME_NEVER;
+
+    while (c != NULL) {
+        /* Saved first: running c's timers may free it. */
+        struct axn_tcp_conn *after = c->all_next;
+        axn_time_t t = conn_timers(c, now);
+
+        if (t < next) {
+            next = t;
+        }
+        c = after;
+    }
+    return next;
+}

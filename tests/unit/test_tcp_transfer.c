@@ -1,0 +1,518 @@
+/*
+ * The TCP transfer matrix (issue 5 acceptance): two whole stacks on the
+ * simulated wire, virtual time, non-blocking sockets pumped from the
+ * event loop. Each run opens one connection and sends a stream each way
+ * at once (tests/support/tcp_stream.h: seeded bytes, checked where they
+ * land, SHA-256 of both ends compared with the stream's own), then both
+ * sides shut down writing and close. It asserts that every byte arrives
+ * exactly, within a virtual-time bound for the condition, that both
+ * sides close cleanly (FIN both ways: EOF seen on both, no RST sent, no
+ * connection reset, CurrEstab back to 0, every connection gone after
+ * TIME-WAIT) and that nothing leaks.
+ *
+ * Conditions (one cmocka test each, looping over seeds): a clean fast
+ * link; loss 1 % and 5 %; reordering; duplication; a 100 ms one-way
+ * delay; 1-100 ms delay (jitter, which also reorders heavily); a mix of
+ * all. A seed drives the wire's impairments, the platform random (ISNs,
+ * ports) and both streams.
+ *
+ * Size and seeds come from the environment, so the long matrix
+ * (scripts/tcp-matrix.sh, `make tcp-matrix`: 16 MiB each way, 50 seeds)
+ * is this same program:
+ *   AXN_TCP_MATRIX_BYTES  bytes each way (default DEFAULT_BYTES)
+ *   AXN_TCP_MATRIX_SEEDS  seeds 1..N per condition (default DEFAULT_SEEDS)
+ *   AXN_TCP_MATRIX_SEED   run only this seed (a replay)
+ *   AXN_TCP_MATRIX_COND   run only the condition of this name
+ * A failure names its condition and seed and prints the command that
+ * replays it.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "axnet/errno.h"
+#include "axnet/hosted/sim_wire.h"
+#include "axnet/snmp.h"
+#include "axnet/socket.h"
+#include "sha256.h"
+#include "sim_stacks.h"
+#include "tcp/tcp.h"
+#include "tcp_stream.h"
+#include "test_platform.h"
+
+#define A_ADDR    AXN_IP4(192, 0, 2, 10)
+#define B_ADDR    AXN_IP4(192, 0, 2, 20)
+#define PREFIX_24 24u
+#define PORT_B    5001u
+#define T0        AXN_SEC(1)
+#define N_NODES   2u
+#define NODE_A    0u
+#define NODE_B    1u
+#define BACKLOG   1
+
+/* Defaults keep the whole program well under 90 s under ASan (measured:
+ * docs/testing.md); the long matrix raises them. */
+#define DEFAULT_BYTES (1024u * 1024u)
+#define DEFAULT_SEEDS 4u
+#define ENV_BYTES     "AXN_TCP_MATRIX_BYTES"
+#define ENV_SEEDS     "AXN_TCP_MATRIX_SEEDS"
+#define ENV_SEED      "AXN_TCP_MATRIX_SEED"
+#define ENV_COND      "AXN_TCP_MATRIX_COND"
+#define DEC           10
+
+/* Every link is a 100 Mbit/s Ethernet (serialisation paces the sender as
+ * a real NIC does); conditions add impairments on top. */
+#define LINK_BPS 100000000ull
+
+/* The two streams of a seed: distinct, and distinct across seeds. */
+#define STREAM_A(seed) ((seed)*2u)
+#define STREAM_B(seed) ((seed)*2u + 1u)
+
+/* Time bound of a run: handshake and close slack (SYN retries at 1 s,
+ * 3 s, ... under loss), plus the bytes at the condition's floor rate. */
+#define BOUND_SLACK AXN_SEC(60)
+#define USEC_PER_S  1000000ull
+/* After both close: TIME-WAIT (2 x MSL) and an orphan's FIN retries. */
+#define CLOSE_SPAN (2u * AXN_MSEC(AXN_TCP_MSL_MS) + AXN_SEC(120))
+/* An iteration of the event loop at one instant moving nothing, this many
+ * times in a row, is a livelock. */
+#define MAX_IDLE_SPINS 1000u
+
+struct condition {
+    const char *name;
+    struct axn_sim_impairments imp;
+    /* The slowest acceptable goodput each way, bytes per virtual second:
+     * far below what NewReno reaches there (Mathis et al. 1997), so only
+     * a stall or a collapse trips it. */
+    uint64_t floor_Bps;
+};
+
+#define KBPS(n) ((uint64_t)(n)*1000u)
+
+static const struct condition CONDS[] = {
+    {"clean", {.delay = AXN_MSEC(1), .bandwidth_bps = LINK_BPS}, KBPS(1000)},
+    {"loss1",
+     {.loss_ppm = AXN_SIM_PERCENT(1), .delay = AXN_MSEC(10), .bandwidth_bps = LINK_BPS},
+     KBPS(50)},
+    {"loss5",
+     {.loss_ppm = AXN_SIM_PERCENT(5), .delay = AXN_MSEC(10), .bandwidth_bps = LINK_BPS},
+     KBPS(10)},
+    {"reorder",
+     {.reorder_ppm = AXN_SIM_PERCENT(3),
+      .reorder_delay = AXN_MSEC(5),
+      .delay = AXN_MSEC(2),
+      .bandwidth_bps = LINK_BPS},
+     KBPS(100)},
+    {"dup",
+     {.duplicate_ppm = AXN_SIM_PERCENT(3), .delay = AXN_MSEC(2), .bandwidth_bps = LINK_BPS},
+     KBPS(500)},
+    {"delay100", {.delay = AXN_MSEC(100), .bandwidth_bps = LINK_BPS}, KBPS(50)},
+    {"jitter1to100",
+     {.delay = AXN_MSEC(1), .jitter = AXN_MSEC(99), .bandwidth_bps = LINK_BPS},
+     KBPS(5)},
+    {"mixed",
+     {.loss_ppm = AXN_SIM_PERCENT(1),
+      .duplicate_ppm = AXN_SIM_PERCENT(1),
+      .reorder_ppm = AXN_SIM_PERCENT(1),
+      .reorder_delay = AXN_MSEC(10),
+      .delay = AXN_MSEC(5),
+      .jitter = AXN_MSEC(20),
+      .bandwidth_bps = LINK_BPS},
+     KBPS(10)},
+};
+
+#define N_CONDS (sizeof(CONDS) / sizeof(CONDS[0]))
+
+/* The run in progress: global so teardown can report and clean a failed
+ * one. */
+static struct {
+    const struct condition *cond;
+    uint64_t seed;
+    uint64_t bytes;
+    bool running; /* set until the run passed every check */
+    struct sim_stacks sim;
+    bool have_sim;
+    struct axn_socket *lst, *cli, *srv;
+    struct tcp_pump pa, pb; /* A = client, B = accepted */
+    axn_time_t t_connect, t_done;
+    /* OutRsts of each node when its last connection ended: what it sent
+     * while it had one. (A late duplicate reaching a node whose
+     * connection is gone is answered with a RST, RFC 9293 3.10.7.1, as
+     * Linux does: not a reset of the connection.) */
+    uint64_t rsts_while_open[N_NODES];
+    bool gone[N_NODES];
+    size_t idle_spins;
+} R;
+
+static struct {
+    uint64_t bytes;
+    uint64_t seeds;
+    uint64_t only_seed; /* 0: every seed */
+    const char *only_cond;
+} OPT;
+
+/* ---- Reporting --------------------------------------------------------------- */
+
+static void print_world(void);
+
+static void print_replay(void)
+{
+    fprintf(stderr,
+            "tcp matrix: condition %s seed %" PRIu64 " (%" PRIu64 " bytes each way) failed; "
+            "replay: %s=%s %s=%" PRIu64 " %s=%" PRIu64 " test_tcp_transfer\n",
+            R.cond->name, R.seed, R.bytes, ENV_COND, R.cond->name, ENV_SEED, R.seed, ENV_BYTES,
+            R.bytes);
+}
+
+/* Prints the replay once (teardown prints it for any other failure). */
+#define FAIL(...)                                                                                  \
+    do {                                                                                           \
+        print_world();                                                                             \
+        print_replay();                                                                            \
+        R.running = false;                                                                         \
+        fail_msg(__VA_ARGS__);                                                                     \
+    } while (0)
+
+/* ---- The world of one run ------------------------------------------------------- */
+
+/* As sim_stacks_create, with the run's seed for the wire and the platform
+ * random, and the condition's impairments as the wire default. */
+static void world_create(void)
+{
+    struct sim_stacks *s = &R.sim;
+    memset(s, 0, sizeof(*s));
+    s->cfg = (struct sim_stacks_config){
+        .start = T0, .n_ports = N_NODES, .mac_tag = SIM_STACKS_MAC_TAG, .set_platform_now = true};
+    s->now = T0;
+    axn_test_set_now(T0);
+    axn_test_seed_random(R.seed);
+    const struct axn_sim_wire_config wc = {.impair = R.cond->imp, .start_time = T0};
+    assert_int_equal(axn_sim_wire_create(&s->wire, &wc, R.seed), 0);
+    for (size_t i = 0; i < N_NODES; i++) {
+        s->mac[i] = (struct axn_mac){{0x02, 0, 0, 0, SIM_STACKS_MAC_TAG, (uint8_t)(i + 1)}};
+        assert_int_equal(axn_sim_wire_add_port(s->wire, &s->mac[i], &s->drv[i]), (int)i);
+    }
+    R.have_sim = true;
+    sim_stacks_add_node(s, NODE_A, A_ADDR, PREFIX_24);
+    sim_stacks_add_node(s, NODE_B, B_ADDR, PREFIX_24);
+}
+
+static void close_quietly(struct axn_socket **s)
+{
+    if (*s)
+        (void)axn_close(*s);
+    *s = NULL;
+}
+
+static void world_destroy(void)
+{
+    close_quietly(&R.srv);
+    close_quietly(&R.cli);
+    close_quietly(&R.lst);
+    if (R.have_sim)
+        sim_stacks_destroy(&R.sim);
+    R.have_sim = false;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    if (R.running)
+        print_replay();
+    world_destroy();
+    memset(&R, 0, sizeof(R));
+    return 0;
+}
+
+/* ---- The event loop -------------------------------------------------------------- */
+
+/* Moves to the next event (wire or stack deadline) and polls every stack;
+ * false when nothing is pending at all. */
+static bool advance(void)
+{
+    sim_stacks_poll_all(&R.sim);
+    const axn_time_t next = sim_stacks_next_event(&R.sim);
+    if (next == AXN_TIME_NEVER)
+        return false;
+    if (next > R.sim.now) {
+        sim_stacks_set_time(&R.sim, next);
+        R.idle_spins = 0;
+    } else if (++R.idle_spins > MAX_IDLE_SPINS) {
+        FAIL("no progress at t=%" PRIu64 " us: a stack asks to be polled now forever", R.sim.now);
+    }
+    sim_stacks_poll_all(&R.sim);
+    return true;
+}
+
+static struct axn_socket *tcp_socket(size_t node)
+{
+    struct axn_socket *s = NULL;
+    assert_int_equal(
+        axn_socket(R.sim.st[node], AXN_AF_INET, AXN_SOCK_STREAM | AXN_SOCK_NONBLOCK, 0, &s), 0);
+    return s;
+}
+
+static axn_time_t time_bound(void)
+{
+    return BOUND_SLACK + R.bytes * USEC_PER_S / R.cond->floor_Bps;
+}
+
+/* B listens, A connects (EINPROGRESS), B accepts; A's connect completes
+ * with POLLOUT and SO_ERROR 0. */
+static void open_connection(void)
+{
+    R.lst = tcp_socket(NODE_B);
+    const struct axn_sockaddr_in sb = sim_sin4(B_ADDR, PORT_B);
+    assert_int_equal(axn_bind(R.lst, (const struct axn_sockaddr *)&sb, sizeof(sb)), 0);
+    assert_int_equal(axn_listen(R.lst, BACKLOG), 0);
+    R.cli = tcp_socket(NODE_A);
+    R.t_connect = R.sim.now;
+    assert_int_equal(axn_connect(R.cli, (const struct axn_sockaddr *)&sb, sizeof(sb)),
+                     -AXN_EINPROGRESS);
+    const axn_time_t deadline = R.t_connect + BOUND_SLACK;
+    bool connected = false;
+    while (!connected || !R.srv) {
+        if (!R.srv) {
+            const int rc = axn_accept(R.lst, NULL, NULL, AXN_SOCK_NONBLOCK, &R.srv);
+            if (rc != 0 && rc != -AXN_EAGAIN)
+                FAIL("accept: %d", rc);
+        }
+        connected = connected || (axn_socket_poll(R.cli) & AXN_POLLOUT);
+        if (connected && R.srv)
+            break;
+        if (!advance() || R.sim.now > deadline)
+            FAIL("no connection by t=%" PRIu64 " us (accepted: %d, connected: %d)", R.sim.now,
+                 R.srv != NULL, connected);
+    }
+    int err = -1;
+    axn_socklen_t len = sizeof(err);
+    assert_int_equal(axn_getsockopt(R.cli, AXN_SOL_SOCKET, AXN_SO_ERROR, &err, &len), 0);
+    if (err != 0)
+        FAIL("connect completed with SO_ERROR %d", err);
+}
+
+static void check_pump(const char *who, const struct tcp_pump *p)
+{
+    if (p->tx_err || p->rx_err)
+        FAIL("%s: send error %ld, recv error %ld (sent %" PRIu64 ", received %" PRIu64 ")", who,
+             p->tx_err, p->rx_err, p->sent, p->received);
+    if (p->bad_at != TCP_PUMP_NO_MISMATCH)
+        FAIL("%s: wrong byte at stream offset %" PRIu64 " (received %" PRIu64 " of %" PRIu64 ")",
+             who, p->bad_at, p->received, p->rx_len);
+}
+
+/* Both streams, both ways at once, to EOF on both sides. */
+static void transfer(void)
+{
+    tcp_pump_init(&R.pa, R.cli, STREAM_A(R.seed), R.bytes, STREAM_B(R.seed), R.bytes);
+    tcp_pump_init(&R.pb, R.srv, STREAM_B(R.seed), R.bytes, STREAM_A(R.seed), R.bytes);
+    const axn_time_t deadline = R.t_connect + time_bound();
+    for (;;) {
+        (void)tcp_pump_step(&R.pa);
+        (void)tcp_pump_step(&R.pb);
+        check_pump("A", &R.pa);
+        check_pump("B", &R.pb);
+        if (tcp_pump_done(&R.pa) && tcp_pump_done(&R.pb))
+            break;
+        if (!advance())
+            FAIL("stalled: nothing pending at t=%" PRIu64 " us; A sent %" PRIu64 " got %" PRIu64
+                 ", B sent %" PRIu64 " got %" PRIu64,
+                 R.sim.now, R.pa.sent, R.pa.received, R.pb.sent, R.pb.received);
+        if (R.sim.now > deadline)
+            FAIL("too slow: not done by %" PRIu64 " us after connect (bound); A sent %" PRIu64
+                 " got %" PRIu64 ", B sent %" PRIu64 " got %" PRIu64,
+                 R.sim.now - R.t_connect, R.pa.sent, R.pa.received, R.pb.sent, R.pb.received);
+    }
+    R.t_done = R.sim.now;
+}
+
+static void check_digests(void)
+{
+    uint8_t a[AXN_SHA256_DIGEST_LEN], b[AXN_SHA256_DIGEST_LEN];
+    tcp_stream_digest(STREAM_A(R.seed), R.bytes, a);
+    tcp_stream_digest(STREAM_B(R.seed), R.bytes, b);
+    if (memcmp(R.pa.tx_digest, a, sizeof(a)) || memcmp(R.pb.rx_digest, a, sizeof(a)))
+        FAIL("SHA-256 of A->B differs (sent vs stream vs received)");
+    if (memcmp(R.pb.tx_digest, b, sizeof(b)) || memcmp(R.pa.rx_digest, b, sizeof(b)))
+        FAIL("SHA-256 of B->A differs (sent vs stream vs received)");
+}
+
+static size_t conns(size_t node)
+{
+    return axn_tcp_layer_of(R.sim.st[node])->n_conns;
+}
+
+/* The connections of `node` and its TCP counters, for a failure message. */
+static void print_conns(size_t node)
+{
+    const struct axn_tcp_layer *l = axn_tcp_layer_of(R.sim.st[node]);
+    for (const struct axn_tcp_conn *c = l->all; c; c = c->all_next) {
+        fprintf(stderr,
+                "  node %zu: %u -> %u state %d orphan %d una %" PRIu32 " nxt %" PRIu32
+                " max %" PRIu32 " rcv_nxt %" PRIu32 " rto %" PRIu64 " backoff %u retries %u"
+                " cwnd %" PRIu32 " ssthresh %" PRIu32 " snd_wnd %" PRIu32
+                " recovery %d unsent %" PRIu32 " timers(us from now)",
+                node, c->lport, c->rport, (int)c->state, c->orphan, c->snd_una, c->snd_nxt,
+                c->snd_max, c->rcv_nxt, c->rto, c->backoff, c->retries, c->cwnd, c->ssthresh,
+                c->snd_wnd, c->in_recovery, c->snd.len - (c->snd_nxt - c->snd_una));
+        for (int t = 0; t < AXN_TCP_T_COUNT; t++)
+            fprintf(stderr, " %" PRId64,
+                    c->timer[t] == AXN_TIME_NEVER ? (int64_t)-1
+                                                  : (int64_t)(c->timer[t] - R.sim.now));
+        fprintf(stderr, "\n");
+    }
+    const struct axn_snmp_tcp_ext *x = &l->ext;
+    const struct axn_snmp_tcp *t = &l->stats;
+    fprintf(stderr,
+            "  node %zu: InSegs %" PRIu64 " OutSegs %" PRIu64 " RetransSegs %" PRIu64
+            " OutRsts %" PRIu64 " InErrs %" PRIu64 " TCPTimeouts %" PRIu64
+            " TCPFastRetrans %" PRIu64 " OFOQueue %" PRIu64 " OFODrop %" PRIu64
+            " AbortOnData %" PRIu64 " AbortOnClose %" PRIu64 " AbortOnTimeout %" PRIu64
+            " AbortOnLinger %" PRIu64 " AbortOnMemory %" PRIu64 " ChallengeACK %" PRIu64
+            " RcvQDrop %" PRIu64 "\n",
+            node, t->in_segs, t->out_segs, t->retrans_segs, t->out_rsts, t->in_errs,
+            x->tcp_timeouts, x->fast_retrans, x->ofo_queue, x->ofo_drop, x->abort_on_data,
+            x->abort_on_close, x->abort_on_timeout, x->abort_on_linger, x->abort_on_memory,
+            x->challenge_acks, x->rcvq_drop);
+}
+
+static void print_world(void)
+{
+    if (!R.have_sim)
+        return;
+    print_conns(NODE_A);
+    print_conns(NODE_B);
+}
+
+static uint64_t out_rsts(size_t node)
+{
+    struct axn_snmp_tcp t;
+    axn_tcp_snmp(R.sim.st[node], &t, NULL);
+    return t.out_rsts;
+}
+
+/* The first time `node` has no connection left, what it had sent. */
+static void note_gone(size_t node)
+{
+    if (R.gone[node] || conns(node) > 0)
+        return;
+    R.gone[node] = true;
+    R.rsts_while_open[node] = out_rsts(node);
+}
+
+/* Everyone closes; both stacks' connections end (TIME-WAIT included). */
+static void close_all(void)
+{
+    assert_int_equal(axn_close(R.srv), 0);
+    R.srv = NULL;
+    assert_int_equal(axn_close(R.cli), 0);
+    R.cli = NULL;
+    assert_int_equal(axn_close(R.lst), 0);
+    R.lst = NULL;
+    const axn_time_t deadline = R.sim.now + CLOSE_SPAN;
+    for (;;) {
+        note_gone(NODE_A);
+        note_gone(NODE_B);
+        if (R.gone[NODE_A] && R.gone[NODE_B])
+            break;
+        if (!advance() || R.sim.now > deadline)
+            FAIL("connections left %" PRIu64 " us after close: A %zu, B %zu", R.sim.now - R.t_done,
+                 conns(NODE_A), conns(NODE_B));
+    }
+}
+
+static void check_counters(size_t node, const char *who)
+{
+    struct axn_snmp_tcp t;
+    struct axn_snmp_tcp_ext x;
+    axn_tcp_snmp(R.sim.st[node], &t, &x);
+    if (R.rsts_while_open[node] || t.estab_resets || t.attempt_fails || t.curr_estab)
+        FAIL("%s: OutRsts (while connected) %" PRIu64 " EstabResets %" PRIu64
+             " AttemptFails %" PRIu64 " CurrEstab %" PRIu64 " (all must be 0)",
+             who, R.rsts_while_open[node], t.estab_resets, t.attempt_fails, t.curr_estab);
+    const uint64_t opens = node == NODE_A ? t.active_opens : t.passive_opens;
+    if (opens != 1)
+        FAIL("%s: %" PRIu64 " opens, want 1", who, opens);
+    if (t.in_errs)
+        FAIL("%s: InErrs %" PRIu64 " on a wire that corrupts nothing", who, t.in_errs);
+}
+
+static void run_one(const struct condition *c, uint64_t seed)
+{
+    memset(&R, 0, sizeof(R));
+    R.cond = c;
+    R.seed = seed;
+    R.bytes = OPT.bytes;
+    R.running = true;
+    world_create();
+    open_connection();
+    transfer();
+    check_digests();
+    close_all();
+    check_counters(NODE_A, "A");
+    check_counters(NODE_B, "B");
+    world_destroy();
+    if (axn_test_live_allocs() != 0)
+        FAIL("%zu allocations not freed", axn_test_live_allocs());
+    R.running = false;
+}
+
+static void tcp_matrix(void **state)
+{
+    const struct condition *c = *state;
+    if (OPT.only_seed) {
+        run_one(c, OPT.only_seed);
+        return;
+    }
+    for (uint64_t seed = 1; seed <= OPT.seeds; seed++)
+        run_one(c, seed);
+}
+
+/* ---- main ----------------------------------------------------------------------------- */
+
+static uint64_t env_u64(const char *name, uint64_t dflt)
+{
+    const char *v = getenv(name);
+    if (!v || !*v)
+        return dflt;
+    char *end = NULL;
+    const unsigned long long n = strtoull(v, &end, DEC);
+    if (*end || n == 0) {
+        fprintf(stderr, "%s=%s: want a positive integer\n", name, v);
+        exit(2);
+    }
+    return n;
+}
+
+int main(void)
+{
+    OPT.bytes = env_u64(ENV_BYTES, DEFAULT_BYTES);
+    OPT.seeds = env_u64(ENV_SEEDS, DEFAULT_SEEDS);
+    OPT.only_seed = env_u64(ENV_SEED, 0);
+    OPT.only_cond = getenv(ENV_COND);
+    struct CMUnitTest tests[N_CONDS];
+    size_t n = 0;
+    for (size_t i = 0; i < N_CONDS; i++) {
+        if (OPT.only_cond && strcmp(OPT.only_cond, CONDS[i].name) != 0)
+            continue;
+        tests[n++] = (struct CMUnitTest){.name = CONDS[i].name,
+                                         .test_func = tcp_matrix,
+                                         .teardown_func = teardown,
+                                         .initial_state = (void *)&CONDS[i]};
+    }
+    if (n == 0) {
+        fprintf(stderr, "%s=%s: no such condition\n", ENV_COND, OPT.only_cond);
+        return 2;
+    }
+    fprintf(stderr, "tcp matrix: %" PRIu64 " bytes each way, seeds 1..%" PRIu64 "%s\n", OPT.bytes,
+            OPT.seeds, OPT.only_seed ? " (one replayed)" : "");
+    return _cmocka_run_group_tests("tcp_transfer", tests, n, NULL, NULL);
+}
