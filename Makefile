@@ -4,9 +4,10 @@
 #   make demo   build everything and run the demo
 #   make test   build with ASan+UBSan and run every test through ctest
 #
-# Separate, longer runs: make fuzz-long, make bench.
+# Separate, longer runs: make fuzz-long, make bench, make tcp-matrix,
+# make tcp-interop-long.
 
-.PHONY: demo test fuzz-long bench format clean
+.PHONY: demo test fuzz-long bench tcp-matrix tcp-interop-long format clean
 
 demo:
 	scripts/demo.sh
@@ -19,6 +20,14 @@ fuzz-long:
 
 bench:
 	scripts/bench.sh
+
+# TCP transfer matrix: 16 MiB each way x 50 seeds x every condition.
+tcp-matrix:
+	scripts/tcp-matrix.sh sim
+
+# TCP interop over TAP with 1 GiB each way (root).
+tcp-interop-long:
+	scripts/tcp-matrix.sh interop
 
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')

@@ -293,9 +293,10 @@ struct node {
     struct axn_stack *st;
 };
 
-/* Step 2: the NIC. The TAP driver has no IRQ, so the stack polls it (its
- * RX worker looks every AXN_DEVICE_IDLE_POLL_MS); a kernel NIC with an IRQ
- * would be woken instead. The driver must outlive the stack. */
+/* Step 2: the NIC. The TAP's IRQ line is its fd, which the posix port's
+ * registrar watches (port_posix.h), so the stack is woken when a frame
+ * arrives, as a kernel NIC's IRQ would wake it. The driver must outlive
+ * the stack. */
 static int open_nic(struct node *nd, const struct options *o, const struct axn_eth_driver **drv)
 {
     const struct axn_tap_config cfg = {.name = o->tap_name}; /* random local MAC */

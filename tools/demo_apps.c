@@ -14,17 +14,19 @@
 
 /* ---- The script ------------------------------------------------------------ */
 
-#define PING_GAP      AXN_MSEC(250) /* as ping -i 0.25 */
-#define PING_WAIT     AXN_SEC(1)    /* after the last request, for late replies */
-#define PING_DATA_LEN 56            /* as ping(8): 64 bytes of ICMP */
-#define UDP_TIMEOUT   AXN_MSEC(200) /* no echo by then: send the datagram again */
-#define UDP_TRIES     16            /* sends of one datagram before giving up */
-#define ECHO_PORT     7             /* RFC 862 echo: the gateway's service */
-#define CLOSED_PORT   9             /* RFC 863 discard: nobody listens on it */
-#define FULL_FRAME    1472          /* 1500 MTU - 20 IPv4 - 8 UDP: largest unfragmented */
-#define FRAGMENTED    3000          /* three fragments each way */
-#define MSG_MAX       FRAGMENTED
-#define BUF_LEN       4096 /* receive buffers: more than any message */
+#define PING_GAP        AXN_MSEC(250) /* as ping -i 0.25 */
+#define PING_WAIT       AXN_SEC(1)    /* after the last request, for late replies */
+#define PING_DATA_LEN   56            /* as ping(8): 64 bytes of ICMP */
+#define UDP_TIMEOUT     AXN_MSEC(200) /* no echo by then: send the datagram again */
+#define UDP_TRIES       16            /* sends of one datagram before giving up */
+#define ECHO_PORT       7             /* RFC 862 echo: the gateway's service */
+#define CLOSED_PORT     9             /* RFC 863 discard: nobody listens on it */
+#define FULL_FRAME      1472          /* 1500 MTU - 20 IPv4 - 8 UDP: largest unfragmented */
+#define FRAGMENTED      3000          /* three fragments each way */
+#define MSG_MAX         FRAGMENTED
+#define BUF_LEN         4096   /* receive buffers: more than any message */
+#define TCP_BACKLOG     4      /* listen(2): the demo has one client */
+#define USEC_PER_MSEC_F 1000.0 /* TCP_INFO times are in µs */
 
 /* ICMP echo layout (RFC 792): what a ping program builds and reads. */
 #define ICMP_ECHO_REQUEST 8
@@ -81,6 +83,12 @@ static const char *result(long rc, char *buf, size_t cap)
         {AXN_EINVAL, "EINVAL"},
         {AXN_ENOMEM, "ENOMEM"},
         {AXN_ENOBUFS, "ENOBUFS"},
+        {AXN_EINPROGRESS, "EINPROGRESS"},
+        {AXN_EALREADY, "EALREADY"},
+        {AXN_ENOTCONN, "ENOTCONN"},
+        {AXN_ECONNRESET, "ECONNRESET"},
+        {AXN_ETIMEDOUT, "ETIMEDOUT"},
+        {AXN_EPIPE, "EPIPE"},
     };
     if (rc >= 0) {
         snprintf(buf, cap, "%ld", rc);
@@ -424,6 +432,354 @@ static bool udp_client(struct demo_apps *a, axn_time_t now)
     return udp_timeout(a, now) || did;
 }
 
+/* ---- TCP: an echo service on the gateway, a client on the client ----------------- */
+
+/* What one non-blocking call of a program's loop came to. */
+enum step_result {
+    STEP_WAIT, /* EAGAIN: nothing to do until the stacks move */
+    STEP_MORE, /* progress: call again */
+    STEP_DONE, /* the socket was closed */
+};
+
+/* A poll(2) mask in words. */
+static const char *poll_names(unsigned mask, char *buf, size_t cap)
+{
+    static const struct {
+        unsigned bit;
+        const char *name;
+    } names[] = {
+        {AXN_POLLIN, "POLLIN"},   {AXN_POLLOUT, "POLLOUT"},     {AXN_POLLERR, "POLLERR"},
+        {AXN_POLLHUP, "POLLHUP"}, {AXN_POLLRDHUP, "POLLRDHUP"},
+    };
+    size_t n = 0;
+    buf[0] = '\0';
+    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+        if ((mask & names[i].bit) && n < cap)
+            n += (size_t)snprintf(buf + n, cap - n, "%s%s", n ? "|" : "", names[i].name);
+    if (n == 0)
+        snprintf(buf, cap, "0");
+    return buf;
+}
+
+#define POLL_TEXT_LEN 64
+#define POLLS(m)      poll_names((m), (char[POLL_TEXT_LEN]){0}, POLL_TEXT_LEN)
+
+/* Byte k of the client's message: a counting pattern the echo must match. */
+static uint8_t tcp_msg_byte(size_t k)
+{
+    return (uint8_t)('a' + k % ('z' - 'a' + 1));
+}
+
+static long tcp_so_error(struct axn_socket *s)
+{
+    int err = 0;
+    axn_socklen_t len = sizeof(err);
+    long rc = axn_getsockopt(s, AXN_SOL_SOCKET, AXN_SO_ERROR, &err, &len);
+    return rc < 0 ? rc : -(long)err;
+}
+
+/* The gateway: a listening socket on the echo port, non-blocking as an
+ * event loop's are. */
+static int tcp_server_open(struct demo_apps *a, axn_time_t now)
+{
+    struct demo_tcp_server *sv = &a->tsrv;
+    long rc = axn_socket(a->gw, AXN_AF_INET, AXN_SOCK_STREAM | AXN_SOCK_NONBLOCK, 0, &sv->listener);
+    say(now, "gateway", "socket(AF_INET, SOCK_STREAM|SOCK_NONBLOCK, 0) = %s", RES(rc));
+    if (rc < 0)
+        return (int)rc;
+    const struct axn_sockaddr_in any = sin4(AXN_INADDR_ANY, ECHO_PORT);
+    rc = axn_bind(sv->listener, (const struct axn_sockaddr *)&any, sizeof(any));
+    say(now, "gateway", "bind(tcp, %s) = %s   (the TCP echo service)", SIN(&any), RES(rc));
+    if (rc == 0) {
+        rc = axn_listen(sv->listener, TCP_BACKLOG);
+        say(now, "gateway", "listen(tcp, %d) = %s", TCP_BACKLOG, RES(rc));
+    }
+    return (int)rc;
+}
+
+static bool tcp_server_accept(struct demo_apps *a, axn_time_t now)
+{
+    struct demo_tcp_server *sv = &a->tsrv;
+    if (sv->conn || !sv->listener || !(axn_socket_poll(sv->listener) & AXN_POLLIN))
+        return false;
+    struct axn_sockaddr_in peer;
+    axn_socklen_t plen = sizeof(peer);
+    memset(&peer, 0, sizeof(peer));
+    long rc =
+        axn_accept(sv->listener, (struct axn_sockaddr *)&peer, &plen, AXN_SOCK_NONBLOCK, &sv->conn);
+    say(now, "gateway", "poll(listener) = POLLIN; accept(tcp, SOCK_NONBLOCK) = %s from %s",
+        rc < 0 ? RES(rc) : "a new socket", SIN(&peer));
+    if (rc < 0)
+        sv->conn = NULL;
+    return true;
+}
+
+/* The server is done with its connection: EOF read, or an error. */
+static void tcp_server_close(struct demo_apps *a, axn_time_t now)
+{
+    struct demo_tcp_server *sv = &a->tsrv;
+    long rc = axn_close(sv->conn);
+    say(now, "gateway", "close(conn) = %s   (our FIN follows; the stack finishes the handshake)",
+        RES(rc));
+    sv->conn = NULL;
+}
+
+/* What was read goes back out; EAGAIN (send buffer full) waits. */
+static enum step_result tcp_server_flush(struct demo_apps *a, axn_time_t now)
+{
+    struct demo_tcp_server *sv = &a->tsrv;
+    long n = axn_send(sv->conn, sv->pending, sv->pending_len, AXN_MSG_DONTWAIT);
+    if (n == -AXN_EAGAIN)
+        return STEP_WAIT;
+    say(now, "gateway", "send(conn, %zu bytes) = %s   echoing", sv->pending_len, RES(n));
+    if (n < 0) {
+        tcp_server_close(a, now);
+        return STEP_DONE;
+    }
+    memmove(sv->pending, sv->pending + n, sv->pending_len - (size_t)n);
+    sv->pending_len -= (size_t)n;
+    return STEP_MORE;
+}
+
+static enum step_result tcp_server_read(struct demo_apps *a, axn_time_t now)
+{
+    struct demo_tcp_server *sv = &a->tsrv;
+    long n = axn_recv(sv->conn, sv->pending, sizeof(sv->pending), AXN_MSG_DONTWAIT);
+    if (n == -AXN_EAGAIN)
+        return STEP_WAIT;
+    if (n > 0) {
+        say(now, "gateway", "recv(conn) = %ld", n);
+        sv->pending_len = (size_t)n;
+        return STEP_MORE;
+    }
+    a->res.tcp_server_eof = n == 0;
+    say(now, "gateway", "recv(conn) = %s%s", RES(n),
+        n == 0 ? "   EOF: the client shut down its side" : "");
+    tcp_server_close(a, now);
+    return STEP_DONE;
+}
+
+/* Echoes what it read before reading more, so a full send ring holds the
+ * client back (TCP flow control does the rest). */
+static bool tcp_server_echo(struct demo_apps *a, axn_time_t now)
+{
+    struct demo_tcp_server *sv = &a->tsrv;
+    bool did = false;
+    while (sv->conn) {
+        const enum step_result r =
+            sv->pending_len > 0 ? tcp_server_flush(a, now) : tcp_server_read(a, now);
+        if (r == STEP_WAIT)
+            break;
+        did = true;
+    }
+    return did;
+}
+
+/* The client's first TCP socket: a non-blocking connect, as an event loop
+ * makes it. */
+static void tcp_client_open(struct demo_apps *a, axn_time_t now)
+{
+    struct demo_tcp_client *c = &a->tcl;
+    printf("\n--- TCP: an echo service on gateway port %d; a non-blocking client sends %d\n"
+           "    bytes (three segments), reads them back, half-closes, closes ---\n",
+           ECHO_PORT, DEMO_TCP_MSG_LEN);
+    long rc = axn_socket(a->client, AXN_AF_INET, AXN_SOCK_STREAM | AXN_SOCK_NONBLOCK, 0, &c->sock);
+    say(now, "client", "socket(AF_INET, SOCK_STREAM|SOCK_NONBLOCK, 0) = %s", RES(rc));
+    if (rc < 0) {
+        c->state = TCP_DONE;
+        return;
+    }
+    const struct axn_sockaddr_in srv = sin4(a->gw_ip, ECHO_PORT);
+    rc = axn_connect(c->sock, (const struct axn_sockaddr *)&srv, sizeof(srv));
+    say(now, "client",
+        "connect(tcp, %s) = %s   (the SYN is out; POLLOUT will say when "
+        "it is done)",
+        SIN(&srv), RES(rc));
+    c->state = rc == -AXN_EINPROGRESS || rc == 0 ? TCP_CONNECTING : TCP_DONE;
+}
+
+/* tcpi_state as netstat(8) names it (Linux TCP_* numbering, 1-based). */
+static const char *tcp_state_name(unsigned state)
+{
+    static const char *const names[] = {
+        "?",         "ESTABLISHED", "SYN_SENT",   "SYN_RECV", "FIN_WAIT1", "FIN_WAIT2",
+        "TIME_WAIT", "CLOSE",       "CLOSE_WAIT", "LAST_ACK", "LISTEN",    "CLOSING",
+    };
+    return state < sizeof(names) / sizeof(names[0]) ? names[state] : "?";
+}
+
+static void tcp_print_info(struct demo_apps *a, axn_time_t now)
+{
+    struct axn_tcp_info ti;
+    axn_socklen_t len = sizeof(ti);
+    memset(&ti, 0, sizeof(ti));
+    long rc = axn_getsockopt(a->tcl.sock, AXN_SOL_TCP, AXN_TCP_INFO, &ti, &len);
+    say(now, "client", "getsockopt(tcp, SOL_TCP, TCP_INFO) = %s", RES(rc));
+    if (rc < 0)
+        return;
+    printf(
+        "           state %s, rtt %.3f ms (rttvar %.3f), rto %.3f ms, mss %u, cwnd %u segments,\n"
+        "           retransmits %u now / %u in all, %llu bytes acked, %llu received\n",
+        tcp_state_name(ti.tcpi_state), ti.tcpi_rtt / USEC_PER_MSEC_F,
+        ti.tcpi_rttvar / USEC_PER_MSEC_F, ti.tcpi_rto / USEC_PER_MSEC_F, ti.tcpi_snd_mss,
+        ti.tcpi_snd_cwnd, ti.tcpi_retransmits, ti.tcpi_total_retrans,
+        (unsigned long long)ti.tcpi_bytes_acked, (unsigned long long)ti.tcpi_bytes_received);
+    a->res.tcp_retrans = ti.tcpi_total_retrans;
+}
+
+/* POLLOUT (or POLLERR) ends a non-blocking connect; SO_ERROR says how,
+ * and reading it clears it (Linux sock_error). */
+static bool tcp_connect_done(struct demo_apps *a, axn_time_t now)
+{
+    struct demo_tcp_client *c = &a->tcl;
+    const unsigned mask = axn_socket_poll(c->sock);
+    if (!(mask & (AXN_POLLOUT | AXN_POLLERR)))
+        return false;
+    const long err = tcp_so_error(c->sock);
+    say(now, "client", "poll(tcp) = %s; getsockopt(tcp, SO_ERROR) = %s", POLLS(mask), RES(err));
+    if (err != 0) {
+        c->state = TCP_DONE;
+        return true;
+    }
+    a->res.tcp_connected = true;
+    struct axn_sockaddr_in me;
+    axn_socklen_t melen = sizeof(me);
+    memset(&me, 0, sizeof(me));
+    long rc = axn_getsockname(c->sock, (struct axn_sockaddr *)&me, &melen);
+    say(now, "client", "getsockname(tcp) = %s   connected from %s (an RFC 6056 port)", RES(rc),
+        SIN(&me));
+    c->state = TCP_ECHO;
+    return true;
+}
+
+static bool tcp_client_send(struct demo_apps *a, axn_time_t now)
+{
+    struct demo_tcp_client *c = &a->tcl;
+    if (c->sent == DEMO_TCP_MSG_LEN)
+        return false;
+    uint8_t msg[DEMO_TCP_MSG_LEN];
+    const size_t len = DEMO_TCP_MSG_LEN - c->sent;
+    for (size_t k = 0; k < len; k++)
+        msg[k] = tcp_msg_byte(c->sent + k);
+    long n = axn_send(c->sock, msg, len, AXN_MSG_DONTWAIT);
+    if (n == -AXN_EAGAIN)
+        return false;
+    say(now, "client", "send(tcp, %zu bytes) = %s%s", len, RES(n),
+        n > 0 && (size_t)n < len ? "   (partial: the send buffer is full)" : "");
+    if (n < 0)
+        c->state = TCP_DONE;
+    else
+        c->sent += (size_t)n;
+    return true;
+}
+
+/* The whole echo is in: check it byte by byte, show what TCP_INFO knows,
+ * and half-close (the server reads EOF, we can still read). */
+static void tcp_echo_complete(struct demo_apps *a, axn_time_t now)
+{
+    struct demo_tcp_client *c = &a->tcl;
+    size_t bad = 0;
+    for (size_t k = 0; k < DEMO_TCP_MSG_LEN; k++)
+        bad += c->echo[k] != tcp_msg_byte(k);
+    a->res.tcp_echoed = bad == 0;
+    say(now, "client", "all %d bytes echoed: %s", DEMO_TCP_MSG_LEN,
+        bad ? "MISMATCH" : "byte-exact, in order, over the lossy wire");
+    tcp_print_info(a, now);
+    long rc = axn_shutdown(c->sock, AXN_SHUT_WR);
+    say(now, "client", "shutdown(tcp, SHUT_WR) = %s   (our FIN: we send no more)", RES(rc));
+    c->state = TCP_DRAIN;
+}
+
+static void tcp_start_refused(struct demo_apps *a, axn_time_t now)
+{
+    struct demo_tcp_client *c = &a->tcl;
+    printf("\n--- TCP: connect to a closed port; the RST reaches the socket ---\n");
+    long rc = axn_socket(a->client, AXN_AF_INET, AXN_SOCK_STREAM | AXN_SOCK_NONBLOCK, 0, &c->sock);
+    say(now, "client", "socket(AF_INET, SOCK_STREAM|SOCK_NONBLOCK, 0) = %s", RES(rc));
+    if (rc < 0) {
+        c->sock = NULL;
+        c->state = TCP_DONE;
+        return;
+    }
+    const struct axn_sockaddr_in closed = sin4(a->gw_ip, CLOSED_PORT);
+    rc = axn_connect(c->sock, (const struct axn_sockaddr *)&closed, sizeof(closed));
+    say(now, "client", "connect(tcp, %s) = %s   (nothing listens there)", SIN(&closed), RES(rc));
+    c->state = rc == -AXN_EINPROGRESS ? TCP_REFUSED : TCP_DONE;
+}
+
+/* Reads what is there: the echo, then (after SHUT_WR) the server's EOF,
+ * which ends the connection on our side too. */
+static bool tcp_client_read(struct demo_apps *a, axn_time_t now)
+{
+    struct demo_tcp_client *c = &a->tcl;
+    uint8_t buf[DEMO_TCP_MSG_LEN];
+    const size_t room = c->received < DEMO_TCP_MSG_LEN ? DEMO_TCP_MSG_LEN - c->received : 1;
+    long n = axn_recv(c->sock, buf, room, AXN_MSG_DONTWAIT);
+    if (n == -AXN_EAGAIN)
+        return false;
+    if (n > 0 && c->state == TCP_ECHO && (size_t)n <= room) {
+        memcpy(c->echo + c->received, buf, (size_t)n);
+        c->received += (size_t)n;
+        say(now, "client", "recv(tcp) = %ld   %zu of %d bytes back", n, c->received,
+            DEMO_TCP_MSG_LEN);
+        if (c->received == DEMO_TCP_MSG_LEN)
+            tcp_echo_complete(a, now);
+        return true;
+    }
+    a->res.tcp_client_eof = n == 0 && c->state == TCP_DRAIN;
+    say(now, "client", "recv(tcp) = %s%s", RES(n),
+        a->res.tcp_client_eof ? "   EOF: the server closed its side" : "   unexpected");
+    long rc = axn_close(c->sock);
+    say(now, "client", "close(tcp) = %s   (the connection waits in TIME-WAIT, 2 x MSL)", RES(rc));
+    c->sock = NULL;
+    tcp_start_refused(a, now);
+    return true;
+}
+
+static bool tcp_refused_done(struct demo_apps *a, axn_time_t now)
+{
+    struct demo_tcp_client *c = &a->tcl;
+    const unsigned mask = axn_socket_poll(c->sock);
+    if (!(mask & (AXN_POLLOUT | AXN_POLLERR)))
+        return false;
+    const long err = tcp_so_error(c->sock);
+    a->res.tcp_refused = err == -AXN_ECONNREFUSED;
+    say(now, "client", "poll(tcp) = %s; getsockopt(tcp, SO_ERROR) = %s%s", POLLS(mask), RES(err),
+        a->res.tcp_refused ? "   (the gateway answered the SYN with a RST)" : "");
+    long rc = axn_close(c->sock);
+    say(now, "client", "close(tcp) = %s", RES(rc));
+    c->sock = NULL;
+    c->state = TCP_DONE;
+    return true;
+}
+
+static bool tcp_client(struct demo_apps *a, axn_time_t now)
+{
+    struct demo_tcp_client *c = &a->tcl;
+    switch (c->state) {
+    case TCP_WAIT_START:
+        if (a->udp_state != UDP_DONE)
+            return false;
+        tcp_client_open(a, now);
+        return true;
+    case TCP_CONNECTING:
+        return tcp_connect_done(a, now);
+    case TCP_ECHO: {
+        bool did = tcp_client_send(a, now);
+        while (c->state == TCP_ECHO && tcp_client_read(a, now))
+            did = true;
+        return did;
+    }
+    case TCP_DRAIN:
+        return tcp_client_read(a, now);
+    case TCP_REFUSED:
+        return tcp_refused_done(a, now);
+    case TCP_DONE:
+        break;
+    }
+    return false;
+}
+
 /* ---- Driving them ------------------------------------------------------------------ */
 
 int demo_apps_start(struct demo_apps *a, struct axn_stack *client, struct axn_stack *gw,
@@ -441,6 +797,8 @@ int demo_apps_start(struct demo_apps *a, struct axn_stack *client, struct axn_st
     const struct axn_sockaddr_in any = sin4(AXN_INADDR_ANY, ECHO_PORT);
     rc = axn_bind(a->echo_srv, (const struct axn_sockaddr *)&any, sizeof(any));
     say(now, "gateway", "bind(echo, %s) = %s   (the UDP echo service)", SIN(&any), RES(rc));
+    if (rc == 0)
+        rc = tcp_server_open(a, now);
     printf("\n--- ping: an ICMP ping socket on the client, %d echo requests; the gateway's\n"
            "    IPv4 layer answers them itself ---\n",
            DEMO_PINGS);
@@ -453,6 +811,9 @@ bool demo_apps_step(struct demo_apps *a, axn_time_t now, axn_time_t *next)
     did |= ping_receive(a, now);
     did |= ping_send(a, now);
     did |= udp_client(a, now);
+    did |= tcp_server_accept(a, now);
+    did |= tcp_server_echo(a, now);
+    did |= tcp_client(a, now);
     *next = AXN_TIME_NEVER;
     if (a->ping_seq < DEMO_PINGS)
         *next = a->next_ping;
@@ -465,12 +826,13 @@ bool demo_apps_step(struct demo_apps *a, axn_time_t now, axn_time_t *next)
 
 bool demo_apps_done(const struct demo_apps *a)
 {
-    return a->udp_state == UDP_DONE;
+    return a->udp_state == UDP_DONE && a->tcl.state == TCP_DONE;
 }
 
 void demo_apps_close(struct demo_apps *a)
 {
-    struct axn_socket *socks[] = {a->ping, a->udp, a->echo_srv};
+    struct axn_socket *socks[] = {a->ping,          a->udp,       a->echo_srv,
+                                  a->tsrv.listener, a->tsrv.conn, a->tcl.sock};
     for (size_t i = 0; i < sizeof(socks) / sizeof(socks[0]); i++)
         if (socks[i])
             axn_close(socks[i]);

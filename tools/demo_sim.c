@@ -6,9 +6,9 @@
  * timer when a request is lost), the router with source-aware egress, the
  * control plane's routes and ARP table, per-interface counters, a pcap of
  * the client's interface, IPv4 with fragmentation and reassembly, ICMP,
- * UDP, and the socket layer. The programs on top (demo_apps.c) use only
- * the socket API, as a kernel's users would: a ping socket, a UDP echo
- * service and a UDP client.
+ * UDP, TCP, and the socket layer. The programs on top (demo_apps.c) use
+ * only the socket API, as a kernel's users would: a ping socket, a UDP
+ * echo service and a UDP client, a TCP echo service and a TCP client.
  *
  * The demo is the kernel here: it polls both stacks (caller-polled mode),
  * moves the wire and the clock, and lets the programs run in between.
@@ -30,7 +30,7 @@
 #include "tools.h"
 
 #define DEMO_SEED         7ULL
-#define DEMO_END          AXN_SEC(30) /* a safety net: the script ends long before */
+#define DEMO_END          AXN_SEC(60) /* a safety net: the script ends long before */
 #define DEMO_WIRE_DELAY   AXN_MSEC(2)
 #define DEMO_WIRE_JITTER  500 /* µs */
 #define DEMO_LOSS_PERCENT 20
@@ -303,6 +303,8 @@ static void print_proc_net(struct axn_stack *st, const char *who)
     print_proc(title, text, axn_ctl_format_proc_net_dev(st, text, sizeof(text)));
     snprintf(title, sizeof(title), "%s /proc/net/snmp", who);
     print_proc(title, text, axn_ctl_format_proc_net_snmp(st, text, sizeof(text)));
+    snprintf(title, sizeof(title), "%s /proc/net/netstat (TcpExt)", who);
+    print_proc(title, text, axn_ctl_format_proc_net_netstat(st, text, sizeof(text)));
 }
 
 /* One /proc/net/snmp counter of both stacks. */
@@ -321,6 +323,9 @@ static void print_snmp_digest(struct demo *d)
 {
     struct axn_snmp gw, cl;
     struct axn_snmp_udp gw_udp, cl_udp;
+    struct axn_snmp_tcp gw_tcp, cl_tcp;
+    axn_tcp_snmp(d->gw, &gw_tcp, NULL);
+    axn_tcp_snmp(d->client, &cl_tcp, NULL);
     axn_ctl_snmp(d->gw, &gw);
     axn_ctl_snmp(d->client, &cl);
     axn_udp_snmp(d->gw, &gw_udp);
@@ -339,6 +344,14 @@ static void print_snmp_digest(struct demo *d)
         {"Udp:OutDatagrams", gw_udp.out_datagrams, cl_udp.out_datagrams},
         {"Udp:InDatagrams", gw_udp.in_datagrams, cl_udp.in_datagrams},
         {"Udp:NoPorts", gw_udp.no_ports, cl_udp.no_ports},
+        {"Tcp:ActiveOpens", gw_tcp.active_opens, cl_tcp.active_opens},
+        {"Tcp:PassiveOpens", gw_tcp.passive_opens, cl_tcp.passive_opens},
+        {"Tcp:AttemptFails", gw_tcp.attempt_fails, cl_tcp.attempt_fails},
+        {"Tcp:CurrEstab", gw_tcp.curr_estab, cl_tcp.curr_estab},
+        {"Tcp:InSegs", gw_tcp.in_segs, cl_tcp.in_segs},
+        {"Tcp:OutSegs", gw_tcp.out_segs, cl_tcp.out_segs},
+        {"Tcp:RetransSegs", gw_tcp.retrans_segs, cl_tcp.retrans_segs},
+        {"Tcp:OutRsts", gw_tcp.out_rsts, cl_tcp.out_rsts},
     };
     printf("\nkey /proc/net/snmp counters, side by side:\n  %-22s %8s %8s\n", "", "gateway",
            "client");
@@ -350,10 +363,18 @@ static void print_snmp_digest(struct demo *d)
  * (how many depends on the lossy wire: at 20% a request and its reply
  * both survive 64% of the time, and a lost ARP request delays the rest),
  * every UDP message was echoed intact (resent after timeouts, as a UDP
- * program must), and the refused port was reported on the socket. */
+ * program must), the refused port was reported on the socket, and the
+ * TCP exchange ran its whole course (TCP itself recovers the losses). */
+static bool tcp_verdict(const struct demo_result *r)
+{
+    return r->tcp_connected && r->tcp_echoed && r->tcp_server_eof && r->tcp_client_eof &&
+           r->tcp_refused;
+}
+
 static bool verdict(const struct demo_result *r)
 {
-    return r->pings_answered > 0 && r->udp_echoed == DEMO_UDP_MSGS && r->refused_seen;
+    return r->pings_answered > 0 && r->udp_echoed == DEMO_UDP_MSGS && r->refused_seen &&
+           tcp_verdict(r);
 }
 
 static void report(struct demo *d, const char *pcap_path)
@@ -384,6 +405,12 @@ static void report(struct demo *d, const char *pcap_path)
            "ECONNREFUSED %s\n",
            verdict(r) ? "demo OK" : "demo FAILED", r->pings_answered, r->pings_sent, r->udp_echoed,
            DEMO_UDP_MSGS, r->udp_resends, r->refused_seen ? "seen" : "NOT seen");
+    printf("  TCP: connect %s, echo of %d bytes %s (client retransmissions: %u),\n"
+           "  EOF %s/%s (server/client), ECONNREFUSED %s\n",
+           r->tcp_connected ? "ok" : "FAILED", DEMO_TCP_MSG_LEN,
+           r->tcp_echoed ? "byte-exact" : "NOT intact", r->tcp_retrans,
+           r->tcp_server_eof ? "seen" : "NOT seen", r->tcp_client_eof ? "seen" : "NOT seen",
+           r->tcp_refused ? "seen" : "NOT seen");
 }
 
 int axn_tool_demo(int argc, char **argv)
@@ -398,7 +425,8 @@ int axn_tool_demo(int argc, char **argv)
         } else {
             printf("usage: axnet demo [--pcap FILE] [--seed N]\n"
                    "Runs two stacks on a simulated lossy wire with a virtual clock: a ping\n"
-                   "socket, a UDP echo service and its client, then a closed port. Prints\n"
+                   "socket, a UDP echo service and its client, a closed UDP port, a TCP\n"
+                   "echo service and its client, a closed TCP port. Prints\n"
                    "what happens; writes the client's frames to FILE (default\n"
                    "axnet-demo.pcap). The same seed replays the same run. Exits 0 when\n"
                    "the exchanges worked, 1 when one failed.\n");

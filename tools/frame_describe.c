@@ -10,6 +10,7 @@
 #include "wire/ethernet.h"
 #include "wire/icmp4.h"
 #include "wire/ipv4.h"
+#include "wire/tcp.h"
 #include "wire/udp.h"
 #include "wire/wire.h"
 
@@ -35,6 +36,9 @@ static void describe_arp(const struct axn_eth *eth, char *out, size_t cap)
 
 /* Bytes into a UDP header where the destination port is (RFC 768). */
 #define UDP_DST_PORT_OFF 2
+/* Room for tcpdump's flag letters (six and a NUL) and for ", mss 65535". */
+#define TCP_FLAG_LETTERS 8
+#define TCP_MSS_TEXT_LEN 16
 
 static uint16_t get_be16(const uint8_t *p)
 {
@@ -77,6 +81,47 @@ static void describe_udp(const struct axn_ipv4 *ip, char *out, size_t cap)
         snprintf(out, cap, "UDP %u > %u, %zu bytes", udp.src_port, udp.dst_port, udp.payload_len);
 }
 
+/* TCP flags in tcpdump's letters (S, F, R, P, U, then "." for ACK). */
+static void tcp_flag_letters(uint16_t flags, char *out)
+{
+    static const struct {
+        uint16_t bit;
+        char letter;
+    } names[] = {
+        {AXN_TCP_SYN, 'S'}, {AXN_TCP_FIN, 'F'}, {AXN_TCP_RST, 'R'},
+        {AXN_TCP_PSH, 'P'}, {AXN_TCP_URG, 'U'}, {AXN_TCP_ACK, '.'},
+    };
+    size_t n = 0;
+    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+        if (flags & names[i].bit)
+            out[n++] = names[i].letter;
+    out[n] = '\0';
+}
+
+/* One TCP segment as tcpdump prints it (absolute sequence numbers: the
+ * describer keeps no state), with the MSS option of a SYN. */
+static void describe_tcp(const struct axn_ipv4 *ip, char *out, size_t cap)
+{
+    struct axn_tcp tcp;
+    const uint32_t pseudo =
+        axn_csum_pseudo_v4(ip->src, ip->dst, AXN_TCP_PROTO, (uint16_t)ip->payload_len);
+    if (axn_tcp_parse(ip->payload, ip->payload_len, &tcp, pseudo, 0) < 0) {
+        snprintf(out, cap, "bad TCP, %zu bytes", ip->payload_len);
+        return;
+    }
+    char flags[TCP_FLAG_LETTERS];
+    tcp_flag_letters(tcp.flags, flags);
+    char mss[TCP_MSS_TEXT_LEN] = "";
+    if (tcp.opts.has_mss)
+        snprintf(mss, sizeof(mss), ", mss %u", tcp.opts.mss);
+    if (tcp.flags & AXN_TCP_ACK)
+        snprintf(out, cap, "TCP %u > %u [%s] seq %u ack %u win %u, %zu bytes%s", tcp.src_port,
+                 tcp.dst_port, flags, tcp.seq, tcp.ack, tcp.window, tcp.payload_len, mss);
+    else
+        snprintf(out, cap, "TCP %u > %u [%s] seq %u win %u, %zu bytes%s", tcp.src_port,
+                 tcp.dst_port, flags, tcp.seq, tcp.window, tcp.payload_len, mss);
+}
+
 /* A fragment: which bytes of which datagram (tcpdump's "frag id:len@offset"). */
 static void describe_fragment(const struct axn_ipv4 *ip, char *out, size_t cap)
 {
@@ -107,6 +152,8 @@ static void describe_ipv4(const struct axn_eth *eth, char *out, size_t cap)
         describe_icmp(&ip, what, sizeof(what));
     else if (ip.protocol == AXN_UDP_PROTO)
         describe_udp(&ip, what, sizeof(what));
+    else if (ip.protocol == AXN_TCP_PROTO)
+        describe_tcp(&ip, what, sizeof(what));
     else
         snprintf(what, sizeof(what), "IPv4 proto %u, %zu bytes", ip.protocol, ip.payload_len);
     snprintf(out, cap, "%s > %s %s", s, d, what);

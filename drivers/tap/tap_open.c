@@ -126,6 +126,9 @@ int axn_tap_open(struct axn_tap **out, const struct axn_tap_config *cfg)
     tap = calloc(1, sizeof(*tap));
     if (!tap)
         return -AXN_ENOMEM;
+    atomic_init(&tap->irq_enabled, false);
+    atomic_init(&tap->irq_handler_taken, false);
+    atomic_init(&tap->irq_rx_ready, 0);
     tap->mtu = cfg->mtu ? cfg->mtu : AXN_ETH_MTU;
     tap->vnet_hdr = cfg->vnet_hdr;
     tap->fd = open(TUN_DEVICE_PATH, O_RDWR | O_NONBLOCK | O_CLOEXEC);

@@ -167,7 +167,8 @@ static void tap_abort_tx(void *drv, struct axn_tx_buf *tx)
     memset(tx, 0, sizeof(*tx));
 }
 
-/* No IRQ: readiness comes from poll(2) on axn_tap_fd(). */
+/* The IRQ is the fd on the posix port's registrar (tap_irq.c); without a
+ * registrar, readiness comes from poll(2) on axn_tap_fd(). */
 const struct axn_eth_driver_ops axn_tap_ops = {
     .name = tap_name,
     .mac_address = tap_mac_address,
@@ -177,8 +178,8 @@ const struct axn_eth_driver_ops axn_tap_ops = {
     .alloc_tx = tap_alloc_tx,
     .transmit = tap_transmit,
     .abort_tx = tap_abort_tx,
-    .irq_id = NULL,
-    .enable_irq = NULL,
-    .disable_irq = NULL,
-    .take_irq_handler = NULL,
+    .irq_id = axn_tap_irq_id,
+    .enable_irq = axn_tap_irq_enable,
+    .disable_irq = axn_tap_irq_disable,
+    .take_irq_handler = axn_tap_irq_take_handler,
 };

@@ -4,7 +4,8 @@
  *
  * RX and TX may run on two threads at once (driver.h); they touch disjoint
  * fields and share only the fd, which the kernel serialises itself, so no
- * lock is needed.
+ * lock is needed. The IRQ fields (tap_irq.c) are atomics: the handler
+ * runs on the port's IRQ thread.
  */
 #ifndef AXN_DRIVERS_TAP_PRIV_H
 #define AXN_DRIVERS_TAP_PRIV_H
@@ -13,6 +14,7 @@
 #include "axnet/hosted/tap.h"
 
 #include <net/if.h>
+#include <stdatomic.h>
 
 struct axn_tap {
     int fd;
@@ -32,7 +34,18 @@ struct axn_tap {
     uint8_t *tx_buf;
     size_t tx_cap; /* hdr_len + frame_max */
     bool tx_lent;
+
+    /* IRQ (tap_irq.c): the line is `fd` on the posix port's registrar. */
+    atomic_bool irq_enabled;
+    atomic_bool irq_handler_taken;
+    atomic_uint_fast64_t irq_rx_ready; /* handler runs that reported RX_READY */
 };
+
+/* The IRQ ops of axn_tap_ops (tap_irq.c). */
+int axn_tap_irq_id(void *drv);
+void axn_tap_irq_enable(void *drv);
+void axn_tap_irq_disable(void *drv);
+int axn_tap_irq_take_handler(void *drv, struct axn_irq_handler *handler);
 
 extern const struct axn_eth_driver_ops axn_tap_ops;
 

@@ -581,6 +581,12 @@
 #ifndef AXN_TCP_INVALID_RATELIMIT_MS
 #define AXN_TCP_INVALID_RATELIMIT_MS 500
 #endif
+/* Retransmissions of an orphan (closed by its socket) before it gives
+ * up: Linux tcp_orphan_retries with sysctl tcp_orphan_retries 0, "8
+ * corresponds to >100 seconds with minimal RTO of 200msec". */
+#ifndef AXN_TCP_ORPHAN_RETRIES
+#define AXN_TCP_ORPHAN_RETRIES 8
+#endif
 /* Connection lookup hash buckets per stack (a power of two). */
 #ifndef AXN_TCP_HASH_BUCKETS
 #define AXN_TCP_HASH_BUCKETS 1024

@@ -216,12 +216,12 @@ struct axn_cmsghdr {
 
 /* SOL_TCP options (Linux include/uapi/linux/tcp.h, same numbers). axnet
  * answers those tcp(7) documents for part 1; others are ENOPROTOOPT. */
-#define AXN_TCP_NODELAY   1
-#define AXN_TCP_MAXSEG    2
-#define AXN_TCP_CORK      3
-#define AXN_TCP_KEEPIDLE  4
-#define AXN_TCP_KEEPINTVL 5
-#define AXN_TCP_KEEPCNT   6
+#define AXN_TCP_NODELAY       1
+#define AXN_TCP_MAXSEG        2
+#define AXN_TCP_CORK          3
+#define AXN_TCP_KEEPIDLE      4
+#define AXN_TCP_KEEPINTVL     5
+#define AXN_TCP_KEEPCNT       6
 #define AXN_TCP_SYNCNT        7
 #define AXN_TCP_LINGER2       8
 #define AXN_TCP_DEFER_ACCEPT  9
@@ -429,7 +429,11 @@ struct axn_socket;
  */
 int axn_socket(struct axn_stack *st, int domain, int type, int protocol, struct axn_socket **out);
 /* close(2). Queued output is still sent (a datagram sent just before close
- * leaves). The handle is invalid afterwards. */
+ * leaves). The handle is invalid afterwards. With SO_LINGER on and a
+ * nonzero l_linger (seconds; negative: no limit), a TCP close first waits
+ * until its FIN is acknowledged or the time passed, as Linux does, even on
+ * a non-blocking socket (on a port that cannot block it does not wait);
+ * it returns 0 either way. */
 int axn_close(struct axn_socket *s);
 
 int axn_bind(struct axn_socket *s, const struct axn_sockaddr *addr, axn_socklen_t addrlen);

@@ -12,7 +12,8 @@
  * system call error converts by negation alone. */
 _Static_assert(ENOMEM == AXN_ENOMEM && EAGAIN == AXN_EAGAIN && EINVAL == AXN_EINVAL &&
                    ETIMEDOUT == AXN_ETIMEDOUT && EBUSY == AXN_EBUSY && EPERM == AXN_EPERM &&
-                   ENOSYS == AXN_ENOSYS && EINTR == AXN_EINTR && EIO == AXN_EIO,
+                   ENOSYS == AXN_ENOSYS && EINTR == AXN_EINTR && EIO == AXN_EIO &&
+                   EBADF == AXN_EBADF,
                "host errno values differ from axnet's");
 
 static inline int axn_posix_err(int host_errno)
@@ -31,5 +32,6 @@ void axn_posix_install_threads(struct axn_platform *plat);
 void axn_posix_install_clock(struct axn_platform *plat);
 void axn_posix_install_random(struct axn_platform *plat);
 void axn_posix_install_log(struct axn_platform *plat);
+void axn_posix_install_irq(struct axn_platform *plat);
 
 #endif /* AXN_PORT_POSIX_INTERNAL_H */

@@ -17,7 +17,7 @@ int axn_port_posix_init(struct axn_platform *plat, enum axn_log_level lvl)
     axn_posix_install_clock(plat);
     axn_posix_install_random(plat);
     axn_posix_install_log(plat);
+    axn_posix_install_irq(plat);
     plat->log_level = lvl;
-    /* No IRQ registrar: hosted devices are polled. */
     return 0;
 }

@@ -198,6 +198,13 @@ struct axn_sock_ops {
      * value admits more at once (Linux reads sk_rcvbuf at each enqueue).
      * May be NULL. Last, so positional initialisers stay valid. */
     void (*rcvbuf_changed)(struct axn_socket *s);
+    /* close() with SO_LINGER on and a nonzero l_linger (Linux
+     * inet_release's timeout): starts the orderly close (TCP: queues the
+     * FIN) and answers -AXN_EAGAIN while close() should keep waiting,
+     * 0 once it may go on. The facade calls it again at every wake-up
+     * until 0 or the linger time passed, then calls close as always.
+     * May be NULL (nothing to wait for). */
+    long (*linger)(struct axn_socket *s);
 };
 
 /* A transport as the socket layer knows it (sock_families.c lists them). */

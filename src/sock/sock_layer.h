@@ -101,6 +101,13 @@ enum axn_sock_dir {
 long axn_sock_block(struct axn_socket *s, enum axn_sock_dir dir, int flags, long would_block,
                     axn_sock_attempt_fn fn, void *arg);
 
+/* The same loop for a wait that neither O_NONBLOCK nor the SO_*TIMEO
+ * options govern (close()'s SO_LINGER wait, Linux sk_stream_wait_close):
+ * up to `timeo` (0: no limit); -AXN_ETIMEDOUT once it passed,
+ * -AXN_EAGAIN when the port cannot block, -AXN_EINTR on a signal. Core
+ * lock held. */
+long axn_sock_block_for(struct axn_socket *s, axn_time_t timeo, axn_sock_attempt_fn fn, void *arg);
+
 /* ---- sock_msg.c: message checks --------------------------------------------- */
 
 /* copy_msghdr_from_user's checks: -AXN_EINVAL for a NULL msghdr, a NULL

@@ -54,12 +54,63 @@ int axn_socket(struct axn_stack *st, int domain, int type, int protocol, struct 
     return err;
 }
 
+static long linger_attempt(struct axn_socket *s, void *arg)
+{
+    (void)arg;
+    return s->ops->linger(s);
+}
+
+/* Linux sk_setsockopt(SO_LINGER): l_linger seconds, where a negative
+ * value (huge as unsigned) means MAX_SCHEDULE_TIMEOUT, no limit. */
+static axn_time_t linger_timeo(const struct axn_linger *lg)
+{
+    return lg->l_linger < 0 ? 0 : AXN_SEC((axn_time_t)lg->l_linger);
+}
+
+/* SO_LINGER's wait asks the transport again at least this often, so a
+ * state change that ends the wait without waking the socket (a transport
+ * need not notify every one) delays close by no more than this. */
+#define LINGER_RECHECK AXN_MSEC(100)
+
+/* The next slice of the linger wait: up to LINGER_RECHECK, never past
+ * the linger time (`timeo` 0: none); 0 when the time is up. */
+static axn_time_t linger_slice(axn_time_t timeo, axn_time_t spent)
+{
+    if (timeo == 0)
+        return LINGER_RECHECK;
+    if (spent >= timeo)
+        return 0;
+    return timeo - spent < LINGER_RECHECK ? timeo - spent : LINGER_RECHECK;
+}
+
+/* inet_release: with SO_LINGER and a time, close waits for the orderly
+ * close to finish (socket(7)), whether or not the socket is non-blocking
+ * (Linux ignores O_NONBLOCK there); a signal, the time, or a port that
+ * cannot block ends the wait and close goes on as without it (returning
+ * 0, as Linux). */
+static void close_linger(struct axn_socket *s)
+{
+    const struct axn_linger *lg = &s->opt.linger;
+    if (!s->ops->linger || !lg->l_onoff || lg->l_linger == 0)
+        return;
+    const axn_time_t timeo = linger_timeo(lg);
+    const axn_time_t start = axn_sock_now(s);
+    for (;;) {
+        const axn_time_t slice = linger_slice(timeo, axn_sock_now(s) - start);
+        if (slice == 0)
+            return;
+        if (axn_sock_block_for(s, slice, linger_attempt, NULL) != -AXN_ETIMEDOUT)
+            return;
+    }
+}
+
 int axn_close(struct axn_socket *s)
 {
     if (!s)
         return -AXN_EBADF;
     struct axn_stack *st = s->st;
     lock(st);
+    close_linger(s);
     if (s->ops->close)
         s->ops->close(s);
     struct axn_waker *w = s->wakers;

@@ -126,8 +126,14 @@ void axn_tcp_send_ack(struct axn_tcp_conn *c, axn_time_t now);
  * second full segment, FIN, a window to open) or delayed (RFC 1122
  * 4.2.3.2). `out_of_order`: a gap exists or was just filled. */
 void axn_tcp_ack_schedule(struct axn_tcp_conn *c, bool out_of_order, axn_time_t now);
-/* RFC 5961 7: a challenge ACK, at most AXN_TCP_CHALLENGE_ACK_LIMIT per
- * second stack-wide (TCPChallengeACK / TCPACKSkippedChallenge). */
+/* Linux tcp_oow_rate_limited: whether an ACK answering an out-of-window
+ * segment (or a challenge) must be skipped, one having gone from c less
+ * than AXN_TCP_INVALID_RATELIMIT_MS ago; if not, now is noted as the
+ * last one. */
+bool axn_tcp_oow_limited(struct axn_tcp_conn *c, axn_time_t now);
+/* RFC 5961 7: a challenge ACK, at most one per AXN_TCP_INVALID_RATELIMIT_MS
+ * per connection (Linux) and AXN_TCP_CHALLENGE_ACK_LIMIT per second
+ * stack-wide (TCPChallengeACK / TCPACKSkippedChallenge). */
 void axn_tcp_send_challenge_ack(struct axn_tcp_conn *c, axn_time_t now);
 /* Abortive close: RST at snd_nxt (if synchronised), then done with `err`
  * (0 when the user asked: linger 0, close with unread data). */
@@ -177,6 +183,9 @@ void axn_tcp_rto_restart(struct axn_tcp_conn *c, axn_time_t now);
 void axn_tcp_keepalive_reset(struct axn_tcp_conn *c, axn_time_t now);
 /* Enters TIME-WAIT: 2 x MSL from now (RFC 9293 3.10.7.4). */
 void axn_tcp_enter_time_wait(struct axn_tcp_conn *c, axn_time_t now);
+/* Restarts TIME-WAIT's 2 x MSL (RFC 9293 3.10.7.4, Linux
+ * inet_twsk_reschedule): the state and other timers are left as they are. */
+void axn_tcp_time_wait_restart(struct axn_tcp_conn *c, axn_time_t now);
 /* IPv4's timer handler (ctx: the layer): runs every connection's due
  * timers (which may free orphans) and returns the next deadline. */
 axn_time_t axn_tcp_layer_timer(void *ctx, axn_time_t now);

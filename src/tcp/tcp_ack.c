@@ -128,7 +128,9 @@ static void ack_new(struct axn_tcp_conn *c, uint32_t ack, axn_time_t now)
 
 /* RFC 5681 3.2: the third duplicate ACK starts fast retransmit, unless
  * RFC 6582 3.2 step 1 says it belongs to data sent before the last
- * recovery or timeout (SND.UNA not past recover); later ones inflate. */
+ * recovery or timeout: it must "cover more than recover", the highest
+ * sequence number then sent, which is c->recover - 1 (c->recover holds
+ * snd_max), so SND.UNA >= c->recover; later ones inflate. */
 static void ack_dup(struct axn_tcp_conn *c, axn_time_t now)
 {
     c->dupacks++;
@@ -136,7 +138,7 @@ static void ack_dup(struct axn_tcp_conn *c, axn_time_t now)
         axn_tcp_cc_dupack_inflate(c);
         return;
     }
-    if (c->dupacks != AXN_TCP_DUPACK_THRESH || !seq_gt(c->snd_una, c->recover)) {
+    if (c->dupacks != AXN_TCP_DUPACK_THRESH || seq_lt(c->snd_una, c->recover)) {
         return;
     }
     c->layer->ext.fast_retrans++;
@@ -154,6 +156,7 @@ static void window_opened(struct axn_tcp_conn *c, axn_time_t now)
     axn_tcp_timer_clear(c, AXN_TCP_T_PERSIST);
     c->persist_backoff = 0;
     c->zwp_probes = 0;
+    c->first_retrans_at = 0;
     if (c->snd_nxt != c->snd_una && c->timer[AXN_TCP_T_RTO] == AXN_TIME_NEVER) {
         axn_tcp_rto_restart(c, now);
     }
@@ -196,11 +199,10 @@ enum axn_tcp_ack_result axn_tcp_ack_process(struct axn_tcp_conn *c, const struct
     }
     c->stats.last_ack_recv = now;
     /* Linux tcp_ack (icsk_probes_out = 0): a peer answering zero-window
-     * probes is alive, whatever its window; so is its user timeout. */
+     * probes is alive, whatever its window. Not so for TCP_USER_TIMEOUT:
+     * its clock (first_retrans_at) runs until the window opens
+     * (window_opened; Linux icsk_probes_tstamp). */
     c->zwp_probes = 0;
-    if (c->timer[AXN_TCP_T_PERSIST] != AXN_TIME_NEVER) {
-        c->first_retrans_at = 0;
-    }
     /* RFC 9293 3.10.7.4: an old duplicate (SEG.ACK < SND.UNA) is ignored. */
     if (seq_lt(ack, c->snd_una)) {
         return AXN_TCP_ACK_OK;

@@ -104,9 +104,12 @@ void axn_tcp_cc_partial_ack(struct axn_tcp_conn *c, uint32_t acked)
     }
 }
 
+/* RFC 6582 3.2 step 6 option (1): cwnd = min(ssthresh, max(FlightSize,
+ * SMSS) + SMSS), so that an empty pipe still leaves two segments. */
 void axn_tcp_cc_exit_recovery(struct axn_tcp_conn *c)
 {
-    uint32_t fl = sat_add(axn_tcp_flight_size(c), c->mss);
+    uint32_t flight = axn_tcp_flight_size(c);
+    uint32_t fl = sat_add(flight > c->mss ? flight : c->mss, c->mss);
 
     c->cwnd = c->ssthresh < fl ? c->ssthresh : fl;
     c->in_recovery = false;

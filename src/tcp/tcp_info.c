@@ -152,6 +152,7 @@ void axn_tcp_get_info(struct axn_tcp_sock *ts, struct axn_tcp_info *info)
     const struct axn_tcp_conn *c = ts->conn;
     memset(info, 0, sizeof(*info));
     fill_header(info, c);
+    info->tcpi_state = (uint8_t)axn_tcp_sock_state(ts); /* TIME-WAIT reads CLOSE */
     fill_sizes(info, c);
     fill_metrics(info, c);
     fill_counts(info, c, axn_sock_now(&ts->base));

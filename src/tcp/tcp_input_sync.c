@@ -64,24 +64,19 @@ static bool seq_acceptable(const struct axn_tcp_conn *c, const struct axn_tcp *s
 static void oow_ack(struct axn_tcp_conn *c, const struct axn_tcp *seg, axn_time_t now)
 {
     const bool data = seg->payload_len > 0 || (seg->flags & AXN_TCP_FIN);
-    if (!data || (seg->flags & AXN_TCP_SYN)) {
-        if (c->oow_ack_at != 0 && now - c->oow_ack_at < AXN_MSEC(AXN_TCP_INVALID_RATELIMIT_MS))
-            return;
-        c->oow_ack_at = now;
-    }
+    if ((!data || (seg->flags & AXN_TCP_SYN)) && axn_tcp_oow_limited(c, now))
+        return;
     axn_tcp_send_ack(c, now);
 }
 
 /* ---- RST (RFC 5961 3.2) and SYN (RFC 5961 4.2) ---------------------------- */
 
 /* The errno a RST leaves, as Linux tcp_reset: EPIPE once the peer had
- * closed its side, ECONNREFUSED before the connection was up,
- * ECONNRESET otherwise. */
+ * closed its side, ECONNRESET otherwise, SYN-RECEIVED included (a
+ * simultaneous open's; ECONNREFUSED is SYN-SENT's, tcp_input.c). */
 static int reset_errno(enum axn_tcp_state s)
 {
     switch (s) {
-    case AXN_TCP_SYN_RECV:
-        return AXN_ECONNREFUSED;
     case AXN_TCP_CLOSE_WAIT:
         return AXN_EPIPE;
     case AXN_TCP_TIME_WAIT:
@@ -265,10 +260,15 @@ static void old_ack_only(struct axn_tcp_conn *c, const struct axn_tcp *seg, axn_
 
 /* RFC 9293 3.10.7.4 in TIME-WAIT: "The only thing that can arrive in this
  * state is a retransmission of the remote FIN. Acknowledge it, and restart
- * the 2 MSL timeout." A RST exactly at RCV.NXT ends it (RFC 5961 3.2; a
- * RST elsewhere in the window gets a challenge ACK); a bare ACK in
- * sequence needs nothing; anything else is answered with an ACK. (A new
- * SYN that may reuse the 4-tuple was taken in tcp_input.c.) */
+ * the 2 MSL timeout." As Linux tcp_timewait_state_process: a RST exactly
+ * at RCV.NXT ends it (RFC 5961 3.2; a RST elsewhere in the window gets a
+ * challenge ACK); a bare segment at RCV.NXT restarts the 2 MSL and needs
+ * no answer; anything else (an old duplicate, a retransmitted FIN, a SYN
+ * that may not reuse the 4-tuple) is answered with an ACK, rate-limited
+ * unless it carries data or a FIN (oow_ack), and restarts the 2 MSL when
+ * it carries an ACK (an ACK-less SYN may be a new connection's, with a
+ * random sequence number: it must not prolong the wait). A new SYN that
+ * may reuse the 4-tuple was taken in tcp_input.c. */
 static void time_wait_input(struct axn_tcp_conn *c, const struct axn_tcp *seg, axn_time_t now)
 {
     if (seg->flags & AXN_TCP_RST) {
@@ -278,20 +278,11 @@ static void time_wait_input(struct axn_tcp_conn *c, const struct axn_tcp *seg, a
             axn_tcp_send_challenge_ack(c, now);
         return;
     }
-    const bool fin_again =
-        (seg->flags & AXN_TCP_FIN) && seg->seq + (uint32_t)seg->payload_len + 1 == c->rcv_nxt;
-    if (fin_again) {
-        axn_tcp_send_ack(c, now);
-        axn_tcp_enter_time_wait(c, now);
-        return;
-    }
-    /* Nothing to acknowledge (no data, SYN or FIN): a pure ACK in
-     * sequence, or an old one the FIN overtook (reordering). RFC 9293 and
-     * Linux answer the old one too, but the peer, closed by then, could
-     * only answer that with a RST; it needs nothing. */
-    if (axn_tcp_seg_len(seg) == 0)
-        return;
-    oow_ack(c, seg, now);
+    const bool bare_in_seq = seg->seq == c->rcv_nxt && axn_tcp_seg_len(seg) == 0;
+    if (bare_in_seq || (seg->flags & AXN_TCP_ACK))
+        axn_tcp_time_wait_restart(c, now);
+    if (!bare_in_seq)
+        oow_ack(c, seg, now);
 }
 
 /* ---- The steps in order ---------------------------------------------------------- */

@@ -214,6 +214,12 @@ static int set_tcp(struct axn_tcp_sock *ts, int name, const void *val, axn_sockl
     return set_tcp_int(ts, name, v);
 }
 
+static bool is_buf_opt(int name)
+{
+    return name == AXN_SO_SNDBUF || name == AXN_SO_RCVBUF || name == AXN_SO_SNDBUFFORCE ||
+           name == AXN_SO_RCVBUFFORCE;
+}
+
 int axn_tcp_setsockopt(struct axn_socket *s, int level, int name, const void *val,
                        axn_socklen_t len)
 {
@@ -225,6 +231,8 @@ int axn_tcp_setsockopt(struct axn_socket *s, int level, int name, const void *va
     if (!err && level == AXN_SOL_IP && name == AXN_IP_TOS)
         s->opt.ip.tos &= (uint8_t)~TOS_ECN_MASK;
     axn_tcp_sock_sync_opts(ts);
+    if (!err && level == AXN_SOL_SOCKET && is_buf_opt(name))
+        axn_tcp_sock_bufs_changed(ts); /* Linux applies them at once */
     if (s->opt.keepalive != keep_before)
         keepalive_rearm(ts); /* Linux tcp_set_keepalive */
     return err;

@@ -364,11 +364,25 @@ void axn_tcp_ack_schedule(struct axn_tcp_conn *c, bool out_of_order, axn_time_t 
     }
 }
 
+bool axn_tcp_oow_limited(struct axn_tcp_conn *c, axn_time_t now)
+{
+    if (c->oow_ack_at != 0 && now - c->oow_ack_at < AXN_MSEC(AXN_TCP_INVALID_RATELIMIT_MS)) {
+        return true;
+    }
+    c->oow_ack_at = axn_tcp_rtt_stamp(now);
+    return false;
+}
+
 void axn_tcp_send_challenge_ack(struct axn_tcp_conn *c, axn_time_t now)
 {
     struct axn_tcp_layer *l = c->layer;
     axn_time_t second = now / AXN_USEC_PER_SEC;
 
+    /* Linux tcp_send_challenge_ack: the connection's own limit first. */
+    if (axn_tcp_oow_limited(c, now)) {
+        l->ext.ack_skipped_challenge++;
+        return;
+    }
     if (second != l->challenge_second) {
         l->challenge_second = second;
         l->challenge_count = 0;

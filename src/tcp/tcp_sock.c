@@ -31,12 +31,21 @@ void axn_tcp_sock_sync_opts(struct axn_tcp_sock *ts)
     c->ttl = o->ip.ttl;
     c->df_mode = axn_ip4_df_mode(o->ip.pmtudisc);
     c->keepalive = o->keepalive;
-    /* The rings' sizes are fixed once allocated (Linux would let the
-     * buffers grow or shrink; axnet keeps what connect/accept sized). */
+    /* The rings' sizes: what connect/accept allocates; on a connection
+     * with rings, a larger value grows them and a smaller one is a limit
+     * (axn_tcp_sock_bufs_changed). */
     if (o->sndbuf > 0)
         c->sndbuf = (uint32_t)o->sndbuf;
     if (o->rcvbuf > 0)
         c->rcvbuf = (uint32_t)o->rcvbuf;
+}
+
+enum axn_tcp_state axn_tcp_sock_state(const struct axn_tcp_sock *ts)
+{
+    /* Linux tcp_time_wait: a socket reaching TIME-WAIT gives the 4-tuple
+     * to a TIME-WAIT entry and is done (TCP_CLOSE); axnet keeps the
+     * connection on the socket, so the socket side reads CLOSED. */
+    return ts->conn->state == AXN_TCP_TIME_WAIT ? AXN_TCP_CLOSED : ts->conn->state;
 }
 
 unsigned axn_tcp_sock_shutdown_bits(const struct axn_tcp_sock *ts)
@@ -178,6 +187,11 @@ static int tcp_shutdown(struct axn_socket *s, int how)
     if (how < AXN_SHUT_RD || how > AXN_SHUT_RDWR)
         return -AXN_EINVAL;
     const unsigned bits = (unsigned)how + 1u; /* Linux: how++ gives the mask */
+    /* inet_shutdown: a connect that got through but was not yet reported
+     * is SS_CONNECTED from now on (a later connect says EISCONN). */
+    if (ts->connecting && c->state != AXN_TCP_SYN_SENT && c->state != AXN_TCP_SYN_RECV &&
+        c->state != AXN_TCP_CLOSED)
+        ts->connected = true;
     ts->connecting = false;
     switch (c->state) {
     case AXN_TCP_LISTEN:
@@ -253,6 +267,11 @@ static void close_conn(struct axn_tcp_sock *ts, struct axn_tcp_conn *c, axn_time
         c->sock = NULL;
         axn_tcp_conn_free(c);
         return;
+    case AXN_TCP_TIME_WAIT:
+        /* The Linux socket is already CLOSE (tcp_time_wait): unread data
+         * and SO_LINGER 0 change nothing, TIME-WAIT runs its course. */
+        close_orphan(c, now);
+        return;
     default:
         break;
     }
@@ -268,8 +287,51 @@ static void close_conn(struct axn_tcp_sock *ts, struct axn_tcp_conn *c, axn_time
     }
 }
 
-/* SO_LINGER with a time does not make close wait: the facade's close
- * cannot sleep; the FIN handshake goes on in the orphan. */
+/* Linux sk_close_state: the FIN is not yet acknowledged. A FIN queued in
+ * SYN-RECEIVED (RFC 9293 3.10.4) waits for ESTABLISHED, so it counts. */
+static bool fin_unacked(const struct axn_tcp_conn *c)
+{
+    switch (c->state) {
+    case AXN_TCP_FIN_WAIT1:
+    case AXN_TCP_CLOSING:
+    case AXN_TCP_LAST_ACK:
+        return true;
+    case AXN_TCP_SYN_RECV:
+        return c->fin_queued;
+    default:
+        return false;
+    }
+}
+
+/* SO_LINGER with a time (the facade's linger op): Linux tcp_close sends
+ * the FIN, then sk_stream_wait_close waits while it is unacknowledged.
+ * Unread data (reset by close) and states with no FIN to send (CLOSED,
+ * SYN-SENT, LISTEN) do not wait. After the wait, tcp_close orphans what
+ * is left as without SO_LINGER. */
+static long tcp_linger(struct axn_socket *s)
+{
+    struct axn_tcp_sock *ts = axn_tcp_sock_of(s);
+    struct axn_tcp_conn *c = ts->conn;
+    switch (c->state) {
+    case AXN_TCP_CLOSED:
+    case AXN_TCP_SYN_SENT:
+    case AXN_TCP_LISTEN:
+        return 0;
+    default:
+        break;
+    }
+    if (c->rcv.len > 0)
+        return 0;
+    if (!(ts->shutdown & AXN_TCP_SHUT_SEND)) {
+        ts->shutdown |= AXN_TCP_SHUT_SEND;
+        axn_tcp_shutdown_wr(c, axn_sock_now(s));
+        axn_stack_request_poll(s->st);
+    }
+    return fin_unacked(c) ? -AXN_EAGAIN : 0;
+}
+
+/* The FIN handshake goes on in the orphan (after tcp_linger's wait when
+ * SO_LINGER has a time). */
 static void tcp_close(struct axn_socket *s)
 {
     struct axn_tcp_sock *ts = axn_tcp_sock_of(s);
@@ -290,8 +352,11 @@ static int tcp_getname(struct axn_socket *s, struct axn_endpoint *ep, bool peer)
         axn_sock_dgram_endpoint(ep, ts->laddr, ts->bound ? ts->lport : 0);
         return 0;
     }
-    /* inet_getname: no peer in CLOSED or SYN-SENT. */
-    if (c->state == AXN_TCP_CLOSED || c->state == AXN_TCP_SYN_SENT || c->state == AXN_TCP_LISTEN) {
+    /* inet_getname: no peer in CLOSED or SYN-SENT (nor listening: no
+     * destination port). A socket's own TIME-WAIT reads CLOSE on Linux
+     * (tcp_time_wait hands the tuple over and calls tcp_done). */
+    if (axn_tcp_sock_state(ts) == AXN_TCP_CLOSED || c->state == AXN_TCP_SYN_SENT ||
+        c->state == AXN_TCP_LISTEN) {
         axn_sock_dgram_endpoint(ep, 0, 0);
         return -AXN_ENOTCONN;
     }
@@ -299,13 +364,13 @@ static int tcp_getname(struct axn_socket *s, struct axn_endpoint *ep, bool peer)
     return 0;
 }
 
-/* Linux sk_stream_is_writeable: free room at least half of what is
- * queued; a socket without rings yet has all of SO_SNDBUF free. */
+/* Linux sk_stream_is_writeable: free room (within SO_SNDBUF) at least
+ * half of what is queued; a socket without rings yet has all of it. */
 static bool stream_writeable(const struct axn_tcp_conn *c)
 {
     if (!c->snd.buf)
         return true;
-    return axn_tcp_ring_free_space(&c->snd) >= c->snd.len / 2u;
+    return axn_tcp_sock_snd_room(c) >= c->snd.len / 2u;
 }
 
 static unsigned rcvlowat(const struct axn_tcp_sock *ts)
@@ -364,6 +429,7 @@ static const struct axn_sock_ops tcp_ops = {
     .ioctl = axn_tcp_sock_ioctl,
     .poll = tcp_poll,
     .close = tcp_close,
+    .linger = tcp_linger,
 };
 
 int axn_tcp_sock_new(struct axn_tcp_layer *l, struct axn_tcp_sock **out)

@@ -9,7 +9,12 @@
  * connection is connected again (Linux lets a socket whose connect failed
  * connect anew) or after connect(AF_UNSPEC). At close() the connection is
  * either freed (nothing to finish) or orphaned to finish its FIN handshake
- * (the engine frees it then).
+ * (the engine frees it then). With SO_LINGER and a time, close first
+ * waits (the facade's linger op) until the FIN is acknowledged or the
+ * time passed, as Linux, also when non-blocking.
+ *
+ * SO_SNDBUF/SO_RCVBUF apply at any time (tcp_sock_buf.c): a larger value
+ * grows the rings, a smaller one limits without shrinking memory.
  *
  * Every function runs with the stack's core lock held.
  */
@@ -84,8 +89,10 @@ static inline struct axn_tcp_sock *axn_tcp_sock_of(struct axn_socket *s)
  * rules (inet_csk_get_port): -AXN_EADDRINUSE on conflict or when no port
  * is free. ts must be unbound. */
 int axn_tcp_port_bind(struct axn_tcp_sock *ts, axn_ip4_t laddr, uint16_t port);
-/* Whether ts's port may be listened on (a SO_REUSEADDR sharer forbids
- * it): 0 or -AXN_EADDRINUSE. */
+/* Whether ts's port may be listened on (Linux inet_csk_listen_start's
+ * second get_port): a listener already there forbids it unless both have
+ * SO_REUSEPORT; SO_REUSEADDR sharers that do not listen, and orphans or
+ * TIME-WAIT when ts has SO_REUSEADDR, do not. 0 or -AXN_EADDRINUSE. */
 int axn_tcp_port_listen_check(struct axn_tcp_sock *ts);
 /* Picks the RFC 6056 port for a connect from laddr to raddr:rport (free
  * 4-tuple, no port bound by bind()) and binds ts to it. */
@@ -103,6 +110,9 @@ void axn_tcp_sock_sync_err(struct axn_tcp_sock *ts);
 /* Copies the socket's options into its connection (tos, ttl, df mode,
  * device, buffers, keep-alive). */
 void axn_tcp_sock_sync_opts(struct axn_tcp_sock *ts);
+/* The state as Linux's socket shows it (TCP_INFO, getpeername): the
+ * connection's, except TIME-WAIT, which a Linux socket reads as CLOSE. */
+enum axn_tcp_state axn_tcp_sock_state(const struct axn_tcp_sock *ts);
 /* The sk_shutdown bits now (user shutdown, FIN received, done). */
 unsigned axn_tcp_sock_shutdown_bits(const struct axn_tcp_sock *ts);
 /* Replaces ts's connection with a fresh one carrying the same options:
@@ -128,6 +138,13 @@ int axn_tcp_setsockopt(struct axn_socket *s, int level, int name, const void *va
 int axn_tcp_getsockopt(struct axn_socket *s, int level, int name, void *val, axn_socklen_t *len);
 /* A new socket for an accepted child (tcp_sock.c owns the ops table). */
 int axn_tcp_sock_new(struct axn_tcp_layer *l, struct axn_tcp_sock **out);
+
+/* SO_SNDBUF / SO_RCVBUF changed (tcp_sock_buf.c): a ring smaller than
+ * the new size grows now (queued bytes kept at their offsets); a smaller
+ * size is a limit, memory is not shrunk. Socket calls only. */
+void axn_tcp_sock_bufs_changed(struct axn_tcp_sock *ts);
+/* Bytes a send may queue now: the ring's free room within SO_SNDBUF. */
+uint32_t axn_tcp_sock_snd_room(const struct axn_tcp_conn *c);
 
 /* TCP_INFO (tcp_info.c). */
 struct axn_tcp_info;

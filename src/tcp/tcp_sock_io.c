@@ -105,7 +105,12 @@ static long send_attempt(struct axn_socket *s, void *arg)
     const long err = send_check(ts);
     if (err)
         return err;
-    const size_t n = push_from_iov(&c->snd, p->msg, p->done, p->total - p->done);
+    /* A SO_SNDBUF lowered below the ring's size limits what is queued. */
+    size_t want = p->total - p->done;
+    const uint32_t room = axn_tcp_sock_snd_room(c);
+    if (want > room)
+        want = room;
+    const size_t n = push_from_iov(&c->snd, p->msg, p->done, want);
     if (n > 0) {
         p->done += n;
         axn_tcp_output(c, axn_sock_now(s));
@@ -225,8 +230,21 @@ long axn_tcp_sock_recv(struct axn_socket *s, struct axn_msghdr *msg, struct axn_
 
 /* ---- ioctl ------------------------------------------------------------------------------ */
 
-/* tcp_ioctl: SIOCINQ bytes readable, SIOCOUTQ not yet acknowledged,
- * SIOCOUTQNSD not yet sent; a listener is EINVAL, a handshake 0. */
+/* The FIN counts as one byte of the send queue (Linux write_seq) from
+ * the moment it is queued until it is acknowledged. */
+static uint32_t fin_in_queue(const struct axn_tcp_conn *c)
+{
+    if (!c->fin_queued)
+        return 0;
+    const bool unacked = c->state == AXN_TCP_FIN_WAIT1 || c->state == AXN_TCP_CLOSING ||
+                         c->state == AXN_TCP_LAST_ACK;
+    return unacked ? 1u : 0u;
+}
+
+/* tcp_ioctl: SIOCINQ bytes readable (the FIN not counted, tcp_inq),
+ * SIOCOUTQ write_seq - snd_una, SIOCOUTQNSD write_seq - snd_nxt (Linux's
+ * snd_nxt is axnet's snd_max: never rewound by a retransmission); a
+ * listener is EINVAL, a handshake 0. */
 int axn_tcp_sock_ioctl(struct axn_socket *s, unsigned long req, int *arg)
 {
     const struct axn_tcp_conn *c = axn_tcp_sock_of(s)->conn;
@@ -238,12 +256,13 @@ int axn_tcp_sock_ioctl(struct axn_socket *s, unsigned long req, int *arg)
         *arg = 0;
         return 0;
     }
-    const uint32_t in_flight = c->snd_nxt - c->snd_una;
+    const uint32_t queued = c->snd.len + fin_in_queue(c); /* write_seq - snd_una */
+    const uint32_t sent = c->snd_max - c->snd_una;
     uint32_t v = c->rcv.len;
     if (req == AXN_SIOCOUTQ)
-        v = c->snd.len;
+        v = queued;
     else if (req == AXN_SIOCOUTQNSD)
-        v = c->snd.len > in_flight ? c->snd.len - in_flight : 0u;
+        v = queued > sent ? queued - sent : 0u;
     *arg = (int)v;
     return 0;
 }

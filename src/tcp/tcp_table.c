@@ -78,7 +78,11 @@ struct claim {
     axn_ip4_t laddr;
     uint16_t port;
     uint32_t ifindex;
-    bool reuseaddr; /* false when about to listen (Linux: sk_reuse && state != LISTEN) */
+    /* SO_REUSEADDR now, also when about to listen: Linux's conflict test
+     * (inet_bind_conflict) reads sk->sk_reuse whatever the claimant's
+     * state; only the holder's LISTEN state voids sharing (the claimant's
+     * own state only disables the fastreuse shortcut). */
+    bool reuseaddr;
     bool reuseport;
 };
 
@@ -167,13 +171,12 @@ void axn_tcp_port_inherit(struct axn_tcp_sock *ts, axn_ip4_t laddr, uint16_t por
     bound_add(ts, laddr, port);
 }
 
-static struct claim claim_of(const struct axn_tcp_sock *ts, axn_ip4_t laddr, uint16_t port,
-                             bool listening)
+static struct claim claim_of(const struct axn_tcp_sock *ts, axn_ip4_t laddr, uint16_t port)
 {
     const struct claim k = {.laddr = laddr,
                             .port = port,
                             .ifindex = ts->base.opt.bound_ifindex,
-                            .reuseaddr = ts->base.opt.reuseaddr && !listening,
+                            .reuseaddr = ts->base.opt.reuseaddr,
                             .reuseport = ts->base.opt.reuseport};
     return k;
 }
@@ -188,7 +191,7 @@ static int pick_bind_port(struct axn_tcp_sock *ts, axn_ip4_t laddr, uint16_t *po
         start = 0;
     for (uint32_t i = 0; i < PORT_SPAN; i++) {
         const uint16_t p = (uint16_t)(AXN_TCP_EPHEMERAL_MIN + (start + i) % PORT_SPAN);
-        const struct claim k = claim_of(ts, laddr, p, false);
+        const struct claim k = claim_of(ts, laddr, p);
         if (!port_conflict(l, ts, &k)) {
             *port = p;
             return 0;
@@ -204,7 +207,7 @@ int axn_tcp_port_bind(struct axn_tcp_sock *ts, axn_ip4_t laddr, uint16_t port)
         if (err)
             return err;
     } else {
-        const struct claim k = claim_of(ts, laddr, port, false);
+        const struct claim k = claim_of(ts, laddr, port);
         if (port_conflict(ts->layer, ts, &k))
             return -AXN_EADDRINUSE;
     }
@@ -214,7 +217,7 @@ int axn_tcp_port_bind(struct axn_tcp_sock *ts, axn_ip4_t laddr, uint16_t port)
 
 int axn_tcp_port_listen_check(struct axn_tcp_sock *ts)
 {
-    const struct claim k = claim_of(ts, ts->laddr, ts->lport, true);
+    const struct claim k = claim_of(ts, ts->laddr, ts->lport);
     return port_conflict(ts->layer, ts, &k) ? -AXN_EADDRINUSE : 0;
 }
 

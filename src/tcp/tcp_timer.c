@@ -58,7 +58,14 @@ void axn_tcp_enter_time_wait(struct axn_tcp_conn *c, axn_time_t now)
         c->timer[i] = AXN_TIME_NEVER;
     }
     c->delack_pending = false;
+    /* Linux tcp_time_wait: a fresh out-of-window ACK limit. */
+    c->oow_ack_at = 0;
     axn_tcp_set_state(c, AXN_TCP_TIME_WAIT, now);
+    axn_tcp_time_wait_restart(c, now);
+}
+
+void axn_tcp_time_wait_restart(struct axn_tcp_conn *c, axn_time_t now)
+{
     c->timer[AXN_TCP_T_WAIT] = now + TIMER_TW_MSLS * AXN_MSEC(AXN_TCP_MSL_MS);
 }
 
@@ -78,8 +85,25 @@ static bool user_timeout_passed(const struct axn_tcp_conn *c, axn_time_t now)
            now - c->first_retrans_at >= AXN_MSEC(c->user_timeout_ms);
 }
 
+/* Linux tcp_clamp_rto_to_user_timeout / tcp_clamp_probe0_to_user_timeout:
+ * timer `t` fires no later than the user timeout's end, so the abort
+ * comes when the application asked, not one back-off later. */
+static void clamp_to_user_timeout(struct axn_tcp_conn *c, enum axn_tcp_timer_id t)
+{
+    axn_time_t end;
+
+    if (c->user_timeout_ms == 0 || c->first_retrans_at == 0 || c->timer[t] == AXN_TIME_NEVER) {
+        return;
+    }
+    end = c->first_retrans_at + AXN_MSEC(c->user_timeout_ms);
+    if (c->timer[t] > end) {
+        c->timer[t] = end;
+    }
+}
+
 /* Retransmissions allowed in c's state before giving up (RFC 9293
- * 3.8.3 R2; Linux tcp_syn_retries / tcp_synack_retries / tcp_retries2). */
+ * 3.8.3 R2; Linux tcp_syn_retries / tcp_synack_retries / tcp_retries2,
+ * tcp_orphan_retries for an orphan). */
 static uint32_t retries_limit(const struct axn_tcp_conn *c)
 {
     if (c->state == AXN_TCP_SYN_SENT || (c->state == AXN_TCP_SYN_RECV && c->parent == NULL)) {
@@ -88,7 +112,25 @@ static uint32_t retries_limit(const struct axn_tcp_conn *c)
     if (c->state == AXN_TCP_SYN_RECV) {
         return AXN_TCP_SYNACK_RETRIES;
     }
-    return AXN_TCP_RETRIES2;
+    /* Linux tcp_write_timeout: nobody waits on an orphan (SOCK_DEAD). */
+    return c->orphan ? AXN_TCP_ORPHAN_RETRIES : AXN_TCP_RETRIES2;
+}
+
+static bool syn_state(enum axn_tcp_state s)
+{
+    return s == AXN_TCP_SYN_SENT || s == AXN_TCP_SYN_RECV;
+}
+
+/* Linux tcp_write_timeout: in the handshake, the SYN retry count (and
+ * the user timeout, kept as before); synchronised, a TCP_USER_TIMEOUT
+ * replaces tcp_retries2 altogether (retransmits_timed_out), longer or
+ * shorter. */
+static bool rto_gave_up(const struct axn_tcp_conn *c, axn_time_t now)
+{
+    if (c->user_timeout_ms != 0 && !syn_state(c->state)) {
+        return user_timeout_passed(c, now);
+    }
+    return c->retries >= retries_limit(c) || user_timeout_passed(c, now);
 }
 
 static bool rto_state(enum axn_tcp_state s)
@@ -111,7 +153,7 @@ static void rto_enter_loss(struct axn_tcp_conn *c)
  * window collapses to one segment, the timer backs off. */
 static bool timer_rto(struct axn_tcp_conn *c, axn_time_t now)
 {
-    bool syn = c->state == AXN_TCP_SYN_SENT || c->state == AXN_TCP_SYN_RECV;
+    bool syn = syn_state(c->state);
 
     if (!rto_state(c->state) || (!syn && c->snd_max == c->snd_una)) {
         return true;
@@ -121,7 +163,7 @@ static bool timer_rto(struct axn_tcp_conn *c, axn_time_t now)
          * left, which is when this timer was armed. */
         c->first_retrans_at = axn_tcp_rtt_stamp(now - c->rto);
     }
-    if (c->retries >= retries_limit(c) || user_timeout_passed(c, now)) {
+    if (rto_gave_up(c, now)) {
         abort_timeout(c, now);
         return false;
     }
@@ -139,6 +181,7 @@ static bool timer_rto(struct axn_tcp_conn *c, axn_time_t now)
          * does not stop the head going again (it probes the window). */
         axn_tcp_retransmit_head(c, now);
     }
+    clamp_to_user_timeout(c, AXN_TCP_T_RTO);
     return true;
 }
 
@@ -176,6 +219,7 @@ static bool timer_persist(struct axn_tcp_conn *c, axn_time_t now)
         c->persist_backoff++;
     }
     axn_tcp_timer_set(c, AXN_TCP_T_PERSIST, axn_tcp_persist_when(c, now));
+    clamp_to_user_timeout(c, AXN_TCP_T_PERSIST);
     return true;
 }
 

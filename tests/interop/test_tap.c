@@ -7,6 +7,8 @@
  * must arrive byte for byte, our ARP reply must land in its neighbour table,
  * and in offload mode the virtio_net_hdr must map both ways. Frames are
  * recorded with the pcap writer and the capture is checked with tshark.
+ * Last, a threaded stack on a TAP (tests/support/tap_stack.h) answers
+ * Linux's ping fast: the fd IRQ wakes its RX worker, not the idle poll.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -29,8 +31,10 @@
 #include "axnet/errno.h"
 #include "axnet/hosted/pcap.h"
 #include "axnet/hosted/tap.h"
+#include "axnet/port_posix.h"
 #include "cmd.h"
 #include "netns.h"
+#include "tap_stack.h"
 
 /* ---- Addresses (TEST-NET-1, inside the test's namespace only) ----------- */
 
@@ -613,7 +617,24 @@ static void plain_tap_receives_arp_request_and_linux_learns_our_reply(void **sta
     assert_capture_clean();
 }
 
-static void plain_tap_declares_no_offloads_and_no_irq(void **state)
+/* The IRQ line is the fd (port_posix.h); the handler moves out once and
+ * reports RX_READY only while enabled. */
+static void assert_irq_is_the_fd(void)
+{
+    struct axn_irq_handler h = {0}, again = {0};
+
+    assert_int_equal(fx.drv.ops->irq_id(fx.drv.drv), axn_port_posix_fd_irq(axn_tap_fd(fx.tap)));
+    assert_int_equal(fx.drv.ops->take_irq_handler(fx.drv.drv, &h), 0);
+    assert_int_equal(fx.drv.ops->take_irq_handler(fx.drv.drv, &again), -AXN_ENOENT);
+    assert_int_equal(h.handle(h.arg), AXN_IRQ_SPURIOUS);
+    fx.drv.ops->enable_irq(fx.drv.drv);
+    assert_int_equal(h.handle(h.arg), AXN_IRQ_RX_READY);
+    fx.drv.ops->disable_irq(fx.drv.drv);
+    assert_int_equal(h.handle(h.arg), AXN_IRQ_SPURIOUS);
+    assert_int_equal(axn_tap_irq_count(fx.tap), 1);
+}
+
+static void plain_tap_declares_no_offloads_and_its_fd_as_irq(void **state)
 {
     char name[IFNAMSIZ];
     struct axn_mac mac;
@@ -623,8 +644,7 @@ static void plain_tap_declares_no_offloads_and_no_irq(void **state)
     assert_int_equal(fx.drv.caps, 0);
     assert_int_equal(fx.drv.gso_max_size, 0);
     assert_int_equal(fx.drv.mtu, AXN_ETH_MTU);
-    assert_null(fx.drv.ops->irq_id);
-    assert_null(fx.drv.ops->take_irq_handler);
+    assert_irq_is_the_fd();
     snprintf(name, sizeof(name), "%s", fx.drv.ops->name(fx.drv.drv));
     assert_string_equal(name, fx.ifname);
     assert_string_equal(axn_tap_name(fx.tap), fx.ifname);
@@ -816,14 +836,67 @@ static void open_uses_given_mac_and_rejects_overlong_name(void **state)
     assert_null(tap);
 }
 
+/* ---- Tests: the IRQ wakes a threaded stack ----------------------------------- */
+
+/* Linux pings a threaded stack. Woken only by the idle poll, a request
+ * would wait half of AXN_DEVICE_IDLE_POLL_MS on average; the fd IRQ wakes
+ * the RX worker as the frame lands, so the average RTT stays far below. */
+#define IRQ_PING_COUNT      20
+#define IRQ_PING_INTERVAL   "0.02" /* seconds; below 0.2 needs root */
+#define IRQ_PING_AVG_MAX_MS (AXN_DEVICE_IDLE_POLL_MS / 4.0)
+#define IRQ_PING_OUT_LEN    2048
+#define IRQ_PING_RTT_FIELDS 4
+
+static const struct axn_tap_stack_config irq_stack_cfg = {
+    .ns_tag = "tapirq", .tap_prefix = "axi", .pcap_prefix = "test_tap", .threaded = true};
+
+/* "rtt min/avg/max/mdev = 0.045/0.061/0.120/0.015 ms" (iputils ping). */
+static double ping_avg_ms(const char *out)
+{
+    double min, avg, max, mdev;
+    const char *line = strstr(out, "min/avg/max");
+
+    assert_non_null(line);
+    line = strchr(line, '=');
+    assert_non_null(line);
+    assert_int_equal(sscanf(line + 1, "%lf/%lf/%lf/%lf", &min, &avg, &max, &mdev),
+                     IRQ_PING_RTT_FIELDS);
+    return avg;
+}
+
+static void threaded_stack_answers_ping_without_waiting_for_idle_poll(void **state)
+{
+    static struct axn_tap_stack ts;
+    char out[IRQ_PING_OUT_LEN] = {0};
+    int rc;
+
+    (void)state;
+    if (!axn_cmd_exists("ping"))
+        skip();
+    memset(&ts, 0, sizeof(ts));
+    assert_int_equal(axn_tap_stack_setup(&ts, &irq_stack_cfg, "irq_ping"), 0);
+    rc = axn_netns_run(&ts.ns, out, sizeof(out), "ping -n -q -c %d -i %s -W 1 %s 2>&1",
+                       IRQ_PING_COUNT, IRQ_PING_INTERVAL, AXN_TAP_OUR_IP_STR);
+    const uint64_t irqs = axn_tap_irq_count(ts.tap);
+    axn_tap_stack_cleanup(&ts);
+    if (rc != 0)
+        fprintf(stderr, "ping: %s\n", out);
+    assert_int_equal(rc, 0);
+    const double avg = ping_avg_ms(out);
+    fprintf(stderr, "ping RTT avg %.3f ms over %d, %llu IRQs\n", avg, IRQ_PING_COUNT,
+            (unsigned long long)irqs);
+    assert_true(avg < IRQ_PING_AVG_MAX_MS);
+    assert_true(irqs >= IRQ_PING_COUNT);
+}
+
 int main(void)
 {
     static const char *const tools[] = {"bash", NULL};
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(plain_tap_receives_arp_request_and_linux_learns_our_reply,
                                         setup_plain, teardown),
-        cmocka_unit_test_setup_teardown(plain_tap_declares_no_offloads_and_no_irq, setup_plain_down,
-                                        teardown),
+        cmocka_unit_test_setup_teardown(plain_tap_declares_no_offloads_and_its_fd_as_irq,
+                                        setup_plain_down, teardown),
         cmocka_unit_test_setup_teardown(plain_tap_lends_one_buffer_each_way_at_a_time,
                                         setup_plain_down, teardown),
         cmocka_unit_test_setup_teardown(plain_tap_consumes_frame_longer_than_its_mtu_as_eio,
@@ -837,6 +910,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(vnet_tap_declares_offloads_and_64k_buffers, setup_vnet_down,
                                         teardown),
         cmocka_unit_test(open_uses_given_mac_and_rejects_overlong_name),
+        cmocka_unit_test(threaded_stack_answers_ping_without_waiting_for_idle_poll),
     };
 
     axn_netns_require(tools);

@@ -10,6 +10,7 @@
 #include <cmocka.h>
 
 #include "tcp_sim.h"
+#include "test_platform.h"
 
 #include "axnet/errno.h"
 #include "core/stack_impl.h"
@@ -217,6 +218,56 @@ void tcp_sim_destroy(struct tcp_sim *t)
     if (getenv(TCP_SIM_DUMP_ENV))
         tcp_sim_dump(t);
     sim_stacks_destroy(&t->sim);
+}
+
+/* ---- A test's fixture ----------------------------------------------------------------------- */
+
+int tcp_sim_setup(void **state)
+{
+    tcp_sim_create(*state);
+    return 0;
+}
+
+int tcp_sim_teardown(void **state)
+{
+    struct tcp_sim *t = *state;
+    for (size_t i = 0; i < TCP_SIM_MAX_KEPT; i++)
+        if (t->kept[i])
+            assert_int_equal(axn_close(t->kept[i]), 0);
+    tcp_sim_destroy(t);
+    assert_int_equal(t->n_bad_csum, 0);
+    return axn_test_live_allocs() == 0 ? 0 : -1;
+}
+
+struct axn_socket *tcp_sim_keep(struct tcp_sim *t, struct axn_socket *s)
+{
+    for (size_t i = 0; i < TCP_SIM_MAX_KEPT; i++) {
+        if (!t->kept[i]) {
+            t->kept[i] = s;
+            return s;
+        }
+    }
+    fail_msg("too many sockets");
+    return s;
+}
+
+void tcp_sim_close_kept(struct tcp_sim *t, struct axn_socket *s)
+{
+    for (size_t i = 0; i < TCP_SIM_MAX_KEPT; i++)
+        if (t->kept[i] == s)
+            t->kept[i] = NULL;
+    assert_int_equal(axn_close(s), 0);
+    sim_stacks_poll_all(&t->sim);
+}
+
+void tcp_sim_pair_kept(struct tcp_sim *t, uint16_t port, struct axn_socket **client,
+                       struct axn_socket **server)
+{
+    struct axn_socket *l;
+    tcp_sim_pair(t, port, &l, client, server);
+    tcp_sim_keep(t, l);
+    tcp_sim_keep(t, *client);
+    tcp_sim_keep(t, *server);
 }
 
 struct axn_stack *tcp_sim_st(struct tcp_sim *t, int node)
@@ -544,4 +595,22 @@ bool tcp_sim_pattern_ok(const uint8_t *buf, size_t len, uint64_t off)
         if (buf[i] != (uint8_t)((off + i) * PATTERN_MUL + PATTERN_ADD))
             return false;
     return true;
+}
+
+bool tcp_sim_accepted(void *ctx)
+{
+    struct tcp_sim_accept_wait *w = ctx;
+    w->got = tcp_sim_accept(w->l, NULL);
+    return w->got != NULL;
+}
+
+void tcp_sim_assert_loss(struct tcp_sim *t, int node, uint64_t fast_retrans, uint64_t timeouts,
+                         uint64_t retrans_segs)
+{
+    struct axn_snmp_tcp st;
+    struct axn_snmp_tcp_ext ext;
+    tcp_sim_snmp(t, node, &st, &ext);
+    assert_int_equal(ext.fast_retrans, fast_retrans);
+    assert_int_equal(ext.tcp_timeouts, timeouts);
+    assert_int_equal(st.retrans_segs, retrans_segs);
 }

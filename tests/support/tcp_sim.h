@@ -71,6 +71,7 @@ struct tcp_sim_rule {
 };
 
 #define TCP_SIM_MAX_RULES 4u
+#define TCP_SIM_MAX_KEPT  16u /* sockets a test's fixture closes for it */
 
 struct tcp_sim;
 
@@ -90,7 +91,8 @@ struct tcp_sim {
     size_t cursor;     /* next segment tcp_sim_next looks at */
     size_t n_bad_csum; /* TCP segments transmitted with a wrong checksum */
     struct tcp_sim_rule rules[TCP_SIM_MAX_RULES];
-    bool silenced[SIM_STACKS_MAX_PORTS]; /* every frame the port sends is dropped */
+    bool silenced[SIM_STACKS_MAX_PORTS];       /* every frame the port sends is dropped */
+    struct axn_socket *kept[TCP_SIM_MAX_KEPT]; /* closed by tcp_sim_teardown */
 };
 
 /* A world of two stacks, A and B (TCP_SIM_*), with ARP warmed both ways
@@ -104,6 +106,25 @@ void tcp_sim_destroy(struct tcp_sim *t);
 
 struct axn_stack *tcp_sim_st(struct tcp_sim *t, int node);
 axn_time_t tcp_sim_now(const struct tcp_sim *t);
+
+/* ---- A test's fixture ------------------------------------------------------------------- */
+
+/* cmocka fixtures over the tcp_sim `*state` points to, for
+ *   cmocka_unit_test_prestate_setup_teardown(test, tcp_sim_setup, tcp_sim_teardown, &T):
+ * setup creates the world (tcp_sim_create); teardown closes every socket
+ * kept (tcp_sim_keep), destroys the world, asserts that no segment went
+ * out with a bad checksum, and fails (-1) if an allocation leaked. */
+int tcp_sim_setup(void **state);
+#define TCP_SIM_TEST(test, sim)                                                                    \
+    cmocka_unit_test_prestate_setup_teardown(test, tcp_sim_setup, tcp_sim_teardown, sim)
+int tcp_sim_teardown(void **state);
+/* Keeps s for the teardown to close; returns s. */
+struct axn_socket *tcp_sim_keep(struct tcp_sim *t, struct axn_socket *s);
+/* Closes kept socket s now (the teardown forgets it) and polls every stack. */
+void tcp_sim_close_kept(struct tcp_sim *t, struct axn_socket *s);
+/* tcp_sim_pair with the listener, client and server kept. */
+void tcp_sim_pair_kept(struct tcp_sim *t, uint16_t port, struct axn_socket **client,
+                       struct axn_socket **server);
 
 /* ---- Capture ---------------------------------------------------------------------------- */
 
@@ -172,6 +193,15 @@ struct axn_socket *tcp_sim_accept(struct axn_socket *listener, int *err);
  * server socket, all ESTABLISHED; the capture holds the handshake. */
 void tcp_sim_pair(struct tcp_sim *t, uint16_t port, struct axn_socket **listener,
                   struct axn_socket **client, struct axn_socket **server);
+/* For tcp_sim_run_until: accept() on `l` until a connection comes (`got`). */
+struct tcp_sim_accept_wait {
+    struct axn_socket *l, *got;
+};
+bool tcp_sim_accepted(void *ctx);
+/* node's loss counters: TCPFastRetrans, TCPTimeouts and RetransSegs are
+ * exactly these. */
+void tcp_sim_assert_loss(struct tcp_sim *t, int node, uint64_t fast_retrans, uint64_t timeouts,
+                         uint64_t retrans_segs);
 /* tcpi_state of `s` (TCP_INFO), an enum axn_tcp_state value. */
 int tcp_sim_state(struct axn_socket *s);
 /* getsockopt(SOL_SOCKET, SO_ERROR): 0 or a positive errno. */

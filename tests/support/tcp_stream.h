@@ -32,7 +32,8 @@ void tcp_stream_fill(uint64_t seed, uint64_t off, uint8_t *buf, size_t len);
  * `off`, or `len` when all match. */
 size_t tcp_stream_check(uint64_t seed, uint64_t off, const uint8_t *buf, size_t len);
 
-/* The SHA-256 of the first `len` bytes of stream `seed`. */
+/* The SHA-256 of the first `len` bytes of stream `seed` (one thread at a
+ * time: it uses a static buffer). */
 void tcp_stream_digest(uint64_t seed, uint64_t len, uint8_t out[AXN_SHA256_DIGEST_LEN]);
 
 /* Largest piece the pump moves per call (its stack buffer). */

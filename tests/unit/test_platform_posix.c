@@ -8,7 +8,9 @@
 
 #include <cmocka.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <signal.h>
 #include <time.h>
 #include <unistd.h>
@@ -28,6 +30,9 @@
 #define ALLOC_LEN       1000
 #define ALLOC_ROUNDS    16
 #define LOG_CAPTURE_LEN 256
+/* A line number a simulated driver might use: not an fd line. */
+#define SMALL_IRQ_LINE  5
+#define THREAD_NAME_LEN 32
 
 static struct axn_platform plat;
 
@@ -46,8 +51,8 @@ static void test_platform_check_accepts_posix_port(void **state)
 {
     (void)state;
     assert_int_equal(axn_platform_check(&plat), 0);
-    assert_null(plat.irq_register);
-    assert_null(plat.irq_unregister);
+    assert_non_null(plat.irq_register);
+    assert_non_null(plat.irq_unregister);
     assert_non_null(plat.log);
     assert_int_equal(plat.log_level, AXN_LOG_INFO);
     assert_int_equal(axn_port_posix_init(NULL, AXN_LOG_INFO), -AXN_EINVAL);
@@ -311,6 +316,140 @@ static void test_log_writes_stamped_line_to_stderr(void **state)
     assert_string_equal(text, "queue full");
 }
 
+/* ---- IRQ registrar: an fd is a line ----------------------------------------- */
+
+struct irq_probe {
+    atomic_int calls;
+    atomic_bool in_action;
+    void *fired;   /* signalled by every action run */
+    void *release; /* when non-NULL, the action waits for it */
+    char thread[THREAD_NAME_LEN];
+};
+
+static int probe_action(void *arg)
+{
+    struct irq_probe *p = arg;
+    atomic_store(&p->in_action, true);
+    /* The first run only: later runs follow the reader's check through a
+     * pipe write, an ordering ThreadSanitizer cannot see. */
+    if (atomic_load(&p->calls) == 0)
+        pthread_getname_np(pthread_self(), p->thread, sizeof p->thread);
+    atomic_fetch_add(&p->calls, 1);
+    plat.event_signal(p->fired);
+    if (p->release)
+        plat.event_wait(p->release, now() + GUARD_DEADLINE_US);
+    atomic_store(&p->in_action, false);
+    return 1;
+}
+
+static void probe_init(struct irq_probe *p)
+{
+    memset(p, 0, sizeof *p);
+    atomic_init(&p->calls, 0);
+    atomic_init(&p->in_action, false);
+    assert_int_equal(plat.event_create(plat.ctx, &p->fired), 0);
+}
+
+static void probe_fini(struct irq_probe *p)
+{
+    plat.event_destroy(plat.ctx, p->fired);
+    if (p->release)
+        plat.event_destroy(plat.ctx, p->release);
+}
+
+static void write_byte(int fd)
+{
+    const char b = 'x';
+    assert_int_equal(write(fd, &b, 1), 1);
+}
+
+static void test_irq_refuses_lines_that_are_not_fds(void **state)
+{
+    (void)state;
+    struct irq_probe p;
+    probe_init(&p);
+    void *reg = NULL;
+    assert_int_equal(plat.irq_register(plat.ctx, "sim", SMALL_IRQ_LINE, probe_action, &p, &reg),
+                     -AXN_EINVAL);
+    assert_int_equal(axn_port_posix_fd_irq(-1), -AXN_EBADF);
+    /* A number that names no open fd. */
+    int fd = dup(STDERR_FILENO);
+    assert_true(fd >= 0);
+    close(fd);
+    assert_int_equal(
+        plat.irq_register(plat.ctx, "gone", axn_port_posix_fd_irq(fd), probe_action, &p, &reg),
+        -AXN_EINVAL);
+    assert_int_equal(
+        plat.irq_register(plat.ctx, "noact", axn_port_posix_fd_irq(STDERR_FILENO), NULL, &p, &reg),
+        -AXN_EINVAL);
+    assert_null(reg);
+    assert_int_equal(atomic_load(&p.calls), 0);
+    probe_fini(&p);
+}
+
+/* Edge-triggered: every write fires once, even with the fd never drained,
+ * and unread data alone does not fire again (no spinning thread). */
+static void test_irq_fires_once_per_arrival_on_its_named_thread(void **state)
+{
+    (void)state;
+    struct irq_probe p;
+    probe_init(&p);
+    int fds[2];
+    assert_int_equal(pipe2(fds, O_NONBLOCK | O_CLOEXEC), 0);
+    void *reg;
+    assert_int_equal(
+        plat.irq_register(plat.ctx, "tap0", axn_port_posix_fd_irq(fds[0]), probe_action, &p, &reg),
+        0);
+    assert_int_equal(plat.event_wait(p.fired, now() + SHORT_DEADLINE_US), -AXN_ETIMEDOUT);
+    write_byte(fds[1]);
+    assert_int_equal(plat.event_wait(p.fired, now() + GUARD_DEADLINE_US), 0);
+    assert_int_equal(atomic_load(&p.calls), 1);
+    assert_string_equal(p.thread, "irq/tap0");
+    assert_int_equal(plat.event_wait(p.fired, now() + SHORT_DEADLINE_US), -AXN_ETIMEDOUT);
+    write_byte(fds[1]);
+    assert_int_equal(plat.event_wait(p.fired, now() + GUARD_DEADLINE_US), 0);
+    assert_int_equal(atomic_load(&p.calls), 2);
+    plat.irq_unregister(plat.ctx, reg);
+    write_byte(fds[1]);
+    assert_int_equal(plat.event_wait(p.fired, now() + SHORT_DEADLINE_US), -AXN_ETIMEDOUT);
+    assert_int_equal(atomic_load(&p.calls), 2);
+    close(fds[0]);
+    close(fds[1]);
+    probe_fini(&p);
+}
+
+static void release_after_delay(void *arg)
+{
+    usleep(WAKE_DELAY_US);
+    plat.event_signal(arg);
+}
+
+/* platform.h: irq_unregister must not return while the action runs. */
+static void test_irq_unregister_waits_for_a_running_action(void **state)
+{
+    (void)state;
+    struct irq_probe p;
+    probe_init(&p);
+    assert_int_equal(plat.event_create(plat.ctx, &p.release), 0);
+    int fds[2];
+    assert_int_equal(pipe2(fds, O_NONBLOCK | O_CLOEXEC), 0);
+    void *reg, *releaser;
+    assert_int_equal(
+        plat.irq_register(plat.ctx, "slow", axn_port_posix_fd_irq(fds[0]), probe_action, &p, &reg),
+        0);
+    write_byte(fds[1]);
+    assert_int_equal(plat.event_wait(p.fired, now() + GUARD_DEADLINE_US), 0);
+    assert_true(atomic_load(&p.in_action));
+    assert_int_equal(
+        plat.thread_start(plat.ctx, "releaser", release_after_delay, p.release, &releaser), 0);
+    plat.irq_unregister(plat.ctx, reg);
+    assert_false(atomic_load(&p.in_action));
+    assert_int_equal(plat.thread_join(plat.ctx, releaser), 0);
+    close(fds[0]);
+    close(fds[1]);
+    probe_fini(&p);
+}
+
 #define T(fn) cmocka_unit_test(fn)
 
 int main(void)
@@ -329,6 +468,9 @@ int main(void)
         T(test_alloc_honours_alignment_and_zeroes),
         T(test_spin_lock_excludes_and_saves_zero),
         T(test_log_writes_stamped_line_to_stderr),
+        T(test_irq_refuses_lines_that_are_not_fds),
+        T(test_irq_fires_once_per_arrival_on_its_named_thread),
+        T(test_irq_unregister_waits_for_a_running_action),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
 }

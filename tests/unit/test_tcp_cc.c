@@ -157,8 +157,10 @@ static void test_partial_ack(void **state)
     assert_true(c.in_recovery);
 }
 
-/* RFC 6582 3.2 step 6: the full ACK (>= recover) sets cwnd to
- * min(ssthresh, FlightSize + SMSS) and ends recovery. */
+/* RFC 6582 3.2 step 6 option (1): the full ACK (>= recover) sets cwnd to
+ * min(ssthresh, max(FlightSize, SMSS) + SMSS) and ends recovery (RFC
+ * 6582 changed RFC 3782's FlightSize + SMSS so that an empty pipe does
+ * not leave a one-segment window). */
 static void test_full_ack(void **state)
 {
     struct axn_tcp_conn c;
@@ -169,7 +171,7 @@ static void test_full_ack(void **state)
     c.snd_una = c.recover; /* everything acknowledged: FlightSize 0 */
     axn_tcp_cc_exit_recovery(&c);
     assert_false(c.in_recovery);
-    assert_int_equal(c.cwnd, SMSS);
+    assert_int_equal(c.cwnd, 2 * SMSS);
     assert_int_equal(c.dupacks, 0);
 
     conn_init(&c, 20000);
@@ -221,30 +223,20 @@ static void test_rto(void **state)
 #define DATA_ACK         AXN_TCP_ACK /* data segments: ACK (PSH is ignored in matches) */
 #define RTO_FIRST        AXN_MSEC(AXN_TCP_RTO_MIN_MS) /* 100 us RTT: the floor */
 #define RTO_SPAN         AXN_SEC(2)
+#define SMALL_BURST      (2 * TCP_SIM_MSS)
 #define SEG_SEQ(base, i) ((base) + (uint32_t)(i)*TCP_SIM_MSS)
 
 static struct tcp_sim T;
-static struct axn_socket *L, *C, *S;
+static struct axn_socket *C, *S;
 
+/* A connected pair, A's side with TCP_NODELAY; tcp_sim_teardown closes it. */
 static int sim_setup(void **state)
 {
-    (void)state;
-    tcp_sim_create(&T);
-    tcp_sim_pair(&T, PORT, &L, &C, &S);
+    (void)tcp_sim_setup(state);
+    tcp_sim_pair_kept(&T, PORT, &C, &S);
     assert_int_equal(tcp_sim_setopt_int(C, AXN_SOL_TCP, AXN_TCP_NODELAY, 1), 0);
     T.cursor = T.n_seg;
     return 0;
-}
-
-static int sim_teardown(void **state)
-{
-    (void)state;
-    assert_int_equal(axn_close(C), 0);
-    assert_int_equal(axn_close(S), 0);
-    assert_int_equal(axn_close(L), 0);
-    tcp_sim_destroy(&T);
-    assert_int_equal(T.n_bad_csum, 0);
-    return axn_test_live_allocs() == 0 ? 0 : -1;
 }
 
 /* Sends DATA bytes of the pattern from A; returns the first data segment. */
@@ -298,12 +290,7 @@ static void fast_retransmit(void **state)
     const struct tcp_seg *re = NULL;
     assert_int_equal(sent_at(SEG_SEQ(base, 2), mark, &re), 2);
     assert_true(re->at - first->at < RTO_FIRST);
-    struct axn_snmp_tcp ta;
-    struct axn_snmp_tcp_ext ea;
-    tcp_sim_snmp(&T, TCP_SIM_NODE_A, &ta, &ea);
-    assert_int_equal(ea.fast_retrans, 1);
-    assert_int_equal(ea.tcp_timeouts, 0);
-    assert_int_equal(ta.retrans_segs, 1);
+    tcp_sim_assert_loss(&T, TCP_SIM_NODE_A, 1, 0, 1);
     assert_delivered();
 }
 
@@ -327,12 +314,7 @@ static void newreno_partial_ack(void **state)
     assert_true(re5->at > re3->at);
     /* One round trip after the first retransmission (2 hops), no RTO. */
     assert_int_equal(re5->at - re3->at, 2 * TCP_SIM_DELAY);
-    struct axn_snmp_tcp ta;
-    struct axn_snmp_tcp_ext ea;
-    tcp_sim_snmp(&T, TCP_SIM_NODE_A, &ta, &ea);
-    assert_int_equal(ea.fast_retrans, 1);
-    assert_int_equal(ea.tcp_timeouts, 0);
-    assert_int_equal(ta.retrans_segs, 2);
+    tcp_sim_assert_loss(&T, TCP_SIM_NODE_A, 1, 0, 2);
     assert_delivered();
 }
 
@@ -357,12 +339,54 @@ static void rto_backoff(void **state)
     }
     assert_int_equal(at[1]->at - at[0]->at, RTO_FIRST);
     assert_int_equal(at[2]->at - at[1]->at, 2 * RTO_FIRST);
-    struct axn_snmp_tcp ta;
+    tcp_sim_assert_loss(&T, TCP_SIM_NODE_A, 0, 2, 2);
+}
+
+/* An ACK from B with B's view of the connection, injected into A. */
+static void inject_ack(const struct tcp_seg *from_b, uint32_t ack)
+{
+    struct axn_tcp a = tcp_sim_reply(from_b, from_b->ack, ack, AXN_TCP_ACK);
+    a.src_port = from_b->sport;
+    a.dst_port = from_b->dport;
+    a.seq = from_b->seq + ((from_b->flags & AXN_TCP_SYN) ? 1u : 0u);
+    a.ack = ack;
+    a.window = from_b->window;
+    tcp_sim_inject(&T, TCP_SIM_NODE_A, TCP_SIM_B, TCP_SIM_A, &a);
+}
+
+/* RFC 6582 3.2 step 1: after a recovery ends at recover (a full ACK of
+ * everything sent before it), the next segment is lost: its duplicate
+ * ACKs acknowledge exactly recover, which "covers more than" the highest
+ * sequence number recovery had to repair (recover - 1), so they start a
+ * new fast retransmit; only dupacks below it are old (the careful
+ * variant). B is silent; its ACKs are injected. */
+static void newreno_dupacks_at_recover(void **state)
+{
+    (void)state;
+    T.cursor = 0;
+    const struct tcp_seg *synack = tcp_sim_expect(&T, TCP_SIM_NODE_B, AXN_TCP_SYN | AXN_TCP_ACK);
+    tcp_sim_silence(&T, TCP_SIM_NODE_B, true);
+    const struct tcp_seg *first = send_burst();
+    assert_non_null(first);
+    const uint32_t base = first->seq;
+    for (unsigned i = 0; i < AXN_TCP_DUPACK_THRESH + 1; i++)
+        inject_ack(synack, base);
+    const uint32_t recover = SEG_SEQ(base, SEGS);
+    inject_ack(synack, recover);
+    static uint8_t more[SMALL_BURST];
+    tcp_sim_pattern(more, sizeof(more), DATA);
+    assert_int_equal(axn_send(C, more, sizeof(more), AXN_MSG_DONTWAIT), (long)sizeof(more));
+    sim_stacks_poll_all(&T.sim);
+    const size_t mark = T.n_seg;
+    for (unsigned i = 0; i < AXN_TCP_DUPACK_THRESH; i++)
+        inject_ack(synack, recover);
+    const struct tcp_seg *re = NULL;
+    assert_int_equal(sent_at(recover, mark, &re), 1);
+    assert_int_equal(re->at, tcp_sim_now(&T));
     struct axn_snmp_tcp_ext ea;
-    tcp_sim_snmp(&T, TCP_SIM_NODE_A, &ta, &ea);
-    assert_int_equal(ea.tcp_timeouts, 2);
-    assert_int_equal(ta.retrans_segs, 2);
-    assert_int_equal(ea.fast_retrans, 0);
+    tcp_sim_snmp(&T, TCP_SIM_NODE_A, NULL, &ea);
+    assert_int_equal(ea.fast_retrans, 2);
+    assert_int_equal(ea.tcp_timeouts, 0);
 }
 
 int main(void)
@@ -377,9 +401,12 @@ int main(void)
         cmocka_unit_test(test_partial_ack),
         cmocka_unit_test(test_full_ack),
         cmocka_unit_test(test_rto),
-        cmocka_unit_test_setup_teardown(fast_retransmit, sim_setup, sim_teardown),
-        cmocka_unit_test_setup_teardown(newreno_partial_ack, sim_setup, sim_teardown),
-        cmocka_unit_test_setup_teardown(rto_backoff, sim_setup, sim_teardown),
+        cmocka_unit_test_prestate_setup_teardown(fast_retransmit, sim_setup, tcp_sim_teardown, &T),
+        cmocka_unit_test_prestate_setup_teardown(newreno_partial_ack, sim_setup, tcp_sim_teardown,
+                                                 &T),
+        cmocka_unit_test_prestate_setup_teardown(rto_backoff, sim_setup, tcp_sim_teardown, &T),
+        cmocka_unit_test_prestate_setup_teardown(newreno_dupacks_at_recover, sim_setup,
+                                                 tcp_sim_teardown, &T),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -15,6 +15,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <limits.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -25,87 +26,53 @@
 #include "tcp_sim.h"
 #include "test_platform.h"
 
-#define A             TCP_SIM_NODE_A
-#define B             TCP_SIM_NODE_B
-#define DELAY         TCP_SIM_DELAY
-#define PORT          80u
-#define CPORT         40000u
-#define MAX_SOCKS     16u
-#define SETTLE        AXN_MSEC(10)
-#define REACK_AFTER_S 10 /* into TIME-WAIT when the FIN comes again */
-#define FIN_TIMEOUT   AXN_SEC(AXN_TCP_FIN_TIMEOUT_S)
-#define TWO_MSL       (2u * AXN_MSEC(AXN_TCP_MSL_MS))
-#define ONE_US        1u
-#define FIN           AXN_TCP_FIN
-#define FINACK        (AXN_TCP_FIN | AXN_TCP_ACK)
-#define SYN           AXN_TCP_SYN
-#define SYNACK        (AXN_TCP_SYN | AXN_TCP_ACK)
-#define ACK           AXN_TCP_ACK
-#define RST           AXN_TCP_RST
-#define RSTACK        (AXN_TCP_RST | AXN_TCP_ACK)
-#define ST_ESTAB      1
-#define ST_FW1        4
-#define ST_FW2        5
-#define ST_TW         6
-#define ST_CLOSED     7
-#define ST_CW         8
-#define ST_LASTACK    9
-#define ST_CLOSING    11
-#define SMALL         100u
-#define BULK          12000u /* less than the send ring, more than one window of segments */
-#define LISTENERS     1u     /* a listener is a connection of its layer */
+#define A              TCP_SIM_NODE_A
+#define B              TCP_SIM_NODE_B
+#define DELAY          TCP_SIM_DELAY
+#define PORT           80u
+#define CPORT          40000u
+#define SETTLE         AXN_MSEC(10)
+#define REACK_AFTER_S  10 /* into TIME-WAIT when the FIN comes again */
+#define FIN_TIMEOUT    AXN_SEC(AXN_TCP_FIN_TIMEOUT_S)
+#define TWO_MSL        (2u * AXN_MSEC(AXN_TCP_MSL_MS))
+#define ONE_US         1u
+#define ORPHAN_RETRIES 8u /* Linux tcp_orphan_retries 0 for a live connection */
+#define OOW_LIMIT      AXN_MSEC(AXN_TCP_INVALID_RATELIMIT_MS)
+#define FIN            AXN_TCP_FIN
+#define FINACK         (AXN_TCP_FIN | AXN_TCP_ACK)
+#define SYN            AXN_TCP_SYN
+#define SYNACK         (AXN_TCP_SYN | AXN_TCP_ACK)
+#define ACK            AXN_TCP_ACK
+#define RST            AXN_TCP_RST
+#define RSTACK         (AXN_TCP_RST | AXN_TCP_ACK)
+#define ST_ESTAB       1
+#define ST_FW1         4
+#define ST_FW2         5
+#define ST_TW          6
+#define ST_CLOSED      7
+#define ST_CW          8
+#define ST_LASTACK     9
+#define ST_CLOSING     11
+#define SMALL          100u
+#define BULK           12000u /* less than the send ring, more than one window of segments */
+#define LISTENERS      1u     /* a listener is a connection of its layer */
 
 static struct tcp_sim T;
-static struct axn_socket *S[MAX_SOCKS];
 
 static struct axn_socket *keep(struct axn_socket *s)
 {
-    for (size_t i = 0; i < MAX_SOCKS; i++) {
-        if (!S[i]) {
-            S[i] = s;
-            return s;
-        }
-    }
-    fail_msg("too many sockets");
-    return s;
+    return tcp_sim_keep(&T, s);
 }
 
 /* Closes a kept socket now (it leaves the teardown list). */
 static void close_now(struct axn_socket *s)
 {
-    for (size_t i = 0; i < MAX_SOCKS; i++)
-        if (S[i] == s)
-            S[i] = NULL;
-    assert_int_equal(axn_close(s), 0);
-    sim_stacks_poll_all(&T.sim);
-}
-
-static int setup(void **state)
-{
-    (void)state;
-    memset(S, 0, sizeof(S));
-    tcp_sim_create(&T);
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    for (size_t i = 0; i < MAX_SOCKS; i++)
-        if (S[i])
-            assert_int_equal(axn_close(S[i]), 0);
-    tcp_sim_destroy(&T);
-    assert_int_equal(T.n_bad_csum, 0);
-    return axn_test_live_allocs() == 0 ? 0 : -1;
+    tcp_sim_close_kept(&T, s);
 }
 
 static void pair(struct axn_socket **c, struct axn_socket **s)
 {
-    struct axn_socket *l;
-    tcp_sim_pair(&T, PORT, &l, c, s);
-    keep(l);
-    keep(*c);
-    keep(*s);
+    tcp_sim_pair_kept(&T, PORT, c, s);
     T.cursor = T.n_seg;
 }
 
@@ -189,20 +156,28 @@ static void active_close_states(void **state)
     assert_int_equal(ta.estab_resets + tb.estab_resets, 0);
 }
 
-/* RFC 9293 3.10.7.4 TIME-WAIT: a retransmission of the peer's FIN is
- * acknowledged again and restarts the 2 MSL wait (Linux
- * tcp_timewait_state_process: TCP_TW_ACK, inet_twsk_reschedule). */
-static void time_wait_reacks_fin(void **state)
+/* A connected pair closed both ways, A first (A ends in TIME-WAIT): A's
+ * FIN in *fin, B's in *fin2. */
+static void close_both_ways(const struct tcp_seg **fin, const struct tcp_seg **fin2)
 {
-    (void)state;
     struct axn_socket *c, *s;
     pair(&c, &s);
     shut_wr(c);
     tcp_sim_run(&T, SETTLE);
     shut_wr(s);
     tcp_sim_run(&T, SETTLE);
-    const struct tcp_seg *fin = tcp_sim_expect(&T, A, FINACK);
-    const struct tcp_seg *fin2 = tcp_sim_expect(&T, B, FINACK);
+    *fin = tcp_sim_expect(&T, A, FINACK);
+    *fin2 = tcp_sim_expect(&T, B, FINACK);
+}
+
+/* RFC 9293 3.10.7.4 TIME-WAIT: a retransmission of the peer's FIN is
+ * acknowledged again and restarts the 2 MSL wait (Linux
+ * tcp_timewait_state_process: TCP_TW_ACK, inet_twsk_reschedule). */
+static void time_wait_reacks_fin(void **state)
+{
+    (void)state;
+    const struct tcp_seg *fin, *fin2;
+    close_both_ways(&fin, &fin2);
     const struct tcp_seg *ack2 = tcp_sim_expect(&T, A, ACK);
     assert_int_equal(ack2->ack, fin2->seq + 1);
     sim_stacks_run_until(&T.sim, tcp_sim_now(&T) + AXN_SEC(REACK_AFTER_S));
@@ -220,6 +195,51 @@ static void time_wait_reacks_fin(void **state)
     assert_int_equal(reack->ack, fin2->seq + 1);
     assert_int_equal(tcp_sim_count_rst(&T, A, 0), 0);
     assert_time_wait_span(A, t_again);
+}
+
+/* A segment from B, as B's stack would write it, injected into A now. */
+static axn_time_t inject_from_b(const struct tcp_seg *like, uint32_t seq, uint32_t ack,
+                                uint16_t flags)
+{
+    const struct axn_tcp seg = tcp_sim_reply(like, seq, ack, flags);
+    const axn_time_t at = tcp_sim_now(&T);
+    tcp_sim_inject(&T, A, TCP_SIM_B, TCP_SIM_A, &seg);
+    return at;
+}
+
+/* Linux tcp_timewait_state_process: in TIME-WAIT a bare ACK at RCV.NXT
+ * is taken silently but restarts the 2 x MSL; an old duplicate (left of
+ * RCV.NXT) is answered with an ACK, at most one per
+ * tcp_invalid_ratelimit when it carries no data (tcp_oow_rate_limited),
+ * and restarts the 2 x MSL too. */
+static void time_wait_answers_old_segments(void **state)
+{
+    (void)state;
+    const struct tcp_seg *fin, *fin2;
+    close_both_ways(&fin, &fin2);
+    tcp_sim_silence(&T, B, true);
+    sim_stacks_run_until(&T.sim, tcp_sim_now(&T) + AXN_SEC(REACK_AFTER_S));
+    const uint32_t our_nxt = fin->seq + 1, rcv_nxt = fin2->seq + 1;
+    size_t mark = T.n_seg;
+    (void)inject_from_b(fin, rcv_nxt, our_nxt, ACK);
+    assert_int_equal(tcp_sim_count(&T, A, ACK, mark), 0); /* in sequence: nothing to say */
+    sim_stacks_run_until(&T.sim, tcp_sim_now(&T) + AXN_SEC(REACK_AFTER_S));
+    const axn_time_t t_old = inject_from_b(fin, fin2->seq, our_nxt, ACK);
+    T.cursor = mark;
+    const struct tcp_seg *a1 = tcp_sim_expect(&T, A, ACK);
+    assert_int_equal(a1->at, t_old);
+    assert_int_equal(a1->seq, our_nxt);
+    assert_int_equal(a1->ack, rcv_nxt);
+    mark = T.n_seg;
+    (void)inject_from_b(fin, fin2->seq, our_nxt, ACK);
+    assert_int_equal(tcp_sim_count(&T, A, ACK, mark), 0); /* within the rate limit */
+    sim_stacks_run_until(&T.sim, t_old + OOW_LIMIT);
+    const axn_time_t t_late = inject_from_b(fin, fin2->seq, our_nxt, ACK);
+    T.cursor = mark;
+    assert_int_equal(tcp_sim_expect(&T, A, ACK)->at, t_late);
+    assert_int_equal(tcp_sim_count(&T, A, ACK, mark), 1);
+    assert_int_equal(tcp_sim_count_rst(&T, A, 0), 0);
+    assert_time_wait_span(A, t_late);
 }
 
 /* The passive side sees the FIN as POLLIN|POLLRDHUP and recv 0, still
@@ -418,6 +438,38 @@ static void orphan_finishes_after_close(void **state)
     assert_int_equal(tcp_sim_conns(&T, A), a_base);
 }
 
+/* Linux tcp_write_timeout / tcp_orphan_retries: an orphan whose peer
+ * stops answering gives up after tcp_orphan_retries (0: 8, ">100 seconds
+ * with minimal RTO of 200msec") retransmissions, not tcp_retries2: the
+ * data and FIN go 8 times more, RTO doubling from 200 ms, and the 9th
+ * expiry, 102.2 s after the first send, frees it. */
+static void orphan_gives_up_sooner(void **state)
+{
+    (void)state;
+    struct axn_socket *c, *s;
+    pair(&c, &s);
+    tcp_sim_drop(&T, B, TCP_SIM_ANY_FLAGS, UINT_MAX);
+    static const uint8_t msg[SMALL] = "last words";
+    const axn_time_t t0 = tcp_sim_now(&T);
+    assert_int_equal(axn_send(c, msg, sizeof(msg), AXN_MSG_DONTWAIT), (long)sizeof(msg));
+    const size_t a_base = tcp_sim_conns(&T, A) - 1;
+    const size_t mark = T.n_seg;
+    close_now(c);
+    axn_time_t rto_sum = 0;
+    for (unsigned i = 0; i <= ORPHAN_RETRIES; i++)
+        rto_sum += AXN_MSEC(AXN_TCP_RTO_MIN_MS) << i;
+    sim_stacks_run_until(&T.sim, t0 + rto_sum - ONE_US);
+    assert_int_equal(tcp_sim_conns(&T, A), a_base + 1);
+    sim_stacks_run_until(&T.sim, t0 + rto_sum);
+    assert_int_equal(tcp_sim_conns(&T, A), a_base);
+    struct axn_snmp_tcp ta;
+    struct axn_snmp_tcp_ext ea;
+    tcp_sim_snmp(&T, A, &ta, &ea);
+    assert_int_equal(ta.retrans_segs, ORPHAN_RETRIES);
+    assert_int_equal(ea.abort_on_timeout, 1);
+    assert_int_equal(tcp_sim_count_rst(&T, A, mark), 0);
+}
+
 /* tcp(7) tcp_fin_timeout: an orphan whose peer never closes leaves
  * FIN-WAIT-2 after 60 s without a word (Linux turns it into a TIME-WAIT
  * entry in the FIN-WAIT-2 substate); the peer's late FIN then finds no
@@ -458,17 +510,6 @@ static void orphan_fin_wait2_timeout(void **state)
 
 /* ---- TIME-WAIT reuse --------------------------------------------------------------------- */
 
-struct accept_wait {
-    struct axn_socket *l, *got;
-};
-
-static bool accepted(void *ctx)
-{
-    struct accept_wait *w = ctx;
-    w->got = tcp_sim_accept(w->l, NULL);
-    return w->got != NULL;
-}
-
 static struct axn_socket *connect_from(uint16_t lport)
 {
     struct axn_socket *c = keep(tcp_sim_socket(&T, A));
@@ -488,8 +529,8 @@ static void time_wait_reused_by_new_syn(void **state)
     (void)state;
     struct axn_socket *l = keep(tcp_sim_listen(&T, B, PORT, TCP_SIM_BACKLOG));
     struct axn_socket *c = connect_from(CPORT);
-    struct accept_wait w = {.l = l};
-    assert_true(tcp_sim_run_until(&T, accepted, &w, tcp_sim_now(&T) + SETTLE));
+    struct tcp_sim_accept_wait w = {.l = l};
+    assert_true(tcp_sim_run_until(&T, tcp_sim_accepted, &w, tcp_sim_now(&T) + SETTLE));
     struct axn_socket *s = w.got;
     const struct tcp_seg *syn1 = tcp_sim_expect(&T, A, SYN);
     close_now(s);
@@ -503,7 +544,7 @@ static void time_wait_reused_by_new_syn(void **state)
     T.cursor = mark;
     const struct tcp_seg *syn2 = tcp_sim_expect(&T, A, SYN);
     assert_true((int32_t)(syn2->seq - syn1->seq) > 0);
-    assert_true(tcp_sim_run_until(&T, accepted, &w, tcp_sim_now(&T) + SETTLE));
+    assert_true(tcp_sim_run_until(&T, tcp_sim_accepted, &w, tcp_sim_now(&T) + SETTLE));
     keep(w.got);
     const struct tcp_seg *sa = tcp_sim_expect(&T, B, SYNACK);
     assert_int_equal(sa->ack, syn2->seq + 1);
@@ -518,15 +559,17 @@ static void time_wait_reused_by_new_syn(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(active_close_states, setup, teardown),
-        cmocka_unit_test_setup_teardown(time_wait_reacks_fin, setup, teardown),
-        cmocka_unit_test_setup_teardown(passive_close, setup, teardown),
-        cmocka_unit_test_setup_teardown(simultaneous_close, setup, teardown),
-        cmocka_unit_test_setup_teardown(linger_zero_resets, setup, teardown),
-        cmocka_unit_test_setup_teardown(close_with_unread_data_resets, setup, teardown),
-        cmocka_unit_test_setup_teardown(orphan_finishes_after_close, setup, teardown),
-        cmocka_unit_test_setup_teardown(orphan_fin_wait2_timeout, setup, teardown),
-        cmocka_unit_test_setup_teardown(time_wait_reused_by_new_syn, setup, teardown),
+        TCP_SIM_TEST(active_close_states, &T),
+        TCP_SIM_TEST(time_wait_reacks_fin, &T),
+        TCP_SIM_TEST(time_wait_answers_old_segments, &T),
+        TCP_SIM_TEST(passive_close, &T),
+        TCP_SIM_TEST(simultaneous_close, &T),
+        TCP_SIM_TEST(linger_zero_resets, &T),
+        TCP_SIM_TEST(close_with_unread_data_resets, &T),
+        TCP_SIM_TEST(orphan_finishes_after_close, &T),
+        TCP_SIM_TEST(orphan_fin_wait2_timeout, &T),
+        TCP_SIM_TEST(orphan_gives_up_sooner, &T),
+        TCP_SIM_TEST(time_wait_reused_by_new_syn, &T),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -288,6 +288,25 @@ static void simultaneous_open(void **state)
     assert_int_equal(c->state, AXN_TCP_ESTABLISHED);
 }
 
+/* A RST at RCV.NXT in the SYN-RECEIVED of a simultaneous open: the
+ * connect fails with ECONNRESET, as Linux tcp_reset gives for every state
+ * but SYN-SENT and CLOSE-WAIT (RFC 9293's "connection refused" is the
+ * SYN-SENT case). */
+static void simultaneous_open_rst_resets(void **state)
+{
+    (void)state;
+    struct axn_tcp_conn *c = syn_sent();
+    seg(&(struct seg_in){.flags = AXN_TCP_SYN, .seq = PISN, .mss = PMSS});
+    assert_int_equal(c->state, AXN_TCP_SYN_RECV);
+    (void)take();
+    seg(&(struct seg_in){.flags = AXN_TCP_RST, .seq = P1});
+    assert_int_equal(c->state, AXN_TCP_CLOSED);
+    assert_int_equal(c->err, AXN_ECONNRESET);
+    assert_int_equal(fx.l.stats.attempt_fails, 1);
+    assert_int_equal(fx.l.stats.estab_resets, 0);
+    assert_nothing_sent();
+}
+
 /* ---- Synchronised states (RFC 9293 3.10.7.4) ---------------------------------------------------
  */
 
@@ -480,12 +499,36 @@ static void active_close(void **state)
     seg(&(struct seg_in){.flags = AXN_TCP_ACK | AXN_TCP_FIN, .seq = P1, .ack = c->iss + 2});
     assert_int_equal(c->state, AXN_TCP_TIME_WAIT);
     expect_ack(c->iss + 2, P1 + 1);
-    /* A bare ACK in sequence, or an old one the FIN overtook: nothing
-     * (the peer, closed, would answer our ACK with a RST). */
+    /* A bare ACK in sequence: nothing. An old one the FIN overtook: an
+     * ACK, then none for another within tcp_invalid_ratelimit (Linux
+     * tcp_timewait_state_process, tcp_oow_rate_limited). */
     seg(&(struct seg_in){.flags = AXN_TCP_ACK, .seq = P1 + 1, .ack = c->iss + 2});
+    assert_nothing_sent();
+    seg(&(struct seg_in){.flags = AXN_TCP_ACK, .seq = P1, .ack = c->iss + 1});
+    expect_ack(c->iss + 2, P1 + 1);
     seg(&(struct seg_in){.flags = AXN_TCP_ACK, .seq = P1, .ack = c->iss + 1});
     assert_nothing_sent();
     assert_int_equal(c->state, AXN_TCP_TIME_WAIT);
+}
+
+/* Linux tcp_time_wait (tw_last_oow_ack_time = 0): TIME-WAIT starts with
+ * a fresh out-of-window ACK limit, so an old segment right after the FIN
+ * is answered even if FIN-WAIT-2 had just answered one. */
+static void time_wait_fresh_oow_limit(void **state)
+{
+    (void)state;
+    struct axn_tcp_conn *c = established();
+    axn_tcp_shutdown_wr(c, fx.now);
+    (void)take();
+    seg(&(struct seg_in){.flags = AXN_TCP_ACK, .seq = P1, .ack = c->iss + 2});
+    assert_int_equal(c->state, AXN_TCP_FIN_WAIT2);
+    seg(&(struct seg_in){.flags = AXN_TCP_ACK, .seq = P1 - 1, .ack = c->iss + 2});
+    expect_ack(c->iss + 2, P1);
+    seg(&(struct seg_in){.flags = AXN_TCP_ACK | AXN_TCP_FIN, .seq = P1, .ack = c->iss + 2});
+    assert_int_equal(c->state, AXN_TCP_TIME_WAIT);
+    expect_ack(c->iss + 2, P1 + 1);
+    seg(&(struct seg_in){.flags = AXN_TCP_ACK, .seq = P1, .ack = c->iss + 2});
+    expect_ack(c->iss + 2, P1 + 1);
 }
 
 /* Simultaneous close: FIN-WAIT-1 gets a FIN: CLOSING, then TIME-WAIT. */
@@ -796,6 +839,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(syn_sent_bad_ack_gets_rst, setup, teardown),
         cmocka_unit_test_setup_teardown(syn_sent_rst_refuses, setup, teardown),
         cmocka_unit_test_setup_teardown(simultaneous_open, setup, teardown),
+        cmocka_unit_test_setup_teardown(simultaneous_open_rst_resets, setup, teardown),
         cmocka_unit_test_setup_teardown(data_then_fin, setup, teardown),
         cmocka_unit_test_setup_teardown(data_with_fin_one_ack, setup, teardown),
         cmocka_unit_test_setup_teardown(out_of_order_then_fill, setup, teardown),
@@ -808,6 +852,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(syn_in_established_challenged, setup, teardown),
         cmocka_unit_test_setup_teardown(ack_of_unsent_challenged, setup, teardown),
         cmocka_unit_test_setup_teardown(active_close, setup, teardown),
+        cmocka_unit_test_setup_teardown(time_wait_fresh_oow_limit, setup, teardown),
         cmocka_unit_test_setup_teardown(simultaneous_close, setup, teardown),
         cmocka_unit_test_setup_teardown(passive_close, setup, teardown),
         cmocka_unit_test_setup_teardown(orphan_data_resets, setup, teardown),

@@ -37,7 +37,7 @@
 #define PORT_NONE   81u
 #define PORT_A      5000u
 #define PORT_B      6000u
-#define MAX_SOCKS   16u
+#define OOW_LIMIT   AXN_MSEC(AXN_TCP_INVALID_RATELIMIT_MS)
 #define SETTLE      AXN_MSEC(10)
 #define RTO_INIT    AXN_MSEC(AXN_TCP_RTO_INITIAL_MS)
 #define DELACK      AXN_MSEC(AXN_TCP_DELACK_MIN_MS)
@@ -68,46 +68,15 @@
 #define WINDOW_SEGS 10u      /* AXN_TCP_INIT_CWND full segments leave at once */
 
 static struct tcp_sim T;
-static struct axn_socket *S[MAX_SOCKS];
 
 static struct axn_socket *keep(struct axn_socket *s)
 {
-    for (size_t i = 0; i < MAX_SOCKS; i++) {
-        if (!S[i]) {
-            S[i] = s;
-            return s;
-        }
-    }
-    fail_msg("too many sockets");
-    return s;
-}
-
-static int setup(void **state)
-{
-    (void)state;
-    memset(S, 0, sizeof(S));
-    tcp_sim_create(&T);
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    for (size_t i = 0; i < MAX_SOCKS; i++)
-        if (S[i])
-            assert_int_equal(axn_close(S[i]), 0);
-    tcp_sim_destroy(&T);
-    assert_int_equal(T.n_bad_csum, 0);
-    return axn_test_live_allocs() == 0 ? 0 : -1;
+    return tcp_sim_keep(&T, s);
 }
 
 static void pair(uint16_t port, struct axn_socket **c, struct axn_socket **s)
 {
-    struct axn_socket *l;
-    tcp_sim_pair(&T, port, &l, c, s);
-    keep(l);
-    keep(*c);
-    keep(*s);
+    tcp_sim_pair_kept(&T, port, c, s);
 }
 
 /* The same bytes, written at once from a non-blocking socket. */
@@ -328,17 +297,6 @@ static void connect_refused(void **state)
 
 /* ---- Backlog ------------------------------------------------------------------------------- */
 
-struct accept_wait {
-    struct axn_socket *l, *got;
-};
-
-static bool accepted(void *ctx)
-{
-    struct accept_wait *w = ctx;
-    w->got = tcp_sim_accept(w->l, NULL);
-    return w->got != NULL;
-}
-
 /* Spec TCP-26 done as Linux: with the accept queue full, a SYN is dropped
  * without a word (no SYN-ACK, no RST; ListenOverflows and ListenDrops),
  * and the client's SYN retry 1 s later succeeds once accept() made room. */
@@ -362,14 +320,14 @@ static void backlog_full_drops_syn(void **state)
     assert_true(eb.listen_drops >= 1);
 
     /* accept() drains one: the retry finds room. */
-    struct accept_wait w = {.l = l};
-    assert_true(accepted(&w));
+    struct tcp_sim_accept_wait w = {.l = l};
+    assert_true(tcp_sim_accepted(&w));
     keep(w.got);
     tcp_sim_run(&T, RTO_INIT);
     assert_int_equal(tcp_sim_state(c[2]), ST_ESTAB);
     assert_int_equal(tcp_sim_count_rst(&T, TCP_SIM_ANY, 0), 0);
     for (size_t i = 1; i < N_BACKLOG; i++) {
-        assert_true(tcp_sim_run_until(&T, accepted, &w, tcp_sim_now(&T) + SETTLE));
+        assert_true(tcp_sim_run_until(&T, tcp_sim_accepted, &w, tcp_sim_now(&T) + SETTLE));
         keep(w.got);
     }
 }
@@ -398,6 +356,7 @@ static void rfc5961_challenge_ack(void **state)
     assert_int_equal(ch->ack, rcv_nxt);
     assert_int_equal(ch->len, 0);
     assert_int_equal(tcp_sim_state(s), ST_ESTAB);
+    tcp_sim_run(&T, OOW_LIMIT); /* past the per-connection limit */
 
     struct axn_tcp syn = tcp_sim_reply(sa, rcv_nxt + IN_WIN, 0, AXN_TCP_SYN);
     tcp_sim_inject(&T, B, TCP_SIM_A, TCP_SIM_B, &syn);
@@ -430,6 +389,35 @@ static void rfc5961_challenge_ack(void **state)
     assert_int_equal(tb.estab_resets, 1);
     assert_int_equal(eb.challenge_acks, 2);
     assert_int_equal(tb.curr_estab, 0);
+}
+
+/* Linux tcp_send_challenge_ack: challenge ACKs of one connection are
+ * also limited to one per tcp_invalid_ratelimit (tcp_oow_rate_limited,
+ * against ACK loops); the one skipped is counted
+ * (TCPACKSkippedChallenge), and the next goes once the limit passed. */
+static void challenge_ack_rate_limited(void **state)
+{
+    (void)state;
+    struct axn_socket *c, *s;
+    pair(PORT, &c, &s);
+    const struct tcp_seg *sa = tcp_sim_expect(&T, B, SYNACK);
+    const struct tcp_seg *ack = tcp_sim_expect(&T, A, ACK);
+    const uint32_t rcv_nxt = ack->seq;
+    const size_t mark = T.n_seg;
+    const struct axn_tcp rst = tcp_sim_reply(sa, rcv_nxt + IN_WIN, 0, AXN_TCP_RST);
+    tcp_sim_inject(&T, B, TCP_SIM_A, TCP_SIM_B, &rst);
+    tcp_sim_run(&T, SETTLE);
+    tcp_sim_inject(&T, B, TCP_SIM_A, TCP_SIM_B, &rst);
+    tcp_sim_run(&T, SETTLE);
+    assert_int_equal(tcp_sim_count(&T, B, ACK, mark), 1);
+    struct axn_snmp_tcp_ext eb;
+    tcp_sim_snmp(&T, B, NULL, &eb);
+    assert_int_equal(eb.challenge_acks, 1);
+    assert_int_equal(eb.ack_skipped_challenge, 1);
+    tcp_sim_run(&T, OOW_LIMIT);
+    tcp_sim_inject(&T, B, TCP_SIM_A, TCP_SIM_B, &rst);
+    assert_int_equal(tcp_sim_count(&T, B, ACK, mark), 2);
+    assert_int_equal(tcp_sim_state(s), ST_ESTAB);
 }
 
 /* ---- PMTU ---------------------------------------------------------------------------------- */
@@ -647,13 +635,9 @@ static void fast_retransmit_third_dupack(void **state)
     assert_int_equal(re->at, t0 + 2 * DELAY);
     assert_int_equal(re->len, TCP_SIM_MSS);
     assert_true(tcp_sim_count(&T, B, ACK, mark) >= WINDOW_SEGS - 1);
-    struct axn_snmp_tcp ta;
-    struct axn_snmp_tcp_ext ea, eb;
-    tcp_sim_snmp(&T, A, &ta, &ea);
+    struct axn_snmp_tcp_ext eb;
     tcp_sim_snmp(&T, B, NULL, &eb);
-    assert_int_equal(ea.fast_retrans, 1);
-    assert_int_equal(ea.tcp_timeouts, 0);
-    assert_int_equal(ta.retrans_segs, 1);
+    tcp_sim_assert_loss(&T, A, 1, 0, 1);
     assert_true(eb.ofo_queue >= WINDOW_SEGS - 2);
 }
 
@@ -677,12 +661,7 @@ static void newreno_partial_ack(void **state)
     assert_int_equal(re1->at, t0 + 2 * DELAY);
     const struct tcp_seg *re2 = next_at_seq(hole2);
     assert_int_equal(re2->at, t0 + 4 * DELAY);
-    struct axn_snmp_tcp ta;
-    struct axn_snmp_tcp_ext ea;
-    tcp_sim_snmp(&T, A, &ta, &ea);
-    assert_int_equal(ea.fast_retrans, 1);
-    assert_int_equal(ea.tcp_timeouts, 0);
-    assert_int_equal(ta.retrans_segs, 2);
+    tcp_sim_assert_loss(&T, A, 1, 0, 2);
 }
 
 /* ---- Delayed ACK and Nagle ----------------------------------------------------------------- */
@@ -774,21 +753,22 @@ static void nagle_and_nodelay(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(handshake_segments, setup, teardown),
-        cmocka_unit_test_setup_teardown(isn_differs_per_tuple, setup, teardown),
-        cmocka_unit_test_setup_teardown(simultaneous_open, setup, teardown),
-        cmocka_unit_test_setup_teardown(syn_loss_retransmits, setup, teardown),
-        cmocka_unit_test_setup_teardown(synack_loss_retransmits, setup, teardown),
-        cmocka_unit_test_setup_teardown(connect_refused, setup, teardown),
-        cmocka_unit_test_setup_teardown(backlog_full_drops_syn, setup, teardown),
-        cmocka_unit_test_setup_teardown(rfc5961_challenge_ack, setup, teardown),
-        cmocka_unit_test_setup_teardown(pmtu_frag_needed_resends_smaller, setup, teardown),
-        cmocka_unit_test_setup_teardown(icmp_soft_during_connect, setup, teardown),
-        cmocka_unit_test_setup_teardown(icmp_never_kills_established, setup, teardown),
-        cmocka_unit_test_setup_teardown(fast_retransmit_third_dupack, setup, teardown),
-        cmocka_unit_test_setup_teardown(newreno_partial_ack, setup, teardown),
-        cmocka_unit_test_setup_teardown(delayed_ack, setup, teardown),
-        cmocka_unit_test_setup_teardown(nagle_and_nodelay, setup, teardown),
+        TCP_SIM_TEST(handshake_segments, &T),
+        TCP_SIM_TEST(isn_differs_per_tuple, &T),
+        TCP_SIM_TEST(simultaneous_open, &T),
+        TCP_SIM_TEST(syn_loss_retransmits, &T),
+        TCP_SIM_TEST(synack_loss_retransmits, &T),
+        TCP_SIM_TEST(connect_refused, &T),
+        TCP_SIM_TEST(backlog_full_drops_syn, &T),
+        TCP_SIM_TEST(rfc5961_challenge_ack, &T),
+        TCP_SIM_TEST(challenge_ack_rate_limited, &T),
+        TCP_SIM_TEST(pmtu_frag_needed_resends_smaller, &T),
+        TCP_SIM_TEST(icmp_soft_during_connect, &T),
+        TCP_SIM_TEST(icmp_never_kills_established, &T),
+        TCP_SIM_TEST(fast_retransmit_third_dupack, &T),
+        TCP_SIM_TEST(newreno_partial_ack, &T),
+        TCP_SIM_TEST(delayed_ack, &T),
+        TCP_SIM_TEST(nagle_and_nodelay, &T),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -281,8 +281,9 @@ static void tcp_sock_bind_reuseaddr_and_reuseport(void **state)
     assert_int_equal(set_int(b, AXN_SOL_SOCKET, AXN_SO_REUSEADDR, 1), 0);
     assert_int_equal(bind4(a, 0, PORT_SRV), 0);
     assert_int_equal(bind4(b, 0, PORT_SRV), 0); /* both SO_REUSEADDR, none listening */
-    /* inet_csk_listen_start checks again as a listener: a sharer forbids it. */
-    assert_int_equal(axn_listen(a, BACKLOG), -AXN_EADDRINUSE);
+    /* inet_csk_listen_start checks again (inet_bind_conflict, relaxed):
+     * a sharer that does not listen allows it, a listener forbids it. */
+    assert_int_equal(axn_listen(a, BACKLOG), 0);
     assert_int_equal(axn_listen(b, BACKLOG), -AXN_EADDRINUSE);
     forget(NODE_A, 1);
     assert_int_equal(axn_listen(a, BACKLOG), 0);
@@ -579,6 +580,189 @@ static void tcp_sock_linger_zero_close_resets(void **state)
     assert_int_equal(axn_recv(W.s[NODE_B][1], buf, sizeof(buf), 0), -AXN_ECONNRESET);
 }
 
+/* __inet_stream_connect's sock_error path: a reported connect failure
+ * leaves the socket SS_UNCONNECTED (tcp_disconnect), so it may listen. */
+static void tcp_sock_listen_after_failed_connect(void **state)
+{
+    (void)state;
+    struct axn_socket *s = mk(NODE_A, 0);
+    assert_int_equal(connect4(s, B_ADDR, PORT_SRV), -AXN_EINPROGRESS);
+    settle();
+    assert_int_equal(connect4(s, B_ADDR, PORT_SRV), -AXN_ECONNREFUSED);
+    assert_int_equal(bind4(s, 0, PORT_OTHER), 0);
+    assert_int_equal(axn_listen(s, BACKLOG), 0);
+    struct axn_socket *cli = mk(NODE_B, 0);
+    assert_int_equal(connect4(cli, A_ADDR, PORT_OTHER), -AXN_EINPROGRESS);
+    settle();
+    assert_int_equal(axn_accept(s, NULL, NULL, AXN_SOCK_NONBLOCK, &W.s[NODE_A][1]), 0);
+    assert_int_equal(connect4(cli, A_ADDR, PORT_OTHER), 0);
+}
+
+/* inet_shutdown(SHUT_RD) on a listener is tcp_disconnect: it stops
+ * listening (queued connections are reset), accept says EINVAL
+ * (inet_csk_accept), and the socket polls as a fresh one. */
+static void tcp_sock_accept_after_listener_shut_rd(void **state)
+{
+    (void)state;
+    struct axn_socket *srv = mk(NODE_B, 0);
+    assert_int_equal(bind4(srv, 0, PORT_SRV), 0);
+    assert_int_equal(axn_listen(srv, BACKLOG), 0);
+    struct axn_socket *cli = mk(NODE_A, 0);
+    assert_int_equal(connect4(cli, B_ADDR, PORT_SRV), -AXN_EINPROGRESS);
+    settle();
+    assert_int_equal(axn_shutdown(srv, AXN_SHUT_WR), 0); /* a listener ignores SHUT_WR */
+    assert_int_equal(axn_socket_poll(srv), POLL_RD);
+    assert_int_equal(axn_shutdown(srv, AXN_SHUT_RD), 0);
+    struct axn_socket *child = NULL;
+    assert_int_equal(axn_accept(srv, NULL, NULL, 0, &child), -AXN_EINVAL);
+    assert_int_equal(axn_socket_poll(srv), POLL_FRESH);
+    settle();
+    uint8_t b;
+    assert_int_equal(axn_recv(cli, &b, sizeof(b), 0), -AXN_ECONNRESET);
+}
+
+/* Linux tcp_poll across a close: CLOSE-WAIT is readable (end of file)
+ * with RDHUP and writable; FIN-WAIT-2 after SHUT_WR is writable only
+ * (SEND_SHUTDOWN); with both halves shut, HUP joins. */
+static void tcp_sock_poll_masks_through_close(void **state)
+{
+    (void)state;
+    connect_pair();
+    struct axn_socket *cli = W.s[NODE_A][0];
+    struct axn_socket *child = W.s[NODE_B][1];
+    const unsigned eof = POLL_RD | AXN_POLLRDHUP;
+    assert_int_equal(axn_shutdown(cli, AXN_SHUT_WR), 0);
+    settle();
+    assert_int_equal(axn_socket_poll(cli), POLL_WR);         /* FIN-WAIT-2 */
+    assert_int_equal(axn_socket_poll(child), eof | POLL_WR); /* CLOSE-WAIT */
+    assert_int_equal(axn_shutdown(child, AXN_SHUT_WR), 0);
+    assert_int_equal(axn_socket_poll(child), AXN_POLLHUP | eof | POLL_WR); /* LAST-ACK */
+    settle();
+    assert_int_equal(axn_socket_poll(cli), AXN_POLLHUP | eof | POLL_WR);   /* TIME-WAIT */
+    assert_int_equal(axn_socket_poll(child), AXN_POLLHUP | eof | POLL_WR); /* CLOSED */
+}
+
+/* Linux tcp_time_wait: a socket whose connection reaches TIME-WAIT is
+ * done (the tuple goes to a TIME-WAIT entry): TCP_INFO reads CLOSE and
+ * getpeername ENOTCONN, as in any closed state. */
+static void tcp_sock_time_wait_socket_reads_close(void **state)
+{
+    (void)state;
+    connect_pair();
+    struct axn_socket *cli = W.s[NODE_A][0];
+    assert_int_equal(axn_shutdown(cli, AXN_SHUT_WR), 0);
+    settle();
+    assert_int_equal(axn_shutdown(W.s[NODE_B][1], AXN_SHUT_WR), 0);
+    settle();
+    struct axn_tcp_info info;
+    axn_socklen_t len = sizeof(info);
+    assert_int_equal(axn_getsockopt(cli, AXN_SOL_TCP, AXN_TCP_INFO, &info, &len), 0);
+    assert_int_equal(info.tcpi_state, STATE_CLOSE);
+    struct axn_sockaddr_in peer;
+    axn_socklen_t plen = sizeof(peer);
+    assert_int_equal(axn_getpeername(cli, (struct axn_sockaddr *)&peer, &plen), -AXN_ENOTCONN);
+    assert_int_equal(axn_socket_poll(cli) & AXN_POLLHUP, AXN_POLLHUP);
+}
+
+/* Closing a socket whose connection is in TIME-WAIT, with unread data:
+ * Linux's socket is already CLOSE, so no abort (TCPAbortOnClose stays
+ * 0) and the TIME-WAIT keeps holding the port. */
+static void tcp_sock_close_in_time_wait_keeps_it(void **state)
+{
+    (void)state;
+    struct axn_socket *srv = mk(NODE_B, 0);
+    assert_int_equal(bind4(srv, 0, PORT_SRV), 0);
+    assert_int_equal(axn_listen(srv, BACKLOG), 0);
+    struct axn_socket *cli = mk(NODE_A, 0);
+    assert_int_equal(bind4(cli, A_ADDR, PORT_OTHER), 0);
+    assert_int_equal(connect4(cli, B_ADDR, PORT_SRV), -AXN_EINPROGRESS);
+    settle();
+    assert_int_equal(axn_accept(srv, NULL, NULL, 0, &W.s[NODE_B][1]), 0);
+    uint8_t buf[MSG_LEN];
+    fill(buf, sizeof(buf));
+    assert_int_equal(axn_send(W.s[NODE_B][1], buf, sizeof(buf), 0), MSG_LEN);
+    assert_int_equal(axn_shutdown(cli, AXN_SHUT_WR), 0);
+    settle();
+    assert_int_equal(axn_shutdown(W.s[NODE_B][1], AXN_SHUT_WR), 0);
+    settle(); /* A: TIME-WAIT, the data unread */
+    forget(NODE_A, 0);
+    settle();
+    struct axn_snmp_tcp_ext ext;
+    axn_tcp_snmp(W.sim.st[NODE_A], NULL, &ext);
+    assert_int_equal(ext.abort_on_close, 0);
+    struct axn_socket *again = mk(NODE_A, 1);
+    assert_int_equal(bind4(again, A_ADDR, PORT_OTHER), -AXN_EADDRINUSE);
+}
+
+/* tcp_recvmsg_locked: MSG_WAITALL stops at end of file or a reset with
+ * what it has; the next call reports 0 (FIN) or the error once, then 0. */
+static void tcp_sock_waitall_ends_at_fin_and_rst(void **state)
+{
+    (void)state;
+    connect_pair();
+    struct axn_socket *cli = W.s[NODE_A][0];
+    struct axn_socket *child = W.s[NODE_B][1];
+    uint8_t out[MSG_LEN], in[2 * MSG_LEN];
+    fill(out, sizeof(out));
+    assert_int_equal(axn_send(cli, out, sizeof(out), 0), MSG_LEN);
+    assert_int_equal(axn_shutdown(cli, AXN_SHUT_WR), 0);
+    settle();
+    int n = -1;
+    assert_int_equal(axn_ioctl(child, AXN_FIONREAD, &n), 0);
+    assert_int_equal(n, MSG_LEN); /* tcp_inq: the FIN is not a byte */
+    assert_int_equal(axn_recv(child, in, sizeof(in), AXN_MSG_WAITALL), MSG_LEN);
+    assert_memory_equal(in, out, sizeof(out));
+    assert_int_equal(axn_recv(child, in, sizeof(in), AXN_MSG_WAITALL), 0);
+    assert_int_equal(axn_ioctl(child, AXN_FIONREAD, &n), 0);
+    assert_int_equal(n, 0);
+    /* Now the other way, ended by a reset (SO_LINGER 0). */
+    assert_int_equal(axn_send(child, out, sizeof(out), 0), MSG_LEN);
+    const struct axn_linger lg = {.l_onoff = 1, .l_linger = 0};
+    assert_int_equal(axn_setsockopt(child, AXN_SOL_SOCKET, AXN_SO_LINGER, &lg, sizeof(lg)), 0);
+    settle();
+    forget(NODE_B, 1);
+    settle();
+    assert_int_equal(axn_recv(cli, in, sizeof(in), AXN_MSG_WAITALL), MSG_LEN);
+    assert_int_equal(axn_recv(cli, in, sizeof(in), AXN_MSG_WAITALL), -AXN_ECONNRESET);
+    assert_int_equal(axn_recv(cli, in, sizeof(in), AXN_MSG_WAITALL), 0);
+}
+
+/* Linux tcp_ioctl: SIOCOUTQ is write_seq - snd_una, so a FIN counts one
+ * until acknowledged; SIOCOUTQNSD (write_seq - snd_nxt) is 0 once it left. */
+static void tcp_sock_outq_counts_unacked_fin(void **state)
+{
+    (void)state;
+    connect_pair();
+    struct axn_socket *cli = W.s[NODE_A][0];
+    assert_int_equal(axn_shutdown(cli, AXN_SHUT_WR), 0);
+    int v = -1;
+    assert_int_equal(axn_ioctl(cli, AXN_SIOCOUTQ, &v), 0);
+    assert_int_equal(v, 1);
+    assert_int_equal(axn_ioctl(cli, AXN_SIOCOUTQNSD, &v), 0);
+    assert_int_equal(v, 0);
+    settle();
+    assert_int_equal(axn_ioctl(cli, AXN_SIOCOUTQ, &v), 0);
+    assert_int_equal(v, 0);
+}
+
+/* inet_shutdown: a non-blocking connect that got through (never reported
+ * by a second connect) becomes SS_CONNECTED, so once the connection is
+ * gone a connect says EISCONN instead of starting a new one. */
+static void tcp_sock_shutdown_marks_unreported_connect_connected(void **state)
+{
+    (void)state;
+    connect_pair();
+    struct axn_socket *cli = W.s[NODE_A][0];
+    assert_int_equal(axn_shutdown(cli, AXN_SHUT_RDWR), 0);
+    const struct axn_linger lg = {.l_onoff = 1, .l_linger = 0};
+    assert_int_equal(axn_setsockopt(W.s[NODE_B][1], AXN_SOL_SOCKET, AXN_SO_LINGER, &lg, sizeof(lg)),
+                     0);
+    forget(NODE_B, 1); /* RST: A's connection is CLOSED */
+    settle();
+    assert_int_equal(connect4(cli, B_ADDR, PORT_SRV), -AXN_EISCONN);
+    assert_int_equal(axn_listen(cli, BACKLOG), -AXN_EINVAL);
+}
+
 /* An orphan in TIME-WAIT holds its port: a bind without SO_REUSEADDR
  * fails, one with it binds over (the server-restart case). */
 static void tcp_sock_time_wait_orphan_holds_port(void **state)
@@ -600,6 +784,36 @@ static void tcp_sock_time_wait_orphan_holds_port(void **state)
     assert_int_equal(bind4(again, A_ADDR, PORT_OTHER), -AXN_EADDRINUSE);
     assert_int_equal(set_int(again, AXN_SOL_SOCKET, AXN_SO_REUSEADDR, 1), 0);
     assert_int_equal(bind4(again, A_ADDR, PORT_OTHER), 0);
+}
+
+/* The server restart: the old server closed its connection first, so
+ * its TIME-WAIT holds the port; a new SO_REUSEADDR listener binds and
+ * listens over it (Linux: a TIME-WAIT never conflicts with a claimant
+ * that has SO_REUSEADDR, tw_reuse having been inherited), and serves. */
+static void tcp_sock_server_restart_over_time_wait(void **state)
+{
+    (void)state;
+    struct axn_socket *srv = mk(NODE_B, 0);
+    assert_int_equal(set_int(srv, AXN_SOL_SOCKET, AXN_SO_REUSEADDR, 1), 0);
+    assert_int_equal(bind4(srv, 0, PORT_SRV), 0);
+    assert_int_equal(axn_listen(srv, BACKLOG), 0);
+    struct axn_socket *cli = mk(NODE_A, 0);
+    assert_int_equal(connect4(cli, B_ADDR, PORT_SRV), -AXN_EINPROGRESS);
+    settle();
+    assert_int_equal(axn_accept(srv, NULL, NULL, 0, &W.s[NODE_B][1]), 0);
+    forget(NODE_B, 1); /* the server closes first: its side ends in TIME-WAIT */
+    settle();
+    forget(NODE_A, 0);
+    settle();
+    forget(NODE_B, 0);
+    struct axn_socket *again = mk(NODE_B, 2);
+    assert_int_equal(set_int(again, AXN_SOL_SOCKET, AXN_SO_REUSEADDR, 1), 0);
+    assert_int_equal(bind4(again, 0, PORT_SRV), 0);
+    assert_int_equal(axn_listen(again, BACKLOG), 0);
+    struct axn_socket *cli2 = mk(NODE_A, 1);
+    assert_int_equal(connect4(cli2, B_ADDR, PORT_SRV), -AXN_EINPROGRESS);
+    settle();
+    assert_int_equal(axn_accept(again, NULL, NULL, 0, &W.s[NODE_B][3]), 0);
 }
 
 /* connect(AF_UNSPEC) (tcp_disconnect): reset, and the socket is fresh. */
@@ -788,6 +1002,16 @@ int main(void)
         cmocka_unit_test_setup_teardown(tcp_sock_close_with_unread_data_resets, setup, teardown),
         cmocka_unit_test_setup_teardown(tcp_sock_linger_zero_close_resets, setup, teardown),
         cmocka_unit_test_setup_teardown(tcp_sock_time_wait_orphan_holds_port, setup, teardown),
+        cmocka_unit_test_setup_teardown(tcp_sock_listen_after_failed_connect, setup, teardown),
+        cmocka_unit_test_setup_teardown(tcp_sock_accept_after_listener_shut_rd, setup, teardown),
+        cmocka_unit_test_setup_teardown(tcp_sock_poll_masks_through_close, setup, teardown),
+        cmocka_unit_test_setup_teardown(tcp_sock_time_wait_socket_reads_close, setup, teardown),
+        cmocka_unit_test_setup_teardown(tcp_sock_close_in_time_wait_keeps_it, setup, teardown),
+        cmocka_unit_test_setup_teardown(tcp_sock_waitall_ends_at_fin_and_rst, setup, teardown),
+        cmocka_unit_test_setup_teardown(tcp_sock_outq_counts_unacked_fin, setup, teardown),
+        cmocka_unit_test_setup_teardown(tcp_sock_shutdown_marks_unreported_connect_connected, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(tcp_sock_server_restart_over_time_wait, setup, teardown),
         cmocka_unit_test_setup_teardown(tcp_sock_connect_unspec_disconnects, setup, teardown),
         cmocka_unit_test_setup_teardown(tcp_sock_tcp_info, setup, teardown),
         cmocka_unit_test_setup_teardown(tcp_sock_proc_rows, setup, teardown),

@@ -11,6 +11,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <limits.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -25,7 +26,6 @@
 #define B           TCP_SIM_NODE_B
 #define DELAY       TCP_SIM_DELAY
 #define PORT        80u
-#define MAX_SOCKS   8u
 #define SETTLE      AXN_MSEC(10)
 #define ACK         AXN_TCP_ACK
 #define SYNACK      (AXN_TCP_SYN | AXN_TCP_ACK)
@@ -44,48 +44,19 @@
 #define UTO_MS      3000u
 #define UTO_SLACK   AXN_MSEC(250) /* one RTO at most past the user timeout */
 #define SMALL       100u
+#define LONG_UTO_MS 1200000u /* 20 min: past tcp_retries2's 924.6 s */
+#define LONG_SPAN   AXN_SEC(1300)
 
 static struct tcp_sim T;
-static struct axn_socket *S[MAX_SOCKS];
 
 static struct axn_socket *keep(struct axn_socket *s)
 {
-    for (size_t i = 0; i < MAX_SOCKS; i++) {
-        if (!S[i]) {
-            S[i] = s;
-            return s;
-        }
-    }
-    fail_msg("too many sockets");
-    return s;
-}
-
-static int setup(void **state)
-{
-    (void)state;
-    memset(S, 0, sizeof(S));
-    tcp_sim_create(&T);
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    for (size_t i = 0; i < MAX_SOCKS; i++)
-        if (S[i])
-            assert_int_equal(axn_close(S[i]), 0);
-    tcp_sim_destroy(&T);
-    assert_int_equal(T.n_bad_csum, 0);
-    return axn_test_live_allocs() == 0 ? 0 : -1;
+    return tcp_sim_keep(&T, s);
 }
 
 static void pair(struct axn_socket **c, struct axn_socket **s)
 {
-    struct axn_socket *l;
-    tcp_sim_pair(&T, PORT, &l, c, s);
-    keep(l);
-    keep(*c);
-    keep(*s);
+    tcp_sim_pair_kept(&T, PORT, c, s);
 }
 
 /* ---- Persist ----------------------------------------------------------------------------- */
@@ -131,13 +102,10 @@ static size_t fill_to_zero_window(struct axn_socket *c, const uint8_t *out, size
     return sent;
 }
 
-/* RFC 9293 3.8.6.1: with the receiver's window at zero the sender probes,
- * each probe interval twice the last (RFC 6298 back-off, Linux
- * tcp_probe_timer), never less than the minimum RTO; the window reopens
- * when the reader drains, and every byte arrives in order. */
-static void zero_window_persist(void **state)
+/* A connection to a listener on B whose children get a small receive
+ * ring (RCVBUF_SET): the client, and the accepted server in *server. */
+static struct axn_socket *small_rcvbuf_pair(struct axn_socket **server)
 {
-    (void)state;
     struct axn_socket *lb = keep(tcp_sim_socket(&T, B));
     assert_int_equal(tcp_sim_setopt_int(lb, AXN_SOL_SOCKET, AXN_SO_RCVBUF, RCVBUF_SET), 0);
     const struct axn_sockaddr_in sin = sim_sin4(TCP_SIM_B, PORT);
@@ -146,8 +114,20 @@ static void zero_window_persist(void **state)
     struct axn_socket *c = keep(tcp_sim_connect(&T, A, TCP_SIM_B, PORT));
     tcp_sim_run(&T, SETTLE);
     int err;
-    struct axn_socket *s = keep(tcp_sim_accept(lb, &err));
-    assert_non_null(s);
+    *server = keep(tcp_sim_accept(lb, &err));
+    assert_non_null(*server);
+    return c;
+}
+
+/* RFC 9293 3.8.6.1: with the receiver's window at zero the sender probes,
+ * each probe interval twice the last (RFC 6298 back-off, Linux
+ * tcp_probe_timer), never less than the minimum RTO; the window reopens
+ * when the reader drains, and every byte arrives in order. */
+static void zero_window_persist(void **state)
+{
+    (void)state;
+    struct axn_socket *s;
+    struct axn_socket *c = small_rcvbuf_pair(&s);
 
     static uint8_t out[ZW_DATA], in[ZW_DATA];
     tcp_sim_pattern(out, sizeof(out), 0);
@@ -285,12 +265,72 @@ static void user_timeout_aborts(void **state)
     assert_int_equal(ea.abort_on_timeout, 1);
 }
 
+/* Linux tcp_probe_timer (since 5.11, "tcp: fix TCP_USER_TIMEOUT with
+ * zero window") and tcp(7): a zero window that stays shut ends the
+ * connection after TCP_USER_TIMEOUT even though the peer answers every
+ * probe, counted from the first probe, the probe timer clamped so that it
+ * fires exactly then (tcp_clamp_probe0_to_user_timeout). */
+static void user_timeout_bounds_persist(void **state)
+{
+    (void)state;
+    struct axn_socket *s;
+    struct axn_socket *c = small_rcvbuf_pair(&s);
+    assert_int_equal(tcp_sim_setopt_int(c, AXN_SOL_TCP, AXN_TCP_USER_TIMEOUT, (int)UTO_MS), 0);
+    static uint8_t out[ZW_DATA];
+    tcp_sim_pattern(out, sizeof(out), 0);
+    (void)fill_to_zero_window(c, out, sizeof(out));
+    const size_t zw = last_zero_window();
+    const axn_time_t zw_at = T.seg[zw].at + DELAY;
+    assert_true(tcp_sim_run_until(&T, has_error, c, zw_at + AXN_MSEC(UTO_MS) + PROBE_SPAN));
+    const axn_time_t dead_at = tcp_sim_now(&T);
+    const struct tcp_seg *probe = NULL;
+    size_t answers = 0;
+    for (size_t i = zw + 1; i < T.n_seg; i++) {
+        if (T.seg[i].from == A && T.seg[i].at >= zw_at && probe == NULL)
+            probe = &T.seg[i];
+        if (T.seg[i].from == B && T.seg[i].window == 0 && probe != NULL)
+            answers++;
+    }
+    assert_non_null(probe);
+    assert_true(answers >= MIN_PROBES);
+    assert_int_equal(dead_at, probe->at + AXN_MSEC(UTO_MS));
+    assert_int_equal(tcp_sim_so_error(c), AXN_ETIMEDOUT);
+    assert_int_equal(tcp_sim_state(c), ST_CLOSED);
+}
+
+/* Linux retransmits_timed_out: a TCP_USER_TIMEOUT replaces tcp_retries2
+ * (924.6 s of back-off here) as the bound of a synchronised connection's
+ * retransmissions, longer as well as shorter; the last RTO is clamped to
+ * end exactly at the user timeout (tcp_clamp_rto_to_user_timeout). */
+static void user_timeout_replaces_retries2(void **state)
+{
+    (void)state;
+    struct axn_socket *c, *s;
+    pair(&c, &s);
+    assert_int_equal(tcp_sim_setopt_int(c, AXN_SOL_TCP, AXN_TCP_USER_TIMEOUT, (int)LONG_UTO_MS), 0);
+    /* Only B's TCP is lost: ARP still answers, so no soft error
+     * (EHOSTUNREACH) stands in for the timeout. */
+    tcp_sim_drop(&T, B, TCP_SIM_ANY_FLAGS, UINT_MAX);
+    uint8_t buf[SMALL];
+    tcp_sim_pattern(buf, sizeof(buf), 0);
+    const axn_time_t t0 = tcp_sim_now(&T);
+    assert_int_equal(axn_send(c, buf, sizeof(buf), AXN_MSG_DONTWAIT), (long)sizeof(buf));
+    assert_true(tcp_sim_run_until(&T, has_error, c, t0 + LONG_SPAN));
+    assert_int_equal(tcp_sim_now(&T), t0 + AXN_MSEC(LONG_UTO_MS));
+    assert_int_equal(tcp_sim_so_error(c), AXN_ETIMEDOUT);
+    struct axn_snmp_tcp ta;
+    tcp_sim_snmp(&T, A, &ta, NULL);
+    assert_true(ta.retrans_segs > AXN_TCP_RETRIES2);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(zero_window_persist, setup, teardown),
-        cmocka_unit_test_setup_teardown(keepalive_abort, setup, teardown),
-        cmocka_unit_test_setup_teardown(user_timeout_aborts, setup, teardown),
+        TCP_SIM_TEST(zero_window_persist, &T),
+        TCP_SIM_TEST(keepalive_abort, &T),
+        TCP_SIM_TEST(user_timeout_aborts, &T),
+        TCP_SIM_TEST(user_timeout_bounds_persist, &T),
+        TCP_SIM_TEST(user_timeout_replaces_retries2, &T),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -3,7 +3,14 @@
  *
  * The device is opened with IFF_TAP | IFF_NO_PI and a non-blocking fd, so
  * receive() returns -AXN_EAGAIN when no frame is queued. The driver has no
- * IRQ: a runner waits for readiness by poll(2)ing axn_tap_fd() for POLLIN.
+ * device interrupt, so its IRQ line is the fd: irq_id returns
+ * axn_port_posix_fd_irq(axn_tap_fd()) and the posix port's registrar
+ * (port_posix.h) raises it each time Linux queues new frames, which lets a
+ * threaded stack's RX worker sleep until a frame arrives instead of
+ * polling every AXN_DEVICE_IDLE_POLL_MS. The handler touches only atomics
+ * and reports AXN_IRQ_RX_READY while enabled (AXN_IRQ_SPURIOUS otherwise).
+ * A caller-polled runner may still poll(2) axn_tap_fd() for POLLIN: the
+ * registrar's epoll watch consumes nothing.
  *
  * Buffers follow driver.h, one frame per direction at a time: a second
  * alloc_tx while a TX buffer is lent returns -AXN_EAGAIN, receive while an
@@ -79,6 +86,9 @@ void axn_tap_driver(struct axn_tap *tap, struct axn_eth_driver *drv);
 
 /* The non-blocking fd to poll(2) for POLLIN (frames to receive). */
 int axn_tap_fd(const struct axn_tap *tap);
+
+/* How many times the IRQ handler reported RX_READY (wake-ups it caused). */
+uint64_t axn_tap_irq_count(const struct axn_tap *tap);
 
 /* Interface name the kernel gave the TAP ("tap0" or the one asked for). */
 const char *axn_tap_name(const struct axn_tap *tap);

@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# The long TCP runs of issue 5, on an optimised build without sanitizers
+# in build/tcp-matrix (never part of `make test`):
+#
+#   scripts/tcp-matrix.sh [sim]   the transfer matrix: every condition of
+#                                 tests/unit/test_tcp_transfer.c x 50 seeds,
+#                                 16 MiB each way, one process per
+#                                 (condition, seed), $JOBS at a time
+#   scripts/tcp-matrix.sh interop the TAP interop test with 1 GiB each way
+#                                 (root; tests/interop/test_tcp_tap.c)
+#   scripts/tcp-matrix.sh all     both
+#
+# Environment: BYTES (default 16777216), SEEDS (50), JOBS (nproc), CONDS
+# (space-separated condition names, default all), TAP_BYTES (1073741824).
+# Logs: build/tcp-matrix/logs/<condition>-<seed>.log; a failing run's
+# replay command is printed at the end (and in its log).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+what=${1:-sim}
+build=build/tcp-matrix
+bytes=${BYTES:-16777216}
+seeds=${SEEDS:-50}
+jobs=${JOBS:-$(nproc)}
+conds=${CONDS:-"clean loss1 loss5 reorder dup delay100 jitter1to100 mixed"}
+tap_bytes=${TAP_BYTES:-1073741824}
+
+case $what in
+  sim|interop|all) ;;
+  *) echo "usage: $0 [sim|interop|all]" >&2; exit 2 ;;
+esac
+
+scripts/deps.sh test
+cmake -S . -B "$build" -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=Release \
+  -DCMAKE_C_FLAGS_RELEASE="-O2 -DNDEBUG" -DAXN_SANITIZE=OFF -DAXN_FUZZ=OFF \
+  -DAXN_BUILD_BENCH=OFF >/dev/null
+cmake --build "$build" -j"$jobs" --target test_tcp_transfer test_tcp_tap >/dev/null
+bin=$(find "$build" -type f -name test_tcp_transfer -perm -u+x | head -n1)
+tap=$(find "$build" -type f -name test_tcp_tap -perm -u+x | head -n1)
+rc=0
+
+run_sim() {
+  local logs=$build/logs
+  rm -rf "$logs" && mkdir -p "$logs"
+  echo "tcp matrix: $bytes bytes each way, seeds 1..$seeds, conditions: $conds, $jobs jobs"
+  local start=$SECONDS
+  # One (condition, seed) per process: a failure is its own log and replay.
+  for c in $conds; do
+    for s in $(seq "$seeds"); do echo "$c $s"; done
+  done | MATRIX_BIN=$bin MATRIX_LOGS=$logs AXN_TCP_MATRIX_BYTES=$bytes \
+    xargs -P "$jobs" -L 1 sh -c '
+    log="$MATRIX_LOGS/$1-$2.log"
+    if AXN_TCP_MATRIX_COND=$1 AXN_TCP_MATRIX_SEED=$2 "$MATRIX_BIN" >"$log" 2>&1; then
+      rm -f "$log"
+    else
+      echo "FAIL $1 seed $2"
+    fi' sh || true
+  local failed
+  failed=$(ls "$logs" | wc -l)
+  echo "tcp matrix: $((SECONDS - start)) s, $failed failed run(s)"
+  for f in "$logs"/*.log; do
+    [ -e "$f" ] || continue
+    echo "== $f"
+    grep -E "replay:|\[  ERROR   \]|FAILED|error" "$f" | head -n 5
+  done
+  [ "$failed" -eq 0 ] || rc=1
+}
+
+run_interop() {
+  echo "tcp interop: $tap_bytes bytes each way over TAP"
+  AXN_BUILD_DIR=$PWD/$build AXN_TCP_TAP_BYTES=$tap_bytes "$tap" || rc=1
+}
+
+case $what in
+  sim) run_sim ;;
+  interop) run_interop ;;
+  all) run_sim; run_interop ;;
+esac
+exit $rc
