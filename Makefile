@@ -25,7 +25,8 @@ bench:
 tcp-matrix:
 	scripts/tcp-matrix.sh sim
 
-# TCP interop over TAP with 1 GiB each way (root).
+# TCP interop over TAP: the large transfers with 1 GiB each way, clean and
+# with 1 % loss (root; figures at the end, in docs/testing.md).
 tcp-interop-long:
 	scripts/tcp-matrix.sh interop
 

@@ -394,21 +394,7 @@ static void send_hdrincl(struct axn_stack *st, const uint8_t *frame, size_t len)
 /* Polls at every deadline up to now + step, then at now + step. */
 static void advance(struct axn_stack *st, axn_time_t step)
 {
-    const axn_time_t target = fuzz_now + step;
-    for (size_t i = 0; i < MAX_POLLS; i++) {
-        const axn_time_t next = axn_stack_poll(st, fuzz_now);
-        fuzz_check_locks();
-        CHECK(!fuzz_drv_state.tx_lent && !fuzz_drv_state.rx_lent);
-        if (next == AXN_TIME_NEVER || next > target)
-            break;
-        if (next > fuzz_now)
-            fuzz_now = next;
-        else if (!axn_stack_poll_pending(st))
-            break;
-    }
-    fuzz_now = target;
-    axn_stack_poll(st, fuzz_now);
-    fuzz_check_locks();
+    fuzz_advance(st, step, MAX_POLLS, NULL);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

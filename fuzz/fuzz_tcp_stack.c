@@ -52,6 +52,7 @@
 #include "lib/byteorder.h"
 #include "support/fuzz_check.h"
 #include "support/fuzz_stack.h"
+#include "eth_tx_hook.h"
 #include "tcp/tcp.h"
 #include "ip/ip4.h"
 #include "tcp/tcp_seq.h"
@@ -173,83 +174,28 @@ static void inspect_tx(const uint8_t *frame, size_t len)
 
 /* ---- The fuzz driver, with every transmit inspected -------------------------------------- */
 
-static const char *w_name(void *d)
+/* Every transmit inspected, none dropped. */
+static bool on_tx(void *ctx, const uint8_t *frame, size_t len)
 {
-    return fuzz_eth_driver.ops->name(d);
+    (void)ctx;
+    inspect_tx(frame, len);
+    return true;
 }
 
-static void w_mac(void *d, struct axn_mac *m)
-{
-    fuzz_eth_driver.ops->mac_address(d, m);
-}
-
-static int w_receive(void *d, struct axn_rx_buf *rx)
-{
-    return fuzz_eth_driver.ops->receive(d, rx);
-}
-
-static int w_recycle_rx(void *d, struct axn_rx_buf *rx)
-{
-    return fuzz_eth_driver.ops->recycle_rx(d, rx);
-}
-
-static int w_recycle_tx(void *d)
-{
-    return fuzz_eth_driver.ops->recycle_tx(d);
-}
-
-static int w_alloc_tx(void *d, size_t len, struct axn_tx_buf *tx)
-{
-    return fuzz_eth_driver.ops->alloc_tx(d, len, tx);
-}
-
-static int w_transmit(void *d, struct axn_tx_buf *tx)
-{
-    inspect_tx(tx->data, tx->len);
-    return fuzz_eth_driver.ops->transmit(d, tx);
-}
-
-static void w_abort_tx(void *d, struct axn_tx_buf *tx)
-{
-    fuzz_eth_driver.ops->abort_tx(d, tx);
-}
-
-static const struct axn_eth_driver_ops wrap_ops = {.name = w_name,
-                                                   .mac_address = w_mac,
-                                                   .receive = w_receive,
-                                                   .recycle_rx = w_recycle_rx,
-                                                   .recycle_tx = w_recycle_tx,
-                                                   .alloc_tx = w_alloc_tx,
-                                                   .transmit = w_transmit,
-                                                   .abort_tx = w_abort_tx};
-
-static const struct axn_eth_driver wrapped = {.ops = &wrap_ops, .drv = &fuzz_drv_state};
+static struct eth_tx_hook tx_hook;
+static struct axn_eth_driver wrapped; /* the device keeps a pointer to it */
 
 /* ---- Time ------------------------------------------------------------------------------------ */
 
+/* The memory bound, after every poll (fuzz_advance checks the rest). */
 static void check_bounds(void)
 {
-    fuzz_check_locks();
-    CHECK(!fuzz_drv_state.tx_lent && !fuzz_drv_state.rx_lent);
     CHECK(fuzz_pn.arena_used <= ARENA_BOUND);
 }
 
 static void advance(struct axn_stack *st, axn_time_t step)
 {
-    const axn_time_t target = fuzz_now + step;
-    for (size_t i = 0; i < MAX_POLLS; i++) {
-        const axn_time_t next = axn_stack_poll(st, fuzz_now);
-        check_bounds();
-        if (next == AXN_TIME_NEVER || next > target)
-            break;
-        if (next > fuzz_now)
-            fuzz_now = next;
-        else if (!axn_stack_poll_pending(st))
-            break;
-    }
-    fuzz_now = target;
-    axn_stack_poll(st, fuzz_now);
-    check_bounds();
+    fuzz_advance(st, step, MAX_POLLS, check_bounds);
 }
 
 /* ---- Frames from the peer ------------------------------------------------------------------- */
@@ -626,6 +572,27 @@ static size_t tcp_conns(struct axn_stack *st)
     return n;
 }
 
+/* The engine's memory and counts (tcp_conn.c): a TIME-WAIT connection
+ * holds no send ring, an orphan no receive ring, and no send ring either
+ * once its FIN is acknowledged; n_tw counts the TIME-WAIT connections (at
+ * most AXN_TCP_MAX_TW) and n_orphans the orphans outside TIME-WAIT. */
+static void check_tcp_accounting(struct axn_stack *st)
+{
+    st->plat->mutex_lock(st->core_lock);
+    const struct axn_tcp_layer *l = axn_tcp_layer_of(st);
+    size_t tw = 0, orphans = 0;
+    for (const struct axn_tcp_conn *c = l ? l->all : NULL; c; c = c->all_next) {
+        const bool in_tw = c->state == AXN_TCP_TIME_WAIT;
+        CHECK(!in_tw || c->snd.buf == NULL);
+        CHECK(!c->orphan || c->rcv.buf == NULL);
+        CHECK(!(c->orphan && c->state == AXN_TCP_FIN_WAIT2) || c->snd.buf == NULL);
+        tw += in_tw;
+        orphans += c->orphan && !c->orphan_uncounted;
+    }
+    CHECK(!l || (l->n_tw == tw && tw <= AXN_TCP_MAX_TW && l->n_orphans == orphans));
+    st->plat->mutex_unlock(st->core_lock);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     struct axn_stack *st = fuzz_stack_start(arena, sizeof(arena), T_START);
@@ -637,6 +604,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     memset(&cfg, 0, sizeof(cfg));
     cfg.addr = OUR_ADDR;
     cfg.prefix_len = PREFIX;
+    tx_hook = (struct eth_tx_hook){.inner = fuzz_eth_driver, .on_tx = on_tx};
+    wrapped = eth_tx_hook_driver(&tx_hook);
     CHECK(axn_stack_add_device(st, &wrapped, &cfg, fuzz_now, &ifindex) == 0);
     advance(st, 0);
     feed_arp_request(st);
@@ -653,6 +622,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         send_record(st, &r);
         socket_actions(&r);
         advance(st, time_steps[(r.act >> STEP_SHIFT) % N_OF(time_steps)]);
+        check_tcp_accounting(st);
     }
     close_all();
     for (size_t i = 0; i < DRAIN_STEPS; i++)

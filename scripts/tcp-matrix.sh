@@ -6,23 +6,30 @@
 #                                 tests/unit/test_tcp_transfer.c x 50 seeds,
 #                                 16 MiB each way, one process per
 #                                 (condition, seed), $JOBS at a time
-#   scripts/tcp-matrix.sh interop the TAP interop test with 1 GiB each way
-#                                 (root; tests/interop/test_tcp_tap.c)
+#   scripts/tcp-matrix.sh interop the TAP interop test's two large
+#                                 transfers with 1 GiB each way, clean and
+#                                 with 1 % loss (root;
+#                                 tests/interop/test_tcp_tap.c)
 #   scripts/tcp-matrix.sh all     both
 #
 # Environment: BYTES (default 16777216), SEEDS (50), JOBS (nproc), CONDS
-# (space-separated condition names, default all), TAP_BYTES (1073741824).
+# (space-separated condition names, default all), TAP_BYTES (1073741824),
+# BUILD_DIR (build/tcp-matrix), TAP_TESTS (cmocka name pattern, default
+# the two large transfers; '*' for the whole program), KEEP_PCAP=1 keeps
+# the captures (about 2.2 GiB each per GiB each way).
 # Logs: build/tcp-matrix/logs/<condition>-<seed>.log; a failing run's
-# replay command is printed at the end (and in its log).
+# replay command is printed at the end (and in its log). The interop run
+# logs to build/tcp-matrix/tcp-interop.log and ends with its figures.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 what=${1:-sim}
-build=build/tcp-matrix
+build=$(realpath -m "${BUILD_DIR:-build/tcp-matrix}")
 bytes=${BYTES:-16777216}
 seeds=${SEEDS:-50}
 jobs=${JOBS:-$(nproc)}
 conds=${CONDS:-"clean loss1 loss5 reorder dup delay100 jitter1to100 mixed"}
 tap_bytes=${TAP_BYTES:-1073741824}
+tap_tests=${TAP_TESTS:-large_transfer_*}
 
 case $what in
   sim|interop|all) ;;
@@ -65,9 +72,36 @@ run_sim() {
   [ "$failed" -eq 0 ] || rc=1
 }
 
+# The namespaces a test process left (they are named axn-<tag>-<pid>-<n>;
+# the test deletes its own, this is for a killed run).
+delete_namespaces() {
+  local ns
+  for ns in $(ip netns list 2>/dev/null | awk '{print $1}' | grep -E "^axn-stcpp?-$1-" || true); do
+    ip netns delete "$ns" || true
+  done
+}
+
 run_interop() {
-  echo "tcp interop: $tap_bytes bytes each way over TAP"
-  AXN_BUILD_DIR=$PWD/$build AXN_TCP_TAP_BYTES=$tap_bytes "$tap" || rc=1
+  local log=$build/tcp-interop.log pid status
+  echo "tcp interop: $tap_bytes bytes each way over TAP, tests '$tap_tests'; log $log"
+  local start=$SECONDS
+  AXN_BUILD_DIR=$build AXN_TCP_TAP_BYTES=$tap_bytes AXN_TCP_TAP_TEST=$tap_tests \
+    "$tap" >"$log" 2>&1 &
+  pid=$!
+  trap 'kill $pid 2>/dev/null; wait $pid; delete_namespaces $pid; exit 130' INT TERM
+  status=0
+  wait $pid || status=$?
+  trap - INT TERM
+  delete_namespaces $pid
+  echo "tcp interop: exit $status after $((SECONDS - start)) s"
+  grep -E "^\[ +(OK|FAILED|SKIPPED|ERROR) +\]|bytes in|SHA-256 match|retransmitted|loss each way|dropped|did not|differs|error" \
+    "$log" || true
+  if [ "${KEEP_PCAP:-0}" = 1 ]; then
+    ls -l "$build"/test_tcp_tap_*.pcap 2>/dev/null || true
+  else
+    rm -f "$build"/test_tcp_tap_*.pcap
+  fi
+  [ "$status" -eq 0 ] || rc=1
 }
 
 case $what in

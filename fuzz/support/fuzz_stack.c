@@ -195,3 +195,29 @@ size_t fuzz_split_frames(const uint8_t *data, size_t size, const uint8_t **frame
     lens[n++] = size - start;
     return n;
 }
+
+static void after_poll(void (*check)(void))
+{
+    fuzz_check_locks();
+    CHECK(!fuzz_drv_state.tx_lent && !fuzz_drv_state.rx_lent);
+    if (check)
+        check();
+}
+
+void fuzz_advance(struct axn_stack *st, axn_time_t step, size_t max_polls, void (*check)(void))
+{
+    const axn_time_t target = fuzz_now + step;
+    for (size_t i = 0; i < max_polls; i++) {
+        const axn_time_t next = axn_stack_poll(st, fuzz_now);
+        after_poll(check);
+        if (next == AXN_TIME_NEVER || next > target)
+            break;
+        if (next > fuzz_now)
+            fuzz_now = next;
+        else if (!axn_stack_poll_pending(st))
+            break;
+    }
+    fuzz_now = target;
+    axn_stack_poll(st, fuzz_now);
+    after_poll(check);
+}

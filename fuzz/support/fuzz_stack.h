@@ -49,6 +49,12 @@ void fuzz_check_locks(void);
 /* Hands `frame` to the driver and polls once at fuzz_now: the frame is
  * taken and returned, no buffer stays lent, the lock rules hold. */
 void fuzz_feed(struct axn_stack *st, const uint8_t *frame, size_t len);
+/* Moves fuzz_now on by `step`, polling the stack at every deadline it
+ * gives on the way (at most `max_polls` times: a stack that keeps asking
+ * for a poll now cannot spin the target) and once at the end. After every
+ * poll the lock rules hold, no driver buffer stays lent, and `check` (may
+ * be NULL) verifies the target's own invariants. */
+void fuzz_advance(struct axn_stack *st, axn_time_t step, size_t max_polls, void (*check)(void));
 /* Destroys the stack: lock rules kept, nothing left in the arena. */
 void fuzz_stack_finish(struct axn_stack *st);
 /* Splits an input at the frame separator (at most FUZZ_MAX_FRAMES

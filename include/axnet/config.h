@@ -565,6 +565,13 @@
 #ifndef AXN_TCP_MAX_ORPHANS
 #define AXN_TCP_MAX_ORPHANS 4096
 #endif
+/* TIME-WAIT connections a stack keeps (Linux tcp_max_tw_buckets, counted
+ * apart from the orphans as Linux does). Over it a connection closes at
+ * once instead of waiting (TCPTimeWaitOverflow). Each costs only its
+ * struct axn_tcp_conn: its rings are freed on entering TIME-WAIT. */
+#ifndef AXN_TCP_MAX_TW
+#define AXN_TCP_MAX_TW 4096
+#endif
 /* RFC 5961 7: challenge ACKs sent per second, stack-wide (Linux
  * tcp_challenge_ack_limit was 1000 before it went per-socket). */
 #ifndef AXN_TCP_CHALLENGE_ACK_LIMIT

@@ -131,6 +131,8 @@ struct axn_snmp_tcp_ext {
     uint64_t keepalive_probes;      /* (axnet) keep-alive probes sent */
     uint64_t zero_window_probes;    /* (axnet) persist probes sent */
     uint64_t rcvq_drop;             /* TCPRcvQDrop: no room in the receive ring */
+    uint64_t tw_overflow;           /* TCPTimeWaitOverflow: over AXN_TCP_MAX_TW, closed */
+    uint64_t ack_skipped_time_wait; /* TCPACKSkippedTimeWait: TIME-WAIT ACK rate-limited */
 };
 
 /* Copies the stack's TCP counters (either pointer may be NULL). Takes the

@@ -20,9 +20,10 @@
 #define TCPEXT_NAMES                                                                               \
     "OutOfWindowIcmps TW TWRecycled DelayedACKs ListenOverflows ListenDrops TCPFastRetrans "       \
     "TCPTimeouts TCPAbortOnData TCPAbortOnClose TCPAbortOnMemory TCPAbortOnTimeout "               \
-    "TCPAbortOnLinger TCPOFOQueue TCPOFODrop TCPChallengeACK TCPSYNChallenge "                     \
-    "TCPACKSkippedChallenge TCPWinProbe TCPKeepAlive TCPRcvQDrop"
-#define TCPEXT_FIELDS 21u
+    "TCPAbortOnLinger TCPTimeWaitOverflow TCPOFOQueue TCPOFODrop TCPChallengeACK "                 \
+    "TCPSYNChallenge TCPACKSkippedTimeWait TCPACKSkippedChallenge TCPWinProbe TCPKeepAlive "       \
+    "TCPRcvQDrop"
+#define TCPEXT_FIELDS 23u
 
 size_t axn_ctl_format_proc_net_netstat(struct axn_stack *st, char *buf, size_t cap)
 {
@@ -42,10 +43,12 @@ size_t axn_ctl_format_proc_net_netstat(struct axn_stack *st, char *buf, size_t c
         e.abort_on_memory,
         e.abort_on_timeout,
         e.abort_on_linger,
+        e.tw_overflow,
         e.ofo_queue,
         e.ofo_drop,
         e.challenge_acks,
         e.syn_challenge,
+        e.ack_skipped_time_wait,
         e.ack_skipped_challenge,
         e.zero_window_probes,
         e.keepalive_probes,

@@ -11,7 +11,12 @@
  *     tcp_listen.c  LISTEN: SYNs, children, the SYN and accept queues
  *     tcp_icmp.c    ICMP errors (RFC 5927, RFC 1191)
  *     tcp_ack.c     what an acceptable ACK does to the sender
- *     tcp_output.c  segments out: data, SYN, FIN, ACK, RST, windows
+ *     tcp_output.c  what goes out now: SYN, data, FIN, retransmission, probes
+ *     tcp_output_seg.c  one segment built and sent; the RST answering a segment
+ *     tcp_ack_send.c    ACK policy (delayed, quick), out-of-window and challenge ACKs
+ *     tcp_window.c  the receive window offered
+ *     tcp_mss.c     MSS and path MTU
+ *     tcp_close.c   the engine side of shutdown(SHUT_WR), close and abort
  *     tcp_timer.c   retransmission, delayed ACK, persist, keep-alive, waits
  *     tcp_rtt.c     RFC 6298 estimator
  *     tcp_cc.h, tcp_cc_newreno.c   congestion control behind an ops table
@@ -61,7 +66,8 @@ struct axn_tcp_layer {
     /* Every connection, for the timers (conn->all_next/all_prev). */
     struct axn_tcp_conn *all;
     size_t n_conns;
-    size_t n_orphans;
+    size_t n_orphans; /* orphans not in TIME-WAIT (Linux tcp_orphan_count) */
+    size_t n_tw;      /* connections in TIME-WAIT (Linux tw_count) */
     /* Sockets holding a local port (bound, listening, connected), for
      * bind arbitration and listener lookup: tcp_table.c's own structure. */
     struct axn_tcp_sock *bound;
@@ -90,7 +96,7 @@ struct axn_tcp_conn *axn_tcp_lookup_listener(struct axn_tcp_layer *l, axn_ip4_t 
                                              uint16_t lport, axn_ip4_t raddr, uint16_t rport,
                                              uint32_t ifindex);
 
-/* ---- Engine -> socket (tcp_sock.c) ------------------------------------------------ */
+/* ---- Engine -> socket (tcp_sock_event.c) ------------------------------------------------ */
 
 /* Readiness of c's socket may have changed (AXN_POLL* that became true):
  * notifies it; for a child not yet accepted, its listener (POLLIN) when it
@@ -112,7 +118,7 @@ void axn_tcp_listen_unlink(struct axn_tcp_conn *c);
  * reset (RST, as Linux inet_csk_listen_stop) and freed. */
 void axn_tcp_listen_stop(struct axn_tcp_conn *listener, axn_time_t now);
 
-/* ---- Output (tcp_output.c) ---------------------------------------------------------- */
+/* ---- Output (tcp_output*.c, tcp_ack_send.c, tcp_close.c, tcp_window.c, tcp_mss.c) --- */
 
 /* Active open (RFC 9293 3.10.1): c has its 4-tuple and rings and is
  * hashed; picks the ISS, moves to SYN-SENT and sends the SYN. */
@@ -135,8 +141,10 @@ bool axn_tcp_oow_limited(struct axn_tcp_conn *c, axn_time_t now);
  * per connection (Linux) and AXN_TCP_CHALLENGE_ACK_LIMIT per second
  * stack-wide (TCPChallengeACK / TCPACKSkippedChallenge). */
 void axn_tcp_send_challenge_ack(struct axn_tcp_conn *c, axn_time_t now);
-/* Abortive close: RST at snd_nxt (if synchronised), then done with `err`
- * (0 when the user asked: linger 0, close with unread data). */
+/* Abortive close: RST at snd_max as Linux (tcp_need_reset's states; in
+ * CLOSING and LAST-ACK after close with unread data or with something
+ * unsent), then done with `err` (0 when the user asked: linger 0, close
+ * with unread data). */
 void axn_tcp_abort(struct axn_tcp_conn *c, int err, axn_time_t now);
 /* SHUT_WR / close (RFC 9293 3.10.4): queue the FIN after the data,
  * ESTABLISHED -> FIN-WAIT-1, CLOSE-WAIT -> LAST-ACK, SYN-RECEIVED waits
@@ -145,8 +153,9 @@ void axn_tcp_shutdown_wr(struct axn_tcp_conn *c, axn_time_t now);
 /* The user read from the receive ring: a window update if it opened by
  * at least one MSS or half the ring (RFC 1122 4.2.3.3, receiver SWS). */
 void axn_tcp_rcv_consumed(struct axn_tcp_conn *c, axn_time_t now);
-/* The window to advertise now (receiver SWS avoidance; never shrinks the
- * right edge already offered, RFC 9293 3.8.6.2.2). */
+/* The window to advertise now: the ring's room, at most SO_RCVBUF minus
+ * what is queued (receiver SWS avoidance; never shrinks the right edge
+ * already offered, RFC 9293 3.8.6.2.2). */
 uint32_t axn_tcp_rcv_window(const struct axn_tcp_conn *c);
 /* RFC 9293 3.10.7.1: the RST answering `seg` (no connection, or a
  * listener's bad ACK); none for a RST. */
@@ -181,7 +190,10 @@ void axn_tcp_timer_clear(struct axn_tcp_conn *c, enum axn_tcp_timer_id t);
 void axn_tcp_rto_restart(struct axn_tcp_conn *c, axn_time_t now);
 /* Arms keep-alive after activity, when SO_KEEPALIVE is on. */
 void axn_tcp_keepalive_reset(struct axn_tcp_conn *c, axn_time_t now);
-/* Enters TIME-WAIT: 2 x MSL from now (RFC 9293 3.10.7.4). */
+/* Enters TIME-WAIT: 2 x MSL from now (RFC 9293 3.10.7.4), its rings
+ * freed. With AXN_TCP_MAX_TW connections in TIME-WAIT already, closes
+ * instead (Linux TCPTimeWaitOverflow), which frees an orphan: the caller
+ * must not touch an orphan's `c` after this. */
 void axn_tcp_enter_time_wait(struct axn_tcp_conn *c, axn_time_t now);
 /* Restarts TIME-WAIT's 2 x MSL (RFC 9293 3.10.7.4, Linux
  * inet_twsk_reschedule): the state and other timers are left as they are. */

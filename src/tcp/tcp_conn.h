@@ -1,6 +1,6 @@
 /*
  * One TCP connection (RFC 9293 3.3.1 "Transmission Control Block"): the
- * state the protocol engine (tcp_input.c, tcp_output.c, tcp_timer.c,
+ * state the protocol engine (tcp_input*.c, tcp_output*.c, tcp_timer.c,
  * tcp_ack.c, tcp_rtt.c, tcp_cc_*.c) works on, apart from the socket.
  *
  * Why a connection is not the socket: it outlives close() (an orphan
@@ -11,7 +11,10 @@
  * Memory: the struct has a fixed size; its two byte rings are allocated
  * once, at connect() for an active open and when the handshake completes
  * for a passive one (a half-open child costs only the struct, so a SYN
- * flood cannot take 2 x SO_RCVBUF per SYN: spec TCP-32). No segment ever
+ * flood cannot take 2 x SO_RCVBUF per SYN: spec TCP-32), and freed as soon
+ * as they are of no more use: on entering TIME-WAIT (unread bytes
+ * excepted), and for an orphan its receive ring at once and its send ring
+ * once its FIN is acknowledged (tcp_conn.c). No segment ever
  * allocates: data is copied from the send ring into the IPv4 layer's
  * output buffer, and received data, in order or not, goes straight into
  * the receive ring.
@@ -162,7 +165,7 @@ struct axn_tcp_conn {
     uint32_t max_snd_wnd;
     uint32_t snd_wl1;
     uint32_t snd_wl2;
-    uint32_t snd_up; /* urgent pointer of data we send (MSG_OOB): not sent, see tcp_output.c */
+    uint32_t snd_up; /* urgent pointer of data we send (MSG_OOB): not sent: tcp_output.c */
 
     /* ---- Receive sequence space ---- */
     uint32_t irs;
@@ -224,7 +227,7 @@ struct axn_tcp_conn {
     bool fin_queued; /* SHUT_WR/close: a FIN follows the send ring's data */
     bool fin_sent;   /* the FIN has a sequence number (snd_max covers it) */
     bool fin_rcvd;   /* the peer's FIN is in sequence (rcv_nxt covers it) */
-    bool shut_rd;    /* SHUT_RD: received data is dropped, reads return 0 */
+    bool shut_rd;    /* SHUT_RD: new data in FIN-WAIT-1/2 resets (tcp_input_data.c) */
     /* A FIN that arrived out of order, held like the data before it
      * (Linux keeps it in the out-of-order queue) so that it needs no
      * retransmission: taken when rcv_nxt reaches fin_held_seq
@@ -260,6 +263,9 @@ struct axn_tcp_conn {
     bool rst_rcvd;     /* ended by a RST (recv then gives ECONNRESET, not 0) */
     bool orphan;       /* closed by its socket; the engine frees it when done */
     bool close_unread; /* closed with unread data: RST sent (RFC 2525 2.17) */
+    /* An orphan that reached TIME-WAIT: it left layer->n_orphans for
+     * layer->n_tw (Linux counts TIME-WAIT buckets apart from orphans). */
+    bool orphan_uncounted;
 
     /* ---- Listener and child ---- */
     struct axn_tcp_conn *parent; /* a child: its listener until accepted */
@@ -297,6 +303,13 @@ void axn_tcp_set_state(struct axn_tcp_conn *c, enum axn_tcp_state state, axn_tim
  * unhashed, the socket told (POLLERR/POLLHUP as Linux tcp_done); an
  * orphan or an unaccepted child is freed. */
 void axn_tcp_conn_done(struct axn_tcp_conn *c, int err, axn_time_t now);
+/* The socket lets go of `c` (close): an orphan from now on, counted in
+ * layer->n_orphans (not in TIME-WAIT, which has its own bound), its
+ * receive ring freed (new data to an orphan is a reset) and its send ring
+ * too once the FIN is acknowledged. Returns false when that makes more
+ * than AXN_TCP_MAX_ORPHANS orphans (the caller aborts it, Linux
+ * tcp_check_oom). */
+bool axn_tcp_conn_orphan(struct axn_tcp_conn *c);
 
 /* ---- Rings (tcp_ring.c) --------------------------------------------------------- */
 

@@ -5,6 +5,7 @@
  * tcp_reass.c, and the FIN, in sequence or held until the data before it
  * has arrived.
  */
+#include "axnet/errno.h"
 #include "axnet/socket.h"
 #include "tcp/tcp_input.h"
 #include "tcp/tcp_seq.h"
@@ -56,10 +57,13 @@ bool axn_tcp_input_text(struct axn_tcp_conn *c, struct axn_tcp_in *in, axn_time_
      * been received from the remote side. Ignore the segment text." */
     if (seg->payload_len == 0 || !takes_text(c->state))
         return true;
-    if (c->orphan) {
-        /* Nobody will read it: Linux resets (TCPAbortOnData). */
+    if (c->orphan || (c->shut_rd && c->state != AXN_TCP_ESTABLISHED)) {
+        /* Nobody will read it. Linux tcp_rcv_state_process in FIN-WAIT-1/2
+         * with reading shut (an orphan, or SHUT_RD then SHUT_WR): "RFC
+         * 1122 says we MUST send a reset" (TCPAbortOnData, ECONNRESET). In
+         * ESTABLISHED it queues data after SHUT_RD; recv returns it. */
         c->layer->ext.abort_on_data++;
-        axn_tcp_abort(c, 0, now);
+        axn_tcp_abort(c, c->orphan ? 0 : AXN_ECONNRESET, now);
         return false;
     }
     c->stats.last_data_recv = now;

@@ -64,8 +64,12 @@ static bool seq_acceptable(const struct axn_tcp_conn *c, const struct axn_tcp *s
 static void oow_ack(struct axn_tcp_conn *c, const struct axn_tcp *seg, axn_time_t now)
 {
     const bool data = seg->payload_len > 0 || (seg->flags & AXN_TCP_FIN);
-    if ((!data || (seg->flags & AXN_TCP_SYN)) && axn_tcp_oow_limited(c, now))
+    if ((!data || (seg->flags & AXN_TCP_SYN)) && axn_tcp_oow_limited(c, now)) {
+        /* Linux tcp_timewait_check_oow_rate_limit counts its skips. */
+        if (c->state == AXN_TCP_TIME_WAIT)
+            c->layer->ext.ack_skipped_time_wait++;
         return;
+    }
     axn_tcp_send_ack(c, now);
 }
 

@@ -1,9 +1,12 @@
 /*
- * What goes out and when: SYN and SYN-ACK, data under the send window,
- * cwnd, Nagle (RFC 896, RFC 1122 4.2.3.4), TCP_CORK and sender silly
- * window avoidance (RFC 9293 3.8.6.2.1), the FIN, ACKs now or delayed
- * (RFC 1122 4.2.3.2), zero-window probes (RFC 9293 3.8.6.1), and the
- * receiver's window (RFC 1122 4.2.3.3, RFC 9293 3.8.6.2.2).
+ * What goes out now: SYN and SYN-ACK, data under the send window, cwnd,
+ * Nagle (RFC 896, RFC 1122 4.2.3.4), TCP_CORK and sender silly window
+ * avoidance (RFC 9293 3.8.6.2.1), the FIN, retransmission of the head,
+ * zero-window probes (RFC 9293 3.8.6.1) and keep-alive probes.
+ *
+ * The rest of the sending side lives beside it: ACK policy and challenge
+ * ACKs (tcp_ack_send.c), the receive window we offer (tcp_window.c), MSS
+ * and path MTU (tcp_mss.c), shutdown and abort (tcp_close.c).
  *
  * Sequence space of the send side: snd_una .. snd_nxt is in flight (the
  * first snd_nxt - snd_una ring bytes, or the SYN), snd_max is the highest
@@ -21,17 +24,13 @@
 /* RFC 9293 3.8.6.2.1: Fs = 1/2, the fraction of the largest window seen
  * that a window-limited segment must fill. */
 #define OUT_SWS_FRACTION_SHIFT 1
-/* RFC 1122 4.2.3.2: an ACK at least every second segment. */
-#define OUT_ACK_EVERY_SEGS 2
-/* RFC 1122 4.2.3.3: the receiver's SWS threshold, min(ring / 2, MSS). */
-#define OUT_RCV_SWS_SHIFT 1
 
 axn_time_t axn_tcp_rtt_stamp(axn_time_t now)
 {
     return now == 0 ? 1 : now;
 }
 
-static bool state_sends_data(enum axn_tcp_state s)
+bool axn_tcp_state_sends_data(enum axn_tcp_state s)
 {
     return s == AXN_TCP_ESTABLISHED || s == AXN_TCP_CLOSE_WAIT || s == AXN_TCP_FIN_WAIT1 ||
            s == AXN_TCP_CLOSING || s == AXN_TCP_LAST_ACK;
@@ -207,7 +206,7 @@ void axn_tcp_output(struct axn_tcp_conn *c, axn_time_t now)
         out_syn(c, now);
         return;
     }
-    if (state_sends_data(c->state)) {
+    if (axn_tcp_state_sends_data(c->state)) {
         cwnd_after_idle(c, now);
         while (out_data_one(c, now)) {
         }
@@ -216,25 +215,6 @@ void axn_tcp_output(struct axn_tcp_conn *c, axn_time_t now)
     if (c->ack_now && c->state != AXN_TCP_CLOSED && c->state != AXN_TCP_LISTEN) {
         axn_tcp_send_ack(c, now);
     }
-}
-
-/* A segment without data goes at the highest sequence sent, not at a
- * snd_nxt an RTO moved back: the peer may have everything up to snd_max,
- * and a sequence number below its RCV.NXT would be unacceptable there
- * (RFC 9293 3.10.7.4), its ACK field never read. Past the peer's window
- * (a zero-window probe byte), its right edge (Linux tcp_acceptable_seq). */
-static uint32_t seq_for_control(const struct axn_tcp_conn *c)
-{
-    uint32_t wnd_end = c->snd_una + c->snd_wnd;
-
-    return seq_gt(c->snd_max, wnd_end) ? wnd_end : c->snd_max;
-}
-
-void axn_tcp_send_ack(struct axn_tcp_conn *c, axn_time_t now)
-{
-    struct axn_tcp_xmit x = {.seq = seq_for_control(c), .flags = AXN_TCP_ACK};
-
-    (void)axn_tcp_xmit(c, &x, now);
 }
 
 void axn_tcp_retransmit_head(struct axn_tcp_conn *c, axn_time_t now)
@@ -336,231 +316,5 @@ void axn_tcp_open_active(struct axn_tcp_conn *c, axn_time_t now)
     axn_tcp_mss_init(c, now);
     axn_tcp_set_state(c, AXN_TCP_SYN_SENT, now);
     l->stats.active_opens++;
-    axn_tcp_output(c, now);
-}
-
-/* Each call is one received data segment: conn->unacked_rx counts them
- * (every segment, not only full-sized ones: RFC 1122 4.2.3.2 allows ACKing
- * more often), and sending any ACK clears it (axn_tcp_xmit). */
-void axn_tcp_ack_schedule(struct axn_tcp_conn *c, bool out_of_order, axn_time_t now)
-{
-    bool quick = c->quickacks > 0;
-
-    c->unacked_rx++;
-    if (out_of_order || quick || c->fin_rcvd || c->unacked_rx >= OUT_ACK_EVERY_SEGS) {
-        if (quick) {
-            c->quickacks--;
-        }
-        c->ack_now = true;
-        axn_tcp_output(c, now);
-        return;
-    }
-    /* RFC 1122 4.2.3.2: delayed, armed at the first unacknowledged
-     * segment so it never waits longer than AXN_TCP_DELACK_MIN_MS (well
-     * inside AXN_TCP_DELACK_MAX_MS). */
-    c->delack_pending = true;
-    if (c->timer[AXN_TCP_T_DELACK] == AXN_TIME_NEVER) {
-        axn_tcp_timer_set(c, AXN_TCP_T_DELACK, now + AXN_MSEC(AXN_TCP_DELACK_MIN_MS));
-    }
-}
-
-bool axn_tcp_oow_limited(struct axn_tcp_conn *c, axn_time_t now)
-{
-    if (c->oow_ack_at != 0 && now - c->oow_ack_at < AXN_MSEC(AXN_TCP_INVALID_RATELIMIT_MS)) {
-        return true;
-    }
-    c->oow_ack_at = axn_tcp_rtt_stamp(now);
-    return false;
-}
-
-void axn_tcp_send_challenge_ack(struct axn_tcp_conn *c, axn_time_t now)
-{
-    struct axn_tcp_layer *l = c->layer;
-    axn_time_t second = now / AXN_USEC_PER_SEC;
-
-    /* Linux tcp_send_challenge_ack: the connection's own limit first. */
-    if (axn_tcp_oow_limited(c, now)) {
-        l->ext.ack_skipped_challenge++;
-        return;
-    }
-    if (second != l->challenge_second) {
-        l->challenge_second = second;
-        l->challenge_count = 0;
-    }
-    /* RFC 5961 7: rate-limited, stack-wide. */
-    if (l->challenge_count >= AXN_TCP_CHALLENGE_ACK_LIMIT) {
-        l->ext.ack_skipped_challenge++;
-        return;
-    }
-    l->challenge_count++;
-    l->ext.challenge_acks++;
-    axn_tcp_send_ack(c, now);
-}
-
-/* RFC 9293 3.10.4 ABORT and Linux tcp_need_reset: the states whose peer
- * is told by a RST. */
-static bool abort_sends_rst(enum axn_tcp_state s)
-{
-    return s == AXN_TCP_SYN_RECV || s == AXN_TCP_ESTABLISHED || s == AXN_TCP_FIN_WAIT1 ||
-           s == AXN_TCP_FIN_WAIT2 || s == AXN_TCP_CLOSE_WAIT;
-}
-
-void axn_tcp_abort(struct axn_tcp_conn *c, int err, axn_time_t now)
-{
-    struct axn_tcp_xmit x = {.seq = seq_for_control(c), .flags = AXN_TCP_RST | AXN_TCP_ACK};
-
-    if (abort_sends_rst(c->state)) {
-        (void)axn_tcp_xmit(c, &x, now);
-    }
-    axn_tcp_conn_done(c, err, now);
-}
-
-void axn_tcp_shutdown_wr(struct axn_tcp_conn *c, axn_time_t now)
-{
-    switch (c->state) {
-    case AXN_TCP_ESTABLISHED:
-        c->fin_queued = true;
-        axn_tcp_set_state(c, AXN_TCP_FIN_WAIT1, now);
-        break;
-    case AXN_TCP_CLOSE_WAIT:
-        c->fin_queued = true;
-        axn_tcp_set_state(c, AXN_TCP_LAST_ACK, now);
-        break;
-    case AXN_TCP_SYN_RECV:
-        /* RFC 9293 3.10.4: the FIN waits for ESTABLISHED, when
-         * axn_tcp_set_state moves on to FIN-WAIT-1. */
-        c->fin_queued = true;
-        return;
-    case AXN_TCP_SYN_SENT:
-        /* RFC 9293 3.10.4: nothing was synchronised; Linux closes
-         * (tcp_close_state). May free an orphan. */
-        axn_tcp_conn_done(c, 0, now);
-        return;
-    default:
-        return; /* already closing, or not connected */
-    }
-    axn_tcp_output(c, now);
-}
-
-/* RFC 1122 4.2.3.3: the smallest window increase worth offering. */
-static uint32_t rcv_sws_threshold(const struct axn_tcp_conn *c)
-{
-    uint32_t half = (c->rcv.buf != NULL ? c->rcv.cap : c->rcvbuf) >> OUT_RCV_SWS_SHIFT;
-
-    return half < c->adv_mss ? half : c->adv_mss;
-}
-
-/* The right edge already offered, as a window from rcv_nxt. */
-static uint32_t rcv_offered(const struct axn_tcp_conn *c)
-{
-    return seq_gt(c->rcv_adv, c->rcv_nxt) ? c->rcv_adv - c->rcv_nxt : 0;
-}
-
-uint32_t axn_tcp_rcv_window(const struct axn_tcp_conn *c)
-{
-    /* A child in SYN-RECEIVED gets its ring once established (tcp_conn.h):
-     * its SYN-ACK offers the ring it will have. */
-    uint32_t room = c->rcv.buf != NULL ? axn_tcp_ring_free_space(&c->rcv) : c->rcvbuf;
-    uint32_t cur = rcv_offered(c);
-    uint32_t wnd = room;
-
-    if (cur > room) {
-        cur = room; /* never promise what the ring cannot hold */
-    }
-    if (wnd > cur && wnd - cur < rcv_sws_threshold(c)) {
-        wnd = cur; /* receiver SWS: hold the edge until it moves enough */
-    }
-    if (wnd < cur) {
-        wnd = cur; /* RFC 9293 3.8.6.2.2: never shrink the window */
-    }
-    return wnd > AXN_TCP_MAX_UNSCALED_WND ? AXN_TCP_MAX_UNSCALED_WND : wnd;
-}
-
-void axn_tcp_rcv_consumed(struct axn_tcp_conn *c, axn_time_t now)
-{
-    uint32_t cur = rcv_offered(c);
-    uint32_t wnd;
-
-    if (c->state != AXN_TCP_ESTABLISHED && c->state != AXN_TCP_FIN_WAIT1 &&
-        c->state != AXN_TCP_FIN_WAIT2) {
-        return;
-    }
-    wnd = axn_tcp_rcv_window(c);
-    /* Linux tcp_cleanup_rbuf: tell the peer once the window at least
-     * doubled (from zero: as soon as it passes the SWS threshold). */
-    if (wnd > cur && wnd >= 2 * cur) {
-        c->ack_now = true;
-        axn_tcp_output(c, now);
-    }
-}
-
-/* mss = min(peer MSS, path MTU - headers, TCP_MAXSEG), at least the
- * minimum (RFC 9293 3.7.1, RFC 1191 3). */
-static uint16_t mss_for(const struct axn_tcp_conn *c, uint32_t pmtu)
-{
-    uint32_t m = pmtu > AXN_TCP_IP4_HDRS ? pmtu - AXN_TCP_IP4_HDRS : 0;
-
-    if (c->opt.peer_mss != 0 && c->opt.peer_mss < m) {
-        m = c->opt.peer_mss;
-    }
-    if (c->user_mss != 0 && c->user_mss < m) {
-        m = c->user_mss;
-    }
-    return (uint16_t)(m < AXN_TCP_MIN_MSS ? AXN_TCP_MIN_MSS : m);
-}
-
-void axn_tcp_mss_init(struct axn_tcp_conn *c, axn_time_t now)
-{
-    struct axn_ip4 *ip = c->layer->ip;
-    struct axn_ip4_tx tx = {.src = c->laddr, .dst = c->raddr, .protocol = AXN_TCP_PROTO};
-    struct axn_ip4_path path;
-    size_t iface_mtu = AXN_ETH_MTU;
-    uint32_t adv;
-
-    tx.ifindex = c->bound_ifindex;
-    if (axn_ip4_route(ip, &tx, now, &path) == 0) {
-        iface_mtu = path.mtu;
-    }
-    adv = (uint32_t)iface_mtu - AXN_TCP_IP4_HDRS;
-    if (c->user_mss != 0 && c->user_mss < adv) {
-        adv = c->user_mss;
-    }
-    c->adv_mss = (uint16_t)(adv < AXN_TCP_MIN_MSS ? AXN_TCP_MIN_MSS : adv);
-    c->pmtu = (uint32_t)axn_ip4_path_mtu(ip, c->df_mode, c->raddr, iface_mtu, now);
-    c->mss = mss_for(c, c->pmtu);
-}
-
-/* cwnd and ssthresh keep their size in segments when the MSS shrinks
- * (Linux counts them in packets). */
-static uint32_t rescale(uint32_t bytes, uint16_t old_mss, uint16_t new_mss)
-{
-    uint64_t v;
-
-    if (bytes == UINT32_MAX || old_mss == 0) {
-        return bytes;
-    }
-    v = (uint64_t)bytes * new_mss / old_mss;
-    return v < new_mss ? new_mss : (uint32_t)v;
-}
-
-void axn_tcp_pmtu_update(struct axn_tcp_conn *c, uint32_t mtu, axn_time_t now)
-{
-    uint16_t mss = mss_for(c, mtu);
-
-    /* RFC 1191 3: only a smaller MTU than the one in use matters. */
-    if (mtu >= c->pmtu || mss >= c->mss) {
-        return;
-    }
-    c->cwnd = rescale(c->cwnd, c->mss, mss);
-    c->ssthresh = rescale(c->ssthresh, c->mss, mss);
-    c->mss = mss;
-    c->pmtu = mtu;
-    if (!state_sends_data(c->state) || c->snd_una == c->snd_nxt) {
-        return;
-    }
-    /* Linux tcp_simple_retransmit: what was in flight was too big and is
-     * lost; resend it now at the new size (not an RTO: no back-off). */
-    c->snd_nxt = c->snd_una;
-    c->rtt_start = 0;
     axn_tcp_output(c, now);
 }

@@ -1,6 +1,7 @@
 /*
- * What the sending side of the engine (tcp_output*.c, tcp_ack.c,
- * tcp_timer.c, tcp_rtt.c) shares beyond tcp.h: building one segment and
+ * What the sending side of the engine (tcp_output*.c, tcp_ack_send.c,
+ * tcp_window.c, tcp_mss.c, tcp_close.c, tcp_ack.c, tcp_timer.c,
+ * tcp_rtt.c) shares beyond tcp.h: building one segment and
  * the retransmission helpers. Not for the input or socket files: they use
  * tcp.h.
  */
@@ -53,6 +54,11 @@ uint32_t axn_tcp_unsent(const struct axn_tcp_conn *c);
 uint32_t axn_tcp_usable_window(const struct axn_tcp_conn *c);
 /* RFC 6298 2.3 without back-off: the RTO the current estimates give. */
 void axn_tcp_rto_from_estimate(struct axn_tcp_conn *c);
+/* The states in which data (and the FIN) may be sent. */
+bool axn_tcp_state_sends_data(enum axn_tcp_state s);
+/* The sequence number of a segment without data (ACK, RST): snd_max,
+ * clipped to the peer's right window edge (tcp_ack_send.c). */
+uint32_t axn_tcp_seq_for_control(const struct axn_tcp_conn *c);
 /* A non-zero send timestamp for conn->rtt_start (0 means "none timed"). */
 axn_time_t axn_tcp_rtt_stamp(axn_time_t now);
 

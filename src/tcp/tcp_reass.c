@@ -121,28 +121,14 @@ static void out_of_order(struct axn_tcp_conn *c, uint32_t seq, const uint8_t *da
     axn_tcp_ack_schedule(c, true, now);
 }
 
-/* After SHUT_RD, data is acknowledged and thrown away (reads return 0);
- * what comes out of order is dropped and comes again in order. */
-static void discard(struct axn_tcp_conn *c, uint32_t seq, uint32_t len, bool fin, axn_time_t now)
-{
-    c->n_ooo = 0;
-    if (seq != c->rcv_nxt) {
-        c->ack_now = true;
-        return;
-    }
-    c->rcv_nxt += len;
-    if (!fin)
-        axn_tcp_ack_schedule(c, false, now);
-}
-
 void axn_tcp_reass(struct axn_tcp_conn *c, uint32_t seq, const uint8_t *data, uint32_t len,
                    bool fin, axn_time_t now)
 {
+    /* SHUT_RD changes nothing here: Linux queues data after it and recv
+     * returns it (tcp_input_data.c resets in FIN-WAIT-1/2 instead). */
     if (len == 0 || !seq_geq(seq, c->rcv_nxt))
         return;
-    if (c->shut_rd)
-        discard(c, seq, len, fin, now);
-    else if (seq == c->rcv_nxt)
+    if (seq == c->rcv_nxt)
         in_order(c, data, len, fin, now);
     else
         out_of_order(c, seq, data, len, now);

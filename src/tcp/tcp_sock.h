@@ -124,7 +124,23 @@ int axn_tcp_sock_renew_conn(struct axn_tcp_sock *ts);
  * 0 or -AXN_ENOMEM. */
 int axn_tcp_sock_disconnect(struct axn_tcp_sock *ts);
 
-/* Ops split over files. */
+/* Gives back the port and address connect chose when the connection
+ * ended (Linux tcp_set_state(TCP_CLOSE): inet_put_port unless the user
+ * bound; tcp_sock_bind.c). */
+void axn_tcp_sock_release_auto_bind(struct axn_tcp_sock *ts);
+
+/* The ops, one file per concern (the table is in tcp_sock.c):
+ * tcp_sock_bind.c */
+int axn_tcp_sock_bind(struct axn_socket *s, const struct axn_endpoint *ep);
+int axn_tcp_sock_getname(struct axn_socket *s, struct axn_endpoint *ep, bool peer);
+/* tcp_sock_shutdown.c */
+int axn_tcp_sock_shutdown(struct axn_socket *s, int how);
+/* tcp_sock_close.c */
+void axn_tcp_sock_close(struct axn_socket *s);
+long axn_tcp_sock_linger(struct axn_socket *s);
+/* tcp_sock_poll.c */
+unsigned axn_tcp_sock_poll(struct axn_socket *s);
+/* tcp_sock_conn.c, tcp_sock_io.c, tcp_opt.c */
 int axn_tcp_sock_connect(struct axn_socket *s, const struct axn_endpoint *ep);
 int axn_tcp_sock_listen(struct axn_socket *s, int backlog);
 int axn_tcp_sock_accept(struct axn_socket *s, struct axn_endpoint *peer, struct axn_socket **out);

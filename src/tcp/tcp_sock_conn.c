@@ -190,8 +190,9 @@ static void drop_child(struct axn_tcp_conn *child, axn_time_t now)
         axn_tcp_conn_free(child);
         return;
     }
-    child->orphan = true;
-    child->layer->n_orphans++;
+    /* Orphaned first, so the abort frees it; over the orphan bound or
+     * not, it is reset anyway. */
+    (void)axn_tcp_conn_orphan(child);
     axn_tcp_abort(child, 0, now);
 }
 

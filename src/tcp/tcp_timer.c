@@ -54,6 +54,13 @@ void axn_tcp_enter_time_wait(struct axn_tcp_conn *c, axn_time_t now)
 {
     size_t i;
 
+    /* Linux tcp_time_wait: no TIME-WAIT bucket left (tcp_max_tw_buckets),
+     * the connection closes at once. */
+    if (c->layer->n_tw >= AXN_TCP_MAX_TW) {
+        c->layer->ext.tw_overflow++;
+        axn_tcp_conn_done(c, 0, now);
+        return;
+    }
     for (i = 0; i < AXN_TCP_T_COUNT; i++) {
         c->timer[i] = AXN_TIME_NEVER;
     }

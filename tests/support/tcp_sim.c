@@ -31,46 +31,6 @@
 
 /* ---- The wrapped driver ------------------------------------------------------------------ */
 
-static struct tcp_sim_port *P(void *drv)
-{
-    return (struct tcp_sim_port *)drv;
-}
-
-static const char *w_name(void *drv)
-{
-    return P(drv)->inner.ops->name(P(drv)->inner.drv);
-}
-
-static void w_mac(void *drv, struct axn_mac *mac)
-{
-    P(drv)->inner.ops->mac_address(P(drv)->inner.drv, mac);
-}
-
-static int w_receive(void *drv, struct axn_rx_buf *rx)
-{
-    return P(drv)->inner.ops->receive(P(drv)->inner.drv, rx);
-}
-
-static int w_recycle_rx(void *drv, struct axn_rx_buf *rx)
-{
-    return P(drv)->inner.ops->recycle_rx(P(drv)->inner.drv, rx);
-}
-
-static int w_recycle_tx(void *drv)
-{
-    return P(drv)->inner.ops->recycle_tx(P(drv)->inner.drv);
-}
-
-static int w_alloc_tx(void *drv, size_t len, struct axn_tx_buf *tx)
-{
-    return P(drv)->inner.ops->alloc_tx(P(drv)->inner.drv, len, tx);
-}
-
-static void w_abort_tx(void *drv, struct axn_tx_buf *tx)
-{
-    P(drv)->inner.ops->abort_tx(P(drv)->inner.drv, tx);
-}
-
 static bool flags_match(uint16_t have, uint16_t want)
 {
     return want == TCP_SIM_ANY_FLAGS || (have & (uint16_t)~FLAGS_IGNORED) == want;
@@ -138,12 +98,13 @@ static bool decode(struct tcp_sim *t, const uint8_t *frame, size_t len, struct t
     return true;
 }
 
-static int w_transmit(void *drv, struct axn_tx_buf *tx)
+/* Every frame a port sends: TCP segments recorded; false drops it. */
+static bool port_tx(void *ctx, const uint8_t *frame, size_t len)
 {
-    struct tcp_sim_port *p = P(drv);
+    struct tcp_sim_port *p = ctx;
     struct tcp_sim *t = p->t;
     struct tcp_seg s;
-    const bool is_tcp = decode(t, tx->data, tx->len, &s);
+    const bool is_tcp = decode(t, frame, len, &s);
     bool drop = t->silenced[p->port];
     if (is_tcp) {
         s.at = t->sim.now;
@@ -154,21 +115,8 @@ static int w_transmit(void *drv, struct axn_tx_buf *tx)
             t->seg[t->n_seg++] = s;
         t->n_total++;
     }
-    if (drop) {
-        p->inner.ops->abort_tx(p->inner.drv, tx);
-        return 0;
-    }
-    return p->inner.ops->transmit(p->inner.drv, tx);
+    return !drop;
 }
-
-static const struct axn_eth_driver_ops wrap_ops = {.name = w_name,
-                                                   .mac_address = w_mac,
-                                                   .receive = w_receive,
-                                                   .recycle_rx = w_recycle_rx,
-                                                   .recycle_tx = w_recycle_tx,
-                                                   .alloc_tx = w_alloc_tx,
-                                                   .transmit = w_transmit,
-                                                   .abort_tx = w_abort_tx};
 
 /* ---- World ------------------------------------------------------------------------------- */
 
@@ -180,9 +128,8 @@ void tcp_sim_create_world(struct tcp_sim *t, const struct sim_stacks_config *cfg
         struct tcp_sim_port *p = &t->ports[i];
         p->t = t;
         p->port = (int)i;
-        p->inner = t->sim.drv[i];
-        t->sim.drv[i].ops = &wrap_ops;
-        t->sim.drv[i].drv = p;
+        p->hook = (struct eth_tx_hook){.inner = t->sim.drv[i], .on_tx = port_tx, .ctx = p};
+        t->sim.drv[i] = eth_tx_hook_driver(&p->hook);
     }
 }
 
@@ -575,6 +522,22 @@ size_t tcp_sim_conns(struct tcp_sim *t, int node)
     const size_t n = l ? l->n_conns : 0;
     st->plat->mutex_unlock(st->core_lock);
     return n;
+}
+
+struct axn_tcp_layer *tcp_sim_layer(struct tcp_sim *t, int node)
+{
+    struct axn_tcp_layer *l = axn_tcp_layer_of(tcp_sim_st(t, node));
+    assert_non_null(l);
+    return l;
+}
+
+struct axn_tcp_conn *tcp_sim_conn(struct tcp_sim *t, int node, uint16_t lport, uint16_t rport)
+{
+    for (struct axn_tcp_conn *c = tcp_sim_layer(t, node)->all; c; c = c->all_next) {
+        if (c->state != AXN_TCP_LISTEN && c->lport == lport && c->rport == rport)
+            return c;
+    }
+    return NULL;
 }
 
 void tcp_sim_snmp(struct tcp_sim *t, int node, struct axn_snmp_tcp *tcp,

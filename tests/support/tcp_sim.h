@@ -19,6 +19,7 @@
 
 #include "axnet/snmp.h"
 #include "axnet/socket.h"
+#include "eth_tx_hook.h"
 #include "sim_stacks.h"
 #include "wire/tcp.h"
 
@@ -75,11 +76,11 @@ struct tcp_sim_rule {
 
 struct tcp_sim;
 
-/* The wrapped driver of one port. */
+/* The wrapped driver of one port (eth_tx_hook.h). */
 struct tcp_sim_port {
     struct tcp_sim *t;
     int port;
-    struct axn_eth_driver inner;
+    struct eth_tx_hook hook;
 };
 
 struct tcp_sim {
@@ -212,6 +213,14 @@ uint16_t tcp_sim_local_port(struct axn_socket *s);
 /* Connections node's TCP layer holds (listeners, children, orphans and
  * TIME-WAIT included), read under the core lock. */
 size_t tcp_sim_conns(struct tcp_sim *t, int node);
+/* The engine's view, for tests of its memory and bookkeeping (tcp/tcp.h):
+ * node's TCP layer, and its connection from local port `lport` to remote
+ * port `rport` (listeners excluded), or NULL. Single-threaded tests only:
+ * the pointers are used without the core lock. */
+struct axn_tcp_layer;
+struct axn_tcp_conn;
+struct axn_tcp_layer *tcp_sim_layer(struct tcp_sim *t, int node);
+struct axn_tcp_conn *tcp_sim_conn(struct tcp_sim *t, int node, uint16_t lport, uint16_t rport);
 /* Copies node's TCP counters (axn_tcp_snmp); either may be NULL. */
 void tcp_sim_snmp(struct tcp_sim *t, int node, struct axn_snmp_tcp *tcp,
                   struct axn_snmp_tcp_ext *ext);

@@ -31,8 +31,9 @@
 #define NAMES                                                                                      \
     "TcpExt: OutOfWindowIcmps TW TWRecycled DelayedACKs ListenOverflows ListenDrops "              \
     "TCPFastRetrans TCPTimeouts TCPAbortOnData TCPAbortOnClose TCPAbortOnMemory "                  \
-    "TCPAbortOnTimeout TCPAbortOnLinger TCPOFOQueue TCPOFODrop TCPChallengeACK TCPSYNChallenge "   \
-    "TCPACKSkippedChallenge TCPWinProbe TCPKeepAlive TCPRcvQDrop\n"
+    "TCPAbortOnTimeout TCPAbortOnLinger TCPTimeWaitOverflow TCPOFOQueue TCPOFODrop "               \
+    "TCPChallengeACK TCPSYNChallenge TCPACKSkippedTimeWait TCPACKSkippedChallenge TCPWinProbe "    \
+    "TCPKeepAlive TCPRcvQDrop\n"
 
 static const struct sim_stacks_config WORLD = {
     .start = T0, .wire_delay = WIRE_DELAY, .n_ports = 1, .mac_tag = SIM_STACKS_MAC_TAG};
@@ -58,7 +59,7 @@ static int teardown(void **state)
 static void proc_net_netstat_fresh_stack_is_zeros(void **state)
 {
     (void)state;
-    static const char expected[] = NAMES "TcpExt: 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0\n";
+    static const char expected[] = NAMES "TcpExt: 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0\n";
     char text[TEXT_MAX];
     const size_t n = axn_ctl_format_proc_net_netstat(S.st[0], text, sizeof(text));
     assert_int_equal(n, strlen(expected));
@@ -81,8 +82,10 @@ static void proc_net_netstat_counters_in_their_columns(void **state)
     l->ext.zero_window_probes = 5;
     l->ext.keepalive_probes = 6;
     l->ext.rcvq_drop = 7;
+    l->ext.tw_overflow = 8;
+    l->ext.ack_skipped_time_wait = 9;
     st->plat->mutex_unlock(st->core_lock);
-    static const char expected[] = NAMES "TcpExt: 1 0 0 0 2 0 0 0 3 0 0 0 0 0 0 4 0 0 5 6 7\n";
+    static const char expected[] = NAMES "TcpExt: 1 0 0 0 2 0 0 0 3 0 0 0 0 8 0 0 4 0 9 0 5 6 7\n";
     char text[TEXT_MAX];
     axn_ctl_format_proc_net_netstat(st, text, sizeof(text));
     assert_string_equal(text, expected);

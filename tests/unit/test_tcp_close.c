@@ -233,6 +233,9 @@ static void time_wait_answers_old_segments(void **state)
     mark = T.n_seg;
     (void)inject_from_b(fin, fin2->seq, our_nxt, ACK);
     assert_int_equal(tcp_sim_count(&T, A, ACK, mark), 0); /* within the rate limit */
+    struct axn_snmp_tcp_ext ea;
+    tcp_sim_snmp(&T, A, NULL, &ea);
+    assert_int_equal(ea.ack_skipped_time_wait, 1); /* Linux TCPACKSkippedTimeWait */
     sim_stacks_run_until(&T.sim, t_old + OOW_LIMIT);
     const axn_time_t t_late = inject_from_b(fin, fin2->seq, our_nxt, ACK);
     T.cursor = mark;

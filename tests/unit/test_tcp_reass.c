@@ -242,18 +242,23 @@ static void test_wraps(void **state)
     assert_ring(f, 900, 400);
 }
 
-/* After SHUT_RD: acknowledged and discarded. */
-static void test_shut_rd_discards(void **state)
+/* After SHUT_RD, as Linux (tcp_data_queue knows nothing of
+ * RCV_SHUTDOWN; recv returns what is queued, then 0): data is queued as
+ * before, in order and out of order. Resetting in FIN-WAIT-1/2 is
+ * tcp_input_data.c's. */
+static void test_shut_rd_still_queues(void **state)
 {
     struct fx *f = *state;
     f->c.shut_rd = true;
     rx(f, 0, 100);
     assert_int_equal(f->c.rcv_nxt, SEQ0 + 100);
-    assert_int_equal(f->c.rcv.len, 0);
+    assert_ring(f, 0, 100);
     rx(f, 300, 100);
     assert_int_equal(f->c.rcv_nxt, SEQ0 + 100);
-    assert_int_equal(f->c.n_ooo, 0);
-    assert_true(f->c.ack_now);
+    assert_int_equal(f->c.n_ooo, 1);
+    assert_range(f, 0, 300, 400);
+    rx(f, 100, 200);
+    assert_ring(f, 0, 400);
 }
 
 /* Data with a FIN right after it: the FIN's own ACK covers it, so no
@@ -289,7 +294,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_out_of_order_no_room, setup, teardown),
         cmocka_unit_test_setup_teardown(test_reads_between, setup, teardown),
         cmocka_unit_test_setup_teardown(test_wraps, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_shut_rd_discards, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_shut_rd_still_queues, setup, teardown),
         cmocka_unit_test_setup_teardown(test_fin_follows, setup, teardown),
         cmocka_unit_test_setup_teardown(test_old_ignored, setup, teardown),
     };

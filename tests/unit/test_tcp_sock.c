@@ -21,10 +21,10 @@
 #include <cmocka.h>
 
 #include "axnet/errno.h"
-#include "axnet/port_posix.h"
 #include "axnet/snmp.h"
 #include "axnet/socket.h"
 #include "sim_stacks.h"
+#include "tcp_loop.h"
 #include "test_platform.h"
 
 #define A_ADDR     AXN_IP4(192, 0, 2, 10)
@@ -161,24 +161,45 @@ static void fill(uint8_t *b, size_t len)
         b[i] = (uint8_t)(i * PATTERN);
 }
 
-/* B listens on PORT_SRV (slot 0); A connects (slot 0); B accepts (slot
- * 1). Both ends ESTABLISHED afterwards. */
-static void connect_pair(void)
+/* A listener on B's PORT_SRV at W.s[NODE_B][slot], with SO_REUSEADDR
+ * when asked. */
+static struct axn_socket *listen_b(size_t slot, bool reuseaddr)
 {
-    struct axn_socket *srv = mk(NODE_B, 0);
+    struct axn_socket *srv = mk(NODE_B, slot);
+    if (reuseaddr)
+        assert_int_equal(set_int(srv, AXN_SOL_SOCKET, AXN_SO_REUSEADDR, 1), 0);
     assert_int_equal(bind4(srv, 0, PORT_SRV), 0);
     assert_int_equal(axn_listen(srv, BACKLOG), 0);
-    struct axn_socket *cli = mk(NODE_A, 0);
-    assert_int_equal(connect4(cli, B_ADDR, PORT_SRV), -AXN_EINPROGRESS);
+    return srv;
+}
+
+/* A client at W.s[NODE_A][cli] (bound to A_ADDR:cli_port first unless
+ * 0) connects to listener srv, which accepts it into W.s[NODE_B][child].
+ * Both ends ESTABLISHED afterwards; returns the client. */
+static struct axn_socket *connect_accept(struct axn_socket *srv, size_t cli, uint16_t cli_port,
+                                         size_t child)
+{
+    struct axn_socket *c = mk(NODE_A, cli);
+    if (cli_port)
+        assert_int_equal(bind4(c, A_ADDR, cli_port), 0);
+    assert_int_equal(connect4(c, B_ADDR, PORT_SRV), -AXN_EINPROGRESS);
     settle();
     assert_int_equal(axn_socket_poll(srv) & POLL_RD, POLL_RD);
     struct axn_sockaddr_in peer;
     axn_socklen_t plen = sizeof(peer);
-    assert_int_equal(
-        axn_accept(srv, (struct axn_sockaddr *)&peer, &plen, AXN_SOCK_NONBLOCK, &W.s[NODE_B][1]),
-        0);
+    assert_int_equal(axn_accept(srv, (struct axn_sockaddr *)&peer, &plen, AXN_SOCK_NONBLOCK,
+                                &W.s[NODE_B][child]),
+                     0);
     assert_int_equal(sim_host32(peer.sin_addr.s_addr), A_ADDR);
-    assert_int_equal(sim_host16(peer.sin_port), local_port(cli, NULL));
+    assert_int_equal(sim_host16(peer.sin_port), local_port(c, NULL));
+    return c;
+}
+
+/* B listens on PORT_SRV (slot 0); A connects (slot 0); B accepts (slot
+ * 1). Both ends ESTABLISHED afterwards. */
+static void connect_pair(void)
+{
+    connect_accept(listen_b(0, false), 0, 0, 1);
 }
 
 /* ---- poll and defaults ------------------------------------------------------------------ */
@@ -446,9 +467,7 @@ static void tcp_sock_connect_accept_and_data(void **state)
 static void tcp_sock_nonblocking_connect_ealready(void **state)
 {
     (void)state;
-    struct axn_socket *srv = mk(NODE_B, 0);
-    assert_int_equal(bind4(srv, 0, PORT_SRV), 0);
-    assert_int_equal(axn_listen(srv, BACKLOG), 0);
+    listen_b(0, false);
     struct axn_socket *cli = mk(NODE_A, 0);
     assert_int_equal(connect4(cli, B_ADDR, PORT_SRV), -AXN_EINPROGRESS);
     assert_int_equal(axn_socket_poll(cli), 0); /* SYN-SENT */
@@ -473,9 +492,7 @@ static void tcp_sock_refused_then_retry_succeeds(void **state)
     assert_int_equal(axn_socket_poll(cli) & AXN_POLLERR, 0);
     /* __inet_stream_connect: the error was taken, so ECONNABORTED. */
     assert_int_equal(connect4(cli, B_ADDR, PORT_SRV), -AXN_ECONNABORTED);
-    struct axn_socket *srv = mk(NODE_B, 0);
-    assert_int_equal(bind4(srv, 0, PORT_SRV), 0);
-    assert_int_equal(axn_listen(srv, BACKLOG), 0);
+    listen_b(0, false);
     assert_int_equal(connect4(cli, B_ADDR, PORT_SRV), -AXN_EINPROGRESS);
     settle();
     assert_int_equal(connect4(cli, B_ADDR, PORT_SRV), 0);
@@ -604,9 +621,7 @@ static void tcp_sock_listen_after_failed_connect(void **state)
 static void tcp_sock_accept_after_listener_shut_rd(void **state)
 {
     (void)state;
-    struct axn_socket *srv = mk(NODE_B, 0);
-    assert_int_equal(bind4(srv, 0, PORT_SRV), 0);
-    assert_int_equal(axn_listen(srv, BACKLOG), 0);
+    struct axn_socket *srv = listen_b(0, false);
     struct axn_socket *cli = mk(NODE_A, 0);
     assert_int_equal(connect4(cli, B_ADDR, PORT_SRV), -AXN_EINPROGRESS);
     settle();
@@ -670,14 +685,7 @@ static void tcp_sock_time_wait_socket_reads_close(void **state)
 static void tcp_sock_close_in_time_wait_keeps_it(void **state)
 {
     (void)state;
-    struct axn_socket *srv = mk(NODE_B, 0);
-    assert_int_equal(bind4(srv, 0, PORT_SRV), 0);
-    assert_int_equal(axn_listen(srv, BACKLOG), 0);
-    struct axn_socket *cli = mk(NODE_A, 0);
-    assert_int_equal(bind4(cli, A_ADDR, PORT_OTHER), 0);
-    assert_int_equal(connect4(cli, B_ADDR, PORT_SRV), -AXN_EINPROGRESS);
-    settle();
-    assert_int_equal(axn_accept(srv, NULL, NULL, 0, &W.s[NODE_B][1]), 0);
+    struct axn_socket *cli = connect_accept(listen_b(0, false), 0, PORT_OTHER, 1);
     uint8_t buf[MSG_LEN];
     fill(buf, sizeof(buf));
     assert_int_equal(axn_send(W.s[NODE_B][1], buf, sizeof(buf), 0), MSG_LEN);
@@ -768,14 +776,7 @@ static void tcp_sock_shutdown_marks_unreported_connect_connected(void **state)
 static void tcp_sock_time_wait_orphan_holds_port(void **state)
 {
     (void)state;
-    struct axn_socket *srv = mk(NODE_B, 0);
-    assert_int_equal(bind4(srv, 0, PORT_SRV), 0);
-    assert_int_equal(axn_listen(srv, BACKLOG), 0);
-    struct axn_socket *cli = mk(NODE_A, 0);
-    assert_int_equal(bind4(cli, A_ADDR, PORT_OTHER), 0);
-    assert_int_equal(connect4(cli, B_ADDR, PORT_SRV), -AXN_EINPROGRESS);
-    settle();
-    assert_int_equal(axn_accept(srv, NULL, NULL, 0, &W.s[NODE_B][1]), 0);
+    connect_accept(listen_b(0, false), 0, PORT_OTHER, 1);
     forget(NODE_A, 0); /* active close: FIN-WAIT-1, an orphan */
     settle();
     forget(NODE_B, 1); /* the peer's FIN: A enters TIME-WAIT */
@@ -793,27 +794,13 @@ static void tcp_sock_time_wait_orphan_holds_port(void **state)
 static void tcp_sock_server_restart_over_time_wait(void **state)
 {
     (void)state;
-    struct axn_socket *srv = mk(NODE_B, 0);
-    assert_int_equal(set_int(srv, AXN_SOL_SOCKET, AXN_SO_REUSEADDR, 1), 0);
-    assert_int_equal(bind4(srv, 0, PORT_SRV), 0);
-    assert_int_equal(axn_listen(srv, BACKLOG), 0);
-    struct axn_socket *cli = mk(NODE_A, 0);
-    assert_int_equal(connect4(cli, B_ADDR, PORT_SRV), -AXN_EINPROGRESS);
-    settle();
-    assert_int_equal(axn_accept(srv, NULL, NULL, 0, &W.s[NODE_B][1]), 0);
+    connect_accept(listen_b(0, true), 0, 0, 1);
     forget(NODE_B, 1); /* the server closes first: its side ends in TIME-WAIT */
     settle();
     forget(NODE_A, 0);
     settle();
     forget(NODE_B, 0);
-    struct axn_socket *again = mk(NODE_B, 2);
-    assert_int_equal(set_int(again, AXN_SOL_SOCKET, AXN_SO_REUSEADDR, 1), 0);
-    assert_int_equal(bind4(again, 0, PORT_SRV), 0);
-    assert_int_equal(axn_listen(again, BACKLOG), 0);
-    struct axn_socket *cli2 = mk(NODE_A, 1);
-    assert_int_equal(connect4(cli2, B_ADDR, PORT_SRV), -AXN_EINPROGRESS);
-    settle();
-    assert_int_equal(axn_accept(again, NULL, NULL, 0, &W.s[NODE_B][3]), 0);
+    connect_accept(listen_b(2, true), 1, 0, 3);
 }
 
 /* connect(AF_UNSPEC) (tcp_disconnect): reset, and the socket is fresh. */
@@ -892,52 +879,23 @@ static void tcp_sock_proc_rows(void **state)
 /* ---- Blocking calls: real threads on loopback -------------------------------------------------
  */
 
-#define LOOPBACK    AXN_IP4(127, 0, 0, 1)
 #define PORT_LO     9090u
 #define BLOCK_BYTES (256u * 1024u) /* many times the send ring */
-#define SAFETY_S    20             /* SO_*TIMEO: a hang fails instead */
 
 static struct {
-    struct axn_platform plat;
-    struct axn_stack *st;
+    struct tcp_loop loop;
     uint8_t out[BLOCK_BYTES];
     uint8_t in[BLOCK_BYTES];
     long sent;
     long peer_eof;
 } B;
 
-static int setup_posix(void **state)
-{
-    (void)state;
-    memset(&B, 0, sizeof(B));
-    if (axn_port_posix_init(&B.plat, AXN_LOG_ERROR) != 0)
-        return -1;
-    return axn_stack_create(&B.plat, &B.st) == 0 && axn_stack_start(B.st) == 0 ? 0 : -1;
-}
-
-static int teardown_posix(void **state)
-{
-    (void)state;
-    axn_stack_destroy(B.st);
-    return 0;
-}
-
-static struct axn_socket *blocking_socket(void)
-{
-    struct axn_socket *s = NULL;
-    assert_int_equal(axn_socket(B.st, AXN_AF_INET, AXN_SOCK_STREAM, 0, &s), 0);
-    const struct axn_timeval tv = {.tv_sec = SAFETY_S, .tv_usec = 0};
-    assert_int_equal(axn_setsockopt(s, AXN_SOL_SOCKET, AXN_SO_RCVTIMEO, &tv, sizeof(tv)), 0);
-    assert_int_equal(axn_setsockopt(s, AXN_SOL_SOCKET, AXN_SO_SNDTIMEO, &tv, sizeof(tv)), 0);
-    return s;
-}
-
 /* The client: blocking connect, one blocking send of everything, EOF. */
 static void *client(void *arg)
 {
     (void)arg;
-    struct axn_socket *s = blocking_socket();
-    const struct axn_sockaddr_in sin = sim_sin4(LOOPBACK, PORT_LO);
+    struct axn_socket *s = tcp_loop_socket(&B.loop);
+    const struct axn_sockaddr_in sin = sim_sin4(TCP_LOOP_ADDR, PORT_LO);
     if (axn_connect(s, (const struct axn_sockaddr *)&sin, sizeof(sin)) == 0) {
         B.sent = axn_send(s, B.out, sizeof(B.out), 0);
         axn_shutdown(s, AXN_SHUT_WR);
@@ -954,8 +912,8 @@ static void tcp_sock_blocking_send_full_count_and_waitall(void **state)
 {
     (void)state;
     fill(B.out, sizeof(B.out));
-    struct axn_socket *lst = blocking_socket();
-    const struct axn_sockaddr_in sin = sim_sin4(LOOPBACK, PORT_LO);
+    struct axn_socket *lst = tcp_loop_socket(&B.loop);
+    const struct axn_sockaddr_in sin = sim_sin4(TCP_LOOP_ADDR, PORT_LO);
     assert_int_equal(axn_bind(lst, (const struct axn_sockaddr *)&sin, sizeof(sin)), 0);
     assert_int_equal(axn_listen(lst, BACKLOG), 0);
     pthread_t t;
@@ -1015,8 +973,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(tcp_sock_connect_unspec_disconnects, setup, teardown),
         cmocka_unit_test_setup_teardown(tcp_sock_tcp_info, setup, teardown),
         cmocka_unit_test_setup_teardown(tcp_sock_proc_rows, setup, teardown),
-        cmocka_unit_test_setup_teardown(tcp_sock_blocking_send_full_count_and_waitall, setup_posix,
-                                        teardown_posix),
+        TCP_LOOP_TEST(tcp_sock_blocking_send_full_count_and_waitall, &B.loop),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

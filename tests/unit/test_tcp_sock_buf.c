@@ -17,7 +17,6 @@
 #include "axnet/errno.h"
 #include "axnet/socket.h"
 #include "tcp_sim.h"
-#include "test_platform.h"
 
 #define A          TCP_SIM_NODE_A
 #define B          TCP_SIM_NODE_B
@@ -43,25 +42,6 @@ static struct axn_socket *S[MAX_SOCKS];
 static uint8_t OUT[CHUNK];
 static uint8_t IN[CHUNK];
 
-static int setup(void **state)
-{
-    (void)state;
-    memset(S, 0, sizeof(S));
-    tcp_sim_create(&T);
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    for (size_t i = 0; i < MAX_SOCKS; i++)
-        if (S[i])
-            assert_int_equal(axn_close(S[i]), 0);
-    tcp_sim_destroy(&T);
-    assert_int_equal(T.n_bad_csum, 0);
-    return axn_test_live_allocs() == 0 ? 0 : -1;
-}
-
 static void setbuf_int(struct axn_socket *s, int name, int v)
 {
     assert_int_equal(axn_setsockopt(s, AXN_SOL_SOCKET, name, &v, sizeof(v)), 0);
@@ -72,9 +52,9 @@ static void setbuf_int(struct axn_socket *s, int name, int v)
  * S[1] client, S[2] accepted. */
 static void small_pair(int sndbuf)
 {
-    S[0] = tcp_sim_listen(&T, B, PORT, TCP_SIM_BACKLOG);
+    S[0] = tcp_sim_keep(&T, tcp_sim_listen(&T, B, PORT, TCP_SIM_BACKLOG));
     setbuf_int(S[0], AXN_SO_RCVBUF, SMALL_RCV);
-    S[1] = tcp_sim_socket(&T, A);
+    S[1] = tcp_sim_keep(&T, tcp_sim_socket(&T, A));
     if (sndbuf)
         setbuf_int(S[1], AXN_SO_SNDBUF, sndbuf);
     const struct axn_sockaddr_in sin = sim_sin4(TCP_SIM_B, PORT);
@@ -83,6 +63,7 @@ static void small_pair(int sndbuf)
     tcp_sim_run(&T, SETTLE);
     S[2] = tcp_sim_accept(S[0], NULL);
     assert_non_null(S[2]);
+    tcp_sim_keep(&T, S[2]);
 }
 
 /* The largest window B advertised in segments recorded from `since`. */
@@ -184,8 +165,8 @@ static void tcp_sock_buf_smaller_sndbuf_limits_queue(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(tcp_sock_buf_grow_both_mid_connection, setup, teardown),
-        cmocka_unit_test_setup_teardown(tcp_sock_buf_smaller_sndbuf_limits_queue, setup, teardown),
+        TCP_SIM_TEST(tcp_sock_buf_grow_both_mid_connection, &T),
+        TCP_SIM_TEST(tcp_sock_buf_smaller_sndbuf_limits_queue, &T),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

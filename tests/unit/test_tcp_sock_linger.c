@@ -20,16 +20,14 @@
 #include <cmocka.h>
 
 #include "axnet/errno.h"
-#include "axnet/port_posix.h"
 #include "axnet/socket.h"
 #include "sim_stacks.h"
+#include "tcp_loop.h"
 #include "tcp_sim.h"
 
-#define LOOPBACK       AXN_IP4(127, 0, 0, 1)
 #define PORT_LO        9191u
 #define PORT_SIM       7000u
 #define BACKLOG        4
-#define SAFETY_S       20   /* SO_*TIMEO: a hang fails instead */
 #define LINGER_LONG_S  15   /* never reached when the FIN is acknowledged */
 #define LINGER_SHORT_S 1    /* the silent peer's wait */
 #define EARLY_MS       5000 /* "well before LINGER_LONG_S" */
@@ -43,27 +41,12 @@
 #define SIM_FIN_SPAN   AXN_SEC(1)
 
 static struct {
-    struct axn_platform plat;
-    struct axn_stack *st;
+    struct tcp_loop loop;
     uint8_t out[FLOOD_LEN];
     uint8_t in[MSG_LEN];
 } P;
 
-static int setup_posix(void **state)
-{
-    (void)state;
-    memset(&P, 0, sizeof(P));
-    if (axn_port_posix_init(&P.plat, AXN_LOG_ERROR) != 0)
-        return -1;
-    return axn_stack_create(&P.plat, &P.st) == 0 && axn_stack_start(P.st) == 0 ? 0 : -1;
-}
-
-static int teardown_posix(void **state)
-{
-    (void)state;
-    axn_stack_destroy(P.st);
-    return 0;
-}
+static struct tcp_sim T;
 
 static long now_ms(void)
 {
@@ -72,14 +55,12 @@ static long now_ms(void)
     return (long)ts.tv_sec * MS_PER_S + ts.tv_nsec / NS_PER_MS;
 }
 
-static struct axn_socket *blocking_socket(void)
+/* close(s), which must return 0: how long it took, in ms. */
+static long timed_close(struct axn_socket *s)
 {
-    struct axn_socket *s = NULL;
-    assert_int_equal(axn_socket(P.st, AXN_AF_INET, AXN_SOCK_STREAM, 0, &s), 0);
-    const struct axn_timeval tv = {.tv_sec = SAFETY_S, .tv_usec = 0};
-    assert_int_equal(axn_setsockopt(s, AXN_SOL_SOCKET, AXN_SO_RCVTIMEO, &tv, sizeof(tv)), 0);
-    assert_int_equal(axn_setsockopt(s, AXN_SOL_SOCKET, AXN_SO_SNDTIMEO, &tv, sizeof(tv)), 0);
-    return s;
+    const long t0 = now_ms();
+    assert_int_equal(axn_close(s), 0);
+    return now_ms() - t0;
 }
 
 static void set_linger(struct axn_socket *s, int secs)
@@ -93,15 +74,15 @@ static void set_linger(struct axn_socket *s, int secs)
 static void loop_pair(struct axn_socket **lst, struct axn_socket **cli, struct axn_socket **srv,
                       int lst_rcvbuf)
 {
-    *lst = blocking_socket();
+    *lst = tcp_loop_socket(&P.loop);
     if (lst_rcvbuf > 0)
         assert_int_equal(
             axn_setsockopt(*lst, AXN_SOL_SOCKET, AXN_SO_RCVBUF, &lst_rcvbuf, sizeof(lst_rcvbuf)),
             0);
-    const struct axn_sockaddr_in sin = sim_sin4(LOOPBACK, PORT_LO);
+    const struct axn_sockaddr_in sin = sim_sin4(TCP_LOOP_ADDR, PORT_LO);
     assert_int_equal(axn_bind(*lst, (const struct axn_sockaddr *)&sin, sizeof(sin)), 0);
     assert_int_equal(axn_listen(*lst, BACKLOG), 0);
-    *cli = blocking_socket();
+    *cli = tcp_loop_socket(&P.loop);
     assert_int_equal(axn_connect(*cli, (const struct axn_sockaddr *)&sin, sizeof(sin)), 0);
     assert_int_equal(axn_accept(*lst, NULL, NULL, 0, srv), 0);
 }
@@ -119,9 +100,7 @@ static void tcp_linger_close_returns_when_fin_acked(void **state)
     assert_int_equal(axn_recv(srv, P.in, MSG_LEN, AXN_MSG_WAITALL), MSG_LEN);
     assert_memory_equal(P.in, P.out, MSG_LEN);
     set_linger(cli, LINGER_LONG_S);
-    const long t0 = now_ms();
-    assert_int_equal(axn_close(cli), 0);
-    const long took = now_ms() - t0;
+    const long took = timed_close(cli);
     assert_int_equal(axn_recv(srv, P.in, MSG_LEN, 0), 0);
     axn_close(srv);
     axn_close(lst);
@@ -140,9 +119,7 @@ static void tcp_linger_passive_close_returns_when_fin_acked(void **state)
     memset(P.out, 'b', MSG_LEN);
     assert_int_equal(axn_send(srv, P.out, MSG_LEN, 0), MSG_LEN);
     set_linger(srv, LINGER_LONG_S);
-    const long t0 = now_ms();
-    assert_int_equal(axn_close(srv), 0);
-    const long took = now_ms() - t0;
+    const long took = timed_close(srv);
     assert_int_equal(axn_recv(cli, P.in, MSG_LEN, AXN_MSG_WAITALL), MSG_LEN);
     assert_memory_equal(P.in, P.out, MSG_LEN);
     assert_int_equal(axn_recv(cli, P.in, MSG_LEN, 0), 0);
@@ -163,9 +140,7 @@ static void tcp_linger_silent_peer_waits_linger_time(void **state)
     const long queued = axn_send(cli, P.out, FLOOD_LEN, 0);
     assert_true(queued > 0 && queued < (long)FLOOD_LEN);
     set_linger(cli, LINGER_SHORT_S);
-    const long t0 = now_ms();
-    assert_int_equal(axn_close(cli), 0);
-    const long took = now_ms() - t0;
+    const long took = timed_close(cli);
     axn_close(srv);
     axn_close(lst);
     assert_true(took >= LINGER_SHORT_S * MS_PER_S);
@@ -177,35 +152,26 @@ static void tcp_linger_silent_peer_waits_linger_time(void **state)
  * (the peer reads end of file). */
 static void tcp_linger_virtual_time_close_does_not_block(void **state)
 {
-    (void)state;
-    static struct tcp_sim t;
-    tcp_sim_create(&t);
-    struct axn_socket *lst, *cli, *srv;
-    tcp_sim_pair(&t, PORT_SIM, &lst, &cli, &srv);
+    struct tcp_sim *t = *state;
+    struct axn_socket *cli, *srv;
+    tcp_sim_pair_kept(t, PORT_SIM, &cli, &srv);
     const struct axn_linger lg = {.l_onoff = 1, .l_linger = LINGER_LONG_S};
     assert_int_equal(axn_setsockopt(cli, AXN_SOL_SOCKET, AXN_SO_LINGER, &lg, sizeof(lg)), 0);
-    tcp_sim_clear(&t);
-    assert_int_equal(axn_close(cli), 0);
-    assert_non_null(
-        tcp_sim_run_to_seg(&t, TCP_SIM_NODE_A, AXN_TCP_FIN | AXN_TCP_ACK, SIM_FIN_SPAN));
-    tcp_sim_run(&t, SIM_SETTLE);
+    tcp_sim_clear(t);
+    tcp_sim_close_kept(t, cli);
+    assert_non_null(tcp_sim_run_to_seg(t, TCP_SIM_NODE_A, AXN_TCP_FIN | AXN_TCP_ACK, SIM_FIN_SPAN));
+    tcp_sim_run(t, SIM_SETTLE);
     uint8_t b;
     assert_int_equal(tcp_sim_read(srv, &b, sizeof(b)), 0);
-    axn_close(srv);
-    axn_close(lst);
-    tcp_sim_destroy(&t);
 }
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(tcp_linger_close_returns_when_fin_acked, setup_posix,
-                                        teardown_posix),
-        cmocka_unit_test_setup_teardown(tcp_linger_passive_close_returns_when_fin_acked,
-                                        setup_posix, teardown_posix),
-        cmocka_unit_test_setup_teardown(tcp_linger_silent_peer_waits_linger_time, setup_posix,
-                                        teardown_posix),
-        cmocka_unit_test(tcp_linger_virtual_time_close_does_not_block),
+        TCP_LOOP_TEST(tcp_linger_close_returns_when_fin_acked, &P.loop),
+        TCP_LOOP_TEST(tcp_linger_passive_close_returns_when_fin_acked, &P.loop),
+        TCP_LOOP_TEST(tcp_linger_silent_peer_waits_linger_time, &P.loop),
+        TCP_SIM_TEST(tcp_linger_virtual_time_close_does_not_block, &T),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

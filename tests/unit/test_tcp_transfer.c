@@ -64,7 +64,7 @@
 /* Defaults keep the whole program well under 90 s under ASan (measured:
  * docs/testing.md); the long matrix raises them. */
 #define DEFAULT_BYTES (1024u * 1024u)
-#define DEFAULT_SEEDS 3u
+#define DEFAULT_SEEDS 20u
 #define ENV_BYTES     "AXN_TCP_MATRIX_BYTES"
 #define ENV_SEEDS     "AXN_TCP_MATRIX_SEEDS"
 #define ENV_SEED      "AXN_TCP_MATRIX_SEED"

@@ -1,0 +1,76 @@
+/*
+ * The MSS we send and the one we use (RFC 9293 3.7.1, RFC 879) and its
+ * update from ICMP fragmentation-needed (RFC 1191 3).
+ */
+#include "tcp/tcp_output.h"
+
+/* mss = min(peer MSS, path MTU - headers, TCP_MAXSEG), at least the
+ * minimum (RFC 9293 3.7.1, RFC 1191 3). */
+static uint16_t mss_for(const struct axn_tcp_conn *c, uint32_t pmtu)
+{
+    uint32_t m = pmtu > AXN_TCP_IP4_HDRS ? pmtu - AXN_TCP_IP4_HDRS : 0;
+
+    if (c->opt.peer_mss != 0 && c->opt.peer_mss < m) {
+        m = c->opt.peer_mss;
+    }
+    if (c->user_mss != 0 && c->user_mss < m) {
+        m = c->user_mss;
+    }
+    return (uint16_t)(m < AXN_TCP_MIN_MSS ? AXN_TCP_MIN_MSS : m);
+}
+
+void axn_tcp_mss_init(struct axn_tcp_conn *c, axn_time_t now)
+{
+    struct axn_ip4 *ip = c->layer->ip;
+    struct axn_ip4_tx tx = {.src = c->laddr, .dst = c->raddr, .protocol = AXN_TCP_PROTO};
+    struct axn_ip4_path path;
+    size_t iface_mtu = AXN_ETH_MTU;
+    uint32_t adv;
+
+    tx.ifindex = c->bound_ifindex;
+    if (axn_ip4_route(ip, &tx, now, &path) == 0) {
+        iface_mtu = path.mtu;
+    }
+    adv = (uint32_t)iface_mtu - AXN_TCP_IP4_HDRS;
+    if (c->user_mss != 0 && c->user_mss < adv) {
+        adv = c->user_mss;
+    }
+    c->adv_mss = (uint16_t)(adv < AXN_TCP_MIN_MSS ? AXN_TCP_MIN_MSS : adv);
+    c->pmtu = (uint32_t)axn_ip4_path_mtu(ip, c->df_mode, c->raddr, iface_mtu, now);
+    c->mss = mss_for(c, c->pmtu);
+}
+
+/* cwnd and ssthresh keep their size in segments when the MSS shrinks
+ * (Linux counts them in packets). */
+static uint32_t rescale(uint32_t bytes, uint16_t old_mss, uint16_t new_mss)
+{
+    uint64_t v;
+
+    if (bytes == UINT32_MAX || old_mss == 0) {
+        return bytes;
+    }
+    v = (uint64_t)bytes * new_mss / old_mss;
+    return v < new_mss ? new_mss : (uint32_t)v;
+}
+
+void axn_tcp_pmtu_update(struct axn_tcp_conn *c, uint32_t mtu, axn_time_t now)
+{
+    uint16_t mss = mss_for(c, mtu);
+
+    /* RFC 1191 3: only a smaller MTU than the one in use matters. */
+    if (mtu >= c->pmtu || mss >= c->mss) {
+        return;
+    }
+    c->cwnd = rescale(c->cwnd, c->mss, mss);
+    c->ssthresh = rescale(c->ssthresh, c->mss, mss);
+    c->mss = mss;
+    c->pmtu = mtu;
+    if (!axn_tcp_state_sends_data(c->state) || c->snd_una == c->snd_nxt) {
+        return;
+    }
+    /* Linux tcp_simple_retransmit: what was in flight was too big and is
+     * lost; resend it now at the new size (not an RTO: no back-off). */
+    c->snd_nxt = c->snd_una;
+    c->rtt_start = 0;
+    axn_tcp_output(c, now);
+}
