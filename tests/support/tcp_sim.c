@@ -217,6 +217,19 @@ void tcp_sim_pair_kept(struct tcp_sim *t, uint16_t port, struct axn_socket **cli
     tcp_sim_keep(t, *server);
 }
 
+void tcp_sim_pair_fresh(struct tcp_sim *t, uint16_t port, struct axn_socket **client,
+                        struct axn_socket **server)
+{
+    tcp_sim_pair_kept(t, port, client, server);
+    t->cursor = t->n_seg;
+}
+
+void tcp_sim_shut_wr(struct tcp_sim *t, struct axn_socket *s)
+{
+    assert_int_equal(axn_shutdown(s, AXN_SHUT_WR), 0);
+    sim_stacks_poll_all(&t->sim);
+}
+
 struct axn_stack *tcp_sim_st(struct tcp_sim *t, int node)
 {
     assert_true(node >= 0 && (size_t)node < t->sim.n_nodes);

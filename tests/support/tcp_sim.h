@@ -126,6 +126,12 @@ void tcp_sim_close_kept(struct tcp_sim *t, struct axn_socket *s);
 /* tcp_sim_pair with the listener, client and server kept. */
 void tcp_sim_pair_kept(struct tcp_sim *t, uint16_t port, struct axn_socket **client,
                        struct axn_socket **server);
+/* tcp_sim_pair_kept, then the capture cursor past the handshake, so the
+ * next expectation looks at what comes after it. */
+void tcp_sim_pair_fresh(struct tcp_sim *t, uint16_t port, struct axn_socket **client,
+                        struct axn_socket **server);
+/* shutdown(SHUT_WR) on s (asserted to succeed), then every stack polled. */
+void tcp_sim_shut_wr(struct tcp_sim *t, struct axn_socket *s);
 
 /* ---- Capture ---------------------------------------------------------------------------- */
 

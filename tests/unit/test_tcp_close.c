@@ -72,14 +72,12 @@ static void close_now(struct axn_socket *s)
 
 static void pair(struct axn_socket **c, struct axn_socket **s)
 {
-    tcp_sim_pair_kept(&T, PORT, c, s);
-    T.cursor = T.n_seg;
+    tcp_sim_pair_fresh(&T, PORT, c, s);
 }
 
 static void shut_wr(struct axn_socket *s)
 {
-    assert_int_equal(axn_shutdown(s, AXN_SHUT_WR), 0);
-    sim_stacks_poll_all(&T.sim);
+    tcp_sim_shut_wr(&T, s);
 }
 
 static uint64_t tw_count(int node)

@@ -35,8 +35,7 @@ static struct tcp_sim T;
 
 static void pair(struct axn_socket **c, struct axn_socket **s)
 {
-    tcp_sim_pair_kept(&T, PORT, c, s);
-    T.cursor = T.n_seg;
+    tcp_sim_pair_fresh(&T, PORT, c, s);
 }
 
 static void shut(struct axn_socket *s, int how)
