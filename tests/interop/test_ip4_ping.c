@@ -75,23 +75,14 @@ static int teardown(void **state)
     return 0;
 }
 
-static int setup_with_capture(const char *what)
+/* The capture's name comes in as the test's prestate (TAP_TEST). */
+static int setup(void **state)
 {
     memset(&fx, 0, sizeof(fx));
-    return axn_tap_stack_setup(&fx.ts, &tap_cfg, what) ? -1 : 0;
+    return axn_tap_stack_setup(&fx.ts, &tap_cfg, *state) ? -1 : 0;
 }
 
-static int setup_small(void **state)
-{
-    (void)state;
-    return setup_with_capture("small");
-}
-
-static int setup_big(void **state)
-{
-    (void)state;
-    return setup_with_capture("big");
-}
+#define TAP_TEST(fn, what) cmocka_unit_test_prestate_setup_teardown(fn, setup, teardown, what)
 
 /* ---- Checks ------------------------------------------------------------------ */
 
@@ -156,9 +147,8 @@ int main(void)
 {
     static const char *const tools[] = {"ping", NULL};
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(linux_ping_gets_every_reply, setup_small, teardown),
-        cmocka_unit_test_setup_teardown(linux_8000_byte_ping_is_reassembled_and_answered_fragmented,
-                                        setup_big, teardown),
+        TAP_TEST(linux_ping_gets_every_reply, "small"),
+        TAP_TEST(linux_8000_byte_ping_is_reassembled_and_answered_fragmented, "big"),
     };
 
     axn_netns_require(tools);

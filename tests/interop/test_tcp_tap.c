@@ -56,6 +56,7 @@
 #include "cmd.h"
 #include "netns.h"
 #include "sha256.h"
+#include "sim_stacks.h"
 #include "tap_stack.h"
 #include "tcp_stream.h"
 
@@ -363,32 +364,6 @@ static void assert_tshark_clean(int data_port, uint64_t bytes)
 
 /* ---- Our sockets ----------------------------------------------------------------------- */
 
-static uint16_t be16(uint16_t v)
-{
-    uint8_t b[2] = {(uint8_t)(v >> 8), (uint8_t)v};
-    uint16_t r;
-    memcpy(&r, b, sizeof(r));
-    return r;
-}
-
-static uint32_t be32(uint32_t v)
-{
-    uint8_t b[4] = {(uint8_t)(v >> 24), (uint8_t)(v >> 16), (uint8_t)(v >> 8), (uint8_t)v};
-    uint32_t r;
-    memcpy(&r, b, sizeof(r));
-    return r;
-}
-
-static struct axn_sockaddr_in sin4(axn_ip4_t a, uint16_t port)
-{
-    struct axn_sockaddr_in s;
-    memset(&s, 0, sizeof(s));
-    s.sin_family = AXN_AF_INET;
-    s.sin_port = be16(port);
-    s.sin_addr.s_addr = be32(a);
-    return s;
-}
-
 static void set_timeouts(struct axn_socket *s)
 {
     const struct axn_timeval tv = {.tv_sec = SOCK_TIMEOUT_S};
@@ -407,7 +382,7 @@ static struct axn_socket *tcp_socket(void)
 static struct axn_socket *listener(uint16_t port)
 {
     struct axn_socket *s = tcp_socket();
-    const struct axn_sockaddr_in me = sin4(0, port);
+    const struct axn_sockaddr_in me = sim_sin4(0, port);
     assert_int_equal(axn_bind(s, (const struct axn_sockaddr *)&me, sizeof(me)), 0);
     assert_int_equal(axn_listen(s, BACKLOG), 0);
     return s;
@@ -422,7 +397,7 @@ static struct axn_socket *accept_linux(struct axn_socket *lst)
     const int rc = axn_accept(lst, (struct axn_sockaddr *)&peer, &pl, 0, &c);
     if (rc != 0)
         fail_msg("accept: %d", rc);
-    assert_int_equal(peer.sin_addr.s_addr, be32(fx.linux_ip));
+    assert_int_equal(peer.sin_addr.s_addr, sim_net32(fx.linux_ip));
     set_timeouts(c);
     return c;
 }
@@ -430,7 +405,7 @@ static struct axn_socket *accept_linux(struct axn_socket *lst)
 static struct axn_socket *connect_linux(uint16_t port)
 {
     struct axn_socket *s = tcp_socket();
-    const struct axn_sockaddr_in to = sin4(fx.linux_ip, port);
+    const struct axn_sockaddr_in to = sim_sin4(fx.linux_ip, port);
     const int rc = axn_connect(s, (const struct axn_sockaddr *)&to, sizeof(to));
     if (rc != 0)
         fail_msg("connect to Linux port %d: %d", port, rc);

@@ -34,6 +34,7 @@
 #include "cmd.h"
 #include "tshark.h"
 #include "netns.h"
+#include "sim_stacks.h"
 #include "tap_stack.h"
 
 /* ---- Addresses (TEST-NET-1, inside the test's namespace only) ----------- */
@@ -80,35 +81,14 @@ static int teardown(void **state)
     return 0;
 }
 
-static int setup_with_capture(const char *what)
+/* The capture's name comes in as the test's prestate (TAP_TEST). */
+static int setup(void **state)
 {
     memset(&fx, 0, sizeof(fx));
-    return axn_tap_stack_setup(&fx.ts, &tap_cfg, what) ? -1 : 0;
+    return axn_tap_stack_setup(&fx.ts, &tap_cfg, *state) ? -1 : 0;
 }
 
-static int setup_echo_in(void **state)
-{
-    (void)state;
-    return setup_with_capture("echo_in");
-}
-
-static int setup_echo_out(void **state)
-{
-    (void)state;
-    return setup_with_capture("echo_out");
-}
-
-static int setup_unreach_in(void **state)
-{
-    (void)state;
-    return setup_with_capture("unreach_in");
-}
-
-static int setup_unreach_out(void **state)
-{
-    (void)state;
-    return setup_with_capture("unreach_out");
-}
+#define TAP_TEST(fn, what) cmocka_unit_test_prestate_setup_teardown(fn, setup, teardown, what)
 
 /* ---- Checks ------------------------------------------------------------------ */
 
@@ -127,32 +107,6 @@ static void assert_tshark_clean(void)
 }
 
 /* ---- Our sockets --------------------------------------------------------------- */
-
-static uint16_t be16(uint16_t v)
-{
-    uint8_t b[2] = {(uint8_t)(v >> 8), (uint8_t)v};
-    uint16_t r;
-    memcpy(&r, b, sizeof(r));
-    return r;
-}
-
-static uint32_t be32(uint32_t v)
-{
-    uint8_t b[4] = {(uint8_t)(v >> 24), (uint8_t)(v >> 16), (uint8_t)(v >> 8), (uint8_t)v};
-    uint32_t r;
-    memcpy(&r, b, sizeof(r));
-    return r;
-}
-
-static struct axn_sockaddr_in sin4(axn_ip4_t a, uint16_t port)
-{
-    struct axn_sockaddr_in s;
-    memset(&s, 0, sizeof(s));
-    s.sin_family = AXN_AF_INET;
-    s.sin_port = be16(port);
-    s.sin_addr.s_addr = be32(a);
-    return s;
-}
 
 /* A UDP socket whose blocking calls give up after RCV_TIMEOUT_S. */
 static struct axn_socket *udp_socket(void)
@@ -196,7 +150,7 @@ static void linux_socat_gets_our_udp_echo(void **state)
 {
     (void)state;
     struct echo_job j = {.s = udp_socket()};
-    const struct axn_sockaddr_in me = sin4(0, OUR_ECHO_PORT);
+    const struct axn_sockaddr_in me = sim_sin4(0, OUR_ECHO_PORT);
     assert_int_equal(axn_bind(j.s, (const struct axn_sockaddr *)&me, sizeof(me)), 0);
     pthread_t t;
     assert_int_equal(pthread_create(&t, NULL, echo_once, &j), 0);
@@ -206,7 +160,7 @@ static void linux_socat_gets_our_udp_echo(void **state)
                                  SOCAT_LIFE_S, SOCAT_WAIT_S, OUR_IP_STR, OUR_ECHO_PORT);
     assert_int_equal(pthread_join(t, NULL), 0);
     assert_int_equal(j.rc, (long)strlen(MSG_IN));
-    assert_int_equal(j.peer.sin_addr.s_addr, be32(LINUX_IP));
+    assert_int_equal(j.peer.sin_addr.s_addr, sim_net32(LINUX_IP));
     if (rc != 0 || strcmp(out, MSG_IN) != 0)
         fail_msg("socat exited %d, said \"%s\"", rc, out);
     assert_int_equal(axn_close(j.s), 0);
@@ -230,7 +184,7 @@ static void our_socket_gets_linux_socat_echo(void **state)
                       SOCAT_LIFE_S, SOCAT_LIFE_S, LINUX_ECHO_PORT, LISTEN_TRIES, LINUX_ECHO_PORT);
     assert_int_equal(rc, 0);
     struct axn_socket *s = udp_socket();
-    const struct axn_sockaddr_in to = sin4(LINUX_IP, LINUX_ECHO_PORT);
+    const struct axn_sockaddr_in to = sim_sin4(LINUX_IP, LINUX_ECHO_PORT);
     assert_int_equal(
         axn_sendto(s, MSG_OUT, strlen(MSG_OUT), 0, (const struct axn_sockaddr *)&to, sizeof(to)),
         (long)strlen(MSG_OUT));
@@ -240,8 +194,8 @@ static void our_socket_gets_linux_socat_echo(void **state)
     assert_int_equal(axn_recvfrom(s, buf, sizeof(buf), 0, (struct axn_sockaddr *)&from, &fl),
                      (long)strlen(MSG_OUT));
     assert_string_equal(buf, MSG_OUT);
-    assert_int_equal(from.sin_addr.s_addr, be32(LINUX_IP));
-    assert_int_equal(from.sin_port, be16(LINUX_ECHO_PORT));
+    assert_int_equal(from.sin_addr.s_addr, sim_net32(LINUX_IP));
+    assert_int_equal(from.sin_port, sim_net16(LINUX_ECHO_PORT));
     assert_int_equal(axn_close(s), 0);
     finish();
     assert_int_equal(fx.udp.out_datagrams, 1);
@@ -274,7 +228,7 @@ static void our_connected_socket_gets_econnrefused_from_linux(void **state)
 {
     (void)state;
     struct axn_socket *s = udp_socket();
-    const struct axn_sockaddr_in to = sin4(LINUX_IP, LINUX_CLOSED);
+    const struct axn_sockaddr_in to = sim_sin4(LINUX_IP, LINUX_CLOSED);
     assert_int_equal(axn_connect(s, (const struct axn_sockaddr *)&to, sizeof(to)), 0);
     assert_int_equal(axn_send(s, "x", 1, 0), 1);
     char buf[BUF_LEN];
@@ -290,12 +244,10 @@ int main(void)
 {
     static const char *const tools[] = {"socat", "ss", "awk", "timeout", NULL};
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(linux_socat_gets_our_udp_echo, setup_echo_in, teardown),
-        cmocka_unit_test_setup_teardown(our_socket_gets_linux_socat_echo, setup_echo_out, teardown),
-        cmocka_unit_test_setup_teardown(linux_gets_port_unreachable_from_us, setup_unreach_in,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(our_connected_socket_gets_econnrefused_from_linux,
-                                        setup_unreach_out, teardown),
+        TAP_TEST(linux_socat_gets_our_udp_echo, "echo_in"),
+        TAP_TEST(our_socket_gets_linux_socat_echo, "echo_out"),
+        TAP_TEST(linux_gets_port_unreachable_from_us, "unreach_in"),
+        TAP_TEST(our_connected_socket_gets_econnrefused_from_linux, "unreach_out"),
     };
 
     axn_netns_require(tools);

@@ -90,6 +90,27 @@ void sim_stacks_destroy(struct sim_stacks *s)
     axn_sim_wire_destroy(s->wire);
 }
 
+void sim_stacks_create_nodes(struct sim_stacks *s, axn_time_t start, axn_time_t wire_delay,
+                             uint8_t mac_tag, const axn_ip4_t *addrs, size_t n, uint8_t prefix_len)
+{
+    const struct sim_stacks_config cfg = {.start = start,
+                                          .wire_delay = wire_delay,
+                                          .n_ports = n,
+                                          .mac_tag = mac_tag,
+                                          .set_platform_now = true};
+    sim_stacks_create(s, &cfg);
+    for (size_t i = 0; i < n; i++)
+        sim_stacks_add_node(s, (int)i, addrs[i], prefix_len);
+}
+
+int sim_stacks_teardown(struct sim_stacks *s, struct axn_socket *const *socks, size_t n_socks)
+{
+    if (socks != NULL)
+        sim_close_sockets(socks, n_socks);
+    sim_stacks_destroy(s);
+    return axn_test_live_allocs() == 0 ? 0 : -1;
+}
+
 axn_time_t sim_stacks_next_event(struct sim_stacks *s)
 {
     axn_time_t next = axn_sim_wire_next_event(s->wire);
@@ -192,6 +213,42 @@ long sim_recvfrom4(struct axn_socket *s, uint8_t *buf, size_t len, int flags,
     axn_socklen_t fl = sizeof(*from);
     memset(from, 0, sizeof(*from));
     return axn_recvfrom(s, buf, len, flags | AXN_MSG_DONTWAIT, (struct axn_sockaddr *)from, &fl);
+}
+
+int sim_bind4(struct axn_socket *s, axn_ip4_t a, uint16_t port)
+{
+    const struct axn_sockaddr_in sin = sim_sin4(a, port);
+    return axn_bind(s, (const struct axn_sockaddr *)&sin, sizeof(sin));
+}
+
+int sim_connect4(struct axn_socket *s, axn_ip4_t a, uint16_t port)
+{
+    const struct axn_sockaddr_in sin = sim_sin4(a, port);
+    return axn_connect(s, (const struct axn_sockaddr *)&sin, sizeof(sin));
+}
+
+int sim_set_int(struct axn_socket *s, int level, int name, int v)
+{
+    return axn_setsockopt(s, level, name, &v, sizeof(v));
+}
+
+int sim_get_int(struct axn_socket *s, int level, int name)
+{
+    int v = -1;
+    axn_socklen_t len = sizeof(v);
+    assert_int_equal(axn_getsockopt(s, level, name, &v, &len), 0);
+    assert_int_equal(len, sizeof(v));
+    return v;
+}
+
+struct axn_sockaddr_in sim_name4(struct axn_socket *s, bool peer, int *rc)
+{
+    struct axn_sockaddr_in sin;
+    memset(&sin, 0xff, sizeof(sin));
+    axn_socklen_t len = sizeof(sin);
+    *rc = peer ? axn_getpeername(s, (struct axn_sockaddr *)&sin, &len)
+               : axn_getsockname(s, (struct axn_sockaddr *)&sin, &len);
+    return sin;
 }
 
 void sim_inject_ip4(struct axn_stack *st, uint32_t ifindex, axn_ip4_t src, axn_ip4_t dst,

@@ -61,6 +61,13 @@ void sim_stacks_create(struct sim_stacks *s, const struct sim_stacks_config *cfg
 size_t sim_stacks_add_node(struct sim_stacks *s, int port, axn_ip4_t addr, uint8_t prefix_len);
 /* Destroys every stack and the wire (the caller checks for leaks). */
 void sim_stacks_destroy(struct sim_stacks *s);
+/* The socket tests' world: `n` nodes, node i on port i at addrs[i]/prefix_len,
+ * the platform clock following the virtual one. */
+void sim_stacks_create_nodes(struct sim_stacks *s, axn_time_t start, axn_time_t wire_delay,
+                             uint8_t mac_tag, const axn_ip4_t *addrs, size_t n, uint8_t prefix_len);
+/* Closes `socks` (NULL entries skipped), destroys the world and returns a
+ * cmocka teardown verdict: -1 if anything is still allocated. */
+int sim_stacks_teardown(struct sim_stacks *s, struct axn_socket *const *socks, size_t n_socks);
 
 axn_time_t sim_stacks_next_event(struct sim_stacks *s);
 void sim_stacks_poll_all(struct sim_stacks *s);
@@ -86,6 +93,16 @@ long sim_sendto4(struct axn_socket *s, const void *buf, size_t len, axn_ip4_t ds
 /* recvfrom without waiting; `from` is zeroed first. */
 long sim_recvfrom4(struct axn_socket *s, uint8_t *buf, size_t len, int flags,
                    struct axn_sockaddr_in *from);
+/* bind / connect to `a`:`port`; the call's result. */
+int sim_bind4(struct axn_socket *s, axn_ip4_t a, uint16_t port);
+int sim_connect4(struct axn_socket *s, axn_ip4_t a, uint16_t port);
+/* setsockopt of an int; the call's result. */
+int sim_set_int(struct axn_socket *s, int level, int name, int v);
+/* getsockopt of an int, asserting it succeeds with an int-sized answer. */
+int sim_get_int(struct axn_socket *s, int level, int name);
+/* getpeername (`peer`) or getsockname into a 0xff-filled sockaddr_in, so
+ * that a field the call leaves alone shows; its result in `*rc`. */
+struct axn_sockaddr_in sim_name4(struct axn_socket *s, bool peer, int *rc);
 /* An IPv4 datagram (default TTL) handed to `st`'s IP layer as if it came in
  * on `ifindex`, under the core lock; deferred socket work is run after. */
 void sim_inject_ip4(struct axn_stack *st, uint32_t ifindex, axn_ip4_t src, axn_ip4_t dst,

@@ -245,3 +245,14 @@ void axn_test_clear_log(void)
     test_last_log[0] = '\0';
     test_log_count = 0;
 }
+
+int axn_test_counting_random(void *ctx, void *buf, size_t len)
+{
+    struct axn_test_counting_rng *r = ctx;
+    uint8_t *p = buf;
+    if (r->err)
+        return r->err;
+    for (size_t i = 0; i < len; i++)
+        p[i] = r->next++;
+    return 0;
+}

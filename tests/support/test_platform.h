@@ -40,4 +40,14 @@ const char *axn_test_last_log(void);
 size_t axn_test_log_count(void);
 void axn_test_clear_log(void);
 
+/* A random() hook whose bytes are a running count from `next` (so a fresh
+ * state hands out the key 00..0f, then 10..1f), or which fails with `err`
+ * when that is set: tests can precompute hashes keyed by it. Use as
+ * {.ctx = &state, .random = axn_test_counting_random}. */
+struct axn_test_counting_rng {
+    uint8_t next;
+    int err;
+};
+int axn_test_counting_random(void *ctx, void *buf, size_t len);
+
 #endif /* AXN_TEST_PLATFORM_H */

@@ -18,6 +18,9 @@
 #include "ctl/ctl.h"
 #include "dev/loopback.h"
 #include "fake_netdev.h"
+#include "ip4_fx.h"
+#include "ip4_pkt.h"
+#include "ip4_rig_names.h"
 #include "ip/icmp4.h"
 #include "ip/ip4.h"
 #include "lib/byteorder.h"
@@ -29,155 +32,10 @@
 #include "wire/icmp4.h"
 #include "wire/ipv4.h"
 
-#define ETH0        AXN_IFINDEX_FIRST_ETH
-#define ETH1        (AXN_IFINDEX_FIRST_ETH + 1u)
-#define LO          AXN_IFINDEX_LOOPBACK
-#define PREFIX      24u
-#define ETH0_ADDR   AXN_IP4(192, 0, 2, 2)
-#define ETH0_BCAST  AXN_IP4(192, 0, 2, 255)
-#define ETH1_ADDR   AXN_IP4(198, 51, 100, 2)
-#define ETH1_BCAST  AXN_IP4(198, 51, 100, 255)
-#define GW0         AXN_IP4(192, 0, 2, 254)
-#define PEER        AXN_IP4(192, 0, 2, 1)
-#define PEER1       AXN_IP4(198, 51, 100, 1)
-#define REMOTE      AXN_IP4(203, 0, 113, 9)
-#define ALL_HOSTS   AXN_IP4(224, 0, 0, 1)
-#define MDNS_GROUP  AXN_IP4(224, 0, 0, 251)
-#define LIMITED     AXN_IP4(255, 255, 255, 255)
-#define LOOP2       AXN_IP4(127, 0, 0, 2)
-#define NOW         AXN_SEC(100)
-#define TEST_PROTO  200 /* no handler: protocol unreachable */
-#define UDP_PROTO   17  /* the tests register a handler for it */
-#define TTL         64
-#define PAYLOAD     32u
-#define FILL        0xa5
-#define PKT_MAX     2048u
-#define SMALL_MTU   576u
-#define BIG_PAYLOAD 1400u
-#define MAX_RX      16u
-#define L4_COPY     8u /* transport bytes a handler copies */
-#define OFF_CSUM    10 /* IPv4 header checksum field */
-#define OFF_VER     0
-#define OFF_TTL     8
-#define BAD_VERSION 0x65 /* version 6, IHL 5 */
-#define SHORT_IHL   0x44 /* version 4, IHL 4 */
-#define CUT         10u  /* bytes removed to truncate a frame */
-#define TOS_IN      0x2au
-#define ERROR_TOS   (AXN_ICMP4_ERROR_PRECEDENCE | (TOS_IN & AXN_IPTOS_TOS_MASK))
-#define OTHER_DSTS  10u
-#define ID_DSTS_NET AXN_IP4(192, 0, 2, 100)
+#define L4_COPY IP4_FX_L4_COPY
 
-/* ---- Fixture: ctl + router (lo, eth0, eth1) + the IP layer ----------------------------------- */
-
-struct got {
-    struct axn_ip4_rx rx;
-    struct axn_ipv4 hdr;
-    uint8_t first;
-};
-
-static struct fx {
-    struct sim_ip4_rig rig;
-    struct got in[MAX_RX];
-    size_t n_in;
-    size_t taken0, taken1; /* sent packets already looked at */
-    axn_time_t now;
-    struct axn_icmp4_err errs[MAX_RX];
-    uint8_t err_l4[MAX_RX][L4_COPY];
-    size_t n_errs;
-} fx;
-
-static void record(void *ctx, const struct axn_ip4_rx *rx, axn_time_t now)
-{
-    (void)ctx;
-    assert_int_equal(now, fx.now);
-    assert_true(fx.n_in < MAX_RX);
-    struct got *g = &fx.in[fx.n_in++];
-    g->rx = *rx;
-    g->hdr = *rx->hdr;
-    g->first = rx->hdr->payload_len ? rx->hdr->payload[0] : 0;
-}
-
-static int setup(void **state)
-{
-    (void)state;
-    memset(&fx, 0, sizeof(fx));
-    fx.now = NOW;
-    const struct sim_ip4_rig_iface eth0 = {ETH0, ETH0_ADDR, PREFIX, GW0};
-    const struct sim_ip4_rig_iface eth1 = {ETH1, ETH1_ADDR, PREFIX, 0};
-    sim_ip4_rig_create(&fx.rig, &eth0, &eth1);
-    assert_int_equal(axn_ip4_set_proto_handler(fx.rig.ip, UDP_PROTO, record, NULL), 0);
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    sim_ip4_rig_destroy(&fx.rig);
-    return axn_test_live_allocs() == 0 ? 0 : -1;
-}
-
-/* ---- Helpers --------------------------------------------------------------------------------- */
-
-static size_t build(uint8_t *buf, const struct axn_ipv4 *tmpl, size_t payload_len)
-{
-    uint8_t payload[PKT_MAX];
-    memset(payload, FILL, payload_len);
-    struct axn_ipv4 h = *tmpl;
-    if (h.ttl == 0)
-        h.ttl = TTL;
-    h.payload = payload;
-    h.payload_len = payload_len;
-    const int n = axn_ipv4_emit(&h, buf, PKT_MAX);
-    assert_true(n > 0);
-    return (size_t)n;
-}
-
-static size_t build_simple(uint8_t *buf, axn_ip4_t src, axn_ip4_t dst, uint8_t proto)
-{
-    const struct axn_ipv4 h = {.src = src, .dst = dst, .protocol = proto, .tos = TOS_IN};
-    return build(buf, &h, PAYLOAD);
-}
-
-static void rx_flags(const uint8_t *pkt, size_t len, uint32_t ifindex, uint8_t offload)
-{
-    sim_ip4_rig_rx(&fx.rig, pkt, len, ifindex, offload, fx.now);
-}
-
-static void rx(const uint8_t *pkt, size_t len, uint32_t ifindex)
-{
-    rx_flags(pkt, len, ifindex, 0);
-}
-
-static void rx_simple(axn_ip4_t src, axn_ip4_t dst, uint8_t proto, uint32_t ifindex)
-{
-    uint8_t pkt[PKT_MAX];
-    rx(pkt, build_simple(pkt, src, dst, proto), ifindex);
-}
-
-static struct axn_snmp snmp(void)
-{
-    struct axn_snmp s;
-    memset(&s, 0, sizeof(s));
-    axn_ip4_snmp(fx.rig.ip, &s);
-    return s;
-}
-
-/* Moves what the router queued for eth0/eth1 into the fakes; returns how
- * many new packets the device got. */
-static size_t flush(struct fake_netdev *f, struct axn_dev_handle *h, size_t *taken)
-{
-    return sim_ip4_rig_flush(&fx.rig, f, h, taken, fx.now);
-}
-
-static size_t flush0(void)
-{
-    return flush(&fx.rig.eth0, fx.rig.h0, &fx.taken0);
-}
-
-static void parse_sent(const struct fake_sent_pkt *p, struct axn_ipv4 *h)
-{
-    assert_int_equal(axn_ipv4_parse(p->data, p->len, h, 0), 0);
-}
+/* The fixture (ip4_fx.h): ctl + router (lo, eth0, eth1) + the IP layer. */
+static struct ip4_fx fx;
 
 /* ---- ICMP-specific helpers ------------------------------------------------------------------- */
 
@@ -200,17 +58,6 @@ static void parse_sent(const struct fake_sent_pkt *p, struct axn_ipv4 *h)
 #define QUOTE_PAYLOAD 8u  /* RFC 792: header plus 64 bits */
 #define FRAG_DATA     64u /* first fragment's payload */
 #define TIMEOUT       AXN_MSEC(AXN_IP4_REASM_TIMEOUT_MS)
-
-static void record_err(void *ctx, const struct axn_icmp4_err *e, axn_time_t now)
-{
-    (void)ctx;
-    assert_int_equal(now, fx.now);
-    assert_true(fx.n_errs < MAX_RX);
-    fx.errs[fx.n_errs] = *e;
-    assert_true(e->orig_l4_len >= L4_COPY);
-    memcpy(fx.err_l4[fx.n_errs], e->orig_l4, L4_COPY);
-    fx.n_errs++;
-}
 
 static size_t build_icmp(uint8_t *buf, axn_ip4_t src, axn_ip4_t dst, uint8_t tos,
                          const struct axn_icmp4 *m)
@@ -247,7 +94,7 @@ static size_t build_echo(uint8_t *buf, axn_ip4_t src, axn_ip4_t dst, uint16_t se
 static struct axn_ipv4 sent_icmp(const struct fake_sent_pkt *p, axn_ip4_t src, axn_ip4_t dst)
 {
     struct axn_ipv4 h;
-    parse_sent(p, &h);
+    ip4_pkt_parse_sent(p, &h);
     assert_int_equal(h.src, src);
     assert_int_equal(h.dst, dst);
     assert_int_equal(h.protocol, AXN_IPPROTO_ICMP);
@@ -262,8 +109,8 @@ static void echo_request_gets_exact_reply(void **state)
 {
     (void)state;
     uint8_t pkt[PKT_MAX];
-    rx(pkt, build_echo(pkt, PEER, ETH0_ADDR, ECHO_SEQ), ETH0);
-    assert_int_equal(flush0(), 1);
+    ip4_fx_rx(pkt, build_echo(pkt, PEER, ETH0_ADDR, ECHO_SEQ), ETH0);
+    assert_int_equal(ip4_fx_flush0(), 1);
     const struct fake_sent_pkt *p = sim_fake_take(&fx.rig.eth0, &fx.taken0);
     assert_int_equal(p->next_hop, PEER);
     const struct axn_ipv4 h = sent_icmp(p, ETH0_ADDR, PEER);
@@ -283,7 +130,7 @@ static void echo_request_gets_exact_reply(void **state)
     assert_int_equal(h.payload_len, (size_t)n);
     assert_memory_equal(h.payload, want, (size_t)n);
 
-    const struct axn_snmp s = snmp();
+    const struct axn_snmp s = ip4_fx_snmp();
     assert_int_equal(s.ip.in_delivers, 1);
     assert_int_equal(s.ip.out_requests, 1);
     assert_int_equal(s.icmp.in_msgs, 1);
@@ -298,30 +145,30 @@ static void echo_to_broadcast_ignored_unless_enabled(void **state)
 {
     (void)state;
     uint8_t pkt[PKT_MAX];
-    rx(pkt, build_echo(pkt, PEER, ETH0_BCAST, ECHO_SEQ), ETH0);
-    rx(pkt, build_echo(pkt, PEER, ALL_HOSTS, ECHO_SEQ), ETH0);
-    assert_int_equal(flush0(), 0);
-    struct axn_snmp s = snmp();
+    ip4_fx_rx(pkt, build_echo(pkt, PEER, ETH0_BCAST, ECHO_SEQ), ETH0);
+    ip4_fx_rx(pkt, build_echo(pkt, PEER, ALL_HOSTS, ECHO_SEQ), ETH0);
+    assert_int_equal(ip4_fx_flush0(), 0);
+    struct axn_snmp s = ip4_fx_snmp();
     assert_int_equal(s.icmp.in_echos, 2);
     assert_int_equal(s.icmp.in_errors, 2);
     assert_int_equal(s.icmp.out_msgs, 0);
     /* Switched on: answered from the interface's own address. */
     fx.rig.ip->echo_ignore_broadcasts = false;
-    rx(pkt, build_echo(pkt, PEER, LIMITED, ECHO_SEQ), ETH0);
-    assert_int_equal(flush0(), 1);
+    ip4_fx_rx(pkt, build_echo(pkt, PEER, LIMITED, ECHO_SEQ), ETH0);
+    assert_int_equal(ip4_fx_flush0(), 1);
     (void)sent_icmp(sim_fake_take(&fx.rig.eth0, &fx.taken0), ETH0_ADDR, PEER);
-    s = snmp();
+    s = ip4_fx_snmp();
     assert_int_equal(s.icmp.out_echo_reps, 1);
 }
 
-static void record_echo_reply(void *ctx, const struct axn_ip4_rx *rx, const struct axn_icmp4 *m,
-                              axn_time_t now)
+static void record_echo_reply(void *ctx, const struct axn_ip4_rx *ip4_fx_rx,
+                              const struct axn_icmp4 *m, axn_time_t now)
 {
     (void)ctx;
     (void)now;
     assert_int_equal(m->type, AXN_ICMP4_ECHO_REPLY);
     assert_int_equal(m->id, ECHO_ID);
-    record(NULL, rx, fx.now);
+    ip4_fx_record(NULL, ip4_fx_rx, fx.now);
 }
 
 /* Pings of our own addresses never reach a wire: 127.0.0.1, 127.0.0.2
@@ -335,16 +182,16 @@ static void echo_to_own_addresses_stays_on_lo(void **state)
     const axn_ip4_t to[] = {lo1, LOOP2, ETH0_ADDR};
     uint8_t pkt[PKT_MAX];
     for (size_t i = 0; i < sizeof(to) / sizeof(to[0]); i++)
-        rx(pkt, build_echo(pkt, from[i], to[i], (uint16_t)i), LO);
+        ip4_fx_rx(pkt, build_echo(pkt, from[i], to[i], (uint16_t)i), LO);
     (void)axn_router_deliver(&fx.rig.r, fx.now);
-    assert_int_equal(flush0(), 0);
+    assert_int_equal(ip4_fx_flush0(), 0);
     assert_int_equal(fx.n_in, 3);
     for (size_t i = 0; i < fx.n_in; i++) {
         assert_int_equal(fx.in[i].rx.ifindex, LO);
         assert_int_equal(fx.in[i].hdr.src, to[i]);
         assert_int_equal(fx.in[i].hdr.dst, from[i]);
     }
-    const struct axn_snmp s = snmp();
+    const struct axn_snmp s = ip4_fx_snmp();
     assert_int_equal(s.icmp.out_echo_reps, 3);
     assert_int_equal(s.icmp.in_echo_reps, 3);
 }
@@ -355,12 +202,12 @@ static void malformed_icmp_counted_not_answered(void **state)
     uint8_t pkt[PKT_MAX];
     const size_t len = build_echo(pkt, PEER, ETH0_ADDR, ECHO_SEQ);
     pkt[len - 1] ^= 1; /* the ICMP checksum no longer holds */
-    rx(pkt, len, ETH0);
+    ip4_fx_rx(pkt, len, ETH0);
     /* Shorter than an ICMP header. */
     const struct axn_ipv4 tiny = {.src = PEER, .dst = ETH0_ADDR, .protocol = AXN_IPPROTO_ICMP};
-    rx(pkt, build(pkt, &tiny, AXN_ICMP4_HDR_LEN - 1), ETH0);
-    assert_int_equal(flush0(), 0);
-    const struct axn_snmp s = snmp();
+    ip4_fx_rx(pkt, ip4_pkt_build(pkt, &tiny, AXN_ICMP4_HDR_LEN - 1), ETH0);
+    assert_int_equal(ip4_fx_flush0(), 0);
+    const struct axn_snmp s = ip4_fx_snmp();
     assert_int_equal(s.icmp.in_msgs, 2);
     assert_int_equal(s.icmp.in_errors, 2);
     assert_int_equal(s.icmp.in_csum_errors, 1);
@@ -375,12 +222,12 @@ static void echo_replies_are_not_rate_limited(void **state)
     size_t sent = 0;
     for (unsigned b = 0; b < ECHO_BATCHES; b++) {
         for (unsigned i = 0; i < ECHO_BATCH; i++)
-            rx(pkt, build_echo(pkt, PEER, ETH0_ADDR, (uint16_t)(b * ECHO_BATCH + i)), ETH0);
-        sent += flush0();
+            ip4_fx_rx(pkt, build_echo(pkt, PEER, ETH0_ADDR, (uint16_t)(b * ECHO_BATCH + i)), ETH0);
+        sent += ip4_fx_flush0();
         fx.taken0 = atomic_load(&fx.rig.eth0.n_sent);
     }
     assert_int_equal(sent, ECHO_BATCH * ECHO_BATCHES);
-    const struct axn_snmp s = snmp();
+    const struct axn_snmp s = ip4_fx_snmp();
     assert_int_equal(s.icmp.out_echo_reps, ECHO_BATCH * ECHO_BATCHES);
     assert_int_equal(s.icmp.out_rate_limit_global, 0);
 }
@@ -389,8 +236,8 @@ static void echo_replies_are_not_rate_limited(void **state)
 static size_t trigger_errors(unsigned n)
 {
     for (unsigned i = 0; i < n; i++)
-        rx_simple(PEER, ETH0_ADDR, TEST_PROTO, ETH0);
-    const size_t sent = flush0();
+        ip4_fx_rx_simple(PEER, ETH0_ADDR, TEST_PROTO, ETH0);
+    const size_t sent = ip4_fx_flush0();
     fx.taken0 = atomic_load(&fx.rig.eth0.n_sent);
     return sent;
 }
@@ -403,7 +250,7 @@ static void errors_are_rate_limited_by_a_token_bucket(void **state)
     /* One destination: its own bucket (burst 6, one a second) refuses
      * first, and what it refuses spends no global token. */
     assert_int_equal(trigger_errors(BURST + OVER_BURST), HOST_BURST);
-    struct axn_snmp s = snmp();
+    struct axn_snmp s = ip4_fx_snmp();
     assert_int_equal(s.icmp.out_dest_unreachs, HOST_BURST);
     assert_int_equal(s.icmp.out_rate_limit_global, 0);
     assert_int_equal(s.ip.in_unknown_protos, BURST + OVER_BURST);
@@ -416,7 +263,7 @@ static void errors_are_rate_limited_by_a_token_bucket(void **state)
     assert_int_equal(trigger_errors(1), 0);
     /* "Fragmentation needed" drives PMTU discovery: never limited. */
     uint8_t pkt[PKT_MAX];
-    const size_t len = build_simple(pkt, PEER, ETH0_ADDR, TEST_PROTO);
+    const size_t len = ip4_pkt_build_simple(pkt, PEER, ETH0_ADDR, TEST_PROTO);
     assert_int_equal(axn_icmp4_send_error_info(fx.rig.ip, AXN_ICMP4_DEST_UNREACH,
                                                AXN_ICMP4_UNREACH_FRAG_NEEDED, NEXT_MTU, pkt, len,
                                                fx.now),
@@ -424,7 +271,7 @@ static void errors_are_rate_limited_by_a_token_bucket(void **state)
     assert_int_equal(axn_icmp4_send_error(fx.rig.ip, AXN_ICMP4_DEST_UNREACH, AXN_ICMP4_UNREACH_PORT,
                                           pkt, len, fx.now),
                      -AXN_EAGAIN);
-    assert_int_equal(flush0(), 1);
+    assert_int_equal(ip4_fx_flush0(), 1);
     struct axn_icmp4 m;
     const struct axn_ipv4 h = sent_icmp(sim_fake_take(&fx.rig.eth0, &fx.taken0), ETH0_ADDR, PEER);
     assert_int_equal(axn_icmp4_parse(h.payload, h.payload_len, &m, 0), 0);
@@ -433,7 +280,7 @@ static void errors_are_rate_limited_by_a_token_bucket(void **state)
     /* A second later the destination has one more. */
     fx.now += AXN_SEC(1);
     assert_int_equal(trigger_errors(BURST + OVER_BURST), 1);
-    s = snmp();
+    s = ip4_fx_snmp();
     assert_int_equal(s.icmp.out_rate_limit_global, 0);
     assert_int_equal(fx.rig.ip->rate.limited_host, BURST + OVER_BURST - HOST_BURST + REFILL_TOKENS +
                                                        2 + 1 + 1 + 1 + BURST + OVER_BURST - 1);
@@ -470,13 +317,13 @@ static void rx_error(uint8_t type, uint8_t code, uint32_t info, const uint8_t *q
                                 .body = quote,
                                 .body_len = qlen};
     uint8_t pkt[PKT_MAX];
-    rx(pkt, build_icmp(pkt, GW0, dst, 0, &m), ETH0);
+    ip4_fx_rx(pkt, build_icmp(pkt, GW0, dst, 0, &m), ETH0);
 }
 
 static void received_errors_reach_the_registered_handler(void **state)
 {
     (void)state;
-    assert_int_equal(axn_ip4_set_err_handler(fx.rig.ip, UDP_PROTO, record_err, NULL), 0);
+    assert_int_equal(axn_ip4_set_err_handler(fx.rig.ip, UDP_PROTO, ip4_fx_record_err, NULL), 0);
     uint8_t ours[PKT_MAX];
     const size_t len = build_our_udp(ours, UDP_PROTO);
     rx_error(AXN_ICMP4_DEST_UNREACH, AXN_ICMP4_UNREACH_PORT, 0, ours, len, ETH0_ADDR);
@@ -513,7 +360,7 @@ static void received_errors_reach_the_registered_handler(void **state)
         assert_int_equal(e->orig_l4_len, UDP_HLEN + UDP_DATA);
         assert_memory_equal(fx.err_l4[i], ours + AXN_IPV4_HDR_MIN, L4_COPY);
     }
-    const struct axn_snmp s = snmp();
+    const struct axn_snmp s = ip4_fx_snmp();
     assert_int_equal(s.icmp.in_msgs, 8);
     assert_int_equal(s.icmp.in_dest_unreachs, 4);
     assert_int_equal(s.icmp.in_time_excds, 1);
@@ -521,7 +368,7 @@ static void received_errors_reach_the_registered_handler(void **state)
     assert_int_equal(s.icmp.in_src_quenchs, 1);
     assert_int_equal(s.icmp.in_errors, 2);
     /* Errors are never answered with errors. */
-    assert_int_equal(flush0(), 0);
+    assert_int_equal(ip4_fx_flush0(), 0);
 }
 
 /* ---- Reassembly timeout (RFC 792, RFC 1122 3.3.2) -------------------------------------------- */
@@ -535,7 +382,7 @@ static void rx_fragment(uint16_t offset, bool mf)
                                   .mf = mf,
                                   .frag_offset = offset};
     uint8_t pkt[PKT_MAX];
-    rx(pkt, build(pkt, &frag, FRAG_DATA), ETH0);
+    ip4_fx_rx(pkt, ip4_pkt_build(pkt, &frag, FRAG_DATA), ETH0);
 }
 
 static void reassembly_timeout_sends_time_exceeded(void **state)
@@ -545,16 +392,16 @@ static void reassembly_timeout_sends_time_exceeded(void **state)
     assert_int_equal(axn_ip4_poll(fx.rig.ip, fx.now), NOW + TIMEOUT);
     fx.now = NOW + TIMEOUT - 1;
     (void)axn_ip4_poll(fx.rig.ip, fx.now);
-    assert_int_equal(flush0(), 0);
+    assert_int_equal(ip4_fx_flush0(), 0);
     fx.now = NOW + TIMEOUT;
     assert_int_equal(axn_ip4_poll(fx.rig.ip, fx.now), AXN_TIME_NEVER);
-    assert_int_equal(flush0(), 1);
+    assert_int_equal(ip4_fx_flush0(), 1);
     const struct axn_ipv4 h = sent_icmp(sim_fake_take(&fx.rig.eth0, &fx.taken0), ETH0_ADDR, PEER);
     /* Type 11 code 1 quoting the first fragment's header and 8 bytes. */
     const struct axn_ipv4 first = {
         .src = PEER, .dst = ETH0_ADDR, .protocol = UDP_PROTO, .id = ECHO_ID, .mf = true};
     uint8_t quote[PKT_MAX];
-    (void)build(quote, &first, FRAG_DATA);
+    (void)ip4_pkt_build(quote, &first, FRAG_DATA);
     const struct axn_icmp4 m = {.type = AXN_ICMP4_TIME_EXCEEDED,
                                 .code = AXN_ICMP4_EXC_FRAGTIME,
                                 .body = quote,
@@ -569,9 +416,9 @@ static void reassembly_timeout_sends_time_exceeded(void **state)
     rx_fragment(FRAG_DATA, false);
     fx.now += TIMEOUT;
     assert_int_equal(axn_ip4_poll(fx.rig.ip, fx.now), AXN_TIME_NEVER);
-    assert_int_equal(flush0(), 0);
+    assert_int_equal(ip4_fx_flush0(), 0);
     assert_int_equal(axn_ip4_reasm_in_progress(&fx.rig.ip->reasm), 0);
-    const struct axn_snmp s = snmp();
+    const struct axn_snmp s = ip4_fx_snmp();
     assert_int_equal(s.ip.reasm_reqds, 2);
     assert_int_equal(s.ip.reasm_timeout, 2);
     assert_int_equal(s.icmp.out_time_excds, 1);
@@ -581,15 +428,14 @@ static void reassembly_timeout_sends_time_exceeded(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(echo_request_gets_exact_reply, setup, teardown),
-        cmocka_unit_test_setup_teardown(echo_to_broadcast_ignored_unless_enabled, setup, teardown),
-        cmocka_unit_test_setup_teardown(echo_to_own_addresses_stays_on_lo, setup, teardown),
-        cmocka_unit_test_setup_teardown(malformed_icmp_counted_not_answered, setup, teardown),
-        cmocka_unit_test_setup_teardown(echo_replies_are_not_rate_limited, setup, teardown),
-        cmocka_unit_test_setup_teardown(errors_are_rate_limited_by_a_token_bucket, setup, teardown),
-        cmocka_unit_test_setup_teardown(received_errors_reach_the_registered_handler, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(reassembly_timeout_sends_time_exceeded, setup, teardown),
+        IP4_FX_TEST(echo_request_gets_exact_reply, &fx),
+        IP4_FX_TEST(echo_to_broadcast_ignored_unless_enabled, &fx),
+        IP4_FX_TEST(echo_to_own_addresses_stays_on_lo, &fx),
+        IP4_FX_TEST(malformed_icmp_counted_not_answered, &fx),
+        IP4_FX_TEST(echo_replies_are_not_rate_limited, &fx),
+        IP4_FX_TEST(errors_are_rate_limited_by_a_token_bucket, &fx),
+        IP4_FX_TEST(received_errors_reach_the_registered_handler, &fx),
+        IP4_FX_TEST(reassembly_timeout_sends_time_exceeded, &fx),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,7 +1,7 @@
 /*
  * The IPv4 layer (src/ip/ip4.h) over a real router and control plane with
  * fake devices: input validation and where each rejection is counted
- * (Linux /proc/net/snmp), local and broadcast delivery (weak host),
+ * (Linux /proc/net/ip4_fx_snmp), local and broadcast delivery (weak host),
  * martians, protocol unreachable and RFC 1122 3.2.2's never-cases, output
  * source selection, DF / EMSGSIZE, fragmentation to the interface MTU and
  * IP IDs that are no global +1 sequence.
@@ -19,6 +19,9 @@
 #include "ctl/ctl.h"
 #include "dev/loopback.h"
 #include "fake_netdev.h"
+#include "ip4_fx.h"
+#include "ip4_pkt.h"
+#include "ip4_rig_names.h"
 #include "ip/icmp4.h"
 #include "ip/ip4.h"
 #include "lib/byteorder.h"
@@ -30,151 +33,13 @@
 #include "wire/icmp4.h"
 #include "wire/ipv4.h"
 
-#define ETH0        AXN_IFINDEX_FIRST_ETH
-#define ETH1        (AXN_IFINDEX_FIRST_ETH + 1u)
-#define LO          AXN_IFINDEX_LOOPBACK
-#define PREFIX      24u
-#define ETH0_ADDR   AXN_IP4(192, 0, 2, 2)
-#define ETH0_BCAST  AXN_IP4(192, 0, 2, 255)
-#define ETH1_ADDR   AXN_IP4(198, 51, 100, 2)
-#define ETH1_BCAST  AXN_IP4(198, 51, 100, 255)
-#define GW0         AXN_IP4(192, 0, 2, 254)
-#define PEER        AXN_IP4(192, 0, 2, 1)
-#define PEER1       AXN_IP4(198, 51, 100, 1)
-#define REMOTE      AXN_IP4(203, 0, 113, 9)
-#define ALL_HOSTS   AXN_IP4(224, 0, 0, 1)
-#define MDNS_GROUP  AXN_IP4(224, 0, 0, 251)
-#define LIMITED     AXN_IP4(255, 255, 255, 255)
-#define LOOP2       AXN_IP4(127, 0, 0, 2)
-#define NOW         AXN_SEC(100)
-#define TEST_PROTO  200 /* no handler: protocol unreachable */
-#define UDP_PROTO   17  /* the tests register a handler for it */
-#define TTL         64
-#define PAYLOAD     32u
-#define FILL        0xa5
-#define PKT_MAX     2048u
-#define SMALL_MTU   576u
-#define BIG_PAYLOAD 1400u
-#define MAX_RX      16u
-#define OFF_CSUM    10 /* IPv4 header checksum field */
-#define OFF_VER     0
-#define OFF_TTL     8
-#define BAD_VERSION 0x65 /* version 6, IHL 5 */
-#define SHORT_IHL   0x44 /* version 4, IHL 4 */
-#define CUT         10u  /* bytes removed to truncate a frame */
-#define TOS_IN      0x2au
-#define ERROR_TOS   (AXN_ICMP4_ERROR_PRECEDENCE | (TOS_IN & AXN_IPTOS_TOS_MASK))
-#define OTHER_DSTS  10u
-#define ID_DSTS_NET AXN_IP4(192, 0, 2, 100)
 #define LOCAL_BIG   3000u /* three fragments over lo's 1500 */
 #define LOCAL_FRAGS 3u
 
-/* ---- Fixture: ctl + router (lo, eth0, eth1) + the IP layer ----------------------------------- */
-
-struct got {
-    struct axn_ip4_rx rx;
-    struct axn_ipv4 hdr;
-    uint8_t first;
-};
-
-static struct fx {
-    struct sim_ip4_rig rig;
-    struct got in[MAX_RX];
-    size_t n_in;
-    size_t taken0, taken1; /* sent packets already looked at */
-} fx;
-
-static void record(void *ctx, const struct axn_ip4_rx *rx, axn_time_t now)
-{
-    (void)ctx;
-    assert_int_equal(now, NOW);
-    assert_true(fx.n_in < MAX_RX);
-    struct got *g = &fx.in[fx.n_in++];
-    g->rx = *rx;
-    g->hdr = *rx->hdr;
-    g->first = rx->hdr->payload_len ? rx->hdr->payload[0] : 0;
-}
-
-static int setup(void **state)
-{
-    (void)state;
-    memset(&fx, 0, sizeof(fx));
-    const struct sim_ip4_rig_iface eth0 = {ETH0, ETH0_ADDR, PREFIX, GW0};
-    const struct sim_ip4_rig_iface eth1 = {ETH1, ETH1_ADDR, PREFIX, 0};
-    sim_ip4_rig_create(&fx.rig, &eth0, &eth1);
-    assert_int_equal(axn_ip4_set_proto_handler(fx.rig.ip, UDP_PROTO, record, NULL), 0);
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    sim_ip4_rig_destroy(&fx.rig);
-    return axn_test_live_allocs() == 0 ? 0 : -1;
-}
+/* The fixture (ip4_fx.h): ctl + router (lo, eth0, eth1) + the IP layer. */
+static struct ip4_fx fx;
 
 /* ---- Helpers --------------------------------------------------------------------------------- */
-
-static size_t build(uint8_t *buf, const struct axn_ipv4 *tmpl, size_t payload_len)
-{
-    uint8_t payload[PKT_MAX];
-    memset(payload, FILL, payload_len);
-    struct axn_ipv4 h = *tmpl;
-    if (h.ttl == 0)
-        h.ttl = TTL;
-    h.payload = payload;
-    h.payload_len = payload_len;
-    const int n = axn_ipv4_emit(&h, buf, PKT_MAX);
-    assert_true(n > 0);
-    return (size_t)n;
-}
-
-static size_t build_simple(uint8_t *buf, axn_ip4_t src, axn_ip4_t dst, uint8_t proto)
-{
-    const struct axn_ipv4 h = {.src = src, .dst = dst, .protocol = proto, .tos = TOS_IN};
-    return build(buf, &h, PAYLOAD);
-}
-
-static void rx_flags(const uint8_t *pkt, size_t len, uint32_t ifindex, uint8_t offload)
-{
-    sim_ip4_rig_rx(&fx.rig, pkt, len, ifindex, offload, NOW);
-}
-
-static void rx(const uint8_t *pkt, size_t len, uint32_t ifindex)
-{
-    rx_flags(pkt, len, ifindex, 0);
-}
-
-static void rx_simple(axn_ip4_t src, axn_ip4_t dst, uint8_t proto, uint32_t ifindex)
-{
-    uint8_t pkt[PKT_MAX];
-    rx(pkt, build_simple(pkt, src, dst, proto), ifindex);
-}
-
-static struct axn_snmp snmp(void)
-{
-    struct axn_snmp s;
-    memset(&s, 0, sizeof(s));
-    axn_ip4_snmp(fx.rig.ip, &s);
-    return s;
-}
-
-/* Moves what the router queued for eth0/eth1 into the fakes; returns how
- * many new packets the device got. */
-static size_t flush(struct fake_netdev *f, struct axn_dev_handle *h, size_t *taken)
-{
-    return sim_ip4_rig_flush(&fx.rig, f, h, taken, NOW);
-}
-
-static size_t flush0(void)
-{
-    return flush(&fx.rig.eth0, fx.rig.h0, &fx.taken0);
-}
-
-static size_t flush1(void)
-{
-    return flush(&fx.rig.eth1, fx.rig.h1, &fx.taken1);
-}
 
 static void set_mtu(uint32_t ifindex, uint32_t mtu)
 {
@@ -192,54 +57,49 @@ static int out(axn_ip4_t src, axn_ip4_t dst, size_t len, bool df, uint32_t bound
     return axn_ip4_output(fx.rig.ip, &tx, payload, len, NOW);
 }
 
-static void parse_sent(const struct fake_sent_pkt *p, struct axn_ipv4 *h)
-{
-    assert_int_equal(axn_ipv4_parse(p->data, p->len, h, 0), 0);
-}
-
 /* ---- Input validation: each rejection in its counter ----------------------------------------- */
 
 static void input_counts_each_header_error(void **state)
 {
     (void)state;
     uint8_t pkt[PKT_MAX];
-    size_t len = build_simple(pkt, PEER, ETH0_ADDR, UDP_PROTO);
+    size_t len = ip4_pkt_build_simple(pkt, PEER, ETH0_ADDR, UDP_PROTO);
 
     /* Truncated: the frame is shorter than Total Length (IpExt). */
-    rx(pkt, len - CUT, ETH0);
+    ip4_fx_rx(pkt, len - CUT, ETH0);
     /* Bad header checksum: InCsumErrors and InHdrErrors, as Linux. */
     pkt[OFF_CSUM] ^= 1;
-    rx(pkt, len, ETH0);
+    ip4_fx_rx(pkt, len, ETH0);
     pkt[OFF_CSUM] ^= 1;
     /* Not version 4; IHL below 5; shorter than a header. */
     uint8_t bad[PKT_MAX];
     memcpy(bad, pkt, len);
     bad[OFF_VER] = BAD_VERSION;
-    rx(bad, len, ETH0);
+    ip4_fx_rx(bad, len, ETH0);
     bad[OFF_VER] = SHORT_IHL;
-    rx(bad, len, ETH0);
-    rx(pkt, AXN_IPV4_HDR_MIN - 1, ETH0);
+    ip4_fx_rx(bad, len, ETH0);
+    ip4_fx_rx(pkt, AXN_IPV4_HDR_MIN - 1, ETH0);
 
-    struct axn_snmp s = snmp();
+    struct axn_snmp s = ip4_fx_snmp();
     assert_int_equal(s.ip.in_receives, 5);
     assert_int_equal(s.ip.in_truncated_pkts, 1);
     assert_int_equal(s.ip.in_csum_errors, 1);
     assert_int_equal(s.ip.in_hdr_errors, 4);
     assert_int_equal(s.ip.in_delivers, 0);
     assert_int_equal(fx.n_in, 0);
-    assert_int_equal(flush0(), 0);
+    assert_int_equal(ip4_fx_flush0(), 0);
 
     /* The device verified the checksum (AXN_OFL_CSUM_VALID): not checked
      * again. A TTL of 0 is not a host's business (RFC 1122 3.2.1.7). */
     pkt[OFF_CSUM] ^= 1;
-    rx_flags(pkt, len, ETH0, AXN_OFL_CSUM_VALID);
+    ip4_fx_rx_flags(pkt, len, ETH0, AXN_OFL_CSUM_VALID);
     const struct axn_ipv4 ttl0 = {.src = PEER, .dst = ETH0_ADDR, .protocol = UDP_PROTO};
-    len = build(pkt, &ttl0, PAYLOAD);
+    len = ip4_pkt_build(pkt, &ttl0, PAYLOAD);
     pkt[OFF_TTL] = 0;
     axn_put_be16(pkt + OFF_CSUM, 0);
     axn_put_be16(pkt + OFF_CSUM, axn_csum(pkt, AXN_IPV4_HDR_MIN));
-    rx(pkt, len, ETH0);
-    s = snmp();
+    ip4_fx_rx(pkt, len, ETH0);
+    s = ip4_fx_snmp();
     assert_int_equal(s.ip.in_receives, 7);
     assert_int_equal(s.ip.in_hdr_errors, 4);
     assert_int_equal(s.ip.in_delivers, 2);
@@ -252,16 +112,16 @@ static void input_counts_each_header_error(void **state)
 static void input_accepts_any_local_address_weak_host(void **state)
 {
     (void)state;
-    rx_simple(PEER, ETH0_ADDR, UDP_PROTO, ETH0);
+    ip4_fx_rx_simple(PEER, ETH0_ADDR, UDP_PROTO, ETH0);
     /* eth1's address arriving on eth0: ours too (Linux, weak host). */
-    rx_simple(PEER, ETH1_ADDR, UDP_PROTO, ETH0);
+    ip4_fx_rx_simple(PEER, ETH1_ADDR, UDP_PROTO, ETH0);
     /* All of 127/8 is local on lo, as on Linux. */
-    rx_simple(LOOP2, LOOP2, UDP_PROTO, LO);
+    ip4_fx_rx_simple(LOOP2, LOOP2, UDP_PROTO, LO);
     /* Someone else's: a host does not forward (InAddrErrors, no ICMP). */
-    rx_simple(PEER, REMOTE, UDP_PROTO, ETH0);
-    rx_simple(PEER, AXN_IP4(192, 0, 2, 3), UDP_PROTO, ETH0);
+    ip4_fx_rx_simple(PEER, REMOTE, UDP_PROTO, ETH0);
+    ip4_fx_rx_simple(PEER, AXN_IP4(192, 0, 2, 3), UDP_PROTO, ETH0);
 
-    const struct axn_snmp s = snmp();
+    const struct axn_snmp s = ip4_fx_snmp();
     assert_int_equal(s.ip.in_receives, 5);
     assert_int_equal(s.ip.in_delivers, 3);
     assert_int_equal(s.ip.in_addr_errors, 2);
@@ -272,22 +132,22 @@ static void input_accepts_any_local_address_weak_host(void **state)
     assert_int_equal(fx.in[2].rx.ifindex, LO);
     assert_int_equal(fx.in[0].rx.len, AXN_IPV4_HDR_MIN + PAYLOAD);
     assert_int_equal(fx.in[0].first, FILL);
-    assert_int_equal(flush0(), 0);
+    assert_int_equal(ip4_fx_flush0(), 0);
 }
 
 static void input_broadcast_and_multicast_rules(void **state)
 {
     (void)state;
-    rx_simple(PEER, LIMITED, UDP_PROTO, ETH0);
-    rx_simple(PEER, ETH0_BCAST, UDP_PROTO, ETH0);
+    ip4_fx_rx_simple(PEER, LIMITED, UDP_PROTO, ETH0);
+    ip4_fx_rx_simple(PEER, ETH0_BCAST, UDP_PROTO, ETH0);
     /* Another interface's subnet broadcast: Linux has a broadcast route
      * for it whatever the ingress. */
-    rx_simple(PEER, ETH1_BCAST, UDP_PROTO, ETH0);
+    ip4_fx_rx_simple(PEER, ETH1_BCAST, UDP_PROTO, ETH0);
     /* All-hosts is joined; other groups are not until IGMP exists. */
-    rx_simple(PEER, ALL_HOSTS, UDP_PROTO, ETH0);
-    rx_simple(PEER, MDNS_GROUP, UDP_PROTO, ETH0);
+    ip4_fx_rx_simple(PEER, ALL_HOSTS, UDP_PROTO, ETH0);
+    ip4_fx_rx_simple(PEER, MDNS_GROUP, UDP_PROTO, ETH0);
 
-    const struct axn_snmp s = snmp();
+    const struct axn_snmp s = ip4_fx_snmp();
     assert_int_equal(s.ip.in_bcast_pkts, 3);
     assert_int_equal(s.ip.in_mcast_pkts, 2);
     assert_int_equal(s.ip.in_mcast_not_member, 1);
@@ -303,23 +163,23 @@ static void input_broadcast_and_multicast_rules(void **state)
 static void input_drops_martians(void **state)
 {
     (void)state;
-    rx_simple(LIMITED, ETH0_ADDR, UDP_PROTO, ETH0);
-    rx_simple(MDNS_GROUP, ETH0_ADDR, UDP_PROTO, ETH0);
-    rx_simple(0, ETH0_ADDR, UDP_PROTO, ETH0);
-    rx_simple(ETH0_BCAST, ETH0_ADDR, UDP_PROTO, ETH0);
-    rx_simple(AXN_IP4(127, 0, 0, 1), ETH0_ADDR, UDP_PROTO, ETH0);
-    rx_simple(PEER, AXN_IP4(127, 0, 0, 1), UDP_PROTO, ETH0);
-    rx_simple(PEER, 0, UDP_PROTO, ETH0);
+    ip4_fx_rx_simple(LIMITED, ETH0_ADDR, UDP_PROTO, ETH0);
+    ip4_fx_rx_simple(MDNS_GROUP, ETH0_ADDR, UDP_PROTO, ETH0);
+    ip4_fx_rx_simple(0, ETH0_ADDR, UDP_PROTO, ETH0);
+    ip4_fx_rx_simple(ETH0_BCAST, ETH0_ADDR, UDP_PROTO, ETH0);
+    ip4_fx_rx_simple(AXN_IP4(127, 0, 0, 1), ETH0_ADDR, UDP_PROTO, ETH0);
+    ip4_fx_rx_simple(PEER, AXN_IP4(127, 0, 0, 1), UDP_PROTO, ETH0);
+    ip4_fx_rx_simple(PEER, 0, UDP_PROTO, ETH0);
     /* 0.0.0.0 may ask on the limited broadcast (BOOTP/DHCP). */
-    rx_simple(0, LIMITED, UDP_PROTO, ETH0);
+    ip4_fx_rx_simple(0, LIMITED, UDP_PROTO, ETH0);
 
-    const struct axn_snmp s = snmp();
+    const struct axn_snmp s = ip4_fx_snmp();
     assert_int_equal(s.ip.in_receives, 8);
     assert_int_equal(s.ip.in_martians, 7);
     assert_int_equal(s.ip.in_delivers, 1);
     assert_int_equal(fx.n_in, 1);
     assert_int_equal(fx.in[0].hdr.src, 0);
-    assert_int_equal(flush0(), 0);
+    assert_int_equal(ip4_fx_flush0(), 0);
 }
 
 /* ---- Protocol unreachable -------------------------------------------------------------------- */
@@ -328,14 +188,14 @@ static void unknown_protocol_gets_exact_protocol_unreachable(void **state)
 {
     (void)state;
     uint8_t pkt[PKT_MAX];
-    const size_t len = build_simple(pkt, PEER, ETH0_ADDR, TEST_PROTO);
-    rx(pkt, len, ETH0);
+    const size_t len = ip4_pkt_build_simple(pkt, PEER, ETH0_ADDR, TEST_PROTO);
+    ip4_fx_rx(pkt, len, ETH0);
 
-    assert_int_equal(flush0(), 1);
+    assert_int_equal(ip4_fx_flush0(), 1);
     const struct fake_sent_pkt *p = sim_fake_take(&fx.rig.eth0, &fx.taken0);
     assert_int_equal(p->next_hop, PEER);
     struct axn_ipv4 h;
-    parse_sent(p, &h);
+    ip4_pkt_parse_sent(p, &h);
     assert_int_equal(h.src, ETH0_ADDR);
     assert_int_equal(h.dst, PEER);
     assert_int_equal(h.protocol, AXN_IPPROTO_ICMP);
@@ -353,7 +213,7 @@ static void unknown_protocol_gets_exact_protocol_unreachable(void **state)
     assert_int_equal(h.payload_len, (size_t)n);
     assert_memory_equal(h.payload, want, (size_t)n);
 
-    const struct axn_snmp s = snmp();
+    const struct axn_snmp s = ip4_fx_snmp();
     assert_int_equal(s.ip.in_unknown_protos, 1);
     assert_int_equal(s.ip.in_delivers, 0);
     assert_int_equal(s.ip.out_requests, 1);
@@ -365,15 +225,15 @@ static void unknown_protocol_gets_exact_protocol_unreachable(void **state)
 static void protocol_unreachable_never_for_broadcast_or_multicast(void **state)
 {
     (void)state;
-    rx_simple(PEER, LIMITED, TEST_PROTO, ETH0);
-    rx_simple(PEER, ETH0_BCAST, TEST_PROTO, ETH0);
-    rx_simple(PEER, ALL_HOSTS, TEST_PROTO, ETH0);
-    const struct axn_snmp s = snmp();
+    ip4_fx_rx_simple(PEER, LIMITED, TEST_PROTO, ETH0);
+    ip4_fx_rx_simple(PEER, ETH0_BCAST, TEST_PROTO, ETH0);
+    ip4_fx_rx_simple(PEER, ALL_HOSTS, TEST_PROTO, ETH0);
+    const struct axn_snmp s = ip4_fx_snmp();
     assert_int_equal(s.ip.in_unknown_protos, 3);
     assert_int_equal(s.icmp.out_msgs, 0);
     assert_int_equal(s.icmp.out_rate_limit_global, 0);
-    assert_int_equal(flush0(), 0);
-    assert_int_equal(flush1(), 0);
+    assert_int_equal(ip4_fx_flush0(), 0);
+    assert_int_equal(ip4_fx_flush1(), 0);
 }
 
 /* The other never-cases, on the error helper itself: a non-first
@@ -385,7 +245,7 @@ static void error_helper_obeys_each_never_rule(void **state)
     uint8_t pkt[PKT_MAX];
     const struct axn_ipv4 frag = {
         .src = PEER, .dst = ETH0_ADDR, .protocol = TEST_PROTO, .frag_offset = 8 * 8};
-    size_t len = build(pkt, &frag, PAYLOAD);
+    size_t len = ip4_pkt_build(pkt, &frag, PAYLOAD);
     assert_int_equal(axn_icmp4_send_error(fx.rig.ip, AXN_ICMP4_DEST_UNREACH,
                                           AXN_ICMP4_UNREACH_PROTO, pkt, len, NOW),
                      -AXN_EPERM);
@@ -395,7 +255,7 @@ static void error_helper_obeys_each_never_rule(void **state)
                                    AXN_ICMP4_REDIRECT,      AXN_ICMP4_TIME_EXCEEDED,
                                    AXN_ICMP4_PARAM_PROBLEM, 200};
     for (size_t i = 0; i < sizeof(never_types); i++) {
-        len = build(pkt, &icmp, PAYLOAD);
+        len = ip4_pkt_build(pkt, &icmp, PAYLOAD);
         pkt[AXN_IPV4_HDR_MIN] = never_types[i];
         assert_int_equal(axn_icmp4_send_error(fx.rig.ip, AXN_ICMP4_DEST_UNREACH,
                                               AXN_ICMP4_UNREACH_PORT, pkt, len, NOW),
@@ -403,24 +263,24 @@ static void error_helper_obeys_each_never_rule(void **state)
     }
     const axn_ip4_t bad_src[] = {0, LIMITED, ALL_HOSTS, ETH0_BCAST};
     for (size_t i = 0; i < sizeof(bad_src) / sizeof(bad_src[0]); i++) {
-        len = build_simple(pkt, bad_src[i], ETH0_ADDR, TEST_PROTO);
+        len = ip4_pkt_build_simple(pkt, bad_src[i], ETH0_ADDR, TEST_PROTO);
         assert_int_equal(axn_icmp4_send_error(fx.rig.ip, AXN_ICMP4_DEST_UNREACH,
                                               AXN_ICMP4_UNREACH_PROTO, pkt, len, NOW),
                          -AXN_EPERM);
     }
-    assert_int_equal(flush0(), 0);
+    assert_int_equal(ip4_fx_flush0(), 0);
     /* Not a header at all. */
     assert_int_equal(axn_icmp4_send_error(fx.rig.ip, AXN_ICMP4_DEST_UNREACH,
                                           AXN_ICMP4_UNREACH_PROTO, pkt, AXN_IPV4_HDR_MIN - 1, NOW),
                      -AXN_EINVAL);
     /* An echo request may earn an error. */
-    len = build(pkt, &icmp, PAYLOAD);
+    len = ip4_pkt_build(pkt, &icmp, PAYLOAD);
     pkt[AXN_IPV4_HDR_MIN] = AXN_ICMP4_ECHO_REQUEST;
     assert_int_equal(axn_icmp4_send_error(fx.rig.ip, AXN_ICMP4_DEST_UNREACH, AXN_ICMP4_UNREACH_PORT,
                                           pkt, len, NOW),
                      0);
-    assert_int_equal(flush0(), 1);
-    assert_int_equal(snmp().icmp.out_msgs, 1);
+    assert_int_equal(ip4_fx_flush0(), 1);
+    assert_int_equal(ip4_fx_snmp().icmp.out_msgs, 1);
 }
 
 /* ---- Output ---------------------------------------------------------------------------------- */
@@ -432,11 +292,11 @@ static void output_selects_source_from_route(void **state)
     assert_int_equal(out(0, PEER, PAYLOAD, false, 0), 0);
     assert_int_equal(out(0, PEER1, PAYLOAD, false, 0), 0);
     assert_int_equal(out(0, REMOTE, PAYLOAD, false, 0), 0);
-    assert_int_equal(flush0(), 2);
-    assert_int_equal(flush1(), 1);
+    assert_int_equal(ip4_fx_flush0(), 2);
+    assert_int_equal(ip4_fx_flush1(), 1);
     struct axn_ipv4 h;
     const struct fake_sent_pkt *p = sim_fake_take(&fx.rig.eth0, &fx.taken0);
-    parse_sent(p, &h);
+    ip4_pkt_parse_sent(p, &h);
     assert_int_equal(h.src, ETH0_ADDR);
     assert_int_equal(h.dst, PEER);
     assert_int_equal(h.ttl, AXN_IP4_DEFAULT_TTL);
@@ -444,12 +304,12 @@ static void output_selects_source_from_route(void **state)
     assert_int_equal(h.payload_len, PAYLOAD);
     assert_int_equal(p->next_hop, PEER);
     p = sim_fake_take(&fx.rig.eth0, &fx.taken0);
-    parse_sent(p, &h);
+    ip4_pkt_parse_sent(p, &h);
     assert_int_equal(h.src, ETH0_ADDR);
     assert_int_equal(h.dst, REMOTE);
     assert_int_equal(p->next_hop, GW0);
     p = sim_fake_take(&fx.rig.eth1, &fx.taken1);
-    parse_sent(p, &h);
+    ip4_pkt_parse_sent(p, &h);
     assert_int_equal(h.src, ETH1_ADDR);
     assert_int_equal(h.dst, PEER1);
 
@@ -458,8 +318,8 @@ static void output_selects_source_from_route(void **state)
     const struct axn_ip4_tx tx = {
         .dst = PEER, .protocol = TEST_PROTO, .tos = TOS_IN, .ttl = 1, .df = true};
     assert_int_equal(axn_ip4_output(fx.rig.ip, &tx, payload, sizeof(payload), NOW), 0);
-    assert_int_equal(flush0(), 1);
-    parse_sent(sim_fake_take(&fx.rig.eth0, &fx.taken0), &h);
+    assert_int_equal(ip4_fx_flush0(), 1);
+    ip4_pkt_parse_sent(sim_fake_take(&fx.rig.eth0, &fx.taken0), &h);
     assert_int_equal(h.ttl, 1);
     assert_int_equal(h.tos, TOS_IN);
     assert_true(h.df);
@@ -468,10 +328,10 @@ static void output_selects_source_from_route(void **state)
      * address, REMOTE is unreachable (OutNoRoutes, no OutRequests). */
     assert_int_equal(out(0, REMOTE, PAYLOAD, false, ETH1), -AXN_ENETUNREACH);
     assert_int_equal(out(ETH1_ADDR, REMOTE, PAYLOAD, false, 0), -AXN_ENETUNREACH);
-    const struct axn_snmp s = snmp();
+    const struct axn_snmp s = ip4_fx_snmp();
     assert_int_equal(s.ip.out_requests, 4);
     assert_int_equal(s.ip.out_no_routes, 2);
-    assert_int_equal(flush0() + flush1(), 0);
+    assert_int_equal(ip4_fx_flush0() + ip4_fx_flush1(), 0);
 }
 
 static void output_df_too_big_is_emsgsize(void **state)
@@ -479,13 +339,13 @@ static void output_df_too_big_is_emsgsize(void **state)
     (void)state;
     const size_t fits = AXN_ETH_MTU - AXN_IPV4_HDR_MIN;
     assert_int_equal(out(0, PEER, fits + 1, true, 0), -AXN_EMSGSIZE);
-    assert_int_equal(flush0(), 0);
+    assert_int_equal(ip4_fx_flush0(), 0);
     assert_int_equal(out(0, PEER, fits, true, 0), 0);
-    assert_int_equal(flush0(), 1);
+    assert_int_equal(ip4_fx_flush0(), 1);
     assert_int_equal(sim_fake_take(&fx.rig.eth0, &fx.taken0)->len, AXN_ETH_MTU);
     /* Beyond what one datagram can describe. */
     assert_int_equal(out(0, PEER, AXN_IPV4_TOTAL_MAX, false, 0), -AXN_EMSGSIZE);
-    const struct axn_snmp s = snmp();
+    const struct axn_snmp s = ip4_fx_snmp();
     assert_int_equal(s.ip.frag_fails, 1);
     assert_int_equal(s.ip.frag_oks, 0);
     assert_int_equal(s.ip.out_requests, 2);
@@ -499,14 +359,14 @@ static void output_fragments_to_interface_mtu(void **state)
     set_mtu(ETH0, SMALL_MTU);
     assert_int_equal(out(0, PEER, BIG_PAYLOAD, false, 0), 0);
     const size_t per = (SMALL_MTU - AXN_IPV4_HDR_MIN) & ~(size_t)7;
-    assert_int_equal(flush0(), 3);
+    assert_int_equal(ip4_fx_flush0(), 3);
     uint8_t joined[PKT_MAX];
     size_t at = 0;
     uint16_t id = 0;
     for (size_t i = 0; i < 3; i++) {
         struct axn_ipv4 h;
         const struct fake_sent_pkt *p = sim_fake_take(&fx.rig.eth0, &fx.taken0);
-        parse_sent(p, &h);
+        ip4_pkt_parse_sent(p, &h);
         assert_true(p->len <= SMALL_MTU);
         assert_int_equal(h.frag_offset, at);
         assert_int_equal(h.mf, i < 2);
@@ -520,7 +380,7 @@ static void output_fragments_to_interface_mtu(void **state)
     assert_int_equal(at, BIG_PAYLOAD);
     for (size_t i = 0; i < BIG_PAYLOAD; i++)
         assert_int_equal(joined[i], FILL);
-    const struct axn_snmp s = snmp();
+    const struct axn_snmp s = ip4_fx_snmp();
     assert_int_equal(s.ip.out_requests, 1);
     assert_int_equal(s.ip.frag_oks, 1);
     assert_int_equal(s.ip.frag_creates, 3);
@@ -532,9 +392,9 @@ static void output_fragments_to_interface_mtu(void **state)
 static uint16_t sent_id_to(axn_ip4_t dst)
 {
     assert_int_equal(out(0, dst, PAYLOAD, true, 0), 0);
-    assert_int_equal(flush0(), 1);
+    assert_int_equal(ip4_fx_flush0(), 1);
     struct axn_ipv4 h;
-    parse_sent(sim_fake_take(&fx.rig.eth0, &fx.taken0), &h);
+    ip4_pkt_parse_sent(sim_fake_take(&fx.rig.eth0, &fx.taken0), &h);
     assert_int_equal(h.dst, dst);
     return h.id;
 }
@@ -569,7 +429,7 @@ static void output_to_own_address_loops_through_lo(void **state)
     const struct axn_ip4_tx tx = {.dst = ETH1_ADDR, .protocol = UDP_PROTO};
     assert_int_equal(axn_ip4_output(fx.rig.ip, &tx, payload, PAYLOAD, NOW), 0);
     assert_int_equal(axn_ip4_output(fx.rig.ip, &tx, payload, LOCAL_BIG, NOW), 0);
-    assert_int_equal(flush0() + flush1(), 0);
+    assert_int_equal(ip4_fx_flush0() + ip4_fx_flush1(), 0);
     (void)axn_router_deliver(&fx.rig.r, NOW);
     assert_int_equal(fx.n_in, 2);
     for (size_t i = 0; i < fx.n_in; i++) {
@@ -580,7 +440,7 @@ static void output_to_own_address_loops_through_lo(void **state)
     }
     assert_int_equal(fx.in[0].rx.len, AXN_IPV4_HDR_MIN + PAYLOAD);
     assert_int_equal(fx.in[1].rx.len, AXN_IPV4_HDR_MIN + LOCAL_BIG);
-    const struct axn_snmp s = snmp();
+    const struct axn_snmp s = ip4_fx_snmp();
     assert_int_equal(s.ip.frag_oks, 1);
     assert_int_equal(s.ip.frag_creates, LOCAL_FRAGS);
     assert_int_equal(s.ip.reasm_oks, 1);
@@ -592,42 +452,42 @@ static void output_to_own_address_loops_through_lo(void **state)
 static void proto_handler_table_rules(void **state)
 {
     (void)state;
-    assert_int_equal(axn_ip4_set_proto_handler(fx.rig.ip, AXN_IPPROTO_ICMP, record, NULL),
+    assert_int_equal(axn_ip4_set_proto_handler(fx.rig.ip, AXN_IPPROTO_ICMP, ip4_fx_record, NULL),
                      -AXN_EINVAL);
     /* UDP holds one entry already. */
     for (uint8_t p = 0; p < AXN_IP4_MAX_PROTO_HANDLERS - 1; p++)
-        assert_int_equal(axn_ip4_set_proto_handler(fx.rig.ip, (uint8_t)(100 + p), record, NULL), 0);
-    assert_int_equal(axn_ip4_set_proto_handler(fx.rig.ip, TEST_PROTO, record, NULL), -AXN_ENOSPC);
+        assert_int_equal(
+            axn_ip4_set_proto_handler(fx.rig.ip, (uint8_t)(100 + p), ip4_fx_record, NULL), 0);
+    assert_int_equal(axn_ip4_set_proto_handler(fx.rig.ip, TEST_PROTO, ip4_fx_record, NULL),
+                     -AXN_ENOSPC);
     assert_int_equal(axn_ip4_set_proto_handler(fx.rig.ip, 100, NULL, NULL), 0);
-    assert_int_equal(axn_ip4_set_proto_handler(fx.rig.ip, TEST_PROTO, record, NULL), 0);
-    rx_simple(PEER, ETH0_ADDR, TEST_PROTO, ETH0);
+    assert_int_equal(axn_ip4_set_proto_handler(fx.rig.ip, TEST_PROTO, ip4_fx_record, NULL), 0);
+    ip4_fx_rx_simple(PEER, ETH0_ADDR, TEST_PROTO, ETH0);
     assert_int_equal(fx.n_in, 1);
-    assert_int_equal(snmp().ip.in_unknown_protos, 0);
+    assert_int_equal(ip4_fx_snmp().ip.in_unknown_protos, 0);
     /* Unregistered again: protocol unreachable once more. */
     assert_int_equal(axn_ip4_set_proto_handler(fx.rig.ip, TEST_PROTO, NULL, NULL), 0);
-    rx_simple(PEER, ETH0_ADDR, TEST_PROTO, ETH0);
-    assert_int_equal(snmp().ip.in_unknown_protos, 1);
-    assert_int_equal(flush0(), 1);
+    ip4_fx_rx_simple(PEER, ETH0_ADDR, TEST_PROTO, ETH0);
+    assert_int_equal(ip4_fx_snmp().ip.in_unknown_protos, 1);
+    assert_int_equal(ip4_fx_flush0(), 1);
 }
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(input_counts_each_header_error, setup, teardown),
-        cmocka_unit_test_setup_teardown(input_accepts_any_local_address_weak_host, setup, teardown),
-        cmocka_unit_test_setup_teardown(input_broadcast_and_multicast_rules, setup, teardown),
-        cmocka_unit_test_setup_teardown(input_drops_martians, setup, teardown),
-        cmocka_unit_test_setup_teardown(unknown_protocol_gets_exact_protocol_unreachable, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(protocol_unreachable_never_for_broadcast_or_multicast,
-                                        setup, teardown),
-        cmocka_unit_test_setup_teardown(error_helper_obeys_each_never_rule, setup, teardown),
-        cmocka_unit_test_setup_teardown(output_selects_source_from_route, setup, teardown),
-        cmocka_unit_test_setup_teardown(output_df_too_big_is_emsgsize, setup, teardown),
-        cmocka_unit_test_setup_teardown(output_fragments_to_interface_mtu, setup, teardown),
-        cmocka_unit_test_setup_teardown(ip_id_is_not_one_global_sequence, setup, teardown),
-        cmocka_unit_test_setup_teardown(output_to_own_address_loops_through_lo, setup, teardown),
-        cmocka_unit_test_setup_teardown(proto_handler_table_rules, setup, teardown),
+        IP4_FX_TEST(input_counts_each_header_error, &fx),
+        IP4_FX_TEST(input_accepts_any_local_address_weak_host, &fx),
+        IP4_FX_TEST(input_broadcast_and_multicast_rules, &fx),
+        IP4_FX_TEST(input_drops_martians, &fx),
+        IP4_FX_TEST(unknown_protocol_gets_exact_protocol_unreachable, &fx),
+        IP4_FX_TEST(protocol_unreachable_never_for_broadcast_or_multicast, &fx),
+        IP4_FX_TEST(error_helper_obeys_each_never_rule, &fx),
+        IP4_FX_TEST(output_selects_source_from_route, &fx),
+        IP4_FX_TEST(output_df_too_big_is_emsgsize, &fx),
+        IP4_FX_TEST(output_fragments_to_interface_mtu, &fx),
+        IP4_FX_TEST(ip_id_is_not_one_global_sequence, &fx),
+        IP4_FX_TEST(output_to_own_address_loops_through_lo, &fx),
+        IP4_FX_TEST(proto_handler_table_rules, &fx),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -24,25 +24,19 @@
 #include "ip/ip4.h"
 #include "lib/byteorder.h"
 #include "sock/sock.h"
-#include "sim_stacks.h"
+#include "sim_pair.h"
 #include "test_platform.h"
 #include "wire/checksum.h"
 #include "wire/ethernet.h"
 #include "wire/icmp4.h"
 #include "wire/ipv4.h"
 
-#define A_ADDR     AXN_IP4(192, 0, 2, 10)
-#define B_ADDR     AXN_IP4(192, 0, 2, 20)
-#define C_ADDR     AXN_IP4(192, 0, 2, 30)
-#define NOT_LOCAL  AXN_IP4(192, 0, 2, 99)
-#define SUBNET_BC  AXN_IP4(192, 0, 2, 255)
-#define LOOPBACK   AXN_IP4(127, 0, 0, 1)
-#define PREFIX_24  24u
-#define ETH_IF     AXN_IFINDEX_FIRST_ETH
-#define T0         AXN_SEC(1)
-#define WIRE_DELAY 50u /* µs per hop */
-#define SETTLE     AXN_MSEC(5)
-#define N_NODES    2u
+#define A_ADDR    SIM_PAIR_A_ADDR
+#define B_ADDR    SIM_PAIR_B_ADDR
+#define C_ADDR    AXN_IP4(192, 0, 2, 30)
+#define NOT_LOCAL AXN_IP4(192, 0, 2, 99)
+#define SUBNET_BC AXN_IP4(192, 0, 2, 255)
+#define LOOPBACK  AXN_IP4(127, 0, 0, 1)
 
 #define USER_ID    0x1111u /* replaced by the socket's identifier */
 #define JUNK_CSUM  0xdeadu
@@ -60,63 +54,12 @@
 #define OFF_ID     4
 #define OFF_SEQ    6
 
-/* ---- The world ------------------------------------------------------------------------------- */
+/* ---- The world: tests/support/sim_pair.h ------------------------------------------------- */
 
-static struct sim_stacks W;
-
-#define A (W.st[0])
-#define B (W.st[1])
-
-static int setup(void **state)
-{
-    (void)state;
-    const struct sim_stacks_config cfg = {.start = T0,
-                                          .wire_delay = WIRE_DELAY,
-                                          .n_ports = N_NODES,
-                                          .mac_tag = SIM_STACKS_MAC_TAG,
-                                          .set_platform_now = true};
-    sim_stacks_create(&W, &cfg);
-    sim_stacks_add_node(&W, 0, A_ADDR, PREFIX_24);
-    sim_stacks_add_node(&W, 1, B_ADDR, PREFIX_24);
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    sim_stacks_destroy(&W);
-    return axn_test_live_allocs() == 0 ? 0 : -1;
-}
-
-static void settle(void)
-{
-    sim_stacks_settle(&W, SETTLE);
-}
+#define A (sim_pair.st[0])
+#define B (sim_pair.st[1])
 
 /* ---- Helpers --------------------------------------------------------------------------------- */
-
-static long send_to(struct axn_socket *s, const void *buf, size_t len, axn_ip4_t dst)
-{
-    return sim_sendto4(s, buf, len, dst, 0);
-}
-
-static long recv_from(struct axn_socket *s, uint8_t *buf, size_t len, int flags,
-                      struct axn_sockaddr_in *from)
-{
-    return sim_recvfrom4(s, buf, len, flags, from);
-}
-
-static void fill(uint8_t *p, size_t n, uint8_t seed)
-{
-    for (size_t i = 0; i < n; i++)
-        p[i] = (uint8_t)(seed + i);
-}
-
-/* A datagram from `src` to A, as if it came in on A's Ethernet. */
-static void inject(axn_ip4_t src, axn_ip4_t dst, uint8_t proto, const uint8_t *payload, size_t len)
-{
-    sim_inject_ip4(A, ETH_IF, src, dst, proto, payload, len, W.now);
-}
 
 /* ---- Echo helpers ------------------------------------------------------------------------------
  */
@@ -151,7 +94,7 @@ static size_t echo_msg(uint8_t *m, uint8_t type, uint16_t seq, size_t data_len)
     axn_put_be16(m + OFF_CSUM, JUNK_CSUM);
     axn_put_be16(m + OFF_ID, USER_ID);
     axn_put_be16(m + OFF_SEQ, seq);
-    fill(m + AXN_ICMP4_HDR_LEN, data_len, (uint8_t)(seq * PATTERN));
+    sim_pair_fill(m + AXN_ICMP4_HDR_LEN, data_len, (uint8_t)(seq * PATTERN));
     return AXN_ICMP4_HDR_LEN + data_len;
 }
 
@@ -159,7 +102,7 @@ static long send_echo(struct axn_socket *s, axn_ip4_t dst, uint16_t seq, size_t 
 {
     static uint8_t m[MSG_MAX];
     const size_t len = echo_msg(m, AXN_ICMP4_ECHO_REQUEST, seq, data_len);
-    return send_to(s, m, len, dst);
+    return sim_pair_send_to(s, m, len, dst);
 }
 
 /* The reply: ICMP header and data, no IP header, from `src`, carrying
@@ -170,7 +113,7 @@ static void assert_reply(struct axn_socket *s, axn_ip4_t src, uint16_t seq, size
     static uint8_t want[MSG_MAX];
     struct axn_sockaddr_in from;
     const size_t len = AXN_ICMP4_HDR_LEN + data_len;
-    assert_int_equal(recv_from(s, buf, sizeof(buf), 0, &from), len);
+    assert_int_equal(sim_pair_recv_from(s, buf, sizeof(buf), 0, &from), len);
     assert_int_equal(buf[0], AXN_ICMP4_ECHO_REPLY);
     assert_int_equal(buf[1], 0);
     assert_int_equal(axn_get_be16(buf + OFF_ID), ident_of(s));
@@ -187,7 +130,7 @@ static void assert_empty(struct axn_socket *s)
 {
     uint8_t buf[SMALL_BUF];
     struct axn_sockaddr_in from;
-    assert_int_equal(recv_from(s, buf, sizeof(buf), 0, &from), -AXN_EAGAIN);
+    assert_int_equal(sim_pair_recv_from(s, buf, sizeof(buf), 0, &from), -AXN_EAGAIN);
     assert_int_equal(axn_socket_poll(s) & AXN_POLLIN, 0);
 }
 
@@ -216,7 +159,7 @@ static void inject_error(uint8_t type, uint8_t code, uint16_t ident)
     const struct axn_icmp4 e = {
         .type = type, .code = code, .body = quote, .body_len = sizeof(quote)};
     assert_int_equal(axn_icmp4_emit(&e, m, sizeof(m)), sizeof(m));
-    inject(B_ADDR, A_ADDR, AXN_IPPROTO_ICMP, m, sizeof(m));
+    sim_pair_inject(B_ADDR, A_ADDR, AXN_IPPROTO_ICMP, m, sizeof(m));
 }
 
 /* ---- Tests
@@ -231,7 +174,7 @@ static void ping_sim_reply_matched_by_identifier(void **state)
     assert_int_equal(ident_of(s), 0);
     assert_int_equal(send_echo(s, B_ADDR, 1, SMALL_DATA), AXN_ICMP4_HDR_LEN + SMALL_DATA);
     assert_int_equal(ident_of(s), FIRST_AUTO);
-    settle();
+    sim_pair_settle();
     assert_reply(s, B_ADDR, 1, SMALL_DATA);
     assert_empty(s);
     /* B took the request as valid (checksum computed by A's stack). */
@@ -249,13 +192,13 @@ static void ping_loopback_reply(void **state)
     (void)state;
     struct axn_socket *s = ping_socket(A);
     assert_int_equal(send_echo(s, LOOPBACK, 1, SMALL_DATA), AXN_ICMP4_HDR_LEN + SMALL_DATA);
-    settle();
+    sim_pair_settle();
     assert_reply(s, LOOPBACK, 1, SMALL_DATA);
     assert_int_equal(A->ip4->icmp.in_echos, 1);
     assert_int_equal(A->ip4->icmp.out_echo_reps, 1);
     /* To our own Ethernet address too (routed through lo). */
     assert_int_equal(send_echo(s, A_ADDR, 2, SMALL_DATA), AXN_ICMP4_HDR_LEN + SMALL_DATA);
-    settle();
+    sim_pair_settle();
     assert_reply(s, A_ADDR, 2, SMALL_DATA);
     axn_close(s);
 }
@@ -270,7 +213,7 @@ static void ping_other_identifier_not_delivered(void **state)
     assert_int_equal(bind_ident(b, 0, IDENT_B), 0);
     assert_int_equal(ident_of(a), IDENT_A);
     assert_int_equal(send_echo(a, B_ADDR, 1, SMALL_DATA), AXN_ICMP4_HDR_LEN + SMALL_DATA);
-    settle();
+    sim_pair_settle();
     assert_empty(b);
     assert_reply(a, B_ADDR, 1, SMALL_DATA);
     /* A reply nobody's identifier names goes nowhere. */
@@ -279,7 +222,7 @@ static void ping_other_identifier_not_delivered(void **state)
     axn_put_be16(m + OFF_ID, IDENT_NONE);
     axn_put_be16(m + OFF_CSUM, 0);
     axn_put_be16(m + OFF_CSUM, axn_csum(m, len));
-    inject(B_ADDR, A_ADDR, AXN_IPPROTO_ICMP, m, len);
+    sim_pair_inject(B_ADDR, A_ADDR, AXN_IPPROTO_ICMP, m, len);
     assert_empty(a);
     assert_empty(b);
     /* ping_get_port / ping_bind: identifiers are exclusive, bind once. */
@@ -296,10 +239,10 @@ static void ping_big_echo_fragmented_both_ways(void **state)
     (void)state;
     struct axn_socket *s = ping_socket(A);
     assert_int_equal(send_echo(s, B_ADDR, 1, SMALL_DATA), AXN_ICMP4_HDR_LEN + SMALL_DATA);
-    settle(); /* ARP resolved */
+    sim_pair_settle(); /* ARP resolved */
     assert_reply(s, B_ADDR, 1, SMALL_DATA);
     assert_int_equal(send_echo(s, B_ADDR, 2, BIG_DATA), AXN_ICMP4_HDR_LEN + BIG_DATA);
-    settle();
+    sim_pair_settle();
     assert_reply(s, B_ADDR, 2, BIG_DATA);
     assert_int_equal(A->ip4->stats.frag_oks, 1);
     assert_int_equal(B->ip4->reasm.stats.oks, 1);
@@ -314,15 +257,15 @@ static void ping_refusals_linux_errno(void **state)
     struct axn_socket *s = ping_socket(A);
     uint8_t m[AXN_ICMP4_HDR_LEN + SMALL_DATA];
     size_t len = echo_msg(m, AXN_ICMP4_TIMESTAMP, 1, SMALL_DATA);
-    assert_int_equal(send_to(s, m, len, B_ADDR), -AXN_EINVAL); /* not an echo request */
+    assert_int_equal(sim_pair_send_to(s, m, len, B_ADDR), -AXN_EINVAL); /* not an echo request */
     len = echo_msg(m, AXN_ICMP4_ECHO_REQUEST, 1, SMALL_DATA);
     m[1] = 1;
-    assert_int_equal(send_to(s, m, len, B_ADDR), -AXN_EINVAL); /* code 1 */
+    assert_int_equal(sim_pair_send_to(s, m, len, B_ADDR), -AXN_EINVAL); /* code 1 */
     m[1] = 0;
-    assert_int_equal(send_to(s, m, AXN_ICMP4_HDR_LEN - 1, B_ADDR), -AXN_EINVAL);
+    assert_int_equal(sim_pair_send_to(s, m, AXN_ICMP4_HDR_LEN - 1, B_ADDR), -AXN_EINVAL);
     assert_int_equal(axn_send(s, m, len, AXN_MSG_DONTWAIT), -AXN_EDESTADDRREQ);
     assert_int_equal(axn_send(s, m, len, AXN_MSG_DONTWAIT | AXN_MSG_OOB), -AXN_EOPNOTSUPP);
-    assert_int_equal(send_to(s, m, len, SUBNET_BC), -AXN_EACCES);
+    assert_int_equal(sim_pair_send_to(s, m, len, SUBNET_BC), -AXN_EACCES);
     uint8_t buf[SMALL_BUF];
     assert_int_equal(axn_recv(s, buf, sizeof(buf), AXN_MSG_DONTWAIT | AXN_MSG_OOB),
                      -AXN_EOPNOTSUPP);
@@ -341,7 +284,7 @@ static void ping_trunc_returns_copied(void **state)
     (void)state;
     struct axn_socket *s = ping_socket(A);
     assert_int_equal(send_echo(s, LOOPBACK, 1, SMALL_DATA), AXN_ICMP4_HDR_LEN + SMALL_DATA);
-    settle();
+    sim_pair_settle();
     int avail = 0;
     assert_int_equal(axn_ioctl(s, AXN_FIONREAD, &avail), 0);
     assert_int_equal(avail, AXN_ICMP4_HDR_LEN + SMALL_DATA);
@@ -390,24 +333,15 @@ static void ping_errors_as_linux(void **state)
 #define LINUX_SOCK_DGRAM   2
 #define LINUX_IPPROTO_ICMP 1
 
-static int get_int(struct axn_socket *s, int level, int name)
-{
-    int v = -1;
-    axn_socklen_t len = sizeof(v);
-    assert_int_equal(axn_getsockopt(s, level, name, &v, &len), 0);
-    assert_int_equal(len, sizeof(v));
-    return v;
-}
-
 /* SOCK-1, SOCK-4: a ping socket is (SOCK_DGRAM, IPPROTO_ICMP, AF_INET) =
  * (2, 1, 2), read-only (ENOPROTOOPT), as Linux's ping sockets. */
 static void ping_sock_4_identity(void **state)
 {
     (void)state;
     struct axn_socket *s = ping_socket(A);
-    assert_int_equal(get_int(s, AXN_SOL_SOCKET, AXN_SO_TYPE), LINUX_SOCK_DGRAM);
-    assert_int_equal(get_int(s, AXN_SOL_SOCKET, AXN_SO_PROTOCOL), LINUX_IPPROTO_ICMP);
-    assert_int_equal(get_int(s, AXN_SOL_SOCKET, AXN_SO_DOMAIN), LINUX_AF_INET);
+    assert_int_equal(sim_get_int(s, AXN_SOL_SOCKET, AXN_SO_TYPE), LINUX_SOCK_DGRAM);
+    assert_int_equal(sim_get_int(s, AXN_SOL_SOCKET, AXN_SO_PROTOCOL), LINUX_IPPROTO_ICMP);
+    assert_int_equal(sim_get_int(s, AXN_SOL_SOCKET, AXN_SO_DOMAIN), LINUX_AF_INET);
     const int one = 1;
     assert_int_equal(axn_setsockopt(s, AXN_SOL_SOCKET, AXN_SO_TYPE, &one, sizeof(one)),
                      -AXN_ENOPROTOOPT);
@@ -423,7 +357,7 @@ static void ping_sock_20_21_poll_as_datagram_poll(void **state)
     struct axn_socket *s = ping_socket(A);
     const unsigned writable = AXN_POLLOUT | AXN_POLLWRNORM | AXN_POLLWRBAND;
     assert_int_equal(send_echo(s, LOOPBACK, 1, SMALL_DATA), AXN_ICMP4_HDR_LEN + SMALL_DATA);
-    settle();
+    sim_pair_settle();
     assert_int_equal(axn_socket_poll(s), writable | AXN_POLLIN | AXN_POLLRDNORM);
     assert_reply(s, LOOPBACK, 1, SMALL_DATA);
     assert_int_equal(axn_socket_poll(s), writable);
@@ -432,18 +366,20 @@ static void ping_sock_20_21_poll_as_datagram_poll(void **state)
     axn_close(s);
 }
 
+#define T(fn) cmocka_unit_test_setup_teardown(fn, sim_pair_setup, sim_pair_teardown)
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(ping_sock_4_identity, setup, teardown),
-        cmocka_unit_test_setup_teardown(ping_sock_20_21_poll_as_datagram_poll, setup, teardown),
-        cmocka_unit_test_setup_teardown(ping_sim_reply_matched_by_identifier, setup, teardown),
-        cmocka_unit_test_setup_teardown(ping_loopback_reply, setup, teardown),
-        cmocka_unit_test_setup_teardown(ping_other_identifier_not_delivered, setup, teardown),
-        cmocka_unit_test_setup_teardown(ping_big_echo_fragmented_both_ways, setup, teardown),
-        cmocka_unit_test_setup_teardown(ping_refusals_linux_errno, setup, teardown),
-        cmocka_unit_test_setup_teardown(ping_trunc_returns_copied, setup, teardown),
-        cmocka_unit_test_setup_teardown(ping_errors_as_linux, setup, teardown),
+        T(ping_sock_4_identity),
+        T(ping_sock_20_21_poll_as_datagram_poll),
+        T(ping_sim_reply_matched_by_identifier),
+        T(ping_loopback_reply),
+        T(ping_other_identifier_not_delivered),
+        T(ping_big_echo_fragmented_both_ways),
+        T(ping_refusals_linux_errno),
+        T(ping_trunc_returns_copied),
+        T(ping_errors_as_linux),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -27,25 +27,20 @@
 #include "ip/raw_queue.h"
 #include "lib/byteorder.h"
 #include "sock/sock.h"
-#include "sim_stacks.h"
+#include "sim_pair.h"
 #include "test_platform.h"
 #include "wire/checksum.h"
 #include "wire/ethernet.h"
 #include "wire/icmp4.h"
 #include "wire/ipv4.h"
 
-#define A_ADDR     AXN_IP4(192, 0, 2, 10)
-#define B_ADDR     AXN_IP4(192, 0, 2, 20)
-#define C_ADDR     AXN_IP4(192, 0, 2, 30) /* a third host: injected */
-#define NOT_LOCAL  AXN_IP4(192, 0, 2, 99)
-#define SUBNET_BC  AXN_IP4(192, 0, 2, 255)
-#define LOOPBACK   AXN_IP4(127, 0, 0, 1)
-#define PREFIX_24  24u
-#define ETH_IF     AXN_IFINDEX_FIRST_ETH
-#define T0         AXN_SEC(1)
-#define WIRE_DELAY 50u /* µs per hop */
-#define SETTLE     AXN_MSEC(5)
-#define N_NODES    2u
+#define A_ADDR    SIM_PAIR_A_ADDR
+#define B_ADDR    SIM_PAIR_B_ADDR
+#define C_ADDR    AXN_IP4(192, 0, 2, 30) /* a third host: injected */
+#define NOT_LOCAL AXN_IP4(192, 0, 2, 99)
+#define SUBNET_BC AXN_IP4(192, 0, 2, 255)
+#define LOOPBACK  AXN_IP4(127, 0, 0, 1)
+#define ETH_IF    AXN_IFINDEX_FIRST_ETH
 
 #define PROTO_X     200 /* no handler in the stack: protocol unreachable */
 #define PROTO_Y     201
@@ -80,38 +75,10 @@
 #define OFF_SRC   12
 #define OFF_DST   16
 
-/* ---- The world ------------------------------------------------------------------------------- */
+/* ---- The world: tests/support/sim_pair.h ------------------------------------------------- */
 
-static struct sim_stacks W;
-
-#define A (W.st[0])
-#define B (W.st[1])
-
-static int setup(void **state)
-{
-    (void)state;
-    const struct sim_stacks_config cfg = {.start = T0,
-                                          .wire_delay = WIRE_DELAY,
-                                          .n_ports = N_NODES,
-                                          .mac_tag = SIM_STACKS_MAC_TAG,
-                                          .set_platform_now = true};
-    sim_stacks_create(&W, &cfg);
-    sim_stacks_add_node(&W, 0, A_ADDR, PREFIX_24);
-    sim_stacks_add_node(&W, 1, B_ADDR, PREFIX_24);
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    sim_stacks_destroy(&W);
-    return axn_test_live_allocs() == 0 ? 0 : -1;
-}
-
-static void settle(void)
-{
-    sim_stacks_settle(&W, SETTLE);
-}
+#define A (sim_pair.st[0])
+#define B (sim_pair.st[1])
 
 /* ---- Helpers --------------------------------------------------------------------------------- */
 
@@ -134,34 +101,11 @@ static int do_connect(struct axn_socket *s, axn_ip4_t a)
     return axn_connect(s, (const struct axn_sockaddr *)&sin, sizeof(sin));
 }
 
-static long send_to(struct axn_socket *s, const void *buf, size_t len, axn_ip4_t dst)
-{
-    return sim_sendto4(s, buf, len, dst, 0);
-}
-
-static long recv_from(struct axn_socket *s, uint8_t *buf, size_t len, int flags,
-                      struct axn_sockaddr_in *from)
-{
-    return sim_recvfrom4(s, buf, len, flags, from);
-}
-
-static void fill(uint8_t *p, size_t n, uint8_t seed)
-{
-    for (size_t i = 0; i < n; i++)
-        p[i] = (uint8_t)(seed + i);
-}
-
-/* A datagram from `src` to A, as if it came in on A's Ethernet. */
-static void inject(axn_ip4_t src, axn_ip4_t dst, uint8_t proto, const uint8_t *payload, size_t len)
-{
-    sim_inject_ip4(A, ETH_IF, src, dst, proto, payload, len, W.now);
-}
-
 static void inject_simple(axn_ip4_t src, uint8_t proto, uint8_t seed)
 {
     uint8_t p[PAYLOAD];
-    fill(p, sizeof(p), seed);
-    inject(src, A_ADDR, proto, p, sizeof(p));
+    sim_pair_fill(p, sizeof(p), seed);
+    sim_pair_inject(src, A_ADDR, proto, p, sizeof(p));
 }
 
 /* An ICMP message of `type` (code 0, 4 zero bytes, PAYLOAD of data). */
@@ -170,27 +114,27 @@ static void inject_icmp(axn_ip4_t src, uint8_t type)
     uint8_t m[AXN_ICMP4_HDR_LEN + PAYLOAD];
     memset(m, 0, sizeof(m));
     m[0] = type;
-    fill(m + AXN_ICMP4_HDR_LEN, PAYLOAD, type);
+    sim_pair_fill(m + AXN_ICMP4_HDR_LEN, PAYLOAD, type);
     axn_put_be16(m + 2, axn_csum(m, sizeof(m)));
-    inject(src, A_ADDR, AXN_IPPROTO_ICMP, m, sizeof(m));
+    sim_pair_inject(src, A_ADDR, AXN_IPPROTO_ICMP, m, sizeof(m));
 }
 
 static void assert_empty(struct axn_socket *s)
 {
     uint8_t buf[BUF_MAX];
     struct axn_sockaddr_in from;
-    assert_int_equal(recv_from(s, buf, sizeof(buf), 0, &from), -AXN_EAGAIN);
+    assert_int_equal(sim_pair_recv_from(s, buf, sizeof(buf), 0, &from), -AXN_EAGAIN);
     assert_int_equal(axn_socket_poll(s) & AXN_POLLIN, 0);
 }
 
 /* Receives one datagram from `src` of protocol `proto` with a PAYLOAD
- * payload made by fill(seed): header included (RAW-8). */
+ * payload made by sim_pair_fill(seed): header included (RAW-8). */
 static void assert_got(struct axn_socket *s, axn_ip4_t src, axn_ip4_t dst, uint8_t proto,
                        uint8_t seed)
 {
     uint8_t buf[BUF_MAX];
     struct axn_sockaddr_in from;
-    assert_int_equal(recv_from(s, buf, sizeof(buf), 0, &from), AXN_IPV4_HDR_MIN + PAYLOAD);
+    assert_int_equal(sim_pair_recv_from(s, buf, sizeof(buf), 0, &from), AXN_IPV4_HDR_MIN + PAYLOAD);
     assert_int_equal(buf[0], VER_IHL);
     assert_int_equal(axn_get_be16(buf + OFF_LEN), AXN_IPV4_HDR_MIN + PAYLOAD);
     assert_int_equal(buf[OFF_PROTO], proto);
@@ -198,7 +142,7 @@ static void assert_got(struct axn_socket *s, axn_ip4_t src, axn_ip4_t dst, uint8
     assert_int_equal(axn_get_be32(buf + OFF_DST), dst);
     assert_int_equal(axn_csum(buf, AXN_IPV4_HDR_MIN), 0);
     uint8_t want[PAYLOAD];
-    fill(want, sizeof(want), seed);
+    sim_pair_fill(want, sizeof(want), seed);
     assert_memory_equal(buf + AXN_IPV4_HDR_MIN, want, PAYLOAD);
     assert_int_equal(from.sin_family, AXN_AF_INET);
     assert_int_equal(from.sin_port, 0);
@@ -237,9 +181,9 @@ static void raw_8_delivery_includes_ip_header(void **state)
     struct axn_socket *other = raw_socket(A, PROTO_Y);
     struct axn_socket *tx = raw_socket(B, PROTO_X);
     uint8_t p[PAYLOAD];
-    fill(p, sizeof(p), 1);
-    assert_int_equal(send_to(tx, p, sizeof(p), A_ADDR), PAYLOAD);
-    settle();
+    sim_pair_fill(p, sizeof(p), 1);
+    assert_int_equal(sim_pair_send_to(tx, p, sizeof(p), A_ADDR), PAYLOAD);
+    sim_pair_settle();
     assert_true(axn_socket_poll(rx) & AXN_POLLIN);
     int avail = 0;
     assert_int_equal(axn_ioctl(rx, AXN_FIONREAD, &avail), 0);
@@ -263,18 +207,20 @@ static void raw_17_icmp_sees_echo_stack_answers(void **state)
     memset(m, 0, sizeof(m));
     m[0] = AXN_ICMP4_ECHO_REQUEST;
     axn_put_be16(m + OFF_ID, USER_ID);
-    fill(m + AXN_ICMP4_HDR_LEN, PAYLOAD, 3);
+    sim_pair_fill(m + AXN_ICMP4_HDR_LEN, PAYLOAD, 3);
     axn_put_be16(m + 2, axn_csum(m, sizeof(m)));
-    assert_int_equal(send_to(b_icmp, m, sizeof(m), A_ADDR), sizeof(m));
-    settle();
+    assert_int_equal(sim_pair_send_to(b_icmp, m, sizeof(m), A_ADDR), sizeof(m));
+    sim_pair_settle();
     uint8_t buf[BUF_MAX];
     struct axn_sockaddr_in from;
     /* A's raw socket: the request, header included. */
-    assert_int_equal(recv_from(a_icmp, buf, sizeof(buf), 0, &from), AXN_IPV4_HDR_MIN + sizeof(m));
+    assert_int_equal(sim_pair_recv_from(a_icmp, buf, sizeof(buf), 0, &from),
+                     AXN_IPV4_HDR_MIN + sizeof(m));
     assert_int_equal(buf[AXN_IPV4_HDR_MIN], AXN_ICMP4_ECHO_REQUEST);
     assert_memory_equal(buf + AXN_IPV4_HDR_MIN, m, sizeof(m));
     /* B's raw socket: A's stack's reply. */
-    assert_int_equal(recv_from(b_icmp, buf, sizeof(buf), 0, &from), AXN_IPV4_HDR_MIN + sizeof(m));
+    assert_int_equal(sim_pair_recv_from(b_icmp, buf, sizeof(buf), 0, &from),
+                     AXN_IPV4_HDR_MIN + sizeof(m));
     assert_int_equal(sim_host32(from.sin_addr.s_addr), A_ADDR);
     assert_int_equal(buf[AXN_IPV4_HDR_MIN], AXN_ICMP4_ECHO_REPLY);
     assert_int_equal(axn_get_be16(buf + AXN_IPV4_HDR_MIN + OFF_ID), USER_ID);
@@ -400,10 +346,10 @@ static void raw_icmp_filter_drops_exactly_filtered_types(void **state)
     inject_icmp(B_ADDR, TYPE_BIG);
     uint8_t buf[BUF_MAX];
     struct axn_sockaddr_in from;
-    assert_int_equal(recv_from(s, buf, sizeof(buf), 0, &from),
+    assert_int_equal(sim_pair_recv_from(s, buf, sizeof(buf), 0, &from),
                      AXN_IPV4_HDR_MIN + AXN_ICMP4_HDR_LEN + PAYLOAD);
     assert_int_equal(buf[AXN_IPV4_HDR_MIN], AXN_ICMP4_ECHO_REPLY);
-    assert_int_equal(recv_from(s, buf, sizeof(buf), 0, &from),
+    assert_int_equal(sim_pair_recv_from(s, buf, sizeof(buf), 0, &from),
                      AXN_IPV4_HDR_MIN + AXN_ICMP4_HDR_LEN + PAYLOAD);
     assert_int_equal(buf[AXN_IPV4_HDR_MIN], TYPE_BIG);
     assert_empty(s);
@@ -439,12 +385,12 @@ static void raw_2_hdrincl_fills_header_exact_bytes(void **state)
     pkt[OFF_PROTO] = PROTO_X;
     axn_put_be16(pkt + OFF_CSUM, JUNK_CSUM);
     axn_put_be32(pkt + OFF_DST, LOOPBACK);
-    fill(pkt + AXN_IPV4_HDR_MIN, PAYLOAD, 9);
-    assert_int_equal(send_to(tx, pkt, sizeof(pkt), LOOPBACK), sizeof(pkt));
-    settle();
+    sim_pair_fill(pkt + AXN_IPV4_HDR_MIN, PAYLOAD, 9);
+    assert_int_equal(sim_pair_send_to(tx, pkt, sizeof(pkt), LOOPBACK), sizeof(pkt));
+    sim_pair_settle();
     uint8_t buf[BUF_MAX];
     struct axn_sockaddr_in from;
-    assert_int_equal(recv_from(rx, buf, sizeof(buf), 0, &from), sizeof(pkt));
+    assert_int_equal(sim_pair_recv_from(rx, buf, sizeof(buf), 0, &from), sizeof(pkt));
     /* Filled: total length, source (the route's: 127.0.0.1), an ID, the
      * checksum over the result. */
     uint8_t want[sizeof(pkt)];
@@ -462,9 +408,9 @@ static void raw_2_hdrincl_fills_header_exact_bytes(void **state)
     /* A given ID and source stay. */
     axn_put_be16(pkt + OFF_ID, USER_ID);
     axn_put_be32(pkt + OFF_SRC, A_ADDR);
-    assert_int_equal(send_to(tx, pkt, sizeof(pkt), LOOPBACK), sizeof(pkt));
-    settle();
-    assert_int_equal(recv_from(rx, buf, sizeof(buf), 0, &from), sizeof(pkt));
+    assert_int_equal(sim_pair_send_to(tx, pkt, sizeof(pkt), LOOPBACK), sizeof(pkt));
+    sim_pair_settle();
+    assert_int_equal(sim_pair_recv_from(rx, buf, sizeof(buf), 0, &from), sizeof(pkt));
     assert_int_equal(axn_get_be16(buf + OFF_ID), USER_ID);
     assert_int_equal(axn_get_be32(buf + OFF_SRC), A_ADDR);
     assert_int_equal(axn_csum(buf, AXN_IPV4_HDR_MIN), 0);
@@ -472,12 +418,12 @@ static void raw_2_hdrincl_fills_header_exact_bytes(void **state)
     /* Shorter than a header, or an IHL past the end: -EINVAL
      * (raw_send_hdrinc); longer than the path MTU: -EMSGSIZE, no
      * fragmentation with IP_HDRINCL. */
-    assert_int_equal(send_to(tx, pkt, SHORT_HDR, LOOPBACK), -AXN_EINVAL);
+    assert_int_equal(sim_pair_send_to(tx, pkt, SHORT_HDR, LOOPBACK), -AXN_EINVAL);
     pkt[0] = IHL_TOO_BIG;
-    assert_int_equal(send_to(tx, pkt, sizeof(pkt), LOOPBACK), -AXN_EINVAL);
+    assert_int_equal(sim_pair_send_to(tx, pkt, sizeof(pkt), LOOPBACK), -AXN_EINVAL);
     static uint8_t big[TOO_BIG];
     memcpy(big, want, AXN_IPV4_HDR_MIN);
-    assert_int_equal(send_to(tx, big, sizeof(big), B_ADDR), -AXN_EMSGSIZE);
+    assert_int_equal(sim_pair_send_to(tx, big, sizeof(big), B_ADDR), -AXN_EMSGSIZE);
     axn_close(tx);
     axn_close(rx);
 }
@@ -492,12 +438,12 @@ static void raw_6_send_builds_header_with_ttl_tos(void **state)
     assert_int_equal(axn_setsockopt(tx, AXN_SOL_IP, AXN_IP_TTL, &ttl, sizeof(ttl)), 0);
     assert_int_equal(axn_setsockopt(tx, AXN_SOL_IP, AXN_IP_TOS, &tos, sizeof(tos)), 0);
     uint8_t p[PAYLOAD];
-    fill(p, sizeof(p), 4);
-    assert_int_equal(send_to(tx, p, sizeof(p), LOOPBACK), PAYLOAD);
-    settle();
+    sim_pair_fill(p, sizeof(p), 4);
+    assert_int_equal(sim_pair_send_to(tx, p, sizeof(p), LOOPBACK), PAYLOAD);
+    sim_pair_settle();
     uint8_t buf[BUF_MAX];
     struct axn_sockaddr_in from;
-    assert_int_equal(recv_from(tx, buf, sizeof(buf), AXN_MSG_PEEK, &from),
+    assert_int_equal(sim_pair_recv_from(tx, buf, sizeof(buf), AXN_MSG_PEEK, &from),
                      AXN_IPV4_HDR_MIN + PAYLOAD);
     assert_int_equal(buf[OFF_TTL], USER_TTL);
     assert_int_equal(buf[OFF_TOS], USER_TOS);
@@ -522,7 +468,7 @@ static void raw_5_refusals_linux_errno(void **state)
     assert_int_equal(axn_recv(s, buf, sizeof(buf), AXN_MSG_OOB | AXN_MSG_DONTWAIT),
                      -AXN_EOPNOTSUPP);
     /* Broadcast needs SO_BROADCAST (Linux: EACCES). */
-    assert_int_equal(send_to(s, p, sizeof(p), SUBNET_BC), -AXN_EACCES);
+    assert_int_equal(sim_pair_send_to(s, p, sizeof(p), SUBNET_BC), -AXN_EACCES);
     assert_int_equal(do_connect(s, SUBNET_BC), -AXN_EACCES);
     struct axn_sockaddr_in sin;
     axn_socklen_t len = sizeof(sin);
@@ -544,9 +490,9 @@ static void raw_9_trunc_and_peek(void **state)
     uint8_t buf[SMALL_BUF];
     struct axn_sockaddr_in from;
     /* MSG_PEEK leaves it; MSG_TRUNC returns the whole length (raw(7)). */
-    assert_int_equal(recv_from(s, buf, sizeof(buf), AXN_MSG_PEEK, &from), SMALL_BUF);
+    assert_int_equal(sim_pair_recv_from(s, buf, sizeof(buf), AXN_MSG_PEEK, &from), SMALL_BUF);
     assert_int_equal(buf[0], VER_IHL);
-    assert_int_equal(recv_from(s, buf, sizeof(buf), AXN_MSG_PEEK | AXN_MSG_TRUNC, &from),
+    assert_int_equal(sim_pair_recv_from(s, buf, sizeof(buf), AXN_MSG_PEEK | AXN_MSG_TRUNC, &from),
                      AXN_IPV4_HDR_MIN + PAYLOAD);
     struct axn_iovec iov = {.iov_base = buf, .iov_len = sizeof(buf)};
     struct axn_msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1};
@@ -571,8 +517,8 @@ static void raw_rcvbuf_bounds_queue(void **state)
     assert_empty(s); /* lets the ring follow the new size */
     uint8_t p[FLOOD_LEN];
     for (size_t i = 0; i < FLOOD; i++) {
-        fill(p, sizeof(p), (uint8_t)i);
-        inject(B_ADDR, A_ADDR, PROTO_X, p, sizeof(p));
+        sim_pair_fill(p, sizeof(p), (uint8_t)i);
+        sim_pair_inject(B_ADDR, A_ADDR, PROTO_X, p, sizeof(p));
     }
     const size_t rec = sizeof(struct axn_raw_meta) + AXN_IPV4_HDR_MIN + FLOOD_LEN;
     const size_t admitted = ((size_t)rcvbuf + rec - 1) / rec;
@@ -580,7 +526,8 @@ static void raw_rcvbuf_bounds_queue(void **state)
     uint8_t buf[BUF_MAX];
     struct axn_sockaddr_in from;
     for (size_t i = 0; i < admitted; i++) {
-        assert_int_equal(recv_from(s, buf, sizeof(buf), 0, &from), AXN_IPV4_HDR_MIN + FLOOD_LEN);
+        assert_int_equal(sim_pair_recv_from(s, buf, sizeof(buf), 0, &from),
+                         AXN_IPV4_HDR_MIN + FLOOD_LEN);
         assert_int_equal(buf[AXN_IPV4_HDR_MIN], (uint8_t)i);
     }
     assert_empty(s);
@@ -603,25 +550,6 @@ static void raw_rcvbuf_bounds_queue(void **state)
 #define OFF_ICMP_ID     4
 #define RAW_WRITABLE    (AXN_POLLOUT | AXN_POLLWRNORM | AXN_POLLWRBAND)
 
-static int get_int(struct axn_socket *s, int level, int name)
-{
-    int v = -1;
-    axn_socklen_t len = sizeof(v);
-    assert_int_equal(axn_getsockopt(s, level, name, &v, &len), 0);
-    assert_int_equal(len, sizeof(v));
-    return v;
-}
-
-static struct axn_sockaddr_in name_of(struct axn_socket *s, bool peer, int *rc)
-{
-    struct axn_sockaddr_in sin;
-    memset(&sin, 0xff, sizeof(sin));
-    axn_socklen_t len = sizeof(sin);
-    *rc = peer ? axn_getpeername(s, (struct axn_sockaddr *)&sin, &len)
-               : axn_getsockname(s, (struct axn_sockaddr *)&sin, &len);
-    return sin;
-}
-
 /* RAW-1, SOCK-1, SOCK-4: a raw socket is (SOCK_RAW, its protocol,
  * AF_INET) = (3, p, 2) for ICMP and for any other protocol, read-only.
  * RAW-12: unbound and unconnected, its name is 0.0.0.0 with the protocol
@@ -632,19 +560,19 @@ static void raw_1_12_sock_4_identity_and_names(void **state)
     const int protos[] = {AXN_IPPROTO_ICMP, PROTO_X};
     for (size_t i = 0; i < sizeof(protos) / sizeof(protos[0]); i++) {
         struct axn_socket *s = raw_socket(A, protos[i]);
-        assert_int_equal(get_int(s, AXN_SOL_SOCKET, AXN_SO_TYPE), LINUX_SOCK_RAW);
-        assert_int_equal(get_int(s, AXN_SOL_SOCKET, AXN_SO_PROTOCOL), protos[i]);
-        assert_int_equal(get_int(s, AXN_SOL_SOCKET, AXN_SO_DOMAIN), LINUX_AF_INET);
+        assert_int_equal(sim_get_int(s, AXN_SOL_SOCKET, AXN_SO_TYPE), LINUX_SOCK_RAW);
+        assert_int_equal(sim_get_int(s, AXN_SOL_SOCKET, AXN_SO_PROTOCOL), protos[i]);
+        assert_int_equal(sim_get_int(s, AXN_SOL_SOCKET, AXN_SO_DOMAIN), LINUX_AF_INET);
         const int one = 1;
         assert_int_equal(axn_setsockopt(s, AXN_SOL_SOCKET, AXN_SO_PROTOCOL, &one, sizeof(one)),
                          -AXN_ENOPROTOOPT);
         int rc;
-        struct axn_sockaddr_in sin = name_of(s, false, &rc);
+        struct axn_sockaddr_in sin = sim_name4(s, false, &rc);
         assert_int_equal(rc, 0);
         assert_int_equal(sin.sin_family, AXN_AF_INET);
         assert_int_equal(sin.sin_addr.s_addr, 0);
         assert_int_equal(sim_host16(sin.sin_port), protos[i]);
-        (void)name_of(s, true, &rc);
+        (void)sim_name4(s, true, &rc);
         assert_int_equal(rc, -AXN_ENOTCONN);
         axn_close(s);
     }
@@ -661,27 +589,28 @@ static void raw_4_connect_takes_route_source(void **state)
     struct axn_socket *rx = raw_socket(B, PROTO_X);
     assert_int_equal(do_connect(s, FOREIGN_NET), -AXN_ENETUNREACH);
     int rc;
-    (void)name_of(s, true, &rc);
+    (void)sim_name4(s, true, &rc);
     assert_int_equal(rc, -AXN_ENOTCONN);
     struct axn_sockaddr_in bad = sim_sin4(B_ADDR, 0);
     bad.sin_family = AXN_AF_INET6;
     assert_int_equal(axn_connect(s, (const struct axn_sockaddr *)&bad, sizeof(bad)),
                      -AXN_EAFNOSUPPORT);
     assert_int_equal(do_connect(s, B_ADDR), 0);
-    struct axn_sockaddr_in sin = name_of(s, false, &rc);
+    struct axn_sockaddr_in sin = sim_name4(s, false, &rc);
     assert_int_equal(rc, 0);
     assert_int_equal(sim_host32(sin.sin_addr.s_addr), A_ADDR);
-    sin = name_of(s, true, &rc);
+    sin = sim_name4(s, true, &rc);
     assert_int_equal(rc, 0);
     assert_int_equal(sim_host32(sin.sin_addr.s_addr), B_ADDR);
     assert_int_equal(sin.sin_port, 0);
     uint8_t p[PAYLOAD];
-    fill(p, sizeof(p), 7);
+    sim_pair_fill(p, sizeof(p), 7);
     assert_int_equal(axn_send(s, p, sizeof(p), AXN_MSG_DONTWAIT), PAYLOAD);
-    settle();
+    sim_pair_settle();
     uint8_t buf[BUF_MAX];
     struct axn_sockaddr_in from;
-    assert_int_equal(recv_from(rx, buf, sizeof(buf), 0, &from), AXN_IPV4_HDR_MIN + PAYLOAD);
+    assert_int_equal(sim_pair_recv_from(rx, buf, sizeof(buf), 0, &from),
+                     AXN_IPV4_HDR_MIN + PAYLOAD);
     assert_int_equal(axn_get_be32(buf + OFF_SRC), A_ADDR);
     assert_int_equal(axn_get_be32(buf + OFF_DST), B_ADDR);
     assert_memory_equal(buf + AXN_IPV4_HDR_MIN, p, PAYLOAD);
@@ -698,7 +627,7 @@ static void raw_3_failed_bind_keeps_the_old_address(void **state)
     struct axn_socket *s = raw_socket(A, PROTO_X);
     assert_int_equal(do_bind(s, NOT_LOCAL), -AXN_EADDRNOTAVAIL);
     int rc;
-    struct axn_sockaddr_in sin = name_of(s, false, &rc);
+    struct axn_sockaddr_in sin = sim_name4(s, false, &rc);
     assert_int_equal(rc, 0);
     assert_int_equal(sin.sin_addr.s_addr, 0);
     /* Not bound: it still hears datagrams to any local address. */
@@ -706,7 +635,7 @@ static void raw_3_failed_bind_keeps_the_old_address(void **state)
     assert_got(s, B_ADDR, A_ADDR, PROTO_X, 1);
     assert_int_equal(do_bind(s, A_ADDR), 0);
     assert_int_equal(do_bind(s, NOT_LOCAL), -AXN_EADDRNOTAVAIL);
-    sin = name_of(s, false, &rc);
+    sin = sim_name4(s, false, &rc);
     assert_int_equal(sim_host32(sin.sin_addr.s_addr), A_ADDR);
     inject_simple(B_ADDR, PROTO_X, 2);
     assert_got(s, B_ADDR, A_ADDR, PROTO_X, 2);
@@ -732,9 +661,9 @@ static void raw_13_14_shutdown_and_poll_as_linux(void **state)
     struct axn_socket *u = raw_socket(A, PROTO_X);
     uint8_t p[PAYLOAD] = {0};
     assert_int_equal(axn_shutdown(u, AXN_SHUT_WR), -AXN_ENOTCONN);
-    assert_int_equal(send_to(u, p, sizeof(p), LOOPBACK), PAYLOAD);
+    assert_int_equal(sim_pair_send_to(u, p, sizeof(p), LOOPBACK), PAYLOAD);
     axn_close(u);
-    settle();
+    sim_pair_settle();
 
     struct axn_socket *s = raw_socket(A, PROTO_X);
     assert_int_equal(axn_socket_poll(s), RAW_WRITABLE);
@@ -766,19 +695,19 @@ static void raw_15_ttl_range_and_buffer_defaults(void **state)
 {
     (void)state;
     struct axn_socket *s = raw_socket(A, PROTO_X);
-    assert_int_equal(get_int(s, AXN_SOL_IP, AXN_IP_TTL), DEFAULT_TTL);
+    assert_int_equal(sim_get_int(s, AXN_SOL_IP, AXN_IP_TTL), DEFAULT_TTL);
     int v = 0;
     assert_int_equal(axn_setsockopt(s, AXN_SOL_IP, AXN_IP_TTL, &v, sizeof(v)), -AXN_EINVAL);
     v = UINT8_MAX + 1;
     assert_int_equal(axn_setsockopt(s, AXN_SOL_IP, AXN_IP_TTL, &v, sizeof(v)), -AXN_EINVAL);
     v = USER_TTL;
     assert_int_equal(axn_setsockopt(s, AXN_SOL_IP, AXN_IP_TTL, &v, sizeof(v)), 0);
-    assert_int_equal(get_int(s, AXN_SOL_IP, AXN_IP_TTL), USER_TTL);
+    assert_int_equal(sim_get_int(s, AXN_SOL_IP, AXN_IP_TTL), USER_TTL);
     v = -1;
     assert_int_equal(axn_setsockopt(s, AXN_SOL_IP, AXN_IP_TTL, &v, sizeof(v)), 0);
-    assert_int_equal(get_int(s, AXN_SOL_IP, AXN_IP_TTL), DEFAULT_TTL);
-    assert_int_equal(get_int(s, AXN_SOL_SOCKET, AXN_SO_SNDBUF), AXN_SOCK_SNDBUF_DEFAULT);
-    assert_int_equal(get_int(s, AXN_SOL_SOCKET, AXN_SO_RCVBUF), AXN_SOCK_RCVBUF_DEFAULT);
+    assert_int_equal(sim_get_int(s, AXN_SOL_IP, AXN_IP_TTL), DEFAULT_TTL);
+    assert_int_equal(sim_get_int(s, AXN_SOL_SOCKET, AXN_SO_SNDBUF), AXN_SOCK_SNDBUF_DEFAULT);
+    assert_int_equal(sim_get_int(s, AXN_SOL_SOCKET, AXN_SO_RCVBUF), AXN_SOCK_RCVBUF_DEFAULT);
     axn_close(s);
 }
 
@@ -805,7 +734,7 @@ static void raw_11_malformed_never_reaches_the_socket(void **state)
     struct axn_socket *s = raw_socket(A, PROTO_X);
     static uint8_t pkt[AXN_IPV4_HDR_MIN + PAYLOAD];
     uint8_t p[PAYLOAD];
-    fill(p, sizeof(p), 1);
+    sim_pair_fill(p, sizeof(p), 1);
     const struct axn_ipv4 h = {.ttl = AXN_IP4_DEFAULT_TTL,
                                .protocol = PROTO_X,
                                .src = B_ADDR,
@@ -819,7 +748,7 @@ static void raw_11_malformed_never_reaches_the_socket(void **state)
                                      .ethertype = AXN_ETHERTYPE_IPV4,
                                      .frame_len = (uint32_t)n + AXN_ETH_HLEN};
     A->plat->mutex_lock(A->core_lock);
-    axn_ip4_input(A->ip4, pkt, (size_t)n, &meta, W.now);
+    axn_ip4_input(A->ip4, pkt, (size_t)n, &meta, sim_pair.now);
     A->plat->mutex_unlock(A->core_lock);
     axn_sock_run_deferred(A);
     assert_empty(s);
@@ -841,9 +770,9 @@ static void raw_13_hdrincl_send_after_shut_wr_is_epipe(void **state)
     pkt[OFF_TTL] = HDR_TTL;
     pkt[OFF_PROTO] = PROTO_X;
     axn_put_be32(pkt + OFF_DST, LOOPBACK);
-    assert_int_equal(send_to(h, pkt, sizeof(pkt), LOOPBACK), sizeof(pkt));
+    assert_int_equal(sim_pair_send_to(h, pkt, sizeof(pkt), LOOPBACK), sizeof(pkt));
     assert_int_equal(axn_shutdown(h, AXN_SHUT_WR), -AXN_ENOTCONN);
-    assert_int_equal(send_to(h, pkt, sizeof(pkt), LOOPBACK), -AXN_EPIPE);
+    assert_int_equal(sim_pair_send_to(h, pkt, sizeof(pkt), LOOPBACK), -AXN_EPIPE);
     axn_close(h);
 }
 
@@ -866,7 +795,7 @@ static void raw_2_hdrincl_unroutable_header_is_einval(void **state)
     axn_put_be32(pkt + OFF_DST, LOOPBACK);
     pkt[AXN_IPV4_HDR_MIN] = OPT_RR;
     pkt[AXN_IPV4_HDR_MIN + 1] = OPT_LEN_TOO_BIG;
-    assert_int_equal(send_to(h, pkt, sizeof(pkt), LOOPBACK), -AXN_EINVAL);
+    assert_int_equal(sim_pair_send_to(h, pkt, sizeof(pkt), LOOPBACK), -AXN_EINVAL);
     struct axn_stack_stats st;
     axn_ctl_stack_stats(A, &st);
     assert_int_equal(st.out_malformed, 0);
@@ -888,22 +817,22 @@ static void raw_7_8_loopback_ping_reply_has_ip_header(void **state)
     m[0] = AXN_ICMP4_ECHO_REQUEST;
     axn_put_be16(m + OFF_ICMP_ID, ECHO_ID);
     axn_put_be16(m + OFF_ICMP_SEQ, ECHO_SEQ);
-    fill(m + AXN_ICMP4_HDR_LEN, PAYLOAD, 5);
+    sim_pair_fill(m + AXN_ICMP4_HDR_LEN, PAYLOAD, 5);
     axn_put_be16(m + 2, axn_csum(m, sizeof(m)));
-    assert_int_equal(send_to(s, m, sizeof(m), LOOPBACK), sizeof(m));
-    settle();
+    assert_int_equal(sim_pair_send_to(s, m, sizeof(m), LOOPBACK), sizeof(m));
+    sim_pair_settle();
     uint8_t buf[BUF_MAX];
     struct axn_sockaddr_in from;
     const long whole = AXN_IPV4_HDR_MIN + sizeof(m);
     /* First its own request, looped back. */
-    assert_int_equal(recv_from(s, buf, sizeof(buf), 0, &from), whole);
+    assert_int_equal(sim_pair_recv_from(s, buf, sizeof(buf), 0, &from), whole);
     assert_int_equal(buf[0], VER_IHL);
     assert_int_equal(buf[OFF_PROTO], AXN_IPPROTO_ICMP);
     assert_int_equal(axn_get_be32(buf + OFF_SRC), LOOPBACK);
     assert_int_equal(axn_get_be32(buf + OFF_DST), LOOPBACK);
     assert_memory_equal(buf + AXN_IPV4_HDR_MIN, m, sizeof(m));
     /* Then the stack's reply: header included, valid checksums. */
-    assert_int_equal(recv_from(s, buf, sizeof(buf), 0, &from), whole);
+    assert_int_equal(sim_pair_recv_from(s, buf, sizeof(buf), 0, &from), whole);
     assert_int_equal(sim_host32(from.sin_addr.s_addr), LOOPBACK);
     assert_int_equal(buf[0], VER_IHL);
     assert_int_equal(axn_get_be16(buf + OFF_LEN), whole);
@@ -933,20 +862,21 @@ static void raw_6_over_65535_bytes_is_emsgsize(void **state)
     struct axn_socket *rx = raw_socket(B, PROTO_X);
     static uint8_t big[IP_TOTAL_MAX + 1];
     /* Resolve B first: ARP holds only AXN_ARP_PENDING_PER_HOP fragments. */
-    assert_int_equal(send_to(s, big, PAYLOAD, B_ADDR), PAYLOAD);
-    settle();
+    assert_int_equal(sim_pair_send_to(s, big, PAYLOAD, B_ADDR), PAYLOAD);
+    sim_pair_settle();
     static uint8_t got[IP_TOTAL_MAX + 1];
     struct axn_sockaddr_in from;
-    assert_int_equal(recv_from(rx, got, sizeof(got), 0, &from), AXN_IPV4_HDR_MIN + PAYLOAD);
-    assert_int_equal(send_to(s, big, sizeof(big), B_ADDR), -AXN_EMSGSIZE);
+    assert_int_equal(sim_pair_recv_from(rx, got, sizeof(got), 0, &from),
+                     AXN_IPV4_HDR_MIN + PAYLOAD);
+    assert_int_equal(sim_pair_send_to(s, big, sizeof(big), B_ADDR), -AXN_EMSGSIZE);
     const struct axn_sockaddr_in to = sim_sin4(B_ADDR, 0);
     assert_int_equal(
         axn_sendto(s, big, sizeof(big), 0, (const struct axn_sockaddr *)&to, sizeof(to)),
         -AXN_EMSGSIZE);
-    fill(big, RAW_PAYLOAD_MAX, 8);
-    assert_int_equal(send_to(s, big, RAW_PAYLOAD_MAX, B_ADDR), RAW_PAYLOAD_MAX);
-    settle();
-    assert_int_equal(recv_from(rx, got, sizeof(got), 0, &from), IP_TOTAL_MAX);
+    sim_pair_fill(big, RAW_PAYLOAD_MAX, 8);
+    assert_int_equal(sim_pair_send_to(s, big, RAW_PAYLOAD_MAX, B_ADDR), RAW_PAYLOAD_MAX);
+    sim_pair_settle();
+    assert_int_equal(sim_pair_recv_from(rx, got, sizeof(got), 0, &from), IP_TOTAL_MAX);
     assert_int_equal(axn_get_be16(got + OFF_LEN), IP_TOTAL_MAX);
     assert_memory_equal(got + AXN_IPV4_HDR_MIN, big, RAW_PAYLOAD_MAX);
     axn_close(s);
@@ -962,42 +892,41 @@ static void raw_6_payload_past_the_ip_total_is_emsgsize(void **state)
     (void)state;
     struct axn_socket *s = raw_socket(A, PROTO_X);
     static uint8_t big[IP_TOTAL_MAX];
-    assert_int_equal(send_to(s, big, RAW_PAYLOAD_MAX + 1, B_ADDR), -AXN_EMSGSIZE);
-    assert_int_equal(send_to(s, big, IP_TOTAL_MAX, B_ADDR), -AXN_EMSGSIZE);
+    assert_int_equal(sim_pair_send_to(s, big, RAW_PAYLOAD_MAX + 1, B_ADDR), -AXN_EMSGSIZE);
+    assert_int_equal(sim_pair_send_to(s, big, IP_TOTAL_MAX, B_ADDR), -AXN_EMSGSIZE);
     axn_close(s);
 }
+
+#define T(fn) cmocka_unit_test_setup_teardown(fn, sim_pair_setup, sim_pair_teardown)
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(raw_protocol_zero_is_eprotonosupport, setup, teardown),
-        cmocka_unit_test_setup_teardown(raw_8_delivery_includes_ip_header, setup, teardown),
-        cmocka_unit_test_setup_teardown(raw_17_icmp_sees_echo_stack_answers, setup, teardown),
-        cmocka_unit_test_setup_teardown(raw_socket_stops_protocol_unreachable, setup, teardown),
-        cmocka_unit_test_setup_teardown(raw_3_bind_filters_local_address, setup, teardown),
-        cmocka_unit_test_setup_teardown(raw_10_connected_drops_non_peer_no_wedge, setup, teardown),
-        cmocka_unit_test_setup_teardown(raw_bindtodevice_filters_interface, setup, teardown),
-        cmocka_unit_test_setup_teardown(raw_icmp_filter_drops_exactly_filtered_types, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(raw_2_hdrincl_fills_header_exact_bytes, setup, teardown),
-        cmocka_unit_test_setup_teardown(raw_6_send_builds_header_with_ttl_tos, setup, teardown),
-        cmocka_unit_test_setup_teardown(raw_5_refusals_linux_errno, setup, teardown),
-        cmocka_unit_test_setup_teardown(raw_9_trunc_and_peek, setup, teardown),
-        cmocka_unit_test_setup_teardown(raw_rcvbuf_bounds_queue, setup, teardown),
-        cmocka_unit_test_setup_teardown(raw_1_12_sock_4_identity_and_names, setup, teardown),
-        cmocka_unit_test_setup_teardown(raw_4_connect_takes_route_source, setup, teardown),
-        cmocka_unit_test_setup_teardown(raw_3_failed_bind_keeps_the_old_address, setup, teardown),
-        cmocka_unit_test_setup_teardown(raw_13_14_shutdown_and_poll_as_linux, setup, teardown),
-        cmocka_unit_test_setup_teardown(raw_13_hdrincl_send_after_shut_wr_is_epipe, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(raw_2_hdrincl_unroutable_header_is_einval, setup, teardown),
-        cmocka_unit_test_setup_teardown(raw_15_ttl_range_and_buffer_defaults, setup, teardown),
-        cmocka_unit_test_setup_teardown(raw_16_close_removes_the_socket, setup, teardown),
-        cmocka_unit_test_setup_teardown(raw_11_malformed_never_reaches_the_socket, setup, teardown),
-        cmocka_unit_test_setup_teardown(raw_7_8_loopback_ping_reply_has_ip_header, setup, teardown),
-        cmocka_unit_test_setup_teardown(raw_6_over_65535_bytes_is_emsgsize, setup, teardown),
-        cmocka_unit_test_setup_teardown(raw_6_payload_past_the_ip_total_is_emsgsize, setup,
-                                        teardown),
+        T(raw_protocol_zero_is_eprotonosupport),
+        T(raw_8_delivery_includes_ip_header),
+        T(raw_17_icmp_sees_echo_stack_answers),
+        T(raw_socket_stops_protocol_unreachable),
+        T(raw_3_bind_filters_local_address),
+        T(raw_10_connected_drops_non_peer_no_wedge),
+        T(raw_bindtodevice_filters_interface),
+        T(raw_icmp_filter_drops_exactly_filtered_types),
+        T(raw_2_hdrincl_fills_header_exact_bytes),
+        T(raw_6_send_builds_header_with_ttl_tos),
+        T(raw_5_refusals_linux_errno),
+        T(raw_9_trunc_and_peek),
+        T(raw_rcvbuf_bounds_queue),
+        T(raw_1_12_sock_4_identity_and_names),
+        T(raw_4_connect_takes_route_source),
+        T(raw_3_failed_bind_keeps_the_old_address),
+        T(raw_13_14_shutdown_and_poll_as_linux),
+        T(raw_13_hdrincl_send_after_shut_wr_is_epipe),
+        T(raw_2_hdrincl_unroutable_header_is_einval),
+        T(raw_15_ttl_range_and_buffer_defaults),
+        T(raw_16_close_removes_the_socket),
+        T(raw_11_malformed_never_reaches_the_socket),
+        T(raw_7_8_loopback_ping_reply_has_ip_header),
+        T(raw_6_over_65535_bytes_is_emsgsize),
+        T(raw_6_payload_past_the_ip_total_is_emsgsize),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -23,23 +23,16 @@
 #include "axnet/socket.h"
 #include "core/stack_impl.h"
 #include "lib/byteorder.h"
-#include "sim_stacks.h"
+#include "sim_solo.h"
 #include "test_platform.h"
 #include "udp/udp.h"
 #include "wire/icmp4.h"
 #include "wire/ipv4.h"
 
-#define A_ADDR     AXN_IP4(192, 0, 2, 10)
-#define NOT_LOCAL  AXN_IP4(192, 0, 2, 99)
-#define LOCALHOST  AXN_IP4(127, 0, 0, 1)
-#define PREFIX_24  24u
-#define T0         AXN_SEC(1)
-#define WIRE_DELAY 50u
-#define SETTLE     AXN_MSEC(5)
-#define LO         AXN_IFINDEX_LOOPBACK
-#define N_SOCKS    4u
-#define N_PORTS    1u
-#define MAC_TAG    1u /* the port's MAC: 02:00:00:00:01:01 */
+#define A_ADDR    SIM_SOLO_ADDR
+#define NOT_LOCAL AXN_IP4(192, 0, 2, 99)
+#define LOCALHOST AXN_IP4(127, 0, 0, 1)
+#define LO        AXN_IFINDEX_LOOPBACK
 
 #define PORT_A          4000u
 #define PORT_B          4001u
@@ -71,51 +64,13 @@
 #define OFF_TTL 8
 #define OFF_SRC 12
 
-/* ---- The world ------------------------------------------------------------------------------ */
-
-static struct {
-    struct sim_stacks sim;
-    struct axn_socket *s[N_SOCKS];
-} U;
-
-static int setup(void **state)
-{
-    (void)state;
-    memset(&U, 0, sizeof(U));
-    const struct sim_stacks_config cfg = {.start = T0,
-                                          .wire_delay = WIRE_DELAY,
-                                          .n_ports = N_PORTS,
-                                          .mac_tag = MAC_TAG,
-                                          .set_platform_now = true};
-    sim_stacks_create(&U.sim, &cfg);
-    sim_stacks_add_node(&U.sim, 0, A_ADDR, PREFIX_24);
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    sim_close_sockets(U.s, N_SOCKS);
-    sim_stacks_destroy(&U.sim);
-    return axn_test_live_allocs() == 0 ? 0 : -1;
-}
-
-/* Runs the stack and the wire event by event for SETTLE of virtual time. */
-static void settle(void)
-{
-    sim_stacks_settle(&U.sim, SETTLE);
-}
+/* ---- The world: tests/support/sim_solo.h ---------------------------------------------------- */
 
 static struct axn_socket *mk(size_t i, int type, int protocol)
 {
-    assert_int_equal(axn_socket(U.sim.st[0], AXN_AF_INET, type, protocol, &U.s[i]), 0);
-    return U.s[i];
-}
-
-static int bind4(struct axn_socket *s, axn_ip4_t a, uint16_t port)
-{
-    const struct axn_sockaddr_in sa = sim_sin4(a, port);
-    return axn_bind(s, (const struct axn_sockaddr *)&sa, sizeof(sa));
+    assert_int_equal(axn_socket(sim_solo.sim.st[0], AXN_AF_INET, type, protocol, &sim_solo.s[i]),
+                     0);
+    return sim_solo.s[i];
 }
 
 static void set_int(struct axn_socket *s, int level, int name, int v)
@@ -216,8 +171,8 @@ static void udp_pair(struct axn_socket **rx, struct axn_socket **tx)
 {
     *rx = mk(0, AXN_SOCK_DGRAM, 0);
     *tx = mk(1, AXN_SOCK_DGRAM, 0);
-    assert_int_equal(bind4(*rx, 0, PORT_A), 0);
-    assert_int_equal(bind4(*tx, 0, PORT_B), 0);
+    assert_int_equal(sim_bind4(*rx, 0, PORT_A), 0);
+    assert_int_equal(sim_bind4(*tx, 0, PORT_B), 0);
     want_cmsgs(*rx);
 }
 
@@ -235,7 +190,7 @@ static void cmsg_ip_ttl_sets_the_ttl_the_receiver_sees(void **state)
     const size_t n = put_int(ctl, 0, AXN_IP_TTL, CMSG_TTL);
     assert_int_equal(send_ctl(tx, b, sizeof(b), LOCALHOST, PORT_A, ctl, n), SMALL);
     assert_int_equal(send_ctl(tx, b, sizeof(b), LOCALHOST, PORT_A, NULL, 0), SMALL);
-    settle();
+    sim_solo_settle();
     int ttl, tos;
     udp_seen(rx, &ttl, &tos);
     assert_int_equal(ttl, CMSG_TTL);
@@ -256,7 +211,7 @@ static void cmsg_ip_tos_int_and_byte_set_the_tos(void **state)
     const uint8_t one = CMSG_TOS1;
     n = put(ctl, 0, AXN_SOL_IP, AXN_IP_TOS, &one, sizeof(one));
     assert_int_equal(send_ctl(tx, b, sizeof(b), LOCALHOST, PORT_A, ctl, n), SMALL);
-    settle();
+    sim_solo_settle();
     int ttl, tos;
     udp_seen(rx, &ttl, &tos);
     assert_int_equal(tos, CMSG_TOS);
@@ -287,7 +242,7 @@ static void cmsg_pktinfo_spec_dst_picks_the_source(void **state)
     assert_int_equal(send_ctl(tx, b, sizeof(b), A_ADDR, PORT_A, NULL, 0), SMALL);
     size_t n = put_pktinfo(ctl, 0, 0, LOCALHOST, 0);
     assert_int_equal(send_ctl(tx, b, sizeof(b), A_ADDR, PORT_A, ctl, n), SMALL);
-    settle();
+    sim_solo_settle();
     assert_int_equal(udp_source(rx), A_ADDR);
     assert_int_equal(udp_source(rx), LOCALHOST);
     n = put_pktinfo(ctl, 0, 0, NOT_LOCAL, 0);
@@ -331,7 +286,7 @@ static void cmsg_malformed_or_unknown_is_einval(void **state)
     n = put_int(ctl, 0, AXN_IP_TTL, CMSG_TTL);
     n = put(ctl, n, AXN_SOL_SOCKET, SO_UNKNOWN_TYPE, &ttl, sizeof(ttl));
     assert_int_equal(send_ctl(tx, b, sizeof(b), LOCALHOST, PORT_A, ctl, n), -AXN_EINVAL);
-    settle();
+    sim_solo_settle();
     uint8_t got[SMALL];
     assert_int_equal(axn_recv(rx, got, sizeof(got), AXN_MSG_DONTWAIT), -AXN_EAGAIN);
 }
@@ -350,7 +305,7 @@ static void cmsg_other_levels_and_tail_are_skipped(void **state)
     n = put_int(ctl, n, AXN_IP_TTL, CMSG_TTL);
     n += sizeof(struct axn_cmsghdr) - 1;
     assert_int_equal(send_ctl(tx, b, sizeof(b), LOCALHOST, PORT_A, ctl, n), SMALL);
-    settle();
+    sim_solo_settle();
     int ttl, tos;
     udp_seen(rx, &ttl, &tos);
     assert_int_equal(ttl, CMSG_TTL);
@@ -371,7 +326,7 @@ static void raw_reports_pktinfo_ttl_tos_cmsgs(void **state)
     size_t n = put_int(ctl, 0, AXN_IP_TTL, CMSG_TTL);
     n = put_int(ctl, n, AXN_IP_TOS, CMSG_TOS);
     assert_int_equal(send_ctl(tx, b, sizeof(b), LOCALHOST, 0, ctl, n), SMALL);
-    settle();
+    sim_solo_settle();
     struct axn_msghdr m;
     uint8_t rctl[CTL_ROOM];
     assert_int_equal(recv_ctl(rx, got, sizeof(got), rctl, CTL_ROOM, &m), AXN_IPV4_HDR_MIN + SMALL);
@@ -396,7 +351,7 @@ static void raw_short_control_buffer_sets_ctrunc(void **state)
     want_cmsgs(rx);
     uint8_t b[SMALL] = {0}, got[BUF_MAX];
     assert_int_equal(send_ctl(tx, b, sizeof(b), LOCALHOST, 0, NULL, 0), SMALL);
-    settle();
+    sim_solo_settle();
     struct axn_msghdr m;
     uint8_t rctl[CTL_ROOM];
     const size_t room = AXN_CMSG_SPACE(sizeof(struct axn_in_pktinfo));
@@ -425,7 +380,7 @@ static void ping_sends_and_reports_cmsgs(void **state)
     uint8_t bad[CTL_ROOM] = {0};
     const size_t nb = put_pktinfo(bad, 0, 0, NOT_LOCAL, 0);
     assert_int_equal(send_ctl(ps, echo, sizeof(echo), LOCALHOST, 0, bad, nb), -AXN_EINVAL);
-    settle();
+    sim_solo_settle();
     assert_int_equal(axn_recv(spy, got, sizeof(got), AXN_MSG_DONTWAIT),
                      AXN_IPV4_HDR_MIN + ECHO_LEN);
     assert_int_equal(got[OFF_TTL], PING_TTL);
@@ -463,7 +418,7 @@ static void flood(struct axn_socket *tx, size_t count, size_t len, uint16_t port
     static uint8_t b[BUF_MAX];
     for (size_t i = 0; i < count; i++) {
         assert_int_equal(send_ctl(tx, b, len, LOCALHOST, port, NULL, 0), (long)len);
-        settle();
+        sim_solo_settle();
     }
 }
 
@@ -476,13 +431,13 @@ static void udp_rcvbuf_raise_admits_at_once(void **state)
     (void)state;
     struct axn_socket *rx = mk(0, AXN_SOCK_DGRAM, 0);
     struct axn_socket *tx = mk(1, AXN_SOCK_DGRAM, 0);
-    assert_int_equal(bind4(rx, 0, PORT_A), 0);
+    assert_int_equal(sim_bind4(rx, 0, PORT_A), 0);
     set_int(rx, AXN_SOL_SOCKET, AXN_SO_RCVBUF, RCV_TINY);
     flood(tx, FLOOD_SMALL, UDP_DGRAM, PORT_A);
     set_int(rx, AXN_SOL_SOCKET, AXN_SO_RCVBUF, RCV_BIG);
     flood(tx, UDP_FLOOD, UDP_DGRAM, PORT_A);
     struct axn_snmp_udp u;
-    axn_udp_snmp(U.sim.st[0], &u);
+    axn_udp_snmp(sim_solo.sim.st[0], &u);
     assert_int_equal(u.rcvbuf_errors, FLOOD_SMALL - 2);
     assert_int_equal(drain(rx), 2 + UDP_FLOOD);
 }
@@ -502,20 +457,21 @@ static void raw_rcvbuf_raise_admits_at_once(void **state)
     assert_int_equal(drain(rx), 2 + RAW_FLOOD);
 }
 
+#define T(fn) cmocka_unit_test_setup_teardown(fn, sim_solo_setup, sim_solo_teardown)
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(cmsg_ip_ttl_sets_the_ttl_the_receiver_sees, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(cmsg_ip_tos_int_and_byte_set_the_tos, setup, teardown),
-        cmocka_unit_test_setup_teardown(cmsg_pktinfo_spec_dst_picks_the_source, setup, teardown),
-        cmocka_unit_test_setup_teardown(cmsg_malformed_or_unknown_is_einval, setup, teardown),
-        cmocka_unit_test_setup_teardown(cmsg_other_levels_and_tail_are_skipped, setup, teardown),
-        cmocka_unit_test_setup_teardown(raw_reports_pktinfo_ttl_tos_cmsgs, setup, teardown),
-        cmocka_unit_test_setup_teardown(raw_short_control_buffer_sets_ctrunc, setup, teardown),
-        cmocka_unit_test_setup_teardown(ping_sends_and_reports_cmsgs, setup, teardown),
-        cmocka_unit_test_setup_teardown(udp_rcvbuf_raise_admits_at_once, setup, teardown),
-        cmocka_unit_test_setup_teardown(raw_rcvbuf_raise_admits_at_once, setup, teardown),
+        T(cmsg_ip_ttl_sets_the_ttl_the_receiver_sees),
+        T(cmsg_ip_tos_int_and_byte_set_the_tos),
+        T(cmsg_pktinfo_spec_dst_picks_the_source),
+        T(cmsg_malformed_or_unknown_is_einval),
+        T(cmsg_other_levels_and_tail_are_skipped),
+        T(raw_reports_pktinfo_ttl_tos_cmsgs),
+        T(raw_short_control_buffer_sets_ctrunc),
+        T(ping_sends_and_reports_cmsgs),
+        T(udp_rcvbuf_raise_admits_at_once),
+        T(raw_rcvbuf_raise_admits_at_once),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

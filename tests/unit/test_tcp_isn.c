@@ -12,6 +12,7 @@
 #include "axnet/errno.h"
 #include "axnet/platform.h"
 #include "tcp/tcp_isn.h"
+#include "test_platform.h"
 
 #define LOCAL   AXN_IP4(10, 0, 0, 1)
 #define REMOTE  AXN_IP4(10, 0, 0, 2)
@@ -24,29 +25,13 @@
 #define T0      AXN_SEC(1000) /* an arbitrary start time */
 
 /* Random bytes: a running count, so the first key is 00..0f. */
-struct fake_rng {
-    uint8_t next;
-    int err;
-};
-
-static int fake_random(void *ctx, void *buf, size_t len)
-{
-    struct fake_rng *r = ctx;
-    uint8_t *p = buf;
-    if (r->err)
-        return r->err;
-    for (size_t i = 0; i < len; i++)
-        p[i] = r->next++;
-    return 0;
-}
-
-static struct fake_rng g_rng;
-static const struct axn_platform g_plat = {.ctx = &g_rng, .random = fake_random};
+static struct axn_test_counting_rng g_rng;
+static const struct axn_platform g_plat = {.ctx = &g_rng, .random = axn_test_counting_random};
 
 static struct axn_tcp_isn make_isn(uint8_t first_byte)
 {
     struct axn_tcp_isn g;
-    g_rng = (struct fake_rng){.next = first_byte};
+    g_rng = (struct axn_test_counting_rng){.next = first_byte};
     assert_int_equal(axn_tcp_isn_init(&g, &g_plat), 0);
     return g;
 }
@@ -132,7 +117,7 @@ static void test_init_returns_random_error(void **state)
 {
     (void)state;
     struct axn_tcp_isn g;
-    g_rng = (struct fake_rng){.err = -AXN_EIO};
+    g_rng = (struct axn_test_counting_rng){.err = -AXN_EIO};
     assert_int_equal(axn_tcp_isn_init(&g, &g_plat), -AXN_EIO);
 }
 

@@ -13,6 +13,7 @@
 #include "axnet/errno.h"
 #include "axnet/platform.h"
 #include "tcp/tcp_port.h"
+#include "test_platform.h"
 
 #define LOCAL       AXN_IP4(10, 0, 0, 1)
 #define REMOTE      AXN_IP4(10, 0, 0, 2)
@@ -24,24 +25,8 @@
 #define PORT_SPACE  65536
 #define TAKEN_FIRST 3
 
-struct fake_rng {
-    uint8_t next;
-    int err;
-};
-
-static int fake_random(void *ctx, void *buf, size_t len)
-{
-    struct fake_rng *r = ctx;
-    uint8_t *p = buf;
-    if (r->err)
-        return r->err;
-    for (size_t i = 0; i < len; i++)
-        p[i] = r->next++;
-    return 0;
-}
-
-static struct fake_rng g_rng;
-static const struct axn_platform g_plat = {.ctx = &g_rng, .random = fake_random};
+static struct axn_test_counting_rng g_rng;
+static const struct axn_platform g_plat = {.ctx = &g_rng, .random = axn_test_counting_random};
 static struct axn_tcp_ports g_ports;
 
 /* What the predicate saw, and how many candidates it refuses first. */
@@ -75,7 +60,7 @@ static int setup(void **state)
     (void)state;
     memset(&g_probe, 0, sizeof g_probe);
     g_probe.tuple_intact = true;
-    g_rng = (struct fake_rng){0};
+    g_rng = (struct axn_test_counting_rng){0};
     return axn_tcp_ports_init(&g_ports, &g_plat);
 }
 
@@ -145,7 +130,7 @@ static void test_init_returns_random_error(void **state)
 {
     (void)state;
     struct axn_tcp_ports p;
-    g_rng = (struct fake_rng){.err = -AXN_EIO};
+    g_rng = (struct axn_test_counting_rng){.err = -AXN_EIO};
     assert_int_equal(axn_tcp_ports_init(&p, &g_plat), -AXN_EIO);
 }
 

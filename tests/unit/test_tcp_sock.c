@@ -69,12 +69,6 @@
 #define POLL_RD    (AXN_POLLIN | AXN_POLLRDNORM)
 #define POLL_WR    (AXN_POLLOUT | AXN_POLLWRNORM)
 
-static const struct sim_stacks_config WORLD = {.start = T0,
-                                               .wire_delay = WIRE_DELAY,
-                                               .n_ports = N_NODES,
-                                               .mac_tag = SIM_STACKS_MAC_TAG,
-                                               .set_platform_now = true};
-
 static struct {
     struct sim_stacks sim;
     struct axn_socket *s[N_NODES][MAX_SOCKS];
@@ -84,9 +78,8 @@ static int setup(void **state)
 {
     (void)state;
     memset(&W, 0, sizeof(W));
-    sim_stacks_create(&W.sim, &WORLD);
-    sim_stacks_add_node(&W.sim, 0, A_ADDR, PREFIX_24);
-    sim_stacks_add_node(&W.sim, 1, B_ADDR, PREFIX_24);
+    const axn_ip4_t addrs[N_NODES] = {A_ADDR, B_ADDR};
+    sim_stacks_create_nodes(&W.sim, T0, WIRE_DELAY, SIM_STACKS_MAC_TAG, addrs, N_NODES, PREFIX_24);
     return 0;
 }
 
@@ -95,8 +88,7 @@ static int teardown(void **state)
     (void)state;
     for (size_t i = 0; i < N_NODES; i++)
         sim_close_sockets(W.s[i], MAX_SOCKS);
-    sim_stacks_destroy(&W.sim);
-    return axn_test_live_allocs() == 0 ? 0 : -1;
+    return sim_stacks_teardown(&W.sim, NULL, 0);
 }
 
 static void settle(void)
@@ -117,32 +109,6 @@ static void forget(size_t node, size_t i)
 {
     assert_int_equal(axn_close(W.s[node][i]), 0);
     W.s[node][i] = NULL;
-}
-
-static int bind4(struct axn_socket *s, axn_ip4_t a, uint16_t port)
-{
-    const struct axn_sockaddr_in sin = sim_sin4(a, port);
-    return axn_bind(s, (const struct axn_sockaddr *)&sin, sizeof(sin));
-}
-
-static int connect4(struct axn_socket *s, axn_ip4_t a, uint16_t port)
-{
-    const struct axn_sockaddr_in sin = sim_sin4(a, port);
-    return axn_connect(s, (const struct axn_sockaddr *)&sin, sizeof(sin));
-}
-
-static int set_int(struct axn_socket *s, int level, int name, int v)
-{
-    return axn_setsockopt(s, level, name, &v, sizeof(v));
-}
-
-static int get_int(struct axn_socket *s, int level, int name)
-{
-    int v = -1;
-    axn_socklen_t len = sizeof(v);
-    assert_int_equal(axn_getsockopt(s, level, name, &v, &len), 0);
-    assert_int_equal(len, sizeof(v));
-    return v;
 }
 
 static uint16_t local_port(struct axn_socket *s, axn_ip4_t *addr)
@@ -167,8 +133,8 @@ static struct axn_socket *listen_b(size_t slot, bool reuseaddr)
 {
     struct axn_socket *srv = mk(NODE_B, slot);
     if (reuseaddr)
-        assert_int_equal(set_int(srv, AXN_SOL_SOCKET, AXN_SO_REUSEADDR, 1), 0);
-    assert_int_equal(bind4(srv, 0, PORT_SRV), 0);
+        assert_int_equal(sim_set_int(srv, AXN_SOL_SOCKET, AXN_SO_REUSEADDR, 1), 0);
+    assert_int_equal(sim_bind4(srv, 0, PORT_SRV), 0);
     assert_int_equal(axn_listen(srv, BACKLOG), 0);
     return srv;
 }
@@ -181,8 +147,8 @@ static struct axn_socket *connect_accept(struct axn_socket *srv, size_t cli, uin
 {
     struct axn_socket *c = mk(NODE_A, cli);
     if (cli_port)
-        assert_int_equal(bind4(c, A_ADDR, cli_port), 0);
-    assert_int_equal(connect4(c, B_ADDR, PORT_SRV), -AXN_EINPROGRESS);
+        assert_int_equal(sim_bind4(c, A_ADDR, cli_port), 0);
+    assert_int_equal(sim_connect4(c, B_ADDR, PORT_SRV), -AXN_EINPROGRESS);
     settle();
     assert_int_equal(axn_socket_poll(srv) & POLL_RD, POLL_RD);
     struct axn_sockaddr_in peer;
@@ -209,7 +175,7 @@ static void tcp_sock_fresh_socket_polls_out_hup(void **state)
     (void)state;
     struct axn_socket *s = mk(NODE_A, 0);
     assert_int_equal(axn_socket_poll(s), POLL_FRESH);
-    assert_int_equal(bind4(s, 0, PORT_SRV), 0);
+    assert_int_equal(sim_bind4(s, 0, PORT_SRV), 0);
     assert_int_equal(axn_socket_poll(s), POLL_FRESH);
     assert_int_equal(axn_listen(s, BACKLOG), 0);
     assert_int_equal(axn_socket_poll(s), 0); /* LISTEN, empty accept queue */
@@ -219,21 +185,21 @@ static void tcp_sock_option_defaults(void **state)
 {
     (void)state;
     struct axn_socket *s = mk(NODE_A, 0);
-    assert_int_equal(get_int(s, AXN_SOL_SOCKET, AXN_SO_RCVBUF), RCVBUF_DEFAULT);
-    assert_int_equal(get_int(s, AXN_SOL_SOCKET, AXN_SO_SNDBUF), SNDBUF_DEFAULT);
-    assert_int_equal(get_int(s, AXN_SOL_SOCKET, AXN_SO_TYPE), AXN_SOCK_STREAM);
-    assert_int_equal(get_int(s, AXN_SOL_SOCKET, AXN_SO_PROTOCOL), AXN_IPPROTO_TCP);
-    assert_int_equal(get_int(s, AXN_SOL_SOCKET, AXN_SO_ACCEPTCONN), 0);
-    assert_int_equal(get_int(s, AXN_SOL_TCP, AXN_TCP_MAXSEG), MSS_DEFAULT);
-    assert_int_equal(get_int(s, AXN_SOL_TCP, AXN_TCP_NODELAY), 0);
-    assert_int_equal(get_int(s, AXN_SOL_TCP, AXN_TCP_CORK), 0);
-    assert_int_equal(get_int(s, AXN_SOL_TCP, AXN_TCP_KEEPIDLE), KEEPIDLE_DFLT);
-    assert_int_equal(get_int(s, AXN_SOL_TCP, AXN_TCP_KEEPINTVL), KEEPINTVL_DFLT);
-    assert_int_equal(get_int(s, AXN_SOL_TCP, AXN_TCP_KEEPCNT), KEEPCNT_DFLT);
-    assert_int_equal(get_int(s, AXN_SOL_TCP, AXN_TCP_SYNCNT), SYNCNT_DFLT);
-    assert_int_equal(get_int(s, AXN_SOL_TCP, AXN_TCP_LINGER2), LINGER2_DFLT);
-    assert_int_equal(get_int(s, AXN_SOL_TCP, AXN_TCP_QUICKACK), 1);
-    assert_int_equal(get_int(s, AXN_SOL_TCP, AXN_TCP_USER_TIMEOUT), 0);
+    assert_int_equal(sim_get_int(s, AXN_SOL_SOCKET, AXN_SO_RCVBUF), RCVBUF_DEFAULT);
+    assert_int_equal(sim_get_int(s, AXN_SOL_SOCKET, AXN_SO_SNDBUF), SNDBUF_DEFAULT);
+    assert_int_equal(sim_get_int(s, AXN_SOL_SOCKET, AXN_SO_TYPE), AXN_SOCK_STREAM);
+    assert_int_equal(sim_get_int(s, AXN_SOL_SOCKET, AXN_SO_PROTOCOL), AXN_IPPROTO_TCP);
+    assert_int_equal(sim_get_int(s, AXN_SOL_SOCKET, AXN_SO_ACCEPTCONN), 0);
+    assert_int_equal(sim_get_int(s, AXN_SOL_TCP, AXN_TCP_MAXSEG), MSS_DEFAULT);
+    assert_int_equal(sim_get_int(s, AXN_SOL_TCP, AXN_TCP_NODELAY), 0);
+    assert_int_equal(sim_get_int(s, AXN_SOL_TCP, AXN_TCP_CORK), 0);
+    assert_int_equal(sim_get_int(s, AXN_SOL_TCP, AXN_TCP_KEEPIDLE), KEEPIDLE_DFLT);
+    assert_int_equal(sim_get_int(s, AXN_SOL_TCP, AXN_TCP_KEEPINTVL), KEEPINTVL_DFLT);
+    assert_int_equal(sim_get_int(s, AXN_SOL_TCP, AXN_TCP_KEEPCNT), KEEPCNT_DFLT);
+    assert_int_equal(sim_get_int(s, AXN_SOL_TCP, AXN_TCP_SYNCNT), SYNCNT_DFLT);
+    assert_int_equal(sim_get_int(s, AXN_SOL_TCP, AXN_TCP_LINGER2), LINGER2_DFLT);
+    assert_int_equal(sim_get_int(s, AXN_SOL_TCP, AXN_TCP_QUICKACK), 1);
+    assert_int_equal(sim_get_int(s, AXN_SOL_TCP, AXN_TCP_USER_TIMEOUT), 0);
     char cc[AXN_TCP_CA_NAME_MAX];
     axn_socklen_t len = sizeof(cc);
     assert_int_equal(axn_getsockopt(s, AXN_SOL_TCP, AXN_TCP_CONGESTION, cc, &len), 0);
@@ -245,30 +211,30 @@ static void tcp_sock_option_validation(void **state)
 {
     (void)state;
     struct axn_socket *s = mk(NODE_A, 0);
-    assert_int_equal(set_int(s, AXN_SOL_TCP, AXN_TCP_MAXSEG, MIN_USER_MSS - 1), -AXN_EINVAL);
-    assert_int_equal(set_int(s, AXN_SOL_TCP, AXN_TCP_MAXSEG, MIN_USER_MSS), 0);
-    assert_int_equal(get_int(s, AXN_SOL_TCP, AXN_TCP_MAXSEG), MIN_USER_MSS);
-    assert_int_equal(set_int(s, AXN_SOL_TCP, AXN_TCP_KEEPIDLE, 0), -AXN_EINVAL);
-    assert_int_equal(set_int(s, AXN_SOL_TCP, AXN_TCP_KEEPIDLE, MAX_KEEPIDLE + 1), -AXN_EINVAL);
-    assert_int_equal(set_int(s, AXN_SOL_TCP, AXN_TCP_KEEPIDLE, MAX_KEEPIDLE), 0);
-    assert_int_equal(get_int(s, AXN_SOL_TCP, AXN_TCP_KEEPIDLE), MAX_KEEPIDLE);
-    assert_int_equal(set_int(s, AXN_SOL_TCP, AXN_TCP_KEEPINTVL, 0), -AXN_EINVAL);
-    assert_int_equal(set_int(s, AXN_SOL_TCP, AXN_TCP_KEEPCNT, MAX_KEEPCNT + 1), -AXN_EINVAL);
-    assert_int_equal(set_int(s, AXN_SOL_TCP, AXN_TCP_SYNCNT, 0), -AXN_EINVAL);
-    assert_int_equal(set_int(s, AXN_SOL_TCP, AXN_TCP_USER_TIMEOUT, -1), -AXN_EINVAL);
-    assert_int_equal(set_int(s, AXN_SOL_TCP, AXN_TCP_DEFER_ACCEPT, DEFER_SET), 0);
-    assert_int_equal(get_int(s, AXN_SOL_TCP, AXN_TCP_DEFER_ACCEPT), DEFER_GOT);
-    assert_int_equal(set_int(s, AXN_SOL_TCP, AXN_TCP_NODELAY, 1), 0);
-    assert_int_equal(get_int(s, AXN_SOL_TCP, AXN_TCP_NODELAY), 1);
+    assert_int_equal(sim_set_int(s, AXN_SOL_TCP, AXN_TCP_MAXSEG, MIN_USER_MSS - 1), -AXN_EINVAL);
+    assert_int_equal(sim_set_int(s, AXN_SOL_TCP, AXN_TCP_MAXSEG, MIN_USER_MSS), 0);
+    assert_int_equal(sim_get_int(s, AXN_SOL_TCP, AXN_TCP_MAXSEG), MIN_USER_MSS);
+    assert_int_equal(sim_set_int(s, AXN_SOL_TCP, AXN_TCP_KEEPIDLE, 0), -AXN_EINVAL);
+    assert_int_equal(sim_set_int(s, AXN_SOL_TCP, AXN_TCP_KEEPIDLE, MAX_KEEPIDLE + 1), -AXN_EINVAL);
+    assert_int_equal(sim_set_int(s, AXN_SOL_TCP, AXN_TCP_KEEPIDLE, MAX_KEEPIDLE), 0);
+    assert_int_equal(sim_get_int(s, AXN_SOL_TCP, AXN_TCP_KEEPIDLE), MAX_KEEPIDLE);
+    assert_int_equal(sim_set_int(s, AXN_SOL_TCP, AXN_TCP_KEEPINTVL, 0), -AXN_EINVAL);
+    assert_int_equal(sim_set_int(s, AXN_SOL_TCP, AXN_TCP_KEEPCNT, MAX_KEEPCNT + 1), -AXN_EINVAL);
+    assert_int_equal(sim_set_int(s, AXN_SOL_TCP, AXN_TCP_SYNCNT, 0), -AXN_EINVAL);
+    assert_int_equal(sim_set_int(s, AXN_SOL_TCP, AXN_TCP_USER_TIMEOUT, -1), -AXN_EINVAL);
+    assert_int_equal(sim_set_int(s, AXN_SOL_TCP, AXN_TCP_DEFER_ACCEPT, DEFER_SET), 0);
+    assert_int_equal(sim_get_int(s, AXN_SOL_TCP, AXN_TCP_DEFER_ACCEPT), DEFER_GOT);
+    assert_int_equal(sim_set_int(s, AXN_SOL_TCP, AXN_TCP_NODELAY, 1), 0);
+    assert_int_equal(sim_get_int(s, AXN_SOL_TCP, AXN_TCP_NODELAY), 1);
     assert_int_equal(axn_setsockopt(s, AXN_SOL_TCP, AXN_TCP_CONGESTION, "cubic", 5), -AXN_ENOENT);
     assert_int_equal(axn_setsockopt(s, AXN_SOL_TCP, AXN_TCP_CONGESTION, "reno", 4), 0);
     const uint8_t one = 1;
     assert_int_equal(axn_setsockopt(s, AXN_SOL_TCP, AXN_TCP_NODELAY, &one, sizeof(one)),
                      -AXN_EINVAL);
-    assert_int_equal(set_int(s, AXN_SOL_TCP, AXN_TCP_WINDOW_CLAMP + 200, 1), -AXN_ENOPROTOOPT);
+    assert_int_equal(sim_set_int(s, AXN_SOL_TCP, AXN_TCP_WINDOW_CLAMP + 200, 1), -AXN_ENOPROTOOPT);
     /* SO_RCVBUF doubles as Linux. */
-    assert_int_equal(set_int(s, AXN_SOL_SOCKET, AXN_SO_RCVBUF, SNDBUF_DEFAULT), 0);
-    assert_int_equal(get_int(s, AXN_SOL_SOCKET, AXN_SO_RCVBUF), 2 * SNDBUF_DEFAULT);
+    assert_int_equal(sim_set_int(s, AXN_SOL_SOCKET, AXN_SO_RCVBUF, SNDBUF_DEFAULT), 0);
+    assert_int_equal(sim_get_int(s, AXN_SOL_SOCKET, AXN_SO_RCVBUF), 2 * SNDBUF_DEFAULT);
 }
 
 /* ---- bind ---------------------------------------------------------------------------------- */
@@ -278,15 +244,15 @@ static void tcp_sock_bind_conflicts(void **state)
     (void)state;
     struct axn_socket *a = mk(NODE_A, 0);
     struct axn_socket *b = mk(NODE_A, 1);
-    assert_int_equal(bind4(a, 0, PORT_SRV), 0);
-    assert_int_equal(bind4(a, 0, PORT_OTHER), -AXN_EINVAL); /* bound already */
-    assert_int_equal(bind4(b, A_ADDR, PORT_SRV), -AXN_EADDRINUSE);
-    assert_int_equal(bind4(b, NOT_OURS, PORT_OTHER), -AXN_EADDRNOTAVAIL);
+    assert_int_equal(sim_bind4(a, 0, PORT_SRV), 0);
+    assert_int_equal(sim_bind4(a, 0, PORT_OTHER), -AXN_EINVAL); /* bound already */
+    assert_int_equal(sim_bind4(b, A_ADDR, PORT_SRV), -AXN_EADDRINUSE);
+    assert_int_equal(sim_bind4(b, NOT_OURS, PORT_OTHER), -AXN_EADDRNOTAVAIL);
     /* A failed bind leaves the socket unbound and usable. */
     axn_ip4_t addr = 1;
     assert_int_equal(local_port(b, &addr), 0);
     assert_int_equal(addr, 0);
-    assert_int_equal(bind4(b, A_ADDR, PORT_OTHER), 0);
+    assert_int_equal(sim_bind4(b, A_ADDR, PORT_OTHER), 0);
     assert_int_equal(local_port(b, &addr), PORT_OTHER);
     assert_int_equal(addr, A_ADDR);
 }
@@ -298,23 +264,23 @@ static void tcp_sock_bind_reuseaddr_and_reuseport(void **state)
     struct axn_socket *b = mk(NODE_A, 1);
     struct axn_socket *c = mk(NODE_A, 2);
     struct axn_socket *d = mk(NODE_A, 3);
-    assert_int_equal(set_int(a, AXN_SOL_SOCKET, AXN_SO_REUSEADDR, 1), 0);
-    assert_int_equal(set_int(b, AXN_SOL_SOCKET, AXN_SO_REUSEADDR, 1), 0);
-    assert_int_equal(bind4(a, 0, PORT_SRV), 0);
-    assert_int_equal(bind4(b, 0, PORT_SRV), 0); /* both SO_REUSEADDR, none listening */
+    assert_int_equal(sim_set_int(a, AXN_SOL_SOCKET, AXN_SO_REUSEADDR, 1), 0);
+    assert_int_equal(sim_set_int(b, AXN_SOL_SOCKET, AXN_SO_REUSEADDR, 1), 0);
+    assert_int_equal(sim_bind4(a, 0, PORT_SRV), 0);
+    assert_int_equal(sim_bind4(b, 0, PORT_SRV), 0); /* both SO_REUSEADDR, none listening */
     /* inet_csk_listen_start checks again (inet_bind_conflict, relaxed):
      * a sharer that does not listen allows it, a listener forbids it. */
     assert_int_equal(axn_listen(a, BACKLOG), 0);
     assert_int_equal(axn_listen(b, BACKLOG), -AXN_EADDRINUSE);
     forget(NODE_A, 1);
     assert_int_equal(axn_listen(a, BACKLOG), 0);
-    assert_int_equal(set_int(c, AXN_SOL_SOCKET, AXN_SO_REUSEADDR, 1), 0);
-    assert_int_equal(bind4(c, 0, PORT_SRV), -AXN_EADDRINUSE); /* a listener holds it */
+    assert_int_equal(sim_set_int(c, AXN_SOL_SOCKET, AXN_SO_REUSEADDR, 1), 0);
+    assert_int_equal(sim_bind4(c, 0, PORT_SRV), -AXN_EADDRINUSE); /* a listener holds it */
     /* SO_REUSEPORT on both: a listening group. */
-    assert_int_equal(set_int(c, AXN_SOL_SOCKET, AXN_SO_REUSEPORT, 1), 0);
-    assert_int_equal(set_int(d, AXN_SOL_SOCKET, AXN_SO_REUSEPORT, 1), 0);
-    assert_int_equal(bind4(c, 0, PORT_OTHER), 0);
-    assert_int_equal(bind4(d, 0, PORT_OTHER), 0);
+    assert_int_equal(sim_set_int(c, AXN_SOL_SOCKET, AXN_SO_REUSEPORT, 1), 0);
+    assert_int_equal(sim_set_int(d, AXN_SOL_SOCKET, AXN_SO_REUSEPORT, 1), 0);
+    assert_int_equal(sim_bind4(c, 0, PORT_OTHER), 0);
+    assert_int_equal(sim_bind4(d, 0, PORT_OTHER), 0);
     assert_int_equal(axn_listen(c, BACKLOG), 0);
     assert_int_equal(axn_listen(d, BACKLOG), 0);
 }
@@ -324,13 +290,13 @@ static void tcp_sock_bind_port_zero_and_listen_autobind(void **state)
     (void)state;
     struct axn_socket *a = mk(NODE_A, 0);
     struct axn_socket *b = mk(NODE_A, 1);
-    assert_int_equal(bind4(a, A_ADDR, 0), 0);
+    assert_int_equal(sim_bind4(a, A_ADDR, 0), 0);
     assert_true(local_port(a, NULL) >= EPH_MIN);
     assert_int_equal(axn_listen(b, BACKLOG), 0);
     axn_ip4_t addr = 1;
     assert_true(local_port(b, &addr) >= EPH_MIN);
     assert_int_equal(addr, 0);
-    assert_int_equal(get_int(b, AXN_SOL_SOCKET, AXN_SO_ACCEPTCONN), 1);
+    assert_int_equal(sim_get_int(b, AXN_SOL_SOCKET, AXN_SO_ACCEPTCONN), 1);
 }
 
 /* Spec TCP-15: the exact key registered is the one released, so a
@@ -339,9 +305,9 @@ static void tcp_sock_wildcard_bind_then_connect_releases_port(void **state)
 {
     (void)state;
     struct axn_socket *s = mk(NODE_A, 0);
-    assert_int_equal(bind4(s, 0, 0), 0);
+    assert_int_equal(sim_bind4(s, 0, 0), 0);
     const uint16_t port = local_port(s, NULL);
-    assert_int_equal(connect4(s, B_ADDR, PORT_SRV), -AXN_EINPROGRESS);
+    assert_int_equal(sim_connect4(s, B_ADDR, PORT_SRV), -AXN_EINPROGRESS);
     settle(); /* refused */
     /* Linux: bind(port 0) does not lock the port (SOCK_BINDPORT_LOCK), so
      * the failed connect gave back port and address (inet_put_port). */
@@ -350,17 +316,17 @@ static void tcp_sock_wildcard_bind_then_connect_releases_port(void **state)
     assert_int_equal(addr, 0);
     forget(NODE_A, 0);
     struct axn_socket *again = mk(NODE_A, 1);
-    assert_int_equal(bind4(again, A_ADDR, port), 0);
+    assert_int_equal(sim_bind4(again, A_ADDR, port), 0);
     /* An explicit port on the wildcard: kept by the failed connect, and
      * released whole at close although the address became specific. */
     struct axn_socket *w = mk(NODE_A, 2);
-    assert_int_equal(bind4(w, 0, PORT_OTHER), 0);
-    assert_int_equal(connect4(w, B_ADDR, PORT_SRV), -AXN_EINPROGRESS);
+    assert_int_equal(sim_bind4(w, 0, PORT_OTHER), 0);
+    assert_int_equal(sim_connect4(w, B_ADDR, PORT_SRV), -AXN_EINPROGRESS);
     settle();
     assert_int_equal(local_port(w, NULL), PORT_OTHER);
     forget(NODE_A, 2);
     struct axn_socket *w2 = mk(NODE_A, 3);
-    assert_int_equal(bind4(w2, 0, PORT_OTHER), 0);
+    assert_int_equal(sim_bind4(w2, 0, PORT_OTHER), 0);
 }
 
 /* TCP-52: IP_TOS keeps its ECN bits for TCP (RFC 3168). */
@@ -369,8 +335,8 @@ static void tcp_sock_ip_tos_masks_ecn(void **state)
     (void)state;
     struct axn_socket *s = mk(NODE_A, 0);
     const int tos = 0xff;
-    assert_int_equal(set_int(s, AXN_SOL_IP, AXN_IP_TOS, tos), 0);
-    assert_int_equal(get_int(s, AXN_SOL_IP, AXN_IP_TOS), 0xfc);
+    assert_int_equal(sim_set_int(s, AXN_SOL_IP, AXN_IP_TOS, tos), 0);
+    assert_int_equal(sim_get_int(s, AXN_SOL_IP, AXN_IP_TOS), 0xfc);
 }
 
 /* A SO_REUSEPORT listening group shares the flows (hash of the 4-tuple). */
@@ -380,10 +346,10 @@ static void tcp_sock_reuseport_group_shares_connections(void **state)
     (void)state;
     struct axn_socket *l0 = mk(NODE_B, 0);
     struct axn_socket *l1 = mk(NODE_B, 1);
-    assert_int_equal(set_int(l0, AXN_SOL_SOCKET, AXN_SO_REUSEPORT, 1), 0);
-    assert_int_equal(set_int(l1, AXN_SOL_SOCKET, AXN_SO_REUSEPORT, 1), 0);
-    assert_int_equal(bind4(l0, 0, PORT_SRV), 0);
-    assert_int_equal(bind4(l1, 0, PORT_SRV), 0);
+    assert_int_equal(sim_set_int(l0, AXN_SOL_SOCKET, AXN_SO_REUSEPORT, 1), 0);
+    assert_int_equal(sim_set_int(l1, AXN_SOL_SOCKET, AXN_SO_REUSEPORT, 1), 0);
+    assert_int_equal(sim_bind4(l0, 0, PORT_SRV), 0);
+    assert_int_equal(sim_bind4(l1, 0, PORT_SRV), 0);
     assert_int_equal(axn_listen(l0, (int)GROUP_FLOWS), 0);
     assert_int_equal(axn_listen(l1, (int)GROUP_FLOWS), 0);
     for (size_t i = 0; i < GROUP_FLOWS; i++) {
@@ -391,7 +357,7 @@ static void tcp_sock_reuseport_group_shares_connections(void **state)
         assert_int_equal(
             axn_socket(W.sim.st[NODE_A], AXN_AF_INET, AXN_SOCK_STREAM | AXN_SOCK_NONBLOCK, 0, &c),
             0);
-        assert_int_equal(connect4(c, B_ADDR, PORT_SRV), -AXN_EINPROGRESS);
+        assert_int_equal(sim_connect4(c, B_ADDR, PORT_SRV), -AXN_EINPROGRESS);
         settle();
         assert_int_equal(axn_close(c), 0);
     }
@@ -428,7 +394,7 @@ static void tcp_sock_unconnected_errors(void **state)
     assert_int_equal(axn_recv(s, buf, sizeof(buf), 0), -AXN_ENOTCONN);
     assert_int_equal(axn_ioctl(s, AXN_FIONREAD, &n), -AXN_EINVAL);
     assert_int_equal(axn_accept(s, NULL, NULL, 0, &child), -AXN_EAGAIN);
-    assert_int_equal(connect4(s, B_ADDR, PORT_SRV), -AXN_EISCONN);
+    assert_int_equal(sim_connect4(s, B_ADDR, PORT_SRV), -AXN_EISCONN);
 }
 
 /* ---- connect --------------------------------------------------------------------------------- */
@@ -440,10 +406,10 @@ static void tcp_sock_connect_accept_and_data(void **state)
     struct axn_socket *cli = W.s[NODE_A][0];
     struct axn_socket *child = W.s[NODE_B][1];
     assert_int_equal(axn_socket_poll(cli), POLL_WR);
-    assert_int_equal(get_int(cli, AXN_SOL_SOCKET, AXN_SO_ERROR), 0);
+    assert_int_equal(sim_get_int(cli, AXN_SOL_SOCKET, AXN_SO_ERROR), 0);
     /* Linux: the connect that finds it done says 0, the next EISCONN. */
-    assert_int_equal(connect4(cli, B_ADDR, PORT_SRV), 0);
-    assert_int_equal(connect4(cli, B_ADDR, PORT_SRV), -AXN_EISCONN);
+    assert_int_equal(sim_connect4(cli, B_ADDR, PORT_SRV), 0);
+    assert_int_equal(sim_connect4(cli, B_ADDR, PORT_SRV), -AXN_EISCONN);
     assert_int_equal(axn_listen(cli, BACKLOG), -AXN_EINVAL);
     uint8_t out[MSG_LEN], in[MSG_LEN];
     fill(out, sizeof(out));
@@ -469,33 +435,33 @@ static void tcp_sock_nonblocking_connect_ealready(void **state)
     (void)state;
     listen_b(0, false);
     struct axn_socket *cli = mk(NODE_A, 0);
-    assert_int_equal(connect4(cli, B_ADDR, PORT_SRV), -AXN_EINPROGRESS);
+    assert_int_equal(sim_connect4(cli, B_ADDR, PORT_SRV), -AXN_EINPROGRESS);
     assert_int_equal(axn_socket_poll(cli), 0); /* SYN-SENT */
-    assert_int_equal(connect4(cli, B_ADDR, PORT_SRV), -AXN_EALREADY);
+    assert_int_equal(sim_connect4(cli, B_ADDR, PORT_SRV), -AXN_EALREADY);
     uint8_t buf[MSG_LEN] = {0};
     assert_int_equal(axn_send(cli, buf, sizeof(buf), 0), -AXN_EAGAIN);
     settle();
-    assert_int_equal(connect4(cli, B_ADDR, PORT_SRV), 0);
+    assert_int_equal(sim_connect4(cli, B_ADDR, PORT_SRV), 0);
 }
 
 static void tcp_sock_refused_then_retry_succeeds(void **state)
 {
     (void)state;
     struct axn_socket *cli = mk(NODE_A, 0);
-    assert_int_equal(connect4(cli, B_ADDR, PORT_SRV), -AXN_EINPROGRESS);
+    assert_int_equal(sim_connect4(cli, B_ADDR, PORT_SRV), -AXN_EINPROGRESS);
     settle();
     const unsigned ev = axn_socket_poll(cli);
     assert_int_equal(ev & (AXN_POLLERR | AXN_POLLHUP | POLL_WR),
                      AXN_POLLERR | AXN_POLLHUP | POLL_WR);
-    assert_int_equal(get_int(cli, AXN_SOL_SOCKET, AXN_SO_ERROR), AXN_ECONNREFUSED);
-    assert_int_equal(get_int(cli, AXN_SOL_SOCKET, AXN_SO_ERROR), 0); /* read and cleared */
+    assert_int_equal(sim_get_int(cli, AXN_SOL_SOCKET, AXN_SO_ERROR), AXN_ECONNREFUSED);
+    assert_int_equal(sim_get_int(cli, AXN_SOL_SOCKET, AXN_SO_ERROR), 0); /* read and cleared */
     assert_int_equal(axn_socket_poll(cli) & AXN_POLLERR, 0);
     /* __inet_stream_connect: the error was taken, so ECONNABORTED. */
-    assert_int_equal(connect4(cli, B_ADDR, PORT_SRV), -AXN_ECONNABORTED);
+    assert_int_equal(sim_connect4(cli, B_ADDR, PORT_SRV), -AXN_ECONNABORTED);
     listen_b(0, false);
-    assert_int_equal(connect4(cli, B_ADDR, PORT_SRV), -AXN_EINPROGRESS);
+    assert_int_equal(sim_connect4(cli, B_ADDR, PORT_SRV), -AXN_EINPROGRESS);
     settle();
-    assert_int_equal(connect4(cli, B_ADDR, PORT_SRV), 0);
+    assert_int_equal(sim_connect4(cli, B_ADDR, PORT_SRV), 0);
     struct axn_sockaddr_in sin;
     axn_socklen_t len = sizeof(sin);
     assert_int_equal(axn_getpeername(cli, (struct axn_sockaddr *)&sin, &len), 0);
@@ -506,11 +472,11 @@ static void tcp_sock_refused_blocking_style_reports_once(void **state)
 {
     (void)state;
     struct axn_socket *cli = mk(NODE_A, 0);
-    assert_int_equal(connect4(cli, B_ADDR, PORT_SRV), -AXN_EINPROGRESS);
+    assert_int_equal(sim_connect4(cli, B_ADDR, PORT_SRV), -AXN_EINPROGRESS);
     settle();
     /* The connect that finds it failed reports the error itself. */
-    assert_int_equal(connect4(cli, B_ADDR, PORT_SRV), -AXN_ECONNREFUSED);
-    assert_int_equal(get_int(cli, AXN_SOL_SOCKET, AXN_SO_ERROR), 0);
+    assert_int_equal(sim_connect4(cli, B_ADDR, PORT_SRV), -AXN_ECONNREFUSED);
+    assert_int_equal(sim_get_int(cli, AXN_SOL_SOCKET, AXN_SO_ERROR), 0);
     /* The ephemeral port went back: unbound again. */
     assert_int_equal(local_port(cli, NULL), 0);
 }
@@ -603,16 +569,16 @@ static void tcp_sock_listen_after_failed_connect(void **state)
 {
     (void)state;
     struct axn_socket *s = mk(NODE_A, 0);
-    assert_int_equal(connect4(s, B_ADDR, PORT_SRV), -AXN_EINPROGRESS);
+    assert_int_equal(sim_connect4(s, B_ADDR, PORT_SRV), -AXN_EINPROGRESS);
     settle();
-    assert_int_equal(connect4(s, B_ADDR, PORT_SRV), -AXN_ECONNREFUSED);
-    assert_int_equal(bind4(s, 0, PORT_OTHER), 0);
+    assert_int_equal(sim_connect4(s, B_ADDR, PORT_SRV), -AXN_ECONNREFUSED);
+    assert_int_equal(sim_bind4(s, 0, PORT_OTHER), 0);
     assert_int_equal(axn_listen(s, BACKLOG), 0);
     struct axn_socket *cli = mk(NODE_B, 0);
-    assert_int_equal(connect4(cli, A_ADDR, PORT_OTHER), -AXN_EINPROGRESS);
+    assert_int_equal(sim_connect4(cli, A_ADDR, PORT_OTHER), -AXN_EINPROGRESS);
     settle();
     assert_int_equal(axn_accept(s, NULL, NULL, AXN_SOCK_NONBLOCK, &W.s[NODE_A][1]), 0);
-    assert_int_equal(connect4(cli, A_ADDR, PORT_OTHER), 0);
+    assert_int_equal(sim_connect4(cli, A_ADDR, PORT_OTHER), 0);
 }
 
 /* inet_shutdown(SHUT_RD) on a listener is tcp_disconnect: it stops
@@ -623,7 +589,7 @@ static void tcp_sock_accept_after_listener_shut_rd(void **state)
     (void)state;
     struct axn_socket *srv = listen_b(0, false);
     struct axn_socket *cli = mk(NODE_A, 0);
-    assert_int_equal(connect4(cli, B_ADDR, PORT_SRV), -AXN_EINPROGRESS);
+    assert_int_equal(sim_connect4(cli, B_ADDR, PORT_SRV), -AXN_EINPROGRESS);
     settle();
     assert_int_equal(axn_shutdown(srv, AXN_SHUT_WR), 0); /* a listener ignores SHUT_WR */
     assert_int_equal(axn_socket_poll(srv), POLL_RD);
@@ -699,7 +665,7 @@ static void tcp_sock_close_in_time_wait_keeps_it(void **state)
     axn_tcp_snmp(W.sim.st[NODE_A], NULL, &ext);
     assert_int_equal(ext.abort_on_close, 0);
     struct axn_socket *again = mk(NODE_A, 1);
-    assert_int_equal(bind4(again, A_ADDR, PORT_OTHER), -AXN_EADDRINUSE);
+    assert_int_equal(sim_bind4(again, A_ADDR, PORT_OTHER), -AXN_EADDRINUSE);
 }
 
 /* tcp_recvmsg_locked: MSG_WAITALL stops at end of file or a reset with
@@ -767,7 +733,7 @@ static void tcp_sock_shutdown_marks_unreported_connect_connected(void **state)
                      0);
     forget(NODE_B, 1); /* RST: A's connection is CLOSED */
     settle();
-    assert_int_equal(connect4(cli, B_ADDR, PORT_SRV), -AXN_EISCONN);
+    assert_int_equal(sim_connect4(cli, B_ADDR, PORT_SRV), -AXN_EISCONN);
     assert_int_equal(axn_listen(cli, BACKLOG), -AXN_EINVAL);
 }
 
@@ -782,9 +748,9 @@ static void tcp_sock_time_wait_orphan_holds_port(void **state)
     forget(NODE_B, 1); /* the peer's FIN: A enters TIME-WAIT */
     settle();
     struct axn_socket *again = mk(NODE_A, 1);
-    assert_int_equal(bind4(again, A_ADDR, PORT_OTHER), -AXN_EADDRINUSE);
-    assert_int_equal(set_int(again, AXN_SOL_SOCKET, AXN_SO_REUSEADDR, 1), 0);
-    assert_int_equal(bind4(again, A_ADDR, PORT_OTHER), 0);
+    assert_int_equal(sim_bind4(again, A_ADDR, PORT_OTHER), -AXN_EADDRINUSE);
+    assert_int_equal(sim_set_int(again, AXN_SOL_SOCKET, AXN_SO_REUSEADDR, 1), 0);
+    assert_int_equal(sim_bind4(again, A_ADDR, PORT_OTHER), 0);
 }
 
 /* The server restart: the old server closed its connection first, so
@@ -817,9 +783,9 @@ static void tcp_sock_connect_unspec_disconnects(void **state)
     uint8_t buf[MSG_LEN];
     assert_int_equal(axn_recv(W.s[NODE_B][1], buf, sizeof(buf), 0), -AXN_ECONNRESET);
     /* And it may connect again. */
-    assert_int_equal(connect4(cli, B_ADDR, PORT_SRV), -AXN_EINPROGRESS);
+    assert_int_equal(sim_connect4(cli, B_ADDR, PORT_SRV), -AXN_EINPROGRESS);
     settle();
-    assert_int_equal(connect4(cli, B_ADDR, PORT_SRV), 0);
+    assert_int_equal(sim_connect4(cli, B_ADDR, PORT_SRV), 0);
 }
 
 /* ---- TCP_INFO, /proc ------------------------------------------------------------------------- */
@@ -933,46 +899,42 @@ static void tcp_sock_blocking_send_full_count_and_waitall(void **state)
     assert_memory_equal(B.in, B.out, sizeof(B.out));
 }
 
+#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(tcp_sock_fresh_socket_polls_out_hup, setup, teardown),
-        cmocka_unit_test_setup_teardown(tcp_sock_option_defaults, setup, teardown),
-        cmocka_unit_test_setup_teardown(tcp_sock_option_validation, setup, teardown),
-        cmocka_unit_test_setup_teardown(tcp_sock_bind_conflicts, setup, teardown),
-        cmocka_unit_test_setup_teardown(tcp_sock_bind_reuseaddr_and_reuseport, setup, teardown),
-        cmocka_unit_test_setup_teardown(tcp_sock_bind_port_zero_and_listen_autobind, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(tcp_sock_wildcard_bind_then_connect_releases_port, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(tcp_sock_ip_tos_masks_ecn, setup, teardown),
-        cmocka_unit_test_setup_teardown(tcp_sock_reuseport_group_shares_connections, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(tcp_sock_unconnected_errors, setup, teardown),
-        cmocka_unit_test_setup_teardown(tcp_sock_connect_accept_and_data, setup, teardown),
-        cmocka_unit_test_setup_teardown(tcp_sock_nonblocking_connect_ealready, setup, teardown),
-        cmocka_unit_test_setup_teardown(tcp_sock_refused_then_retry_succeeds, setup, teardown),
-        cmocka_unit_test_setup_teardown(tcp_sock_refused_blocking_style_reports_once, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(tcp_sock_nonblocking_send_partial_then_eagain, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(tcp_sock_shutdown_wr_epipe_and_rd_zero, setup, teardown),
-        cmocka_unit_test_setup_teardown(tcp_sock_close_with_unread_data_resets, setup, teardown),
-        cmocka_unit_test_setup_teardown(tcp_sock_linger_zero_close_resets, setup, teardown),
-        cmocka_unit_test_setup_teardown(tcp_sock_time_wait_orphan_holds_port, setup, teardown),
-        cmocka_unit_test_setup_teardown(tcp_sock_listen_after_failed_connect, setup, teardown),
-        cmocka_unit_test_setup_teardown(tcp_sock_accept_after_listener_shut_rd, setup, teardown),
-        cmocka_unit_test_setup_teardown(tcp_sock_poll_masks_through_close, setup, teardown),
-        cmocka_unit_test_setup_teardown(tcp_sock_time_wait_socket_reads_close, setup, teardown),
-        cmocka_unit_test_setup_teardown(tcp_sock_close_in_time_wait_keeps_it, setup, teardown),
-        cmocka_unit_test_setup_teardown(tcp_sock_waitall_ends_at_fin_and_rst, setup, teardown),
-        cmocka_unit_test_setup_teardown(tcp_sock_outq_counts_unacked_fin, setup, teardown),
-        cmocka_unit_test_setup_teardown(tcp_sock_shutdown_marks_unreported_connect_connected, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(tcp_sock_server_restart_over_time_wait, setup, teardown),
-        cmocka_unit_test_setup_teardown(tcp_sock_connect_unspec_disconnects, setup, teardown),
-        cmocka_unit_test_setup_teardown(tcp_sock_tcp_info, setup, teardown),
-        cmocka_unit_test_setup_teardown(tcp_sock_proc_rows, setup, teardown),
+        T(tcp_sock_fresh_socket_polls_out_hup),
+        T(tcp_sock_option_defaults),
+        T(tcp_sock_option_validation),
+        T(tcp_sock_bind_conflicts),
+        T(tcp_sock_bind_reuseaddr_and_reuseport),
+        T(tcp_sock_bind_port_zero_and_listen_autobind),
+        T(tcp_sock_wildcard_bind_then_connect_releases_port),
+        T(tcp_sock_ip_tos_masks_ecn),
+        T(tcp_sock_reuseport_group_shares_connections),
+        T(tcp_sock_unconnected_errors),
+        T(tcp_sock_connect_accept_and_data),
+        T(tcp_sock_nonblocking_connect_ealready),
+        T(tcp_sock_refused_then_retry_succeeds),
+        T(tcp_sock_refused_blocking_style_reports_once),
+        T(tcp_sock_nonblocking_send_partial_then_eagain),
+        T(tcp_sock_shutdown_wr_epipe_and_rd_zero),
+        T(tcp_sock_close_with_unread_data_resets),
+        T(tcp_sock_linger_zero_close_resets),
+        T(tcp_sock_time_wait_orphan_holds_port),
+        T(tcp_sock_listen_after_failed_connect),
+        T(tcp_sock_accept_after_listener_shut_rd),
+        T(tcp_sock_poll_masks_through_close),
+        T(tcp_sock_time_wait_socket_reads_close),
+        T(tcp_sock_close_in_time_wait_keeps_it),
+        T(tcp_sock_waitall_ends_at_fin_and_rst),
+        T(tcp_sock_outq_counts_unacked_fin),
+        T(tcp_sock_shutdown_marks_unreported_connect_connected),
+        T(tcp_sock_server_restart_over_time_wait),
+        T(tcp_sock_connect_unspec_disconnects),
+        T(tcp_sock_tcp_info),
+        T(tcp_sock_proc_rows),
         TCP_LOOP_TEST(tcp_sock_blocking_send_full_count_and_waitall, &B.loop),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

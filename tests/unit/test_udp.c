@@ -19,7 +19,7 @@
 #include "axnet/snmp.h"
 #include "axnet/socket.h"
 #include "core/stack_impl.h"
-#include "sim_stacks.h"
+#include "sim_solo.h"
 #include "test_platform.h"
 #include "udp/udp.h"
 #include "wire/checksum.h"
@@ -313,20 +313,13 @@ static void udp_rxq_bounded_by_rcvbuf_fifo_and_wraps(void **state)
                                         pure_teardown),                                            \
         cmocka_unit_test_setup_teardown(udp_rxq_bounded_by_rcvbuf_fifo_and_wraps, pure_setup,      \
                                         pure_teardown)
-/* ---- Whole sockets on one stack ------------------------------------------------------------- */
+/* ---- Whole sockets on one stack: tests/support/sim_solo.h ----------------------------------- */
 
-#define A_ADDR     AXN_IP4(192, 0, 2, 10)
+#define A_ADDR     SIM_SOLO_ADDR
 #define OTHER_ADDR AXN_IP4(192, 0, 2, 20) /* on the wire, nobody there */
 #define SUBNET_BC  AXN_IP4(192, 0, 2, 255)
 #define LOCALHOST  AXN_IP4(127, 0, 0, 1)
 #define FOREIGN    AXN_IP4(198, 51, 100, 1)
-#define PREFIX_24  24u
-#define T0         AXN_SEC(1)
-#define WIRE_DELAY 50u
-#define SETTLE     AXN_MSEC(5)
-#define N_PORTS    1u
-#define MAC_TAG    1u /* the port's MAC: 02:00:00:00:01:01 */
-#define N_SOCKS    4u
 #define ETH0       AXN_IFINDEX_FIRST_ETH
 #define LO         AXN_IFINDEX_LOOPBACK
 #define PORT_A     4000u
@@ -341,55 +334,11 @@ static void udp_rxq_bounded_by_rcvbuf_fifo_and_wraps(void **state)
 #define PIECE      100u
 #define RCVBUF_SET 2000 /* doubled: 4000 */
 
-static struct {
-    struct sim_stacks sim;
-    struct axn_socket *s[N_SOCKS];
-} U;
-
-static int sock_setup(void **state)
-{
-    (void)state;
-    memset(&U, 0, sizeof(U));
-    const struct sim_stacks_config cfg = {.start = T0,
-                                          .wire_delay = WIRE_DELAY,
-                                          .n_ports = N_PORTS,
-                                          .mac_tag = MAC_TAG,
-                                          .set_platform_now = true};
-    sim_stacks_create(&U.sim, &cfg);
-    sim_stacks_add_node(&U.sim, 0, A_ADDR, PREFIX_24);
-    return 0;
-}
-
-static int sock_teardown(void **state)
-{
-    (void)state;
-    sim_close_sockets(U.s, N_SOCKS);
-    sim_stacks_destroy(&U.sim);
-    return axn_test_live_allocs() == 0 ? 0 : -1;
-}
-
-/* Runs the stack and the wire event by event for SETTLE of virtual time. */
-static void settle(void)
-{
-    sim_stacks_settle(&U.sim, SETTLE);
-}
-
 static struct axn_socket *mk(size_t i)
 {
-    assert_int_equal(axn_socket(U.sim.st[0], AXN_AF_INET, AXN_SOCK_DGRAM, 0, &U.s[i]), 0);
-    return U.s[i];
-}
-
-static int bind4(struct axn_socket *s, axn_ip4_t a, uint16_t port)
-{
-    const struct axn_sockaddr_in sa = sim_sin4(a, port);
-    return axn_bind(s, (const struct axn_sockaddr *)&sa, sizeof(sa));
-}
-
-static int connect4(struct axn_socket *s, axn_ip4_t a, uint16_t port)
-{
-    const struct axn_sockaddr_in sa = sim_sin4(a, port);
-    return axn_connect(s, (const struct axn_sockaddr *)&sa, sizeof(sa));
+    assert_int_equal(axn_socket(sim_solo.sim.st[0], AXN_AF_INET, AXN_SOCK_DGRAM, 0, &sim_solo.s[i]),
+                     0);
+    return sim_solo.s[i];
 }
 
 static long sendto4(struct axn_socket *s, const void *buf, size_t len, int flags, axn_ip4_t a,
@@ -404,26 +353,11 @@ static long recv_nb(struct axn_socket *s, void *buf, size_t len, int flags)
     return axn_recv(s, buf, len, flags | AXN_MSG_DONTWAIT);
 }
 
-static struct axn_sockaddr_in name_of(struct axn_socket *s, bool peer, int *rc)
-{
-    struct axn_sockaddr_in sa;
-    memset(&sa, 0xff, sizeof(sa));
-    axn_socklen_t len = sizeof(sa);
-    *rc = peer ? axn_getpeername(s, (struct axn_sockaddr *)&sa, &len)
-               : axn_getsockname(s, (struct axn_sockaddr *)&sa, &len);
-    return sa;
-}
-
 static struct axn_snmp_udp udp_stats(void)
 {
     struct axn_snmp_udp u;
-    axn_udp_snmp(U.sim.st[0], &u);
+    axn_udp_snmp(sim_solo.sim.st[0], &u);
     return u;
-}
-
-static int set_int(struct axn_socket *s, int level, int name, int v)
-{
-    return axn_setsockopt(s, level, name, &v, sizeof(v));
 }
 
 /* A receiver on localhost:PORT_A and a sender bound to PORT_B. */
@@ -431,8 +365,8 @@ static void pair(struct axn_socket **rx, struct axn_socket **tx)
 {
     *rx = mk(0);
     *tx = mk(1);
-    assert_int_equal(bind4(*rx, 0, PORT_A), 0);
-    assert_int_equal(bind4(*tx, 0, PORT_B), 0);
+    assert_int_equal(sim_bind4(*rx, 0, PORT_A), 0);
+    assert_int_equal(sim_bind4(*tx, 0, PORT_B), 0);
 }
 
 /* From one of our Ethernet addresses to 127.0.0.1: Linux's local table
@@ -443,10 +377,10 @@ static void udp_from_an_eth_address_to_localhost_goes_through_lo(void **state)
     (void)state;
     struct axn_socket *rx = mk(0);
     struct axn_socket *tx = mk(1);
-    assert_int_equal(bind4(rx, LOCALHOST, PORT_A), 0);
-    assert_int_equal(bind4(tx, A_ADDR, PORT_B), 0);
+    assert_int_equal(sim_bind4(rx, LOCALHOST, PORT_A), 0);
+    assert_int_equal(sim_bind4(tx, A_ADDR, PORT_B), 0);
     assert_int_equal(sendto4(tx, "lo", 2, 0, LOCALHOST, PORT_A), 2);
-    settle();
+    sim_solo_settle();
     uint8_t buf[SMALL];
     struct axn_sockaddr_in from;
     axn_socklen_t flen = sizeof(from);
@@ -462,9 +396,9 @@ static void udp2_bind_twice_is_einval(void **state)
 {
     (void)state;
     struct axn_socket *s = mk(0);
-    assert_int_equal(bind4(s, 0, PORT_A), 0);
-    assert_int_equal(bind4(s, 0, PORT_B), -AXN_EINVAL);
-    assert_int_equal(bind4(mk(1), 0, PORT_A), -AXN_EADDRINUSE);
+    assert_int_equal(sim_bind4(s, 0, PORT_A), 0);
+    assert_int_equal(sim_bind4(s, 0, PORT_B), -AXN_EINVAL);
+    assert_int_equal(sim_bind4(mk(1), 0, PORT_A), -AXN_EADDRINUSE);
 }
 
 /* UDP-2: a specific address must be ours (EADDRNOTAVAIL); the subnet
@@ -472,10 +406,10 @@ static void udp2_bind_twice_is_einval(void **state)
 static void udp2_bind_to_foreign_address_is_eaddrnotavail(void **state)
 {
     (void)state;
-    assert_int_equal(bind4(mk(0), FOREIGN, PORT_A), -AXN_EADDRNOTAVAIL);
-    assert_int_equal(bind4(U.s[0], A_ADDR, PORT_A), 0);
-    assert_int_equal(bind4(mk(1), LOCALHOST, PORT_A), 0);
-    assert_int_equal(bind4(mk(2), SUBNET_BC, PORT_A), 0);
+    assert_int_equal(sim_bind4(mk(0), FOREIGN, PORT_A), -AXN_EADDRNOTAVAIL);
+    assert_int_equal(sim_bind4(sim_solo.s[0], A_ADDR, PORT_A), 0);
+    assert_int_equal(sim_bind4(mk(1), LOCALHOST, PORT_A), 0);
+    assert_int_equal(sim_bind4(mk(2), SUBNET_BC, PORT_A), 0);
 }
 
 /* UDP-23 [fix]: an unbound socket's name is 0.0.0.0:0 (Linux), its peer
@@ -484,12 +418,12 @@ static void udp23_getsockname_of_unbound_socket_is_any_zero(void **state)
 {
     (void)state;
     int rc;
-    const struct axn_sockaddr_in sa = name_of(mk(0), false, &rc);
+    const struct axn_sockaddr_in sa = sim_name4(mk(0), false, &rc);
     assert_int_equal(rc, 0);
     assert_int_equal(sa.sin_family, AXN_AF_INET);
     assert_int_equal(sa.sin_port, 0);
     assert_int_equal(sa.sin_addr.s_addr, 0);
-    (void)name_of(U.s[0], true, &rc);
+    (void)sim_name4(sim_solo.s[0], true, &rc);
     assert_int_equal(rc, -AXN_ENOTCONN);
 }
 
@@ -501,11 +435,11 @@ static void udp9_oob_is_eopnotsupp_and_send_autobinds(void **state)
     uint8_t b[SMALL] = {0};
     assert_int_equal(sendto4(s, b, sizeof(b), AXN_MSG_OOB, LOCALHOST, CLOSED), -AXN_EOPNOTSUPP);
     int rc;
-    struct axn_sockaddr_in sa = name_of(s, false, &rc);
+    struct axn_sockaddr_in sa = sim_name4(s, false, &rc);
     const uint16_t port = sim_host16(sa.sin_port);
     assert_true(port >= AXN_UDP_EPHEMERAL_MIN && port <= AXN_UDP_EPHEMERAL_MAX);
     assert_int_equal(sendto4(s, b, sizeof(b), 0, LOCALHOST, CLOSED), (long)sizeof(b));
-    sa = name_of(s, false, &rc);
+    sa = sim_name4(s, false, &rc);
     assert_int_equal(sim_host16(sa.sin_port), port);
 }
 
@@ -532,7 +466,7 @@ static void udp14_oversized_is_emsgsize_largest_arrives(void **state)
         big[i] = (uint8_t)(i * 7u);
     assert_int_equal(sendto4(tx, big, BIG_OK + 1, 0, LOCALHOST, PORT_A), -AXN_EMSGSIZE);
     assert_int_equal(sendto4(tx, big, BIG_OK, 0, LOCALHOST, PORT_A), BIG_OK);
-    settle();
+    sim_solo_settle();
     assert_int_equal(recv_nb(rx, got, sizeof(got), 0), BIG_OK);
     assert_memory_equal(got, big, BIG_OK);
 }
@@ -545,9 +479,9 @@ static void udp15_broadcast_without_so_broadcast_is_eacces(void **state)
     uint8_t b[SMALL] = {0};
     assert_int_equal(sendto4(s, b, sizeof(b), 0, AXN_INADDR_BROADCAST, PORT_A), -AXN_EACCES);
     assert_int_equal(sendto4(s, b, sizeof(b), 0, SUBNET_BC, PORT_A), -AXN_EACCES);
-    assert_int_equal(connect4(s, SUBNET_BC, PORT_A), -AXN_EACCES);
+    assert_int_equal(sim_connect4(s, SUBNET_BC, PORT_A), -AXN_EACCES);
     const uint64_t out0 = udp_stats().out_datagrams;
-    assert_int_equal(set_int(s, AXN_SOL_SOCKET, AXN_SO_BROADCAST, 1), 0);
+    assert_int_equal(sim_set_int(s, AXN_SOL_SOCKET, AXN_SO_BROADCAST, 1), 0);
     assert_int_equal(sendto4(s, b, sizeof(b), 0, AXN_INADDR_BROADCAST, PORT_A), (long)sizeof(b));
     assert_int_equal(udp_stats().out_datagrams, out0 + 1);
 }
@@ -559,19 +493,19 @@ static void udp12_msg_more_corks_into_one_datagram(void **state)
     (void)state;
     struct axn_socket *rx, *tx;
     pair(&rx, &tx);
-    assert_int_equal(bind4(mk(2), 0, PORT_C), 0);
+    assert_int_equal(sim_bind4(mk(2), 0, PORT_C), 0);
     uint8_t a[PIECE], b[PIECE], got[2 * PIECE + 1];
     memset(a, 'a', sizeof(a));
     memset(b, 'b', sizeof(b));
     assert_int_equal(sendto4(tx, a, sizeof(a), AXN_MSG_MORE, LOCALHOST, PORT_A), PIECE);
-    settle();
+    sim_solo_settle();
     assert_int_equal(recv_nb(rx, got, sizeof(got), 0), -AXN_EAGAIN);
     assert_int_equal(sendto4(tx, b, sizeof(b), 0, LOCALHOST, PORT_C), PIECE);
-    settle();
+    sim_solo_settle();
     assert_int_equal(recv_nb(rx, got, sizeof(got), 0), 2 * PIECE);
     assert_memory_equal(got, a, PIECE);
     assert_memory_equal(got + PIECE, b, PIECE);
-    assert_int_equal(recv_nb(U.s[2], got, sizeof(got), 0), -AXN_EAGAIN);
+    assert_int_equal(recv_nb(sim_solo.s[2], got, sizeof(got), 0), -AXN_EAGAIN);
 }
 
 /* udp(7) UDP_CORK: data waits until the option goes off. */
@@ -582,17 +516,17 @@ static void udp12_udp_cork_flushes_when_turned_off(void **state)
     pair(&rx, &tx);
     uint8_t a[PIECE], got[2 * PIECE];
     memset(a, 'c', sizeof(a));
-    assert_int_equal(set_int(tx, AXN_SOL_UDP, AXN_UDP_CORK, 1), 0);
+    assert_int_equal(sim_set_int(tx, AXN_SOL_UDP, AXN_UDP_CORK, 1), 0);
     int v = 0;
     axn_socklen_t vl = sizeof(v);
     assert_int_equal(axn_getsockopt(tx, AXN_SOL_UDP, AXN_UDP_CORK, &v, &vl), 0);
     assert_int_equal(v, 1);
     assert_int_equal(sendto4(tx, a, sizeof(a), 0, LOCALHOST, PORT_A), PIECE);
     assert_int_equal(sendto4(tx, a, sizeof(a), 0, LOCALHOST, PORT_A), PIECE);
-    settle();
+    sim_solo_settle();
     assert_int_equal(recv_nb(rx, got, sizeof(got), 0), -AXN_EAGAIN);
-    assert_int_equal(set_int(tx, AXN_SOL_UDP, AXN_UDP_CORK, 0), 0);
-    settle();
+    assert_int_equal(sim_set_int(tx, AXN_SOL_UDP, AXN_UDP_CORK, 0), 0);
+    sim_solo_settle();
     assert_int_equal(recv_nb(rx, got, sizeof(got), 0), 2 * PIECE);
 }
 
@@ -607,7 +541,7 @@ static void udp20_trunc_and_peek_as_linux(void **state)
     memset(b, 'x', sizeof(b));
     for (int i = 0; i < 3; i++)
         assert_int_equal(sendto4(tx, b, sizeof(b), 0, LOCALHOST, PORT_A), PIECE);
-    settle();
+    sim_solo_settle();
     int n = 0;
     assert_int_equal(axn_ioctl(rx, AXN_FIONREAD, &n), 0);
     assert_int_equal(n, PIECE);
@@ -635,15 +569,15 @@ static void udp18_connected_socket_sees_only_its_peer(void **state)
     struct axn_socket *rx, *tx;
     pair(&rx, &tx);
     struct axn_socket *stranger = mk(2);
-    assert_int_equal(bind4(stranger, 0, PORT_C), 0);
-    assert_int_equal(connect4(rx, LOCALHOST, PORT_B), 0);
+    assert_int_equal(sim_bind4(stranger, 0, PORT_C), 0);
+    assert_int_equal(sim_connect4(rx, LOCALHOST, PORT_B), 0);
     uint8_t b[PIECE], got[PIECE];
     memset(b, 's', sizeof(b));
     assert_int_equal(sendto4(stranger, b, SMALL, 0, LOCALHOST, PORT_A), SMALL);
-    settle();
+    sim_solo_settle();
     memset(b, 'p', sizeof(b));
     assert_int_equal(sendto4(tx, b, PIECE, 0, LOCALHOST, PORT_A), PIECE);
-    settle();
+    sim_solo_settle();
     assert_int_equal(recv_nb(rx, got, sizeof(got), AXN_MSG_PEEK), PIECE);
     struct axn_sockaddr_in from;
     axn_socklen_t fl = sizeof(from);
@@ -664,14 +598,14 @@ static void udp22_pktinfo_ttl_tos_cmsgs(void **state)
     (void)state;
     struct axn_socket *rx, *tx;
     pair(&rx, &tx);
-    assert_int_equal(set_int(rx, AXN_SOL_IP, AXN_IP_PKTINFO, 1), 0);
-    assert_int_equal(set_int(rx, AXN_SOL_IP, AXN_IP_RECVTTL, 1), 0);
-    assert_int_equal(set_int(rx, AXN_SOL_IP, AXN_IP_RECVTOS, 1), 0);
-    assert_int_equal(set_int(tx, AXN_SOL_IP, AXN_IP_TOS, TOS_VAL), 0);
-    assert_int_equal(set_int(tx, AXN_SOL_IP, AXN_IP_TTL, TTL_VAL), 0);
+    assert_int_equal(sim_set_int(rx, AXN_SOL_IP, AXN_IP_PKTINFO, 1), 0);
+    assert_int_equal(sim_set_int(rx, AXN_SOL_IP, AXN_IP_RECVTTL, 1), 0);
+    assert_int_equal(sim_set_int(rx, AXN_SOL_IP, AXN_IP_RECVTOS, 1), 0);
+    assert_int_equal(sim_set_int(tx, AXN_SOL_IP, AXN_IP_TOS, TOS_VAL), 0);
+    assert_int_equal(sim_set_int(tx, AXN_SOL_IP, AXN_IP_TTL, TTL_VAL), 0);
     uint8_t b[SMALL] = {0}, got[SMALL];
     assert_int_equal(sendto4(tx, b, sizeof(b), 0, A_ADDR, PORT_A), SMALL);
-    settle();
+    sim_solo_settle();
     _Alignas(struct axn_cmsghdr) uint8_t ctl[CMSG_ROOM];
     struct axn_iovec iov = {.iov_base = got, .iov_len = sizeof(got)};
     struct axn_msghdr msg = {
@@ -708,7 +642,7 @@ static void udp25_shutdown_as_linux(void **state)
     uint8_t b[SMALL] = {0};
     assert_int_equal(axn_shutdown(tx, AXN_SHUT_WR), -AXN_ENOTCONN);
     assert_int_equal(sendto4(tx, b, sizeof(b), 0, LOCALHOST, PORT_A), -AXN_EPIPE);
-    assert_int_equal(connect4(rx, LOCALHOST, PORT_B), 0);
+    assert_int_equal(sim_connect4(rx, LOCALHOST, PORT_B), 0);
     assert_int_equal(axn_shutdown(rx, AXN_SHUT_RD), 0);
     assert_int_equal(recv_nb(rx, b, sizeof(b), 0), -AXN_EAGAIN);
     assert_int_equal(axn_recv(rx, b, sizeof(b), 0), 0);
@@ -729,7 +663,7 @@ static void udp24_poll_in_when_queued_out_always(void **state)
     assert_int_equal(axn_socket_poll(rx), AXN_POLLOUT | AXN_POLLWRNORM | AXN_POLLWRBAND);
     uint8_t b[SMALL] = {0};
     assert_int_equal(sendto4(tx, b, sizeof(b), 0, LOCALHOST, PORT_A), SMALL);
-    settle();
+    sim_solo_settle();
     assert_int_equal(axn_socket_poll(rx),
                      AXN_POLLOUT | AXN_POLLWRNORM | AXN_POLLWRBAND | AXN_POLLIN | AXN_POLLRDNORM);
 }
@@ -740,12 +674,12 @@ static void udp7_connect_and_af_unspec_disconnect(void **state)
 {
     (void)state;
     struct axn_socket *s = mk(0);
-    assert_int_equal(connect4(s, OTHER_ADDR, PORT_A), 0);
+    assert_int_equal(sim_connect4(s, OTHER_ADDR, PORT_A), 0);
     int rc;
-    struct axn_sockaddr_in sa = name_of(s, false, &rc);
+    struct axn_sockaddr_in sa = sim_name4(s, false, &rc);
     assert_int_equal(sim_host32(sa.sin_addr.s_addr), A_ADDR);
     assert_true(sim_host16(sa.sin_port) >= AXN_UDP_EPHEMERAL_MIN);
-    sa = name_of(s, true, &rc);
+    sa = sim_name4(s, true, &rc);
     assert_int_equal(rc, 0);
     assert_int_equal(sim_host16(sa.sin_port), PORT_A);
     int mtu = 0;
@@ -754,9 +688,9 @@ static void udp7_connect_and_af_unspec_disconnect(void **state)
     assert_int_equal(mtu, AXN_ETH_MTU);
     const struct axn_sockaddr unspec = {.sa_family = AXN_AF_UNSPEC};
     assert_int_equal(axn_connect(s, &unspec, sizeof(unspec)), 0);
-    (void)name_of(s, true, &rc);
+    (void)sim_name4(s, true, &rc);
     assert_int_equal(rc, -AXN_ENOTCONN);
-    sa = name_of(s, false, &rc);
+    sa = sim_name4(s, false, &rc);
     assert_int_equal(sa.sin_addr.s_addr, 0);
     assert_int_equal(sa.sin_port, 0);
     assert_int_equal(axn_getsockopt(s, AXN_SOL_IP, AXN_IP_MTU, &mtu, &ml), -AXN_ENOTCONN);
@@ -770,10 +704,10 @@ static void udp8_connected_socket_may_sendto_another_address(void **state)
     (void)state;
     struct axn_socket *rx, *tx;
     pair(&rx, &tx);
-    assert_int_equal(connect4(tx, OTHER_ADDR, PORT_C), 0);
+    assert_int_equal(sim_connect4(tx, OTHER_ADDR, PORT_C), 0);
     uint8_t b[SMALL] = {0}, got[SMALL];
     assert_int_equal(sendto4(tx, b, sizeof(b), 0, LOCALHOST, PORT_A), SMALL);
-    settle();
+    sim_solo_settle();
     assert_int_equal(recv_nb(rx, got, sizeof(got), 0), SMALL);
 }
 
@@ -784,18 +718,18 @@ static void udp_port_unreachable_is_econnrefused_when_connected(void **state)
 {
     (void)state;
     struct axn_socket *c = mk(0), *u = mk(1);
-    assert_int_equal(connect4(c, LOCALHOST, CLOSED), 0);
+    assert_int_equal(sim_connect4(c, LOCALHOST, CLOSED), 0);
     uint8_t b[SMALL] = {0};
     assert_int_equal(axn_send(c, b, sizeof(b), 0), SMALL);
     assert_int_equal(sendto4(u, b, sizeof(b), 0, LOCALHOST, CLOSED), SMALL);
-    settle();
+    sim_solo_settle();
     assert_int_equal(udp_stats().no_ports, 2);
     assert_true(axn_socket_poll(c) & AXN_POLLERR);
     assert_false(axn_socket_poll(u) & AXN_POLLERR);
     assert_int_equal(recv_nb(c, b, sizeof(b), 0), -AXN_ECONNREFUSED);
     assert_int_equal(recv_nb(c, b, sizeof(b), 0), -AXN_EAGAIN);
     assert_int_equal(axn_send(c, b, sizeof(b), 0), SMALL);
-    settle();
+    sim_solo_settle();
     assert_int_equal(axn_send(c, b, sizeof(b), 0), -AXN_ECONNREFUSED);
     assert_int_equal(recv_nb(u, b, sizeof(b), 0), -AXN_EAGAIN);
 }
@@ -806,7 +740,7 @@ static void udp1_rcvbuf_overflow_is_counted(void **state)
     (void)state;
     struct axn_socket *rx, *tx;
     pair(&rx, &tx);
-    assert_int_equal(set_int(rx, AXN_SOL_SOCKET, AXN_SO_RCVBUF, RCVBUF_SET), 0);
+    assert_int_equal(sim_set_int(rx, AXN_SOL_SOCKET, AXN_SO_RCVBUF, RCVBUF_SET), 0);
     int v = 0;
     axn_socklen_t vl = sizeof(v);
     assert_int_equal(axn_getsockopt(rx, AXN_SOL_SOCKET, AXN_SO_RCVBUF, &v, &vl), 0);
@@ -816,7 +750,7 @@ static void udp1_rcvbuf_overflow_is_counted(void **state)
     enum { N = 20 };
     for (int i = 0; i < N; i++)
         assert_int_equal(sendto4(tx, b, sizeof(b), 0, LOCALHOST, PORT_A), PIECE);
-    settle();
+    sim_solo_settle();
     /* Taken while the charge before is <= 4000: 12 x 356 = 4272. */
     const size_t fit = (2 * RCVBUF_SET) / (PIECE + AXN_UDP_TRUESIZE_OVERHEAD) + 1;
     size_t got = 0;
@@ -838,10 +772,10 @@ static void udp27_datagram_sent_before_close_arrives(void **state)
     uint8_t b[SMALL] = {1}, got[SMALL];
     assert_int_equal(sendto4(tx, b, sizeof(b), 0, LOCALHOST, PORT_A), SMALL);
     assert_int_equal(axn_close(tx), 0);
-    U.s[1] = NULL;
-    settle();
+    sim_solo.s[1] = NULL;
+    sim_solo_settle();
     assert_int_equal(recv_nb(rx, got, sizeof(got), 0), SMALL);
-    assert_int_equal(bind4(mk(1), 0, PORT_B), 0); /* the port is free again */
+    assert_int_equal(sim_bind4(mk(1), 0, PORT_B), 0); /* the port is free again */
 }
 
 /* SO_BINDTODEVICE: a socket bound to eth0 does not get what comes on lo. */
@@ -850,10 +784,10 @@ static void udp_bindtodevice_filters_by_ingress(void **state)
     (void)state;
     struct axn_socket *rx, *tx;
     pair(&rx, &tx);
-    assert_int_equal(set_int(rx, AXN_SOL_SOCKET, AXN_SO_BINDTOIFINDEX, (int)ETH0), 0);
+    assert_int_equal(sim_set_int(rx, AXN_SOL_SOCKET, AXN_SO_BINDTOIFINDEX, (int)ETH0), 0);
     uint8_t b[SMALL] = {0};
     assert_int_equal(sendto4(tx, b, sizeof(b), 0, LOCALHOST, PORT_A), SMALL);
-    settle();
+    sim_solo_settle();
     assert_int_equal(recv_nb(rx, b, sizeof(b), 0), -AXN_EAGAIN);
     assert_int_equal(udp_stats().no_ports, 1);
 }
@@ -864,7 +798,7 @@ static void udp_input_checksum_bad_counted_zero_accepted(void **state)
 {
     (void)state;
     struct axn_socket *rx = mk(0);
-    assert_int_equal(bind4(rx, 0, PORT_A), 0);
+    assert_int_equal(sim_bind4(rx, 0, PORT_A), 0);
     uint8_t pkt[AXN_IPV4_HDR_MIN + AXN_UDP_HDR_LEN + SMALL];
     memset(pkt, 0, sizeof(pkt));
     uint8_t *u = pkt + AXN_IPV4_HDR_MIN;
@@ -880,12 +814,12 @@ static void udp_input_checksum_bad_counted_zero_accepted(void **state)
                          .payload = u,
                          .payload_len = ul};
     struct axn_ip4_rx r = {.hdr = &h, .pkt = pkt, .len = sizeof(pkt), .ifindex = ETH0};
-    struct axn_udp_layer *l = axn_sock_proto_state(U.sim.st[0], &axn_udp_proto);
+    struct axn_udp_layer *l = axn_sock_proto_state(sim_solo.sim.st[0], &axn_udp_proto);
     u[AXN_UDP_CSUM_OFFSET] ^= 1;
-    axn_udp_input(l, &r, U.sim.now);
+    axn_udp_input(l, &r, sim_solo.sim.now);
     u[AXN_UDP_CSUM_OFFSET] = 0;
     u[AXN_UDP_CSUM_OFFSET + 1] = 0;
-    axn_udp_input(l, &r, U.sim.now);
+    axn_udp_input(l, &r, sim_solo.sim.now);
     const struct axn_snmp_udp st = udp_stats();
     assert_int_equal(st.in_csum_errors, 1);
     assert_int_equal(st.in_errors, 1);
@@ -903,7 +837,7 @@ static void udp11_zero_length_datagram_crosses(void **state)
     pair(&rx, &tx);
     uint8_t got[SMALL];
     assert_int_equal(sendto4(tx, got, 0, 0, LOCALHOST, PORT_A), 0);
-    settle();
+    sim_solo_settle();
     assert_true(axn_socket_poll(rx) & AXN_POLLIN);
     int n = -1;
     assert_int_equal(axn_ioctl(rx, AXN_FIONREAD, &n), 0);
@@ -917,10 +851,10 @@ static void udp_recverr_reports_errors_to_unconnected_socket(void **state)
 {
     (void)state;
     struct axn_socket *s = mk(0);
-    assert_int_equal(set_int(s, AXN_SOL_IP, AXN_IP_RECVERR, 1), 0);
+    assert_int_equal(sim_set_int(s, AXN_SOL_IP, AXN_IP_RECVERR, 1), 0);
     uint8_t b[SMALL] = {0};
     assert_int_equal(sendto4(s, b, sizeof(b), 0, LOCALHOST, CLOSED), SMALL);
-    settle();
+    sim_solo_settle();
     assert_true(axn_socket_poll(s) & AXN_POLLERR);
     int err = 0;
     axn_socklen_t el = sizeof(err);
@@ -934,10 +868,10 @@ static void udp2_freebind_allows_foreign_address(void **state)
 {
     (void)state;
     struct axn_socket *s = mk(0);
-    assert_int_equal(set_int(s, AXN_SOL_IP, AXN_IP_FREEBIND, 1), 0);
-    assert_int_equal(bind4(s, FOREIGN, PORT_A), 0);
+    assert_int_equal(sim_set_int(s, AXN_SOL_IP, AXN_IP_FREEBIND, 1), 0);
+    assert_int_equal(sim_bind4(s, FOREIGN, PORT_A), 0);
     int rc;
-    const struct axn_sockaddr_in sa = name_of(s, false, &rc);
+    const struct axn_sockaddr_in sa = sim_name4(s, false, &rc);
     assert_int_equal(sim_host32(sa.sin_addr.s_addr), FOREIGN);
 }
 
@@ -945,7 +879,7 @@ static void udp2_freebind_allows_foreign_address(void **state)
 static void inject_icmp(struct axn_socket *s, uint8_t type, uint8_t code, uint32_t info)
 {
     int rc;
-    const struct axn_sockaddr_in me = name_of(s, false, &rc);
+    const struct axn_sockaddr_in me = sim_name4(s, false, &rc);
     uint8_t l4[AXN_UDP_HDR_LEN] = {0};
     memcpy(l4, &me.sin_port, sizeof(me.sin_port));
     const uint16_t peer = sim_net16(PORT_A);
@@ -960,7 +894,7 @@ static void inject_icmp(struct axn_socket *s, uint8_t type, uint8_t code, uint32
                                     .orig_protocol = AXN_UDP_PROTO,
                                     .orig_l4 = l4,
                                     .orig_l4_len = sizeof(l4)};
-    axn_udp_err(axn_sock_proto_state(U.sim.st[0], &axn_udp_proto), &e, U.sim.now);
+    axn_udp_err(axn_sock_proto_state(sim_solo.sim.st[0], &axn_udp_proto), &e, sim_solo.sim.now);
 }
 
 static int so_error(struct axn_socket *s)
@@ -980,7 +914,7 @@ static void udp_icmp_errors_map_as_linux(void **state)
     (void)state;
     enum { PMTU = 1400 };
     struct axn_socket *s = mk(0);
-    assert_int_equal(connect4(s, OTHER_ADDR, PORT_A), 0);
+    assert_int_equal(sim_connect4(s, OTHER_ADDR, PORT_A), 0);
     inject_icmp(s, AXN_ICMP4_DEST_UNREACH, AXN_ICMP4_UNREACH_HOST, 0);
     inject_icmp(s, AXN_ICMP4_TIME_EXCEEDED, 0, 0);
     assert_int_equal(so_error(s), 0);
@@ -990,7 +924,7 @@ static void udp_icmp_errors_map_as_linux(void **state)
     axn_socklen_t ml = sizeof(mtu);
     assert_int_equal(axn_getsockopt(s, AXN_SOL_IP, AXN_IP_MTU, &mtu, &ml), 0);
     assert_int_equal(mtu, PMTU);
-    assert_int_equal(set_int(s, AXN_SOL_IP, AXN_IP_RECVERR, 1), 0);
+    assert_int_equal(sim_set_int(s, AXN_SOL_IP, AXN_IP_RECVERR, 1), 0);
     inject_icmp(s, AXN_ICMP4_DEST_UNREACH, AXN_ICMP4_UNREACH_HOST, 0);
     assert_int_equal(so_error(s), AXN_EHOSTUNREACH);
     inject_icmp(s, AXN_ICMP4_DEST_UNREACH, AXN_ICMP4_UNREACH_NET, 0);
@@ -1021,15 +955,6 @@ static void udp_icmp_errors_map_as_linux(void **state)
 #define TTL_MAX             255
 #define TX_OVERFLOW         5u /* sends past a full device TX queue */
 
-static int get_int(struct axn_socket *s, int level, int name)
-{
-    int v = -1;
-    axn_socklen_t len = sizeof(v);
-    assert_int_equal(axn_getsockopt(s, level, name, &v, &len), 0);
-    assert_int_equal(len, sizeof(v));
-    return v;
-}
-
 /* SOCK-1, SOCK-4: a real UDP socket is (SOCK_DGRAM, IPPROTO_UDP, AF_INET)
  * = (2, 17, 2), read-only as on Linux (ENOPROTOOPT). SOCK-2: an address
  * of another family is EAFNOSUPPORT for bind, connect and sendto. */
@@ -1037,11 +962,13 @@ static void sock1_2_4_udp_identity_and_wrong_family(void **state)
 {
     (void)state;
     struct axn_socket *s = mk(0);
-    assert_int_equal(get_int(s, AXN_SOL_SOCKET, AXN_SO_TYPE), LINUX_SOCK_DGRAM);
-    assert_int_equal(get_int(s, AXN_SOL_SOCKET, AXN_SO_PROTOCOL), LINUX_IPPROTO_UDP);
-    assert_int_equal(get_int(s, AXN_SOL_SOCKET, AXN_SO_DOMAIN), LINUX_AF_INET);
-    assert_int_equal(set_int(s, AXN_SOL_SOCKET, AXN_SO_TYPE, LINUX_SOCK_DGRAM), -AXN_ENOPROTOOPT);
-    assert_int_equal(set_int(s, AXN_SOL_SOCKET, AXN_SO_DOMAIN, LINUX_AF_INET), -AXN_ENOPROTOOPT);
+    assert_int_equal(sim_get_int(s, AXN_SOL_SOCKET, AXN_SO_TYPE), LINUX_SOCK_DGRAM);
+    assert_int_equal(sim_get_int(s, AXN_SOL_SOCKET, AXN_SO_PROTOCOL), LINUX_IPPROTO_UDP);
+    assert_int_equal(sim_get_int(s, AXN_SOL_SOCKET, AXN_SO_DOMAIN), LINUX_AF_INET);
+    assert_int_equal(sim_set_int(s, AXN_SOL_SOCKET, AXN_SO_TYPE, LINUX_SOCK_DGRAM),
+                     -AXN_ENOPROTOOPT);
+    assert_int_equal(sim_set_int(s, AXN_SOL_SOCKET, AXN_SO_DOMAIN, LINUX_AF_INET),
+                     -AXN_ENOPROTOOPT);
     struct axn_sockaddr_in bad = sim_sin4(LOCALHOST, PORT_A);
     bad.sin_family = LINUX_AF_INET6;
     const struct axn_sockaddr *b = (const struct axn_sockaddr *)&bad;
@@ -1051,7 +978,7 @@ static void sock1_2_4_udp_identity_and_wrong_family(void **state)
     assert_int_equal(axn_sendto(s, buf, sizeof(buf), AXN_MSG_DONTWAIT, b, sizeof(bad)),
                      -AXN_EAFNOSUPPORT);
     int rc;
-    (void)name_of(s, true, &rc);
+    (void)sim_name4(s, true, &rc);
     assert_int_equal(rc, -AXN_ENOTCONN);
 }
 
@@ -1068,7 +995,7 @@ static void sock5_udp_listen_accept_eopnotsupp_fionread(void **state)
     uint8_t b[PIECE] = {0};
     assert_int_equal(sendto4(tx, b, PIECE, 0, LOCALHOST, PORT_A), PIECE);
     assert_int_equal(sendto4(tx, b, SMALL, 0, LOCALHOST, PORT_A), SMALL);
-    settle();
+    sim_solo_settle();
     int n = -1;
     assert_int_equal(axn_ioctl(rx, AXN_FIONREAD, &n), 0);
     assert_int_equal(n, PIECE);
@@ -1095,7 +1022,7 @@ static void sock7_msg_flags_are_linux_values_and_ignored_ones_send(void **state)
     memset(b, 'f', sizeof(b));
     const int ignored = AXN_MSG_DONTROUTE | AXN_MSG_EOR | AXN_MSG_CONFIRM | AXN_MSG_NOSIGNAL;
     assert_int_equal(sendto4(tx, b, sizeof(b), ignored, LOCALHOST, PORT_A), SMALL);
-    settle();
+    sim_solo_settle();
     assert_int_equal(recv_nb(rx, got, sizeof(got), 0), SMALL);
     assert_memory_equal(got, b, SMALL);
     /* Linux udp_recvmsg never looks at MSG_OOB: an empty queue is EAGAIN. */
@@ -1112,17 +1039,17 @@ static void sock16_17_udp_calls_request_a_stack_poll(void **state)
     (void)state;
     struct axn_socket *rx, *tx;
     pair(&rx, &tx);
-    settle();
-    assert_false(axn_stack_poll_pending(U.sim.st[0]));
+    sim_solo_settle();
+    assert_false(axn_stack_poll_pending(sim_solo.sim.st[0]));
     uint8_t b[SMALL] = {0};
     assert_int_equal(sendto4(tx, b, sizeof(b), 0, LOCALHOST, PORT_A), SMALL);
-    assert_true(axn_stack_poll_pending(U.sim.st[0]));
-    settle();
-    assert_false(axn_stack_poll_pending(U.sim.st[0]));
+    assert_true(axn_stack_poll_pending(sim_solo.sim.st[0]));
+    sim_solo_settle();
+    assert_false(axn_stack_poll_pending(sim_solo.sim.st[0]));
     assert_true(axn_socket_poll(rx) & AXN_POLLIN);
-    assert_false(axn_stack_poll_pending(U.sim.st[0]));
+    assert_false(axn_stack_poll_pending(sim_solo.sim.st[0]));
     assert_int_equal(recv_nb(tx, b, sizeof(b), 0), -AXN_EAGAIN);
-    assert_false(axn_stack_poll_pending(U.sim.st[0]));
+    assert_false(axn_stack_poll_pending(sim_solo.sim.st[0]));
 }
 
 struct wake_log {
@@ -1148,16 +1075,16 @@ static void sock18_20_udp_waker_runs_on_arrival(void **state)
     struct wake_log log = {0};
     struct axn_waker w = {.wake = log_wake, .ctx = &log, .interest = AXN_POLLIN};
     assert_int_equal(axn_socket_add_waker(rx, &w), AXN_POLLOUT | AXN_POLLWRNORM | AXN_POLLWRBAND);
-    settle();
+    sim_solo_settle();
     assert_int_equal(log.calls, 0);
     uint8_t b[SMALL] = {0};
     assert_int_equal(sendto4(tx, b, sizeof(b), 0, LOCALHOST, PORT_A), SMALL);
-    settle();
+    sim_solo_settle();
     assert_int_equal(log.calls, 1);
     assert_true(log.events & AXN_POLLIN);
     axn_socket_remove_waker(rx, &w);
     assert_int_equal(sendto4(tx, b, sizeof(b), 0, LOCALHOST, PORT_A), SMALL);
-    settle();
+    sim_solo_settle();
     assert_int_equal(log.calls, 1);
 }
 
@@ -1169,7 +1096,7 @@ static void udp16_full_device_queue_counts_sndbuf_errors(void **state)
 {
     (void)state;
     struct axn_socket *s = mk(0);
-    assert_int_equal(bind4(s, 0, PORT_A), 0);
+    assert_int_equal(sim_bind4(s, 0, PORT_A), 0);
     uint8_t b[SMALL] = {0};
     size_t sent = 0;
     for (; sent < AXN_DEVICE_TX_QUEUE_LEN + TX_OVERFLOW; sent++)
@@ -1177,7 +1104,7 @@ static void udp16_full_device_queue_counts_sndbuf_errors(void **state)
     struct axn_snmp_udp u = udp_stats();
     assert_int_equal(u.sndbuf_errors, TX_OVERFLOW);
     assert_int_equal(u.out_datagrams, AXN_DEVICE_TX_QUEUE_LEN);
-    assert_int_equal(set_int(s, AXN_SOL_IP, AXN_IP_RECVERR, 1), 0);
+    assert_int_equal(sim_set_int(s, AXN_SOL_IP, AXN_IP_RECVERR, 1), 0);
     assert_int_equal(sendto4(s, b, sizeof(b), AXN_MSG_DONTWAIT, OTHER_ADDR, PORT_B), -AXN_ENOBUFS);
     u = udp_stats();
     assert_int_equal(u.sndbuf_errors, TX_OVERFLOW + 1);
@@ -1191,17 +1118,17 @@ static void udp26_ttl_range_and_buffer_defaults(void **state)
 {
     (void)state;
     struct axn_socket *s = mk(0);
-    assert_int_equal(get_int(s, AXN_SOL_IP, AXN_IP_TTL), DEFAULT_TTL);
-    assert_int_equal(set_int(s, AXN_SOL_IP, AXN_IP_TTL, 0), -AXN_EINVAL);
-    assert_int_equal(set_int(s, AXN_SOL_IP, AXN_IP_TTL, TTL_MAX + 1), -AXN_EINVAL);
-    assert_int_equal(set_int(s, AXN_SOL_IP, AXN_IP_TTL, TTL_MAX), 0);
-    assert_int_equal(get_int(s, AXN_SOL_IP, AXN_IP_TTL), TTL_MAX);
-    assert_int_equal(set_int(s, AXN_SOL_IP, AXN_IP_TTL, -1), 0);
-    assert_int_equal(get_int(s, AXN_SOL_IP, AXN_IP_TTL), DEFAULT_TTL);
-    assert_int_equal(get_int(s, AXN_SOL_SOCKET, AXN_SO_SNDBUF), AXN_SOCK_SNDBUF_DEFAULT);
-    assert_int_equal(get_int(s, AXN_SOL_SOCKET, AXN_SO_RCVBUF), AXN_SOCK_RCVBUF_DEFAULT);
-    assert_int_equal(set_int(s, AXN_SOL_SOCKET, AXN_SO_RCVBUF, RCVBUF_SET), 0);
-    assert_int_equal(get_int(s, AXN_SOL_SOCKET, AXN_SO_RCVBUF), 2 * RCVBUF_SET);
+    assert_int_equal(sim_get_int(s, AXN_SOL_IP, AXN_IP_TTL), DEFAULT_TTL);
+    assert_int_equal(sim_set_int(s, AXN_SOL_IP, AXN_IP_TTL, 0), -AXN_EINVAL);
+    assert_int_equal(sim_set_int(s, AXN_SOL_IP, AXN_IP_TTL, TTL_MAX + 1), -AXN_EINVAL);
+    assert_int_equal(sim_set_int(s, AXN_SOL_IP, AXN_IP_TTL, TTL_MAX), 0);
+    assert_int_equal(sim_get_int(s, AXN_SOL_IP, AXN_IP_TTL), TTL_MAX);
+    assert_int_equal(sim_set_int(s, AXN_SOL_IP, AXN_IP_TTL, -1), 0);
+    assert_int_equal(sim_get_int(s, AXN_SOL_IP, AXN_IP_TTL), DEFAULT_TTL);
+    assert_int_equal(sim_get_int(s, AXN_SOL_SOCKET, AXN_SO_SNDBUF), AXN_SOCK_SNDBUF_DEFAULT);
+    assert_int_equal(sim_get_int(s, AXN_SOL_SOCKET, AXN_SO_RCVBUF), AXN_SOCK_RCVBUF_DEFAULT);
+    assert_int_equal(sim_set_int(s, AXN_SOL_SOCKET, AXN_SO_RCVBUF, RCVBUF_SET), 0);
+    assert_int_equal(sim_get_int(s, AXN_SOL_SOCKET, AXN_SO_RCVBUF), 2 * RCVBUF_SET);
 }
 
 /* UDP-24, SOCK-20: Linux's udp_poll is datagram_poll, whose writable mask
@@ -1211,11 +1138,11 @@ static void udp24_writable_includes_pollwrband_as_linux(void **state)
 {
     (void)state;
     struct axn_socket *s = mk(0);
-    assert_int_equal(bind4(s, 0, PORT_A), 0);
+    assert_int_equal(sim_bind4(s, 0, PORT_A), 0);
     assert_int_equal(axn_socket_poll(s), AXN_POLLOUT | AXN_POLLWRNORM | AXN_POLLWRBAND);
 }
 
-#define SOCK_TEST(f) cmocka_unit_test_setup_teardown(f, sock_setup, sock_teardown)
+#define SOCK_TEST(f) cmocka_unit_test_setup_teardown(f, sim_solo_setup, sim_solo_teardown)
 #define SOCK_TESTS                                                                                 \
     SOCK_TEST(udp2_bind_twice_is_einval),                                                          \
         SOCK_TEST(udp_from_an_eth_address_to_localhost_goes_through_lo),                           \
