@@ -200,6 +200,13 @@ void sim_close_sockets(struct axn_socket *const *s, size_t n)
             assert_int_equal(axn_close(s[i]), 0);
 }
 
+void sim_log_wake(void *ctx, unsigned events)
+{
+    struct sim_wake_log *l = ctx;
+    l->calls++;
+    l->events |= events;
+}
+
 long sim_sendto4(struct axn_socket *s, const void *buf, size_t len, axn_ip4_t dst, uint16_t port)
 {
     const struct axn_sockaddr_in sin = sim_sin4(dst, port);

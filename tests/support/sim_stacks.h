@@ -88,6 +88,15 @@ struct axn_sockaddr_in sim_sin4(axn_ip4_t addr, uint16_t port);
 
 /* Closes every open socket of `s` (each must close cleanly). */
 void sim_close_sockets(struct axn_socket *const *s, size_t n);
+/* What a waker heard: how many calls and the events of all of them, for
+ * tests registering one (axn_socket_register_waker). */
+struct sim_wake_log {
+    unsigned calls;
+    unsigned events;
+};
+/* A waker's wake function; ctx is a struct sim_wake_log. */
+void sim_log_wake(void *ctx, unsigned events);
+
 /* sendto `dst`:`port` without waiting. */
 long sim_sendto4(struct axn_socket *s, const void *buf, size_t len, axn_ip4_t dst, uint16_t port);
 /* recvfrom without waiting; `from` is zeroed first. */

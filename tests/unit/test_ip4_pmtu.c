@@ -242,8 +242,7 @@ static int teardown(void **state)
     (void)state;
     for (size_t i = 0; i < N_NODES; i++)
         sim_close_sockets(W.s[i], MAX_SOCKS);
-    sim_stacks_destroy(&W.sim);
-    return axn_test_live_allocs() == 0 ? 0 : -1;
+    return sim_stacks_teardown(&W.sim, NULL, 0);
 }
 
 static void settle(void)

@@ -170,18 +170,6 @@ static void fill(struct axn_socket *s)
     assert_int_equal(send_other(s, AXN_MSG_DONTWAIT), -AXN_EAGAIN);
 }
 
-struct wake_log {
-    unsigned calls;
-    unsigned events;
-};
-
-static void log_wake(void *ctx, unsigned events)
-{
-    struct wake_log *l = ctx;
-    l->calls++;
-    l->events |= events;
-}
-
 /* sock_alloc_send_pskb: datagrams are admitted while what is in flight is
  * below SO_SNDBUF (the last one past it), then MSG_DONTWAIT is -EAGAIN;
  * SIOCOUTQ is sk_wmem_alloc; POLLOUT is gone (sock_writeable). Once the
@@ -193,10 +181,10 @@ static void sndbuf_bounds_datagrams_in_flight(void **state)
     set_sndbuf(F.s);
     assert_int_equal(outq(F.s), 0);
     assert_int_equal(axn_socket_poll(F.s) & WRITABLE, WRITABLE);
-    static struct wake_log log;
+    static struct sim_wake_log log;
     static struct axn_waker w; /* outlives a failed assertion: teardown closes */
-    log = (struct wake_log){0};
-    w = (struct axn_waker){.wake = log_wake, .ctx = &log, .interest = WRITABLE};
+    log = (struct sim_wake_log){0};
+    w = (struct axn_waker){.wake = sim_log_wake, .ctx = &log, .interest = WRITABLE};
     (void)axn_socket_add_waker(F.s, &w);
     fill(F.s);
     assert_int_equal(outq(F.s), N_ADMITTED * PKT_LEN);
@@ -205,7 +193,7 @@ static void sndbuf_bounds_datagrams_in_flight(void **state)
     int on = 1;
     assert_int_equal(axn_ioctl(F.s, AXN_FIONBIO, &on), 0);
     assert_int_equal(send_other(F.s, 0), -AXN_EAGAIN);
-    log = (struct wake_log){0};
+    log = (struct sim_wake_log){0};
     (void)axn_stack_poll(F.st, now());
     assert_int_equal(outq(F.s), 0);
     assert_int_equal(axn_socket_poll(F.s) & WRITABLE, WRITABLE);

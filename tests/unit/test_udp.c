@@ -1052,18 +1052,6 @@ static void sock16_17_udp_calls_request_a_stack_poll(void **state)
     assert_false(axn_stack_poll_pending(sim_solo.sim.st[0]));
 }
 
-struct wake_log {
-    unsigned calls;
-    unsigned events;
-};
-
-static void log_wake(void *ctx, unsigned events)
-{
-    struct wake_log *l = ctx;
-    l->calls++;
-    l->events |= events;
-}
-
 /* SOCK-18, SOCK-20: a waker registered for POLLIN on a real UDP socket
  * runs once when a datagram arrives, reporting POLLIN; the registration
  * returns the mask of that moment (POLLOUT only: UDP-24). */
@@ -1072,8 +1060,8 @@ static void sock18_20_udp_waker_runs_on_arrival(void **state)
     (void)state;
     struct axn_socket *rx, *tx;
     pair(&rx, &tx);
-    struct wake_log log = {0};
-    struct axn_waker w = {.wake = log_wake, .ctx = &log, .interest = AXN_POLLIN};
+    struct sim_wake_log log = {0};
+    struct axn_waker w = {.wake = sim_log_wake, .ctx = &log, .interest = AXN_POLLIN};
     assert_int_equal(axn_socket_add_waker(rx, &w), AXN_POLLOUT | AXN_POLLWRNORM | AXN_POLLWRBAND);
     sim_solo_settle();
     assert_int_equal(log.calls, 0);
