@@ -598,5 +598,33 @@
 #ifndef AXN_TCP_HASH_BUCKETS
 #define AXN_TCP_HASH_BUCKETS 1024
 #endif
+/* ---- TCP part 2: options, SACK, congestion control, memory -------------- */
+/* net.ipv4.tcp_congestion_control of a new stack (RFC 9438 CUBIC). */
+#ifndef AXN_TCP_CC_DEFAULT
+#define AXN_TCP_CC_DEFAULT "cubic"
+#endif
+/* net.ipv4.tcp_rmem / tcp_wmem: min, default, max (Linux's defaults:
+ * 4096 131072 6291456 and 4096 16384 4194304). Auto-tuning grows a
+ * connection's buffer from the default up to the max. */
+#ifndef AXN_TCP_RMEM_MIN
+#define AXN_TCP_RMEM_MIN 4096
+#endif
+#ifndef AXN_TCP_RMEM_MAX
+#define AXN_TCP_RMEM_MAX 6291456
+#endif
+#ifndef AXN_TCP_WMEM_MIN
+#define AXN_TCP_WMEM_MIN 4096
+#endif
+#ifndef AXN_TCP_WMEM_MAX
+#define AXN_TCP_WMEM_MAX 4194304
+#endif
+/* net.ipv4.tcp_syncookies of a new stack (1: when the SYN queue is full). */
+#ifndef AXN_TCP_SYNCOOKIES_DEFAULT
+#define AXN_TCP_SYNCOOKIES_DEFAULT 1
+#endif
+/* net.ipv4.tcp_ecn of a new stack (2: accept ECN when the peer asks). */
+#ifndef AXN_TCP_ECN_DEFAULT
+#define AXN_TCP_ECN_DEFAULT 2
+#endif
 
 #endif /* AXNET_CONFIG_H */

@@ -133,6 +133,34 @@ struct axn_snmp_tcp_ext {
     uint64_t rcvq_drop;             /* TCPRcvQDrop: no room in the receive ring */
     uint64_t tw_overflow;           /* TCPTimeWaitOverflow: over AXN_TCP_MAX_TW, closed */
     uint64_t ack_skipped_time_wait; /* TCPACKSkippedTimeWait: TIME-WAIT ACK rate-limited */
+    /* ---- Part 2: SYN cookies, RFC 7323, SACK, CUBIC/HyStart ---- */
+    uint64_t syncookies_sent;       /* SyncookiesSent: SYN-ACKs carrying a cookie */
+    uint64_t syncookies_recv;       /* SyncookiesRecv: valid cookies in ACKs */
+    uint64_t syncookies_failed;     /* SyncookiesFailed: ACKs with an invalid cookie */
+    uint64_t paws_active;           /* PAWSActive: SYN-ACKs rejected by PAWS */
+    uint64_t paws_estab;            /* PAWSEstab: segments rejected by PAWS */
+    uint64_t reno_recovery;         /* TCPRenoRecovery: recoveries without SACK */
+    uint64_t sack_recovery;         /* TCPSackRecovery: RFC 6675 recoveries */
+    uint64_t sack_reneging;         /* TCPSACKReneging: the peer discarded SACKed data */
+    uint64_t sack_reorder;          /* TCPSACKReorder: reordering seen via SACK */
+    uint64_t lost_retransmit;       /* TCPLostRetransmit: a retransmission lost again */
+    uint64_t dsack_old_sent;        /* TCPDSACKOldSent: D-SACK for old duplicate data */
+    uint64_t dsack_ofo_sent;        /* TCPDSACKOfoSent: D-SACK for out-of-order duplicates */
+    uint64_t dsack_recv;            /* TCPDSACKRecv: D-SACK blocks received */
+    uint64_t dsack_ofo_recv;        /* TCPDSACKOfoRecv: D-SACK blocks above SND.UNA */
+    uint64_t sack_discard;          /* TCPSACKDiscard: SACK blocks ignored as invalid */
+    uint64_t req_q_full_do_cookies; /* TCPReqQFullDoCookies: SYN queue full, cookie sent */
+    uint64_t req_q_full_drop;       /* TCPReqQFullDrop: SYN queue full, SYN dropped */
+    uint64_t loss_probes;           /* TCPLossProbes: RFC 8985 tail loss probes */
+    uint64_t hystart_train_detect;  /* TCPHystartTrainDetect */
+    uint64_t hystart_train_cwnd;    /* TCPHystartTrainCwnd: segments at those exits */
+    uint64_t hystart_delay_detect;  /* TCPHystartDelayDetect: slow start left on RTT rise */
+    uint64_t hystart_delay_cwnd;    /* TCPHystartDelayCwnd: segments at those exits */
+    uint64_t syn_retrans;           /* TCPSynRetrans: SYN and SYN-ACK retransmissions */
+    uint64_t orig_data_sent;        /* TCPOrigDataSent: data segments sent for the first time */
+    uint64_t ack_skipped_paws;      /* TCPACKSkippedPAWS: PAWS ACK rate-limited */
+    uint64_t delivered;             /* TCPDelivered: segments delivered (acknowledged) */
+    uint64_t delivered_ce;          /* TCPDeliveredCE: of those, with ECN CE echoed */
 };
 
 /* Copies the stack's TCP counters (either pointer may be NULL). Takes the

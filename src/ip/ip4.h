@@ -200,6 +200,11 @@ struct axn_ip4_tx {
     /* The sending socket's account (Linux skb_set_owner_w), charged while
      * a device TX queue holds the datagram; NULL: none. */
     struct axn_tx_acct *acct;
+    /* TCP segmentation offload (TSO/GSO): a TCP segment whose payload is
+     * larger than the path allows, to be cut into `gso_size`-byte
+     * segments by the device (AXN_DRV_CAP_TSO4) or by software; 0: a
+     * plain datagram. */
+    uint16_t gso_size;
 };
 
 /* Where a datagram to tx->dst would leave (for pseudo-header checksums

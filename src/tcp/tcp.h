@@ -40,6 +40,7 @@
 
 #include "axnet/config.h"
 #include "axnet/snmp.h"
+#include "axnet/tcp.h"
 #include "ip/ip4.h"
 #include "tcp/tcp_conn.h"
 #include "tcp/tcp_isn.h"
@@ -48,6 +49,7 @@
 
 struct axn_stack;
 struct axn_tcp_sock;
+struct axn_tcp_cc_ops;
 
 /* ---- The layer (tcp_layer.c, tcp_table.c) -------------------------------------- */
 
@@ -76,10 +78,16 @@ struct axn_tcp_layer {
     uint32_t challenge_count;
     struct axn_snmp_tcp stats;
     struct axn_snmp_tcp_ext ext;
+    /* The stack's net.ipv4.tcp_* settings (axnet/tcp.h), and the
+     * congestion control they name, resolved. */
+    struct axn_tcp_settings cfg;
+    const struct axn_tcp_cc_ops *default_cc;
 };
 
 /* The layer of `st` (its socket layer's TCP state), or NULL. */
 struct axn_tcp_layer *axn_tcp_layer_of(struct axn_stack *st);
+/* Linux's net.ipv4.tcp_* defaults into l->cfg (tcp_settings.c). */
+void axn_tcp_settings_defaults(struct axn_tcp_layer *l);
 
 /* ---- The 4-tuple hash and lookups (tcp_table.c) ---------------------------------- */
 
@@ -167,6 +175,10 @@ void axn_tcp_pmtu_update(struct axn_tcp_conn *c, uint32_t mtu, axn_time_t now);
 /* c's MSS for its route (the interface MTU, learned path MTU, peer MSS
  * and TCP_MAXSEG): sets c->mss, c->adv_mss and c->pmtu. */
 void axn_tcp_mss_init(struct axn_tcp_conn *c, axn_time_t now);
+/* The most payload one transmission of new data may carry: c->mss, or a
+ * multiple of it up to AXN_GSO_MAX_SIZE when the route's device takes
+ * TSO (or software GSO is worth it) (tcp_mss.c). */
+uint32_t axn_tcp_send_size_goal(const struct axn_tcp_conn *c);
 
 /* ---- The sender's ACK processing (tcp_ack.c) ------------------------------------------ */
 
@@ -205,8 +217,9 @@ axn_time_t axn_tcp_layer_timer(void *ctx, axn_time_t now);
 /* ---- RTT (tcp_rtt.c) -------------------------------------------------------------- */
 
 /* RFC 6298 2.2/2.3: a measurement `rtt` (µs) updates srtt, rttvar, rto
- * (clamped to AXN_TCP_RTO_MIN_MS..AXN_TCP_RTO_MAX_MS) and clears back-off. */
-void axn_tcp_rtt_sample(struct axn_tcp_conn *c, axn_time_t rtt);
+ * (clamped to AXN_TCP_RTO_MIN_MS..AXN_TCP_RTO_MAX_MS) and clears back-off;
+ * the congestion control sees it (on_rtt). */
+void axn_tcp_rtt_sample(struct axn_tcp_conn *c, axn_time_t rtt, axn_time_t now);
 /* RFC 6298 5.5: doubles the RTO (up to the maximum). */
 void axn_tcp_rto_backoff(struct axn_tcp_conn *c);
 

@@ -47,7 +47,7 @@ static uint32_t acked_ring_bytes(const struct axn_tcp_conn *c, uint32_t ack, uin
 static void ack_rtt(struct axn_tcp_conn *c, uint32_t ack, axn_time_t now)
 {
     if (c->rtt_start != 0 && seq_geq(ack, c->rtt_seq)) {
-        axn_tcp_rtt_sample(c, now - c->rtt_start);
+        axn_tcp_rtt_sample(c, now - c->rtt_start, now);
         c->rtt_start = 0;
     } else if (c->backoff != 0 && c->srtt != 0) {
         /* New data acknowledged after a back-off without a sample: back
@@ -66,11 +66,11 @@ static void ack_cc(struct axn_tcp_conn *c, uint32_t ack, uint32_t bytes, axn_tim
 {
     if (!c->in_recovery) {
         c->dupacks = 0;
-        axn_tcp_cc_on_ack(c, bytes);
+        axn_tcp_cc_on_ack(c, bytes, now);
         return;
     }
     if (seq_geq(ack, c->recover)) {
-        axn_tcp_cc_exit_recovery(c);
+        axn_tcp_cc_exit_recovery(c, now);
         return;
     }
     /* Partial ACK: the next hole is lost too; resend it now. */
@@ -145,7 +145,7 @@ static void ack_dup(struct axn_tcp_conn *c, axn_time_t now)
     if (c->stats.lost == 0) {
         c->stats.lost = 1; /* the head segment */
     }
-    axn_tcp_cc_enter_recovery(c);
+    axn_tcp_cc_enter_recovery(c, now);
     axn_tcp_retransmit_head(c, now);
 }
 

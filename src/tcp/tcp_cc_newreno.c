@@ -21,16 +21,18 @@ uint32_t axn_tcp_initial_cwnd(const struct axn_tcp_conn *c)
     return (uint32_t)AXN_TCP_INIT_CWND * c->mss;
 }
 
-static void newreno_init(struct axn_tcp_conn *c)
+static void newreno_init(struct axn_tcp_conn *c, axn_time_t now)
 {
+    (void)now;
     c->cwnd = axn_tcp_initial_cwnd(c);
     /* RFC 5681 3.1: ssthresh starts arbitrarily high. */
     c->ssthresh = UINT32_MAX;
 }
 
 /* RFC 5681 eq. (4): ssthresh = max(FlightSize / 2, 2 * SMSS). */
-static uint32_t newreno_ssthresh(const struct axn_tcp_conn *c)
+static uint32_t newreno_ssthresh(struct axn_tcp_conn *c, axn_time_t now)
 {
+    (void)now;
     uint32_t half = axn_tcp_flight_size(c) / 2;
     uint32_t floor = (uint32_t)CC_MIN_SSTHRESH_SEGS * c->mss;
 
@@ -48,8 +50,9 @@ static uint32_t sat_add(uint32_t a, uint32_t b)
  * about SMSS per RTT, counting acked bytes in cc_priv[0] and adding SMSS
  * each time a whole cwnd has been acknowledged (RFC 5681 3.1 "one
  * acceptable way"). */
-static void newreno_cong_avoid(struct axn_tcp_conn *c, uint32_t acked)
+static void newreno_cong_avoid(struct axn_tcp_conn *c, uint32_t acked, axn_time_t now)
 {
+    (void)now;
     if (c->cwnd < c->ssthresh) {
         c->cwnd = sat_add(c->cwnd, acked < c->mss ? acked : c->mss);
         return;
@@ -61,8 +64,9 @@ static void newreno_cong_avoid(struct axn_tcp_conn *c, uint32_t acked)
     }
 }
 
-static void newreno_reset_count(struct axn_tcp_conn *c)
+static void newreno_reset_count(struct axn_tcp_conn *c, axn_time_t now)
 {
+    (void)now;
     c->cc_priv[0] = 0;
 }
 
@@ -75,14 +79,14 @@ const struct axn_tcp_cc_ops axn_tcp_cc_newreno = {
     .on_recovery_exit = newreno_reset_count,
 };
 
-void axn_tcp_cc_on_ack(struct axn_tcp_conn *c, uint32_t acked)
+void axn_tcp_cc_on_ack(struct axn_tcp_conn *c, uint32_t acked, axn_time_t now)
 {
-    c->cc->cong_avoid(c, acked);
+    c->cc->cong_avoid(c, acked, now);
 }
 
-void axn_tcp_cc_enter_recovery(struct axn_tcp_conn *c)
+void axn_tcp_cc_enter_recovery(struct axn_tcp_conn *c, axn_time_t now)
 {
-    c->ssthresh = c->cc->ssthresh(c);
+    c->ssthresh = c->cc->ssthresh(c, now);
     c->cwnd = sat_add(c->ssthresh, (uint32_t)CC_RECOVERY_INFLATE_SEGS * c->mss);
     c->recover = c->snd_max;
     c->in_recovery = true;
@@ -106,7 +110,7 @@ void axn_tcp_cc_partial_ack(struct axn_tcp_conn *c, uint32_t acked)
 
 /* RFC 6582 3.2 step 6 option (1): cwnd = min(ssthresh, max(FlightSize,
  * SMSS) + SMSS), so that an empty pipe still leaves two segments. */
-void axn_tcp_cc_exit_recovery(struct axn_tcp_conn *c)
+void axn_tcp_cc_exit_recovery(struct axn_tcp_conn *c, axn_time_t now)
 {
     uint32_t flight = axn_tcp_flight_size(c);
     uint32_t fl = sat_add(flight > c->mss ? flight : c->mss, c->mss);
@@ -114,20 +118,20 @@ void axn_tcp_cc_exit_recovery(struct axn_tcp_conn *c)
     c->cwnd = c->ssthresh < fl ? c->ssthresh : fl;
     c->in_recovery = false;
     c->dupacks = 0;
-    c->cc->on_recovery_exit(c);
+    c->cc->on_recovery_exit(c, now);
 }
 
-void axn_tcp_cc_on_rto(struct axn_tcp_conn *c)
+void axn_tcp_cc_on_rto(struct axn_tcp_conn *c, axn_time_t now)
 {
     /* RFC 5681 3.1 (after eq. 4): a segment timing out again keeps the
      * ssthresh of its first timeout (FlightSize is then only the loss
      * window); c->backoff counts the consecutive timeouts. */
     if (c->backoff == 0) {
-        c->ssthresh = c->cc->ssthresh(c);
+        c->ssthresh = c->cc->ssthresh(c, now);
     }
     c->cwnd = c->mss;
     c->in_recovery = false;
     c->dupacks = 0;
     c->recover = c->snd_max;
-    c->cc->on_rto(c);
+    c->cc->on_rto(c, now);
 }

@@ -42,7 +42,7 @@ static void conn_defaults(struct axn_tcp_conn *c, struct axn_tcp_layer *l)
         c->timer[i] = AXN_TIME_NEVER;
     }
     c->rto = AXN_MSEC(AXN_TCP_RTO_INITIAL_MS);
-    c->cc = &axn_tcp_cc_newreno;
+    c->cc = l->default_cc;
     c->keepidle_s = AXN_TCP_KEEPIDLE_S;
     c->keepintvl_s = AXN_TCP_KEEPINTVL_S;
     c->keepcnt = AXN_TCP_KEEPCNT_DEFAULT;
@@ -223,7 +223,7 @@ static bool state_counts_estab(enum axn_tcp_state s)
 static void conn_handshake_done(struct axn_tcp_conn *c, axn_time_t now)
 {
     if (c->rtt_start != 0) {
-        axn_tcp_rtt_sample(c, now - c->rtt_start);
+        axn_tcp_rtt_sample(c, now - c->rtt_start, now);
         c->rtt_start = 0;
     } else if (c->retries > 0 && c->srtt == 0) {
         c->rto = AXN_MSEC(AXN_TCP_RTO_FALLBACK_MS);
@@ -232,7 +232,7 @@ static void conn_handshake_done(struct axn_tcp_conn *c, axn_time_t now)
     c->backoff = 0;
     c->first_retrans_at = 0;
     c->established_at = now;
-    c->cc->init(c);
+    c->cc->init(c, now);
     axn_tcp_timer_clear(c, AXN_TCP_T_RTO);
     axn_tcp_keepalive_reset(c, now);
 }

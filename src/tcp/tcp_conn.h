@@ -35,6 +35,9 @@
 
 #include "axnet/config.h"
 #include "axnet/types.h"
+#include "tcp/tcp_buf.h"
+#include "tcp/tcp_opt_state.h"
+#include "tcp/tcp_sack_sb.h"
 
 struct axn_tcp_layer;
 struct axn_tcp_sock;
@@ -84,7 +87,7 @@ struct axn_tcp_cc_ops;
 
 /* Private state a congestion control may keep in the connection (CUBIC
  * needs a handful of words). */
-#define AXN_TCP_CC_PRIV_WORDS 8
+#define AXN_TCP_CC_PRIV_WORDS 16
 
 /* ---- Out-of-order data ---------------------------------------------------- */
 
@@ -193,6 +196,8 @@ struct axn_tcp_conn {
     uint32_t rcvbuf;
     struct axn_tcp_ooo_range ooo[AXN_TCP_OOO_RANGES];
     uint8_t n_ooo;
+    struct axn_tcp_conn_mem mem;  /* lazy rings, auto-tuning: tcp_buf.h */
+    struct axn_tcp_sack_rx rsack; /* SACK blocks we report: tcp_opt_state.h */
 
     /* ---- Retransmission (RFC 6298) ---- */
     axn_time_t srtt;             /* microseconds, 0 until the first sample */
@@ -213,6 +218,7 @@ struct axn_tcp_conn {
     uint32_t recover; /* RFC 6582: snd_max when recovery began */
     bool in_recovery;
     uint64_t cc_priv[AXN_TCP_CC_PRIV_WORDS];
+    struct axn_tcp_scoreboard sb; /* SACK scoreboard, RFC 6675: tcp_sack_sb.h */
 
     /* ---- ACK generation ---- */
     uint8_t quickacks;   /* ACK every segment while > 0 (start, out-of-order) */

@@ -27,6 +27,7 @@ static int layer_alloc(struct axn_stack *st, struct axn_tcp_layer **out)
     l->st = st;
     l->ip = st->ip4;
     l->plat = plat;
+    axn_tcp_settings_defaults(l);
     const size_t hash_bytes = sizeof(*l->hash) * AXN_TCP_HASH_BUCKETS;
     l->hash = plat->alloc(plat->ctx, hash_bytes, _Alignof(struct axn_tcp_conn *));
     int err = l->hash ? 0 : -AXN_ENOMEM;

@@ -74,3 +74,8 @@ void axn_tcp_pmtu_update(struct axn_tcp_conn *c, uint32_t mtu, axn_time_t now)
     c->rtt_start = 0;
     axn_tcp_output(c, now);
 }
+
+uint32_t axn_tcp_send_size_goal(const struct axn_tcp_conn *c)
+{
+    return c->mss;
+}

@@ -110,6 +110,9 @@ int axn_tcp_xmit(struct axn_tcp_conn *c, const struct axn_tcp_xmit *x, axn_time_
     seg.payload_len = x->len;
     xmit_count(c, x, now);
     conn_tx(c, &tx);
+    if (x->len > c->mss) {
+        tx.gso_size = c->mss; /* axn_tcp_send_size_goal allowed more: TSO/GSO */
+    }
     return seg_send(c->layer->ip, &tx, &seg, buf, cap, now);
 }
 

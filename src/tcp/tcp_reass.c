@@ -12,6 +12,7 @@
  */
 #include "axnet/socket.h"
 #include "lib/mem.h"
+#include "tcp/tcp_buf.h"
 #include "tcp/tcp_input.h"
 #include "tcp/tcp_seq.h"
 
@@ -75,6 +76,7 @@ static void in_order(struct axn_tcp_conn *c, const uint8_t *data, uint32_t len, 
 {
     const bool had_gap = c->n_ooo > 0;
     const uint32_t before = c->rcv_nxt;
+    (void)axn_tcp_rcv_ring_reserve(c, c->rcv.len + len);
     const uint32_t n = axn_tcp_ring_push(&c->rcv, data, len);
     if (n < len)
         c->layer->ext.rcvq_drop++;
@@ -101,6 +103,7 @@ static void out_of_order(struct axn_tcp_conn *c, uint32_t seq, const uint8_t *da
                          axn_time_t now)
 {
     const uint32_t off = seq - c->rcv_nxt;
+    (void)axn_tcp_rcv_ring_reserve(c, c->rcv.len + off + len);
     const uint32_t room = axn_tcp_ring_free_space(&c->rcv);
     if (off >= room) {
         c->layer->ext.rcvq_drop++;

@@ -9,6 +9,8 @@
  */
 #include "tcp/tcp_output.h"
 
+#include "tcp/tcp_cc.h"
+
 /* RFC 6298 2.3: alpha = 1/8, beta = 1/4 as right shifts; K = 4. */
 #define RTT_ALPHA_SHIFT 3
 #define RTT_BETA_SHIFT  2
@@ -48,7 +50,7 @@ static void rtt_update(struct axn_tcp_conn *c, axn_time_t r)
     c->srtt = c->srtt - (c->srtt >> RTT_ALPHA_SHIFT) + (r >> RTT_ALPHA_SHIFT);
 }
 
-void axn_tcp_rtt_sample(struct axn_tcp_conn *c, axn_time_t rtt)
+void axn_tcp_rtt_sample(struct axn_tcp_conn *c, axn_time_t rtt, axn_time_t now)
 {
     /* A zero sample would read as "no sample yet" in srtt. */
     if (rtt == 0) {
@@ -60,6 +62,9 @@ void axn_tcp_rtt_sample(struct axn_tcp_conn *c, axn_time_t rtt)
     }
     axn_tcp_rto_from_estimate(c);
     c->backoff = 0;
+    if (c->cc != NULL && c->cc->on_rtt != NULL) {
+        c->cc->on_rtt(c, rtt, now);
+    }
 }
 
 void axn_tcp_rto_backoff(struct axn_tcp_conn *c)

@@ -12,6 +12,7 @@
 
 #include "axnet/errno.h"
 #include "tcp/tcp_cc.h"
+#include "tcp/tcp_sack.h"
 #include "tcp/tcp_seq.h"
 
 /* TIME-WAIT lasts two maximum segment lifetimes (RFC 9293 3.4.2). */
@@ -149,9 +150,10 @@ static bool rto_state(enum axn_tcp_state s)
 
 /* RFC 5681 3.1: the loss window; Linux tcp_enter_loss: everything in
  * flight counts as lost (TCP_INFO). */
-static void rto_enter_loss(struct axn_tcp_conn *c)
+static void rto_enter_loss(struct axn_tcp_conn *c, axn_time_t now)
 {
-    axn_tcp_cc_on_rto(c);
+    axn_tcp_sack_on_rto(c, now);
+    axn_tcp_cc_on_rto(c, now);
     c->stats.lost = (c->snd_max - c->snd_una + c->mss - 1u) / c->mss;
     c->stats.retrans_out = 0;
 }
@@ -176,7 +178,7 @@ static bool timer_rto(struct axn_tcp_conn *c, axn_time_t now)
     }
     c->layer->ext.tcp_timeouts++;
     if (!syn) {
-        rto_enter_loss(c);
+        rto_enter_loss(c, now);
     }
     axn_tcp_rto_backoff(c);
     c->retries++;

@@ -24,16 +24,24 @@
 #define PREFIX_24  24u
 #define T0         AXN_SEC(1)
 #define WIRE_DELAY 50u
-#define TEXT_MAX   1024u
+#define TEXT_MAX   4096u
 #define SHORT_CAP  16u
 #define ABORTS     3u
 
 #define NAMES                                                                                      \
-    "TcpExt: OutOfWindowIcmps TW TWRecycled DelayedACKs ListenOverflows ListenDrops "              \
-    "TCPFastRetrans TCPTimeouts TCPAbortOnData TCPAbortOnClose TCPAbortOnMemory "                  \
-    "TCPAbortOnTimeout TCPAbortOnLinger TCPTimeWaitOverflow TCPOFOQueue TCPOFODrop "               \
-    "TCPChallengeACK TCPSYNChallenge TCPACKSkippedTimeWait TCPACKSkippedChallenge TCPWinProbe "    \
-    "TCPKeepAlive TCPRcvQDrop\n"
+    "TcpExt: SyncookiesSent SyncookiesRecv SyncookiesFailed OutOfWindowIcmps TW TWRecycled "       \
+    "PAWSActive PAWSEstab DelayedACKs ListenOverflows ListenDrops TCPRenoRecovery "                \
+    "TCPSackRecovery TCPSACKReneging TCPSACKReorder TCPLostRetransmit TCPFastRetrans "             \
+    "TCPTimeouts TCPLossProbes TCPDSACKOldSent TCPDSACKOfoSent TCPDSACKRecv TCPDSACKOfoRecv "      \
+    "TCPAbortOnData TCPAbortOnClose TCPAbortOnMemory TCPAbortOnTimeout TCPAbortOnLinger "          \
+    "TCPSACKDiscard TCPTimeWaitOverflow TCPReqQFullDoCookies TCPReqQFullDrop TCPOFOQueue "         \
+    "TCPOFODrop TCPChallengeACK TCPSYNChallenge TCPSynRetrans TCPOrigDataSent "                    \
+    "TCPHystartTrainDetect TCPHystartTrainCwnd TCPHystartDelayDetect TCPHystartDelayCwnd "         \
+    "TCPACKSkippedPAWS TCPACKSkippedTimeWait TCPACKSkippedChallenge TCPWinProbe TCPKeepAlive "     \
+    "TCPDelivered TCPDeliveredCE TCPRcvQDrop\n"
+
+#define ZEROS_10 " 0 0 0 0 0 0 0 0 0 0"
+#define ZEROS_50 ZEROS_10 ZEROS_10 ZEROS_10 ZEROS_10 ZEROS_10
 
 static const struct sim_stacks_config WORLD = {
     .start = T0, .wire_delay = WIRE_DELAY, .n_ports = 1, .mac_tag = SIM_STACKS_MAC_TAG};
@@ -59,7 +67,7 @@ static int teardown(void **state)
 static void proc_net_netstat_fresh_stack_is_zeros(void **state)
 {
     (void)state;
-    static const char expected[] = NAMES "TcpExt: 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0\n";
+    static const char expected[] = NAMES "TcpExt:" ZEROS_50 "\n";
     char text[TEXT_MAX];
     const size_t n = axn_ctl_format_proc_net_netstat(S.st[0], text, sizeof(text));
     assert_int_equal(n, strlen(expected));
@@ -84,8 +92,13 @@ static void proc_net_netstat_counters_in_their_columns(void **state)
     l->ext.rcvq_drop = 7;
     l->ext.tw_overflow = 8;
     l->ext.ack_skipped_time_wait = 9;
+    l->ext.syncookies_sent = 10;
+    l->ext.sack_recovery = 11;
+    l->ext.hystart_delay_cwnd = 12;
     st->plat->mutex_unlock(st->core_lock);
-    static const char expected[] = NAMES "TcpExt: 1 0 0 0 2 0 0 0 3 0 0 0 0 8 0 0 4 0 9 0 5 6 7\n";
+    static const char expected[] =
+        NAMES "TcpExt: 10 0 0 1 0 0 0 0 0 2 0 0 11 0 0 0 0 0 0 0 0 0 0 3 0 0 0 0 0 8 0 0 0 0 4 0 "
+              "0 0 0 0 0 12 0 9 0 5 6 0 0 7\n";
     char text[TEXT_MAX];
     axn_ctl_format_proc_net_netstat(st, text, sizeof(text));
     assert_string_equal(text, expected);

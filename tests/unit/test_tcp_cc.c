@@ -32,7 +32,7 @@ static void conn_init(struct axn_tcp_conn *c, uint32_t flight)
     c->snd_nxt = UNA + flight;
     c->snd_max = UNA + flight;
     c->recover = 0;
-    c->cc->init(c);
+    c->cc->init(c, 0);
 }
 
 /* RFC 6928: IW = 10 segments; RFC 5681 3.1: ssthresh starts "arbitrarily
@@ -55,11 +55,11 @@ static void test_slow_start(void **state)
 
     (void)state;
     conn_init(&c, 0);
-    axn_tcp_cc_on_ack(&c, SMSS);
+    axn_tcp_cc_on_ack(&c, SMSS, 0);
     assert_int_equal(c.cwnd, 11000);
-    axn_tcp_cc_on_ack(&c, 500);
+    axn_tcp_cc_on_ack(&c, 500, 0);
     assert_int_equal(c.cwnd, 11500);
-    axn_tcp_cc_on_ack(&c, 3 * SMSS); /* a stretch ACK still adds one SMSS */
+    axn_tcp_cc_on_ack(&c, 3 * SMSS, 0); /* a stretch ACK still adds one SMSS */
     assert_int_equal(c.cwnd, 12500);
 }
 
@@ -75,17 +75,17 @@ static void test_congestion_avoidance(void **state)
     c.ssthresh = 10000;
     c.cwnd = 10000;
     for (i = 0; i < 9; i++) {
-        axn_tcp_cc_on_ack(&c, SMSS);
+        axn_tcp_cc_on_ack(&c, SMSS, 0);
         assert_int_equal(c.cwnd, 10000);
     }
-    axn_tcp_cc_on_ack(&c, SMSS);
+    axn_tcp_cc_on_ack(&c, SMSS, 0);
     assert_int_equal(c.cwnd, 11000);
     /* The next increase needs 11000 more bytes. */
     for (i = 0; i < 10; i++) {
-        axn_tcp_cc_on_ack(&c, SMSS);
+        axn_tcp_cc_on_ack(&c, SMSS, 0);
     }
     assert_int_equal(c.cwnd, 11000);
-    axn_tcp_cc_on_ack(&c, SMSS);
+    axn_tcp_cc_on_ack(&c, SMSS, 0);
     assert_int_equal(c.cwnd, 12000);
 }
 
@@ -97,9 +97,9 @@ static void test_slow_start_to_avoidance(void **state)
     (void)state;
     conn_init(&c, 0);
     c.ssthresh = 11000;
-    axn_tcp_cc_on_ack(&c, SMSS);
+    axn_tcp_cc_on_ack(&c, SMSS, 0);
     assert_int_equal(c.cwnd, 11000);
-    axn_tcp_cc_on_ack(&c, SMSS);
+    axn_tcp_cc_on_ack(&c, SMSS, 0);
     assert_int_equal(c.cwnd, 11000);
 }
 
@@ -112,14 +112,14 @@ static void test_enter_recovery(void **state)
 
     (void)state;
     conn_init(&c, 20000);
-    axn_tcp_cc_enter_recovery(&c);
+    axn_tcp_cc_enter_recovery(&c, 0);
     assert_true(c.in_recovery);
     assert_int_equal(c.ssthresh, 10000);
     assert_int_equal(c.cwnd, 13000);
     assert_int_equal(c.recover, UNA + 20000);
 
     conn_init(&c, 3000); /* half the flight is below 2 SMSS */
-    axn_tcp_cc_enter_recovery(&c);
+    axn_tcp_cc_enter_recovery(&c, 0);
     assert_int_equal(c.ssthresh, 2 * SMSS);
     assert_int_equal(c.cwnd, 5 * SMSS);
 }
@@ -131,7 +131,7 @@ static void test_inflation(void **state)
 
     (void)state;
     conn_init(&c, 20000);
-    axn_tcp_cc_enter_recovery(&c);
+    axn_tcp_cc_enter_recovery(&c, 0);
     axn_tcp_cc_dupack_inflate(&c);
     axn_tcp_cc_dupack_inflate(&c);
     assert_int_equal(c.cwnd, 15000);
@@ -145,7 +145,7 @@ static void test_partial_ack(void **state)
 
     (void)state;
     conn_init(&c, 20000);
-    axn_tcp_cc_enter_recovery(&c);
+    axn_tcp_cc_enter_recovery(&c, 0);
     axn_tcp_cc_dupack_inflate(&c); /* 14000 */
     c.snd_una += 4000;
     axn_tcp_cc_partial_ack(&c, 4000);
@@ -167,25 +167,25 @@ static void test_full_ack(void **state)
 
     (void)state;
     conn_init(&c, 20000);
-    axn_tcp_cc_enter_recovery(&c);
+    axn_tcp_cc_enter_recovery(&c, 0);
     c.snd_una = c.recover; /* everything acknowledged: FlightSize 0 */
-    axn_tcp_cc_exit_recovery(&c);
+    axn_tcp_cc_exit_recovery(&c, 0);
     assert_false(c.in_recovery);
     assert_int_equal(c.cwnd, 2 * SMSS);
     assert_int_equal(c.dupacks, 0);
 
     conn_init(&c, 20000);
-    axn_tcp_cc_enter_recovery(&c);
+    axn_tcp_cc_enter_recovery(&c, 0);
     c.snd_una = c.recover;
     c.snd_max = c.recover + 4000; /* new data sent during recovery */
-    axn_tcp_cc_exit_recovery(&c);
+    axn_tcp_cc_exit_recovery(&c, 0);
     assert_int_equal(c.cwnd, 5000);
 
     conn_init(&c, 20000);
-    axn_tcp_cc_enter_recovery(&c);
+    axn_tcp_cc_enter_recovery(&c, 0);
     c.snd_una = c.recover;
     c.snd_max = c.recover + 15000;
-    axn_tcp_cc_exit_recovery(&c);
+    axn_tcp_cc_exit_recovery(&c, 0);
     assert_int_equal(c.cwnd, c.ssthresh);
 }
 
@@ -197,20 +197,20 @@ static void test_rto(void **state)
 
     (void)state;
     conn_init(&c, 20000);
-    axn_tcp_cc_enter_recovery(&c);
-    axn_tcp_cc_on_rto(&c);
+    axn_tcp_cc_enter_recovery(&c, 0);
+    axn_tcp_cc_on_rto(&c, 0);
     assert_int_equal(c.ssthresh, 10000);
     assert_int_equal(c.cwnd, SMSS);
     assert_false(c.in_recovery);
     assert_int_equal(c.recover, c.snd_max);
 
     c.backoff = 1; /* timed out again: FlightSize no longer says anything */
-    axn_tcp_cc_on_rto(&c);
+    axn_tcp_cc_on_rto(&c, 0);
     assert_int_equal(c.ssthresh, 10000);
     assert_int_equal(c.cwnd, SMSS);
 
     /* Slow start again from the loss window up to ssthresh. */
-    axn_tcp_cc_on_ack(&c, SMSS);
+    axn_tcp_cc_on_ack(&c, SMSS, 0);
     assert_int_equal(c.cwnd, 2 * SMSS);
 }
 

@@ -63,6 +63,7 @@ static void layer_init(void)
     struct axn_tcp_layer *l = &fx.l;
     l->ip = fx.rig.ip;
     l->plat = axn_test_platform();
+    axn_tcp_settings_defaults(l);
     const size_t bytes = sizeof(*l->hash) * AXN_TCP_HASH_BUCKETS;
     l->hash = l->plat->alloc(l->plat->ctx, bytes, _Alignof(struct axn_tcp_conn *));
     assert_non_null(l->hash);

@@ -25,7 +25,7 @@ static void test_first_sample(void **state)
 
     (void)state;
     conn_init(&c);
-    axn_tcp_rtt_sample(&c, MS(100));
+    axn_tcp_rtt_sample(&c, MS(100), 0);
     assert_int_equal(c.srtt, MS(100));
     assert_int_equal(c.rttvar, MS(50));
     assert_int_equal(c.rto, MS(300));
@@ -42,8 +42,8 @@ static void test_second_sample(void **state)
 
     (void)state;
     conn_init(&c);
-    axn_tcp_rtt_sample(&c, MS(100));
-    axn_tcp_rtt_sample(&c, MS(200));
+    axn_tcp_rtt_sample(&c, MS(100), 0);
+    axn_tcp_rtt_sample(&c, MS(200), 0);
     assert_int_equal(c.rttvar, 62500);
     assert_int_equal(c.srtt, 112500);
     assert_int_equal(c.rto, 362500);
@@ -59,9 +59,9 @@ static void test_third_sample(void **state)
 
     (void)state;
     conn_init(&c);
-    axn_tcp_rtt_sample(&c, MS(100));
-    axn_tcp_rtt_sample(&c, MS(200));
-    axn_tcp_rtt_sample(&c, MS(50));
+    axn_tcp_rtt_sample(&c, MS(100), 0);
+    axn_tcp_rtt_sample(&c, MS(200), 0);
+    axn_tcp_rtt_sample(&c, MS(50), 0);
     assert_int_equal(c.rttvar, 62500);
     /* 104687.5: the shifts truncate 112500 / 8 to 14062, giving 104688. */
     assert_int_equal(c.srtt, 104688);
@@ -78,10 +78,10 @@ static void test_clamp_min(void **state)
 
     (void)state;
     conn_init(&c);
-    axn_tcp_rtt_sample(&c, MS(10));
+    axn_tcp_rtt_sample(&c, MS(10), 0);
     assert_int_equal(c.rto, MS(AXN_TCP_RTO_MIN_MS)); /* 30 ms computed */
     for (i = 0; i < 50; i++) {
-        axn_tcp_rtt_sample(&c, MS(10));
+        axn_tcp_rtt_sample(&c, MS(10), 0);
     }
     assert_int_equal(c.srtt, MS(10));
     assert_int_equal(c.rto, MS(AXN_TCP_RTO_MIN_MS));
@@ -94,7 +94,7 @@ static void test_clamp_max(void **state)
 
     (void)state;
     conn_init(&c);
-    axn_tcp_rtt_sample(&c, AXN_SEC(50));
+    axn_tcp_rtt_sample(&c, AXN_SEC(50), 0);
     assert_int_equal(c.rto, MS(AXN_TCP_RTO_MAX_MS));
 }
 
@@ -117,7 +117,7 @@ static void test_backoff(void **state)
         axn_tcp_rto_backoff(&c);
     }
     assert_int_equal(c.rto, MS(AXN_TCP_RTO_MAX_MS));
-    axn_tcp_rtt_sample(&c, MS(100));
+    axn_tcp_rtt_sample(&c, MS(100), 0);
     assert_int_equal(c.backoff, 0);
     assert_int_equal(c.rto, MS(300));
 }
@@ -129,7 +129,7 @@ static void test_zero_sample(void **state)
 
     (void)state;
     conn_init(&c);
-    axn_tcp_rtt_sample(&c, 0);
+    axn_tcp_rtt_sample(&c, 0, 0);
     assert_true(c.srtt > 0);
     assert_int_equal(c.rto, MS(AXN_TCP_RTO_MIN_MS));
 }
