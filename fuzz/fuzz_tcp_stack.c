@@ -14,15 +14,35 @@
  * flow: where the peer's next sequence number is (the stack's ACK) and the
  * stack's SND.NXT, so the input can aim at or near the window.
  *
- * The input is a sequence of records, each one segment:
+ * Input byte 0 chooses the stack's settings (axn_tcp_set_settings) and
+ * what the peer offers in its SYNs and SYN-ACKs: SET_SACK, SET_TS,
+ * SET_WS (the stack's tcp_sack/tcp_timestamps/tcp_window_scaling; the
+ * peer's SYN-ACK to the client connection and its SYN to the listener
+ * carry SACK-permitted, TS and WS when the bit is on, or always with
+ * SET_PEER_ALL), the syncookies mode (0: 1, 1: 2, 2: 0; with 2 the
+ * server connection itself arrives through a cookie), SET_RENO (reno
+ * rather than cubic). On a flow where both sides use timestamps every
+ * segment the target makes carries a TS option (TSval one above the
+ * last, TSecr the stack's last TSval) when its options leave room.
+ *
+ * Then a sequence of records, each one segment:
  *   byte 0       flow (low 3 bits: the server connection, the client
  *                connection, five new flows to the listener, or raw ports
  *                from the record) and the socket action and time step;
  *   bytes 1-2    TCP flags (9 bits) and further socket actions (high bits);
  *   bytes 3-4    signed offset of SEG.SEQ from the flow's expected sequence;
- *   bytes 5-6    signed offset of SEG.ACK from the stack's SND.NXT;
+ *   bytes 5-6    signed offset of SEG.ACK from the stack's SND.NXT (on
+ *                the five new flows with X_FAR_ACK: added to its high
+ *                half, so ACKs land near or far from a SYN cookie);
  *   bytes 7-8    window;
  *   byte 9       option bytes that follow (raw, any content; at most 40);
+ *                bit 6 (OPT_BUILT_BIT) instead: built options, from the
+ *                bytes that follow: a control byte (SACK blocks 0-4, a TS
+ *                option, blocks relative to SND.NXT rather than the
+ *                peer's last ACK (~SND.UNA), SACK-permitted + WS as a
+ *                SYN offers them), per block int16 left offset and uint16
+ *                length, with TS an int16 TSval step from the last TSval
+ *                (negative: older, PAWS) and an int8 TSecr offset;
  *                its top bit: instead of the segment, an ICMP error
  *                (unreachable or time exceeded, code and next-hop MTU
  *                from the record) quoting a segment of the stack's own on
@@ -38,7 +58,11 @@
  * a fixed bound at any point (bounded memory); a connection left in the
  * TCP layer long after every socket closed and the peer fell silent
  * (orphans and TIME-WAIT must end); and, once the stack is destroyed, any
- * block left in the arena.
+ * block left in the arena. After every record, on every connection: the
+ * SACK scoreboard's ranges sorted, merged and inside [SND.UNA, snd_max]
+ * (tcp_sack_sb.h), cwnd >= 1 MSS once synchronized, the rings within the
+ * buffer limits; a connection the listener made has the ISS of a SYN-ACK
+ * (a cookie) the stack sent on that flow.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -48,12 +72,14 @@
 #include "axnet/port_none.h"
 #include "axnet/socket.h"
 #include "axnet/stack.h"
+#include "axnet/tcp.h"
 #include "core/stack_impl.h"
 #include "lib/byteorder.h"
 #include "support/fuzz_check.h"
 #include "support/fuzz_stack.h"
 #include "eth_tx_hook.h"
 #include "tcp/tcp.h"
+#include "tcp/tcp_conn.h"
 #include "ip/ip4.h"
 #include "tcp/tcp_seq.h"
 #include "wire/arp.h"
@@ -78,12 +104,15 @@
 #define PEER_ISN       0x10000000u
 #define DYN_ISN_STEP   0x01000000u
 #define PEER_WINDOW    65535u
+#define PEER_TS0       0x00100000u
+#define SYNACK_KEEP    16u
 #define T_START        AXN_SEC(1)
 #define MAX_POLLS      64u
 #define MAX_RECORDS    64u
 #define MAX_ACCEPTED   8u
 #define REC_HDR        11u
 #define OPT_ICMP_BIT   0x80u   /* record byte 9: an ICMP error instead of a segment */
+#define OPT_BUILT_BIT  0x40u   /* record byte 9: options built from the bytes that follow */
 #define QUOTE_TCP      8u      /* RFC 792: 8 bytes of the offending datagram's data */
 #define ICMP_TYPE_BIT  0x8000u /* window bit: time exceeded rather than unreachable */
 #define ICMP_CODE_MASK 0x0fu
@@ -98,6 +127,34 @@
  * (tcp_retries2 at the maximum RTO is about 15 minutes) and TIME-WAIT. */
 #define DRAIN_STEP  AXN_SEC(30)
 #define DRAIN_STEPS 80u
+
+/* Input byte 0: settings and what the peer offers. */
+#define SET_SACK      0x01u
+#define SET_TS        0x02u
+#define SET_WS        0x04u
+#define SET_COOKIE_SH 3u
+#define SET_COOKIE_N  3u
+#define SET_RENO      0x20u
+#define SET_PEER_ALL  0x40u
+#define PEER_WSCALE   7u
+/* TCP options (RFC 9293 3.2, RFC 2018, RFC 7323). */
+#define OPT_KIND_WS    3u
+#define OPT_KIND_SACKP 4u
+#define OPT_KIND_SACK  5u
+#define OPT_KIND_TS    8u
+#define OPT_LEN_WS     3u
+#define OPT_LEN_SACKP  2u
+#define OPT_LEN_TS     10u
+#define OPT_TS_ROOM    12u /* NOP NOP TS */
+#define OPT_SACK_HDR   4u  /* NOP NOP kind len */
+#define SACK_BLOCK_LEN 8u
+#define BUILT_NBLK     0x07u
+#define BUILT_TS       0x08u
+#define BUILT_NXT      0x10u
+#define BUILT_SYN      0x20u
+#define BUILT_BLK_IN   4u
+#define BUILT_TS_IN    3u
+#define MAX_SACK_IN    4u
 
 /* Flows (record byte 0, low bits). */
 #define FLOW_SRV   0u
@@ -118,6 +175,11 @@
 #define X_PEEK    0x2000u
 #define X_NODELAY 0x4000u
 #define X_LINGER0 0x8000u
+/* On a new flow to the listener (no socket of its own): SEG.ACK is
+ * SND.NXT with the record's ack offset added to its high 16 bits, far
+ * from a SYN cookie but keeping its low (counter, MSS index) bits. */
+#define X_FAR_ACK     X_LINGER0
+#define FAR_ACK_SHIFT 16u
 
 static const axn_time_t time_steps[] = {
     0, AXN_MSEC(1), AXN_MSEC(40), AXN_MSEC(200), AXN_SEC(1), AXN_SEC(5), AXN_SEC(61), AXN_SEC(130),
@@ -134,7 +196,17 @@ struct flow {
     bool seen;         /* the stack sent something on it */
     uint32_t peer_nxt; /* the peer's next sequence number (the stack's last ACK) */
     uint32_t our_nxt;  /* the stack's highest sequence sent + 1 */
+    uint32_t una;      /* the peer's highest ACK sent (~ the stack's SND.UNA) */
+    bool ts_seen;      /* the stack sent a TS option on it */
+    uint32_t stack_ts; /* its last TSval */
+    uint32_t peer_ts;  /* the peer's last TSval */
+    /* The ISS of every SYN-ACK the stack sent on it (a SYN cookie or a
+     * SYN queue entry's), while there were at most SYNACK_KEEP. */
+    uint32_t synack_iss[SYNACK_KEEP];
+    uint32_t n_synack;
 };
+
+static uint8_t peer_opts; /* SET_SACK/TS/WS: what the peer offers */
 
 static struct flow flows[N_FLOWS];
 
@@ -149,6 +221,14 @@ static void track(const struct axn_tcp *t)
                              ((t->flags & AXN_TCP_FIN) ? 1u : 0u);
         if (t->flags & AXN_TCP_ACK)
             f->peer_nxt = t->ack;
+        if (!f->seen)
+            f->una = t->seq;
+        if (t->opts.has_ts) {
+            f->ts_seen = true;
+            f->stack_ts = t->opts.ts_val;
+        }
+        if ((t->flags & AXN_TCP_SYN) && (t->flags & AXN_TCP_ACK) && f->n_synack++ < SYNACK_KEEP)
+            f->synack_iss[f->n_synack - 1u] = t->seq;
         if (!f->seen || seq_gt(end, f->our_nxt))
             f->our_nxt = end;
         f->seen = true;
@@ -271,6 +351,59 @@ static void feed_tcp(struct axn_stack *st, const struct seg_spec *s)
     feed_l3(st, AXN_ETHERTYPE_IPV4, pkt, (size_t)n);
 }
 
+/* ---- Options the peer sends ----------------------------------------------------------------- */
+
+/* NOP NOP TS (RFC 7323 3.2 appendix A layout). */
+static size_t put_ts(uint8_t *o, uint32_t val, uint32_t ecr)
+{
+    o[0] = o[1] = AXN_TCP_OPT_NOP;
+    o[2] = OPT_KIND_TS;
+    o[3] = OPT_LEN_TS;
+    axn_put_be32(o + 4, val);
+    axn_put_be32(o + 8, ecr);
+    return OPT_TS_ROOM;
+}
+
+/* NOP NOP SACK-permitted, NOP WS (RFC 2018 2, RFC 7323 2.2). */
+static size_t put_syn_extras(uint8_t *o, uint8_t which)
+{
+    size_t n = 0;
+    if (which & SET_SACK) {
+        o[n++] = AXN_TCP_OPT_NOP;
+        o[n++] = AXN_TCP_OPT_NOP;
+        o[n++] = OPT_KIND_SACKP;
+        o[n++] = OPT_LEN_SACKP;
+    }
+    if (which & SET_WS) {
+        o[n++] = AXN_TCP_OPT_NOP;
+        o[n++] = OPT_KIND_WS;
+        o[n++] = OPT_LEN_WS;
+        o[n++] = PEER_WSCALE;
+    }
+    return n;
+}
+
+/* Whether the target's segments on f carry timestamps. */
+static bool ts_on(const struct flow *f)
+{
+    return (peer_opts & SET_TS) && f->ts_seen;
+}
+
+/* The options of the peer's SYN (syn_ack false) or SYN-ACK on f. */
+static size_t syn_opts(uint8_t *o, struct flow *f, bool syn_ack)
+{
+    size_t n = put_syn_extras(o, peer_opts);
+    if ((peer_opts & SET_TS) && (!syn_ack || f->ts_seen))
+        n += put_ts(o + n, ++f->peer_ts, syn_ack ? f->stack_ts : 0);
+    return n;
+}
+
+/* The TS option of a later segment on f, if timestamps are on. */
+static size_t auto_ts(uint8_t *o, struct flow *f)
+{
+    return ts_on(f) ? put_ts(o, ++f->peer_ts, f->stack_ts) : 0;
+}
+
 /* ---- Sockets ----------------------------------------------------------------------------------
  */
 
@@ -300,23 +433,30 @@ static void open_listener(struct axn_stack *st)
 
 static void set_flow(size_t i, uint16_t lport, uint16_t rport, uint32_t peer_isn)
 {
-    flows[i] = (struct flow){.lport = lport, .rport = rport, .peer_nxt = peer_isn};
+    flows[i] =
+        (struct flow){.lport = lport, .rport = rport, .peer_nxt = peer_isn, .peer_ts = PEER_TS0};
 }
 
 /* The server connection: SYN, the stack's SYN-ACK, ACK, accept(). */
 static void open_server(struct axn_stack *st)
 {
+    uint8_t o[AXN_TCP_MAX_OPT_LEN];
     set_flow(FLOW_SRV, LISTEN_PORT, SRV_PEER, PEER_ISN);
+    struct flow *f = &flows[FLOW_SRV];
     struct seg_spec s = {.sport = SRV_PEER,
                          .dport = LISTEN_PORT,
                          .seq = PEER_ISN,
                          .flags = AXN_TCP_SYN,
-                         .window = PEER_WINDOW};
+                         .window = PEER_WINDOW,
+                         .opts = o,
+                         .opt_len = syn_opts(o, f, false)};
     feed_tcp(st, &s);
     advance(st, 0);
     s.seq = PEER_ISN + 1;
-    s.ack = flows[FLOW_SRV].our_nxt;
+    s.ack = f->our_nxt;
     s.flags = AXN_TCP_ACK;
+    s.opt_len = auto_ts(o, f); /* TSecr: the cookie's options (RFC 4987 3.6) */
+    f->una = s.ack;
     feed_tcp(st, &s);
     advance(st, 0);
     srv = accept_one();
@@ -331,6 +471,24 @@ static int tcp_state(struct axn_socket *s)
     memset(info, 0, sizeof(info));
     CHECK(axn_getsockopt(s, AXN_SOL_TCP, TCP_INFO_OPT, info, &len) == 0);
     return info[0];
+}
+
+/* The peer's SYN-ACK to the client connection's SYN, with its options. */
+static void answer_client(struct axn_stack *st)
+{
+    uint8_t o[AXN_TCP_MAX_OPT_LEN];
+    struct flow *f = &flows[FLOW_CLI];
+    const struct seg_spec s = {.sport = CLI_PEER,
+                               .dport = f->lport,
+                               .seq = PEER_ISN,
+                               .ack = f->our_nxt,
+                               .flags = AXN_TCP_SYN | AXN_TCP_ACK,
+                               .window = PEER_WINDOW,
+                               .opts = o,
+                               .opt_len = syn_opts(o, f, true)};
+    f->una = s.ack;
+    feed_tcp(st, &s);
+    advance(st, 0);
 }
 
 /* The client connection: connect(), the stack's SYN, our SYN-ACK. */
@@ -349,14 +507,7 @@ static void open_client(struct axn_stack *st)
     CHECK(axn_getsockname(cli, (struct axn_sockaddr *)&me, &len) == 0);
     set_flow(FLOW_CLI, axn_get_be16((const uint8_t *)&me.sin_port), CLI_PEER, PEER_ISN);
     advance(st, 0);
-    const struct seg_spec s = {.sport = CLI_PEER,
-                               .dport = flows[FLOW_CLI].lport,
-                               .seq = PEER_ISN,
-                               .ack = flows[FLOW_CLI].our_nxt,
-                               .flags = AXN_TCP_SYN | AXN_TCP_ACK,
-                               .window = PEER_WINDOW};
-    feed_tcp(st, &s);
-    advance(st, 0);
+    answer_client(st);
     CHECK(tcp_state(cli) == AXN_TCP_ESTABLISHED);
 }
 
@@ -373,8 +524,20 @@ struct record {
     size_t opt_len;
     const uint8_t *payload;
     size_t len;
-    bool icmp; /* wrap a segment the stack could have sent in an ICMP error */
+    bool icmp;  /* wrap a segment the stack could have sent in an ICMP error */
+    bool built; /* opts are OPT_BUILT_BIT input, not raw options */
 };
+
+/* The input bytes of built options starting at `p` (control byte,
+ * blocks, TS), at most `avail`. */
+static size_t built_len(const uint8_t *p, size_t avail)
+{
+    if (avail == 0)
+        return 0;
+    const size_t want = 1u + (size_t)((p[0] & BUILT_NBLK) % (MAX_SACK_IN + 1u)) * BUILT_BLK_IN +
+                        ((p[0] & BUILT_TS) ? BUILT_TS_IN : 0u);
+    return want < avail ? want : avail;
+}
 
 /* Reads one record at *pos; false when the input is used up. */
 static bool next_record(const uint8_t *d, size_t size, size_t *pos, struct record *r)
@@ -390,8 +553,11 @@ static bool next_record(const uint8_t *d, size_t size, size_t *pos, struct recor
     r->window = axn_get_be16(p + 7);
     size_t at = *pos + REC_HDR;
     r->icmp = (p[9] & OPT_ICMP_BIT) != 0;
+    r->built = (p[9] & OPT_BUILT_BIT) != 0;
     r->opt_len = (p[9] & (uint8_t)~OPT_ICMP_BIT) % (AXN_TCP_MAX_OPT_LEN + 1u);
     r->opt_len = r->opt_len <= size - at ? r->opt_len : size - at;
+    if (r->built)
+        r->opt_len = built_len(d + at, size - at);
     r->opts = d + at;
     at += r->opt_len;
     r->len = p[10] <= size - at ? p[10] : size - at;
@@ -448,8 +614,77 @@ static void send_icmp(struct axn_stack *st, const struct record *r)
     feed_l3(st, AXN_ETHERTYPE_IPV4, pkt, (size_t)pn);
 }
 
+/* Byte i of built input (zero past its end). */
+static uint8_t bin(const struct record *r, size_t i)
+{
+    return i < r->opt_len ? r->opts[i] : 0;
+}
+
+static uint16_t bin16(const struct record *r, size_t i)
+{
+    return (uint16_t)(bin(r, i) << 8 | bin(r, i + 1));
+}
+
+/* A SACK option whose blocks sit relative to the flow's SND.UNA (the
+ * peer's last ACK) or SND.NXT, after `o[0..n)`; the new length. */
+static size_t put_sack(uint8_t *o, size_t n, const struct flow *f, const struct record *r)
+{
+    const uint8_t c0 = bin(r, 0);
+    size_t blocks = (c0 & BUILT_NBLK) % (MAX_SACK_IN + 1u);
+    while (blocks > 0 && n + OPT_SACK_HDR + blocks * SACK_BLOCK_LEN > AXN_TCP_MAX_OPT_LEN)
+        blocks--;
+    if (blocks == 0)
+        return n;
+    const uint32_t base = (c0 & BUILT_NXT) ? f->our_nxt : f->una;
+    o[n++] = AXN_TCP_OPT_NOP;
+    o[n++] = AXN_TCP_OPT_NOP;
+    o[n++] = OPT_KIND_SACK;
+    o[n++] = (uint8_t)(2u + blocks * SACK_BLOCK_LEN);
+    for (size_t i = 0; i < blocks; i++) {
+        const size_t at = 1u + i * BUILT_BLK_IN;
+        const uint32_t left = base + (uint32_t)(int32_t)(int16_t)bin16(r, at);
+        axn_put_be32(o + n, left);
+        axn_put_be32(o + n + 4, left + bin16(r, at + 2));
+        n += SACK_BLOCK_LEN;
+    }
+    return n;
+}
+
+/* Built options (OPT_BUILT_BIT): TS with TSval stepped from the last one
+ * (an older one is what PAWS must drop, RFC 7323 5.3), SYN extras, SACK. */
+static size_t build_opts(uint8_t *o, struct flow *f, const struct record *r)
+{
+    const uint8_t c0 = bin(r, 0);
+    size_t n = 0;
+    if (c0 & BUILT_TS) {
+        const size_t at = 1u + (size_t)((c0 & BUILT_NBLK) % (MAX_SACK_IN + 1u)) * BUILT_BLK_IN;
+        const int16_t step = (int16_t)bin16(r, at);
+        const uint32_t val = f->peer_ts + (uint32_t)(int32_t)step;
+        if (step > 0)
+            f->peer_ts = val;
+        n = put_ts(o, val, f->stack_ts + (uint32_t)(int32_t)(int8_t)bin(r, at + 2));
+    }
+    if (c0 & BUILT_SYN)
+        n += put_syn_extras(o + n, SET_SACK | SET_WS);
+    return put_sack(o, n, f, r);
+}
+
+/* The options of a record's segment on tracked flow f. */
+static size_t record_opts(uint8_t *o, struct flow *f, const struct record *r)
+{
+    if (r->built)
+        return build_opts(o, f, r);
+    size_t n = 0;
+    if (ts_on(f) && r->opt_len + OPT_TS_ROOM <= AXN_TCP_MAX_OPT_LEN)
+        n = auto_ts(o, f);
+    if (r->opt_len > 0)
+        memcpy(o + n, r->opts, r->opt_len);
+    return n + r->opt_len;
+}
+
 static void send_record(struct axn_stack *st, const struct record *r)
 {
+    static uint8_t obuf[AXN_TCP_MAX_OPT_LEN];
     if (r->icmp) {
         send_icmp(st, r);
         return;
@@ -466,12 +701,20 @@ static void send_record(struct axn_stack *st, const struct record *r)
         s.dport = (uint16_t)r->dack;
         s.seq = (uint32_t)r->window << 16 | r->bits;
         s.ack = s.seq ^ PEER_ISN;
+        if (r->built)
+            s.opt_len = 0;
     } else {
-        const struct flow *f = &flows[r->flow];
+        struct flow *f = &flows[r->flow];
         s.sport = f->rport;
         s.dport = f->lport;
         s.seq = f->peer_nxt + (uint32_t)(int32_t)r->dseq;
         s.ack = f->our_nxt + (uint32_t)(int32_t)r->dack;
+        if (r->flow >= FLOW_DYN0 && (r->bits & X_FAR_ACK))
+            s.ack = f->our_nxt + ((uint32_t)(uint16_t)r->dack << FAR_ACK_SHIFT);
+        s.opts = obuf;
+        s.opt_len = record_opts(obuf, f, r);
+        if ((s.flags & AXN_TCP_ACK) && seq_gt(s.ack, f->una) && seq_leq(s.ack, f->our_nxt))
+            f->una = s.ack;
     }
     feed_tcp(st, &s);
 }
@@ -572,6 +815,60 @@ static size_t tcp_conns(struct axn_stack *st)
     return n;
 }
 
+/* The SACK scoreboard (tcp_sack_sb.h): sorted, merged, non-empty ranges
+ * inside [SND.UNA, snd_max]. */
+static void check_scoreboard(const struct axn_tcp_conn *c)
+{
+    const struct axn_tcp_scoreboard *sb = &c->sb;
+    CHECK(sb->n <= AXN_TCP_SACK_SB_RANGES);
+    for (size_t i = 0; i < sb->n; i++) {
+        CHECK(seq_lt(sb->r[i].left, sb->r[i].right));
+        CHECK(seq_geq(sb->r[i].left, c->snd_una) && seq_leq(sb->r[i].right, c->snd_max));
+        CHECK(i == 0 || seq_lt(sb->r[i - 1].right, sb->r[i].left));
+    }
+}
+
+/* A ring's largest size: the settings' maximum or what SO_*BUF allows. */
+static uint32_t ring_limit(uint32_t setting_max, uint32_t sock_max)
+{
+    const uint32_t so = 2u * sock_max; /* SO_*BUF doubles, as on Linux */
+    return setting_max > so ? setting_max : so;
+}
+
+static bool synchronized(enum axn_tcp_state s)
+{
+    return s == AXN_TCP_ESTABLISHED || s == AXN_TCP_FIN_WAIT1 || s == AXN_TCP_FIN_WAIT2 ||
+           s == AXN_TCP_CLOSE_WAIT || s == AXN_TCP_CLOSING || s == AXN_TCP_LAST_ACK;
+}
+
+/* A connection the listener made has the ISS of a SYN-ACK the stack sent
+ * on that flow: a SYN cookie is accepted only as it was made (RFC 4987
+ * 3.6), a SYN queue entry only with its own ISS. */
+static void check_iss(const struct axn_tcp_conn *c)
+{
+    if (c->lport != LISTEN_PORT)
+        return;
+    for (size_t i = 0; i < N_FLOWS; i++) {
+        const struct flow *f = &flows[i];
+        if (f->lport != LISTEN_PORT || f->rport != c->rport || f->n_synack > SYNACK_KEEP)
+            continue;
+        bool found = false;
+        for (size_t k = 0; k < f->n_synack; k++)
+            found = found || f->synack_iss[k] == c->iss;
+        CHECK(found);
+    }
+}
+
+static void check_conn(const struct axn_tcp_layer *l, const struct axn_tcp_conn *c)
+{
+    check_scoreboard(c);
+    check_iss(c);
+    CHECK(!synchronized(c->state) || c->cwnd >= c->mss);
+    CHECK(c->snd.len <= c->snd.cap && c->rcv.len <= c->rcv.cap);
+    CHECK(c->snd.cap <= ring_limit(l->cfg.wmem[2], AXN_SOCK_WMEM_MAX));
+    CHECK(c->rcv.cap <= ring_limit(l->cfg.rmem[2], AXN_SOCK_RMEM_MAX));
+}
+
 /* The engine's memory and counts (tcp_conn.c): a TIME-WAIT connection
  * holds no send ring, an orphan no receive ring, and no send ring either
  * once its FIN is acknowledged; n_tw counts the TIME-WAIT connections (at
@@ -588,9 +885,28 @@ static void check_tcp_accounting(struct axn_stack *st)
         CHECK(!(c->orphan && c->state == AXN_TCP_FIN_WAIT2) || c->snd.buf == NULL);
         tw += in_tw;
         orphans += c->orphan && !c->orphan_uncounted;
+        check_conn(l, c);
     }
     CHECK(!l || (l->n_tw == tw && tw <= AXN_TCP_MAX_TW && l->n_orphans == orphans));
     st->plat->mutex_unlock(st->core_lock);
+}
+
+/* Input byte 0: the stack's settings, and what the peer offers. */
+static void apply_settings(struct axn_stack *st, uint8_t b)
+{
+    static const uint8_t cookies[SET_COOKIE_N] = {
+        AXN_TCP_SYNCOOKIES_ON_OVERFLOW, AXN_TCP_SYNCOOKIES_ALWAYS, AXN_TCP_SYNCOOKIES_OFF};
+    struct axn_tcp_settings cfg;
+    CHECK(axn_tcp_get_settings(st, &cfg) == 0);
+    cfg.sack = (b & SET_SACK) != 0;
+    cfg.timestamps = (b & SET_TS) != 0;
+    cfg.window_scaling = (b & SET_WS) != 0;
+    cfg.syncookies = cookies[(b >> SET_COOKIE_SH) % SET_COOKIE_N];
+    const char *cc = (b & SET_RENO) ? "reno" : "cubic";
+    memcpy(cfg.congestion_control, cc, strlen(cc) + 1u);
+    CHECK(axn_tcp_set_settings(st, &cfg) == 0);
+    peer_opts =
+        (b & SET_PEER_ALL) ? (SET_SACK | SET_TS | SET_WS) : (b & (SET_SACK | SET_TS | SET_WS));
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -609,6 +925,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     CHECK(axn_stack_add_device(st, &wrapped, &cfg, fuzz_now, &ifindex) == 0);
     advance(st, 0);
     feed_arp_request(st);
+    apply_settings(st, size > 0 ? data[0] : 0);
     open_listener(st);
     open_server(st);
     open_client(st);
@@ -616,7 +933,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         set_flow(FLOW_DYN0 + i, LISTEN_PORT, (uint16_t)(DYN_PEER + i),
                  PEER_ISN + DYN_ISN_STEP * (uint32_t)(i + 1));
 
-    size_t pos = 0;
+    size_t pos = size > 0 ? 1u : 0u;
     struct record r;
     for (size_t n = 0; n < MAX_RECORDS && next_record(data, size, &pos, &r); n++) {
         send_record(st, &r);

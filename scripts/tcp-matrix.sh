@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
-# The long TCP runs of issue 5, on an optimised build without sanitizers
+# The long TCP runs of issues 5 and 6, on an optimised build without sanitizers
 # in build/tcp-matrix (never part of `make test`):
 #
 #   scripts/tcp-matrix.sh [sim]   the transfer matrix: every condition of
-#                                 tests/unit/test_tcp_transfer.c x 50 seeds,
-#                                 16 MiB each way, one process per
+#                                 tests/unit/test_tcp_transfer.c x 100 seeds,
+#                                 4 MiB each way, one process per
 #                                 (condition, seed), $JOBS at a time
 #   scripts/tcp-matrix.sh interop the TAP interop test's two large
 #                                 transfers with 1 GiB each way, clean and
@@ -12,7 +12,7 @@
 #                                 tests/interop/test_tcp_tap.c)
 #   scripts/tcp-matrix.sh all     both
 #
-# Environment: BYTES (default 16777216), SEEDS (50), JOBS (nproc), CONDS
+# Environment: BYTES (default 4194304), SEEDS (100), JOBS (nproc), CONDS
 # (space-separated condition names, default all), TAP_BYTES (1073741824),
 # BUILD_DIR (build/tcp-matrix), TAP_TESTS (cmocka name pattern, default
 # the two large transfers; '*' for the whole program), KEEP_PCAP=1 keeps
@@ -24,10 +24,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 what=${1:-sim}
 build=$(realpath -m "${BUILD_DIR:-build/tcp-matrix}")
-bytes=${BYTES:-16777216}
-seeds=${SEEDS:-50}
+bytes=${BYTES:-4194304}
+seeds=${SEEDS:-100}
 jobs=${JOBS:-$(nproc)}
-conds=${CONDS:-"clean loss1 loss5 reorder dup delay100 jitter1to100 mixed"}
+conds=${CONDS:-"clean loss1 loss5 reorder dup delay100 jitter1to100 mixed loss10 corrupt1 reorder20 hostile"}
 tap_bytes=${TAP_BYTES:-1073741824}
 tap_tests=${TAP_TESTS:-large_transfer_*}
 

@@ -21,7 +21,9 @@
 #define TUN_DEVICE_PATH "/dev/net/tun"
 
 /* What we let Linux hand us, and accept from us, in offload mode. */
-#define TAP_OFFLOADS (TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6)
+#define TAP_OFFLOADS      (TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6)
+#define TAP_OFFLOADS_CSUM TUN_F_CSUM
+#define TAP_CSUM_CAPS     (AXN_DRV_CAP_TX_CSUM | AXN_DRV_CAP_RX_CSUM)
 
 #define TAP_OFFLOAD_CAPS                                                                           \
     (AXN_DRV_CAP_TX_CSUM | AXN_DRV_CAP_TSO4 | AXN_DRV_CAP_TSO6 | AXN_DRV_CAP_RX_CSUM |             \
@@ -76,7 +78,8 @@ static int set_vnet(struct axn_tap *tap)
     if (ioctl(tap->fd, TUNSETVNETLE, &little_endian) < 0)
         return neg_errno();
     /* TUNSETOFFLOAD takes its flags by value, not through a pointer. */
-    if (ioctl(tap->fd, TUNSETOFFLOAD, (unsigned long)TAP_OFFLOADS) < 0)
+    const unsigned long ofl = tap->csum_only ? TAP_OFFLOADS_CSUM : TAP_OFFLOADS;
+    if (ioctl(tap->fd, TUNSETOFFLOAD, ofl) < 0)
         return neg_errno();
     return 0;
 }
@@ -102,7 +105,8 @@ static int alloc_buffers(struct axn_tap *tap)
 {
     if (tap->vnet_hdr) {
         tap->hdr_len = AXN_TAP_VNET_HDR_LEN;
-        tap->frame_max = (size_t)AXN_GSO_MAX_SIZE + AXN_ETH_HLEN;
+        tap->frame_max = tap->csum_only ? (size_t)tap->mtu + AXN_ETH_HLEN
+                                        : (size_t)AXN_GSO_MAX_SIZE + AXN_ETH_HLEN;
     } else {
         tap->hdr_len = 0;
         tap->frame_max = (size_t)tap->mtu + AXN_ETH_HLEN;
@@ -131,6 +135,7 @@ int axn_tap_open(struct axn_tap **out, const struct axn_tap_config *cfg)
     atomic_init(&tap->irq_rx_ready, 0);
     tap->mtu = cfg->mtu ? cfg->mtu : AXN_ETH_MTU;
     tap->vnet_hdr = cfg->vnet_hdr;
+    tap->csum_only = cfg->vnet_hdr && cfg->csum_only;
     tap->fd = open(TUN_DEVICE_PATH, O_RDWR | O_NONBLOCK | O_CLOEXEC);
     err = tap->fd < 0 ? neg_errno() : configure(tap, cfg);
     if (!err)
@@ -160,7 +165,9 @@ void axn_tap_driver(struct axn_tap *tap, struct axn_eth_driver *drv)
     drv->ops = &axn_tap_ops;
     drv->drv = tap;
     drv->mtu = tap->mtu;
-    if (tap->vnet_hdr) {
+    if (tap->csum_only) {
+        drv->caps = TAP_CSUM_CAPS;
+    } else if (tap->vnet_hdr) {
         drv->caps = TAP_OFFLOAD_CAPS;
         drv->gso_max_size = AXN_GSO_MAX_SIZE;
     }

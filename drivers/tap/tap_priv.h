@@ -22,6 +22,7 @@ struct axn_tap {
     struct axn_mac mac;
     uint16_t mtu;
     bool vnet_hdr;
+    bool csum_only;   /* vnet_hdr with TUN_F_CSUM alone: no TSO either way */
     size_t hdr_len;   /* bytes before every frame on the fd: 0 or 12 */
     size_t frame_max; /* longest frame either direction carries */
 

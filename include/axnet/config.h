@@ -28,6 +28,28 @@
 #define AXN_GSO_MAX_SIZE 65536
 #endif
 
+/* TCP hands IPv4 segments of up to AXN_GSO_MAX_SIZE, cut to the path MTU
+ * by the stack itself (software GSO, src/ip/ip4_gso.c), even when the
+ * device has no TSO: one TCP output pass per 64 KiB instead of per MSS.
+ * 0: off (segments of one MSS unless the device segments). */
+#ifndef AXN_TCP_SW_GSO
+#define AXN_TCP_SW_GSO 0
+#endif
+
+/* Large-frame lanes of the router's queues (lib/pktq.h), each buffer
+ * AXN_GSO_MAX_SIZE bytes: per TSO device's TX queue, per LRO device's RX
+ * batch, and the shared RX queue once an LRO device is attached. Memory
+ * is bounded by their sum: 64 KiB x (4 + 4) per device + 64 KiB x 8. */
+#ifndef AXN_GSO_TX_BIG_SLOTS
+#define AXN_GSO_TX_BIG_SLOTS 4
+#endif
+#ifndef AXN_LRO_RX_BIG_SLOTS
+#define AXN_LRO_RX_BIG_SLOTS 4
+#endif
+#ifndef AXN_LRO_RXQ_BIG_SLOTS
+#define AXN_LRO_RXQ_BIG_SLOTS 8
+#endif
+
 /* ---- Wire parsers (bounds against hostile input) ----------------------- */
 
 /* Most IPv6 extension headers walked before the chain is rejected. */
@@ -537,6 +559,12 @@
 #ifndef AXN_TCP_OOO_RANGES
 #define AXN_TCP_OOO_RANGES 8
 #endif
+/* SACKed ranges the sender's scoreboard keeps per connection (RFC 6675
+ * 3); when full the smallest is forgotten, which only costs a needless
+ * retransmission. 8 bytes each. */
+#ifndef AXN_TCP_SACK_SB_RANGES
+#define AXN_TCP_SACK_SB_RANGES 8
+#endif
 /* listen() backlog ceiling (Linux net.core.somaxconn) and the SYN queue
  * bound per listener (Linux tcp_max_syn_backlog default). */
 #ifndef AXN_TCP_SOMAXCONN
@@ -598,10 +626,52 @@
 #ifndef AXN_TCP_HASH_BUCKETS
 #define AXN_TCP_HASH_BUCKETS 1024
 #endif
+/* Buckets of the bound-port table (tcp_table.c), by local port, a power
+ * of two: each of the two lists (bind/listen owners with their accepted
+ * children; connect's ports) costs a pointer per bucket in every stack. */
+#ifndef AXN_TCP_BIND_BUCKETS
+#define AXN_TCP_BIND_BUCKETS 512
+#endif
 /* ---- TCP part 2: options, SACK, congestion control, memory -------------- */
 /* net.ipv4.tcp_congestion_control of a new stack (RFC 9438 CUBIC). */
 #ifndef AXN_TCP_CC_DEFAULT
 #define AXN_TCP_CC_DEFAULT "cubic"
+#endif
+/* RFC 9438 4.1 / 5: CUBIC's C = 0.4 (segments per second cubed) and
+ * beta_cubic = 0.7, in thousandths; fast convergence (4.7) on. */
+#ifndef AXN_TCP_CUBIC_C_X1000
+#define AXN_TCP_CUBIC_C_X1000 400
+#endif
+#ifndef AXN_TCP_CUBIC_BETA_X1000
+#define AXN_TCP_CUBIC_BETA_X1000 700
+#endif
+#ifndef AXN_TCP_CUBIC_FAST_CONVERGENCE
+#define AXN_TCP_CUBIC_FAST_CONVERGENCE 1
+#endif
+/* RFC 9406 4.3 HyStart++ constants (its recommended values): RTT
+ * threshold clamp, its divisor, samples per round before deciding,
+ * Conservative Slow Start growth divisor and length, and L, the most one
+ * ACK may grow cwnd by in slow start (segments; 8 without pacing). */
+#ifndef AXN_TCP_HYSTART_MIN_RTT_THRESH_US
+#define AXN_TCP_HYSTART_MIN_RTT_THRESH_US 4000
+#endif
+#ifndef AXN_TCP_HYSTART_MAX_RTT_THRESH_US
+#define AXN_TCP_HYSTART_MAX_RTT_THRESH_US 16000
+#endif
+#ifndef AXN_TCP_HYSTART_MIN_RTT_DIVISOR
+#define AXN_TCP_HYSTART_MIN_RTT_DIVISOR 8
+#endif
+#ifndef AXN_TCP_HYSTART_N_RTT_SAMPLE
+#define AXN_TCP_HYSTART_N_RTT_SAMPLE 8
+#endif
+#ifndef AXN_TCP_HYSTART_CSS_GROWTH_DIVISOR
+#define AXN_TCP_HYSTART_CSS_GROWTH_DIVISOR 4
+#endif
+#ifndef AXN_TCP_HYSTART_CSS_ROUNDS
+#define AXN_TCP_HYSTART_CSS_ROUNDS 5
+#endif
+#ifndef AXN_TCP_HYSTART_L_SEGS
+#define AXN_TCP_HYSTART_L_SEGS 8
 #endif
 /* net.ipv4.tcp_rmem / tcp_wmem: min, default, max (Linux's defaults:
  * 4096 131072 6291456 and 4096 16384 4194304). Auto-tuning grows a
@@ -617,6 +687,16 @@
 #endif
 #ifndef AXN_TCP_WMEM_MAX
 #define AXN_TCP_WMEM_MAX 4194304
+#endif
+/* Lazy rings (src/tcp/tcp_buf.c): a ring is allocated when data first
+ * needs it, at least this many bytes, and grows by doubling up to the
+ * buffer limit; a drained ring goes back to the allocator after
+ * AXN_TCP_RING_IDLE_MS (to AXN_TCP_RING_IDLE_MS x 2) without data. */
+#ifndef AXN_TCP_RING_FIRST
+#define AXN_TCP_RING_FIRST 4096
+#endif
+#ifndef AXN_TCP_RING_IDLE_MS
+#define AXN_TCP_RING_IDLE_MS 200
 #endif
 /* net.ipv4.tcp_syncookies of a new stack (1: when the SYN queue is full). */
 #ifndef AXN_TCP_SYNCOOKIES_DEFAULT

@@ -8,6 +8,7 @@
 #include "dev/eth_priv.h"
 #include "lib/log.h"
 #include "lib/mem.h"
+#include "wire/ipv4.h"
 
 /* Where the allocation of the device itself is aligned. */
 #define ETH_DEV_ALIGN 16u
@@ -128,6 +129,7 @@ static void eth_destroy(struct axn_netdev *dev)
 static const struct axn_netdev_ops eth_ops = {
     .recv = axn_eth_recv,
     .send = axn_eth_send,
+    .send_gso = axn_eth_send_gso,
     .set_ipv4 = axn_eth_set_ipv4,
     .tick = axn_eth_tick,
     .next_deadline = axn_eth_next_deadline,
@@ -173,6 +175,22 @@ static void init_base(struct axn_eth_dev *d, const struct axn_eth_dev_params *p)
     b->mac_changed_ctx = p->mac_changed_ctx;
 }
 
+/* The driver's offloads as IP packet sizes: a TSO frame is at most what
+ * the driver takes less the Ethernet header, and never above IPv4's
+ * Total Length or the router's large-frame buffers; an LRO aggregate is
+ * one IPv4 datagram at most. */
+static void init_offloads(struct axn_eth_dev *d)
+{
+    const struct axn_eth_driver *drv = d->drv;
+    uint32_t tso = drv->gso_max_size > AXN_ETH_HLEN ? drv->gso_max_size - AXN_ETH_HLEN : 0;
+    if (tso > AXN_IPV4_TOTAL_MAX)
+        tso = AXN_IPV4_TOTAL_MAX;
+    if (tso > AXN_GSO_MAX_SIZE)
+        tso = AXN_GSO_MAX_SIZE;
+    d->base.gso_max = (drv->caps & AXN_DRV_CAP_TSO4) && tso > AXN_PKT_SLOT_SIZE ? tso : 0;
+    d->base.lro_max = (drv->caps & AXN_DRV_CAP_LRO) ? AXN_IPV4_TOTAL_MAX : 0;
+}
+
 int axn_eth_dev_create(const struct axn_eth_dev_params *params, struct axn_netdev **out)
 {
     if (!params || !out || !params->plat || !driver_complete(params->driver))
@@ -183,6 +201,7 @@ int axn_eth_dev_create(const struct axn_eth_dev_params *params, struct axn_netde
         return -AXN_ENOMEM;
     init_base(d, params);
     d->drv = params->driver;
+    init_offloads(d);
     d->oob_rx = params->oob_rx;
     d->up = true;                     /* a new device is up, as the router attaches it */
     axn_eth_own_mac(d, &d->mac_seen); /* what the registry records now */

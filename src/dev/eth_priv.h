@@ -74,6 +74,9 @@ int axn_eth_emit_side(struct axn_eth_dev *d, const struct axn_mac *dst, uint16_t
 
 int axn_eth_send(struct axn_netdev *dev, axn_ip4_t next_hop, const uint8_t *pkt, size_t len,
                  axn_time_t now);
+/* netdev send_gso: one TSO frame with its offload metadata (driver.h). */
+int axn_eth_send_gso(struct axn_netdev *dev, axn_ip4_t next_hop, const uint8_t *pkt, size_t len,
+                     uint16_t gso_size, axn_time_t now);
 
 /* ---- eth_rx.c ------------------------------------------------------------ */
 

@@ -30,6 +30,19 @@ static bool accept_dst(const struct axn_eth_dev *d, const struct axn_mac *dst)
     return axn_mac_equal(dst, &own);
 }
 
+/* virtio 1.x 5.1.6.4: a received frame with NEEDS_CSUM has its transport
+ * checksum only partially summed, and "any preceding checksums have been
+ * validated": the host vouches for the data (a TAP's frames from Linux's
+ * own stack). Such a frame is as good as a verified one; checking its
+ * partial sum would refuse it. */
+static uint8_t rx_offload_flags(const struct axn_offload *ofl)
+{
+    uint8_t f = ofl->flags;
+    if (f & AXN_OFL_NEEDS_CSUM)
+        f = (uint8_t)((f & ~AXN_OFL_NEEDS_CSUM) | AXN_OFL_CSUM_VALID);
+    return f;
+}
+
 /* ETH-7 (and IPv6, which ax-net drops under ETH-9): hands the IP packet to
  * the router. Returns its length, or 0 when it was dropped and counted. */
 static int deliver_ip(struct axn_eth_dev *d, const struct axn_eth *eth, const struct axn_rx_buf *rx,
@@ -47,7 +60,8 @@ static int deliver_ip(struct axn_eth_dev *d, const struct axn_eth *eth, const st
     meta->ifindex = d->base.ifindex;
     meta->ethertype = eth->ethertype;
     meta->frame_len = (uint32_t)rx->len;
-    meta->offload = rx->offload.flags;
+    meta->offload = rx_offload_flags(&rx->offload);
+    meta->gso_size = rx->offload.gso_type != AXN_GSO_NONE ? rx->offload.gso_size : 0;
     return (int)eth->payload_len;
 }
 
@@ -67,10 +81,22 @@ static void count_unknown(struct axn_eth_dev *d, const struct axn_rx_buf *rx)
  * before it reports their destination, so ETH-6 cannot filter them: they
  * are counted as unknown EtherTypes whatever their destination.
  */
+/* RT-38: a frame above the MTU is dropped, unless it is an LRO aggregate
+ * (the driver says so in gso_type) from a device that declared LRO: then
+ * up to one IPv4 datagram. */
+static bool frame_too_long(const struct axn_eth_dev *d, const struct axn_rx_buf *rx)
+{
+    if (rx->len <= ETH_RX_FRAME_MAX)
+        return false;
+    if (rx->offload.gso_type == AXN_GSO_NONE || d->base.lro_max == 0)
+        return true;
+    return rx->len > (size_t)d->base.lro_max + AXN_ETH_HLEN;
+}
+
 static int handle_frame(struct axn_eth_dev *d, const struct axn_rx_buf *rx, uint8_t *out,
                         size_t cap, struct axn_rx_meta *meta, axn_time_t now)
 {
-    if (rx->len > ETH_RX_FRAME_MAX) {
+    if (frame_too_long(d, rx)) {
         count_rx_drop(d); /* RT-38: over-MTU RX */
         return 0;
     }

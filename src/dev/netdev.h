@@ -30,6 +30,7 @@ struct axn_rx_meta {
     uint16_t ethertype; /* 0x0800 or 0x86DD */
     uint32_t frame_len; /* L2 length of the frame it came in (RT-28 pairing) */
     uint8_t offload;    /* AXN_OFL_* of the frame (checksum already verified) */
+    uint16_t gso_size;  /* an LRO aggregate: the size of the segments it joins */
 };
 
 /* IPv4 address with prefix, for set_ipv4. */
@@ -73,6 +74,14 @@ struct axn_netdev_ops {
      */
     int (*send)(struct axn_netdev *dev, axn_ip4_t next_hop, const uint8_t *pkt, size_t len,
                 axn_time_t now);
+    /*
+     * Optional (devices with gso_max): like send, for a TCP/IPv4 packet
+     * larger than the MTU that the device cuts into segments of
+     * `gso_size` payload bytes (TSO). The TCP checksum field holds the
+     * folded pseudo-header sum over the whole TCP length.
+     */
+    int (*send_gso)(struct axn_netdev *dev, axn_ip4_t next_hop, const uint8_t *pkt, size_t len,
+                    uint16_t gso_size, axn_time_t now);
     /* Replaces the device's IPv4 address; NULL clears it (ETH-15). */
     void (*set_ipv4)(struct axn_netdev *dev, const struct axn_ip4_cidr *cidr, axn_time_t now);
     /* Runs timers (ARP retries, pending-packet aging) due at `now`. */
@@ -119,6 +128,12 @@ struct axn_netdev {
     void *wake_ctx;
     axn_netdev_mac_fn mac_changed;
     void *mac_changed_ctx;
+    /* Largest IP packet the device segments itself (TSO4, send_gso); 0:
+     * none. The router gives its TX queue a large-frame lane. */
+    uint32_t gso_max;
+    /* Largest IP packet an LRO aggregate from the device may be; 0: none.
+     * The router gives its RX batch and the shared RX queue a lane. */
+    uint32_t lro_max;
 };
 
 #endif /* AXN_DEV_NETDEV_H */

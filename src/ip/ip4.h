@@ -52,6 +52,11 @@ struct axn_ip4_rx {
     size_t len;                 /* its Total Length */
     uint32_t ifindex;           /* ingress interface */
     enum axn_ip4_cast cast;
+    /* AXN_OFL_CSUM_VALID: the device vouched for every checksum of the
+     * frame (verified, or a host's partially summed frame: virtio
+     * NEEDS_CSUM), so the transport need not verify its own. 0 after
+     * reassembly. */
+    uint8_t offload;
 };
 
 typedef void (*axn_ip4_proto_fn)(void *ctx, const struct axn_ip4_rx *rx, axn_time_t now);
@@ -214,11 +219,19 @@ struct axn_ip4_path {
     uint32_t ifindex;
     size_t mtu;
     bool local; /* to one of our own addresses: looped through lo's queue */
+    /* The largest IP packet the egress device segments itself (TSO4);
+     * 0: none, segments above the MTU are cut by software GSO. */
+    uint32_t gso_max;
 };
 
 /* 0, or -AXN_ENETUNREACH (no route: counted OutNoRoutes). */
 int axn_ip4_route(struct axn_ip4 *ip, const struct axn_ip4_tx *tx, axn_time_t now,
                   struct axn_ip4_path *out);
+
+/* The largest IP packet the egress towards tx->dst segments itself
+ * (TSO4), or 0: no TSO device, a local or broadcast destination, no
+ * route. For TCP's send size goal (Linux sk_gso_max_size). */
+uint32_t axn_ip4_tso_max(struct axn_ip4 *ip, const struct axn_ip4_tx *tx);
 
 /* Where a transport may build its payload in place: the output buffer
  * past the header; *cap receives the room. Valid until the next output. */

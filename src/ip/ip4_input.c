@@ -114,6 +114,7 @@ static void reassemble(struct axn_ip4 *ip, struct axn_ip4_rx *rx, axn_time_t now
         return;
     struct axn_ipv4 whole;
     if (axn_ipv4_parse(d.pkt, d.len, &whole, AXN_IPV4_PARSE_CSUM_VERIFIED) == 0) {
+        rx->offload = 0; /* a device sees one fragment, never the transport's sum */
         rx->hdr = &whole;
         rx->pkt = d.pkt;
         rx->len = whole.total_len;
@@ -167,7 +168,11 @@ void axn_ip4_input(void *ctx, const uint8_t *pkt, size_t len, const struct axn_r
         ip->stats.in_martians++;
         return;
     }
-    struct axn_ip4_rx rx = {.hdr = &h, .pkt = pkt, .len = h.total_len, .ifindex = meta->ifindex};
+    struct axn_ip4_rx rx = {.hdr = &h,
+                            .pkt = pkt,
+                            .len = h.total_len,
+                            .ifindex = meta->ifindex,
+                            .offload = (uint8_t)(meta->offload & AXN_OFL_CSUM_VALID)};
     if (!accept_destination(ip, &h, meta->ifindex, &rx.cast))
         return;
     if (h.is_fragment)

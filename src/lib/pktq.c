@@ -67,9 +67,41 @@ int axn_pktq_init(struct axn_pktq *q, const struct axn_platform *plat, uint32_t 
 
 void axn_pktq_destroy(struct axn_pktq *q)
 {
+    if (q->plat && q->big)
+        q->plat->free(q->plat->ctx, q->big, q->big_block);
     if (q->plat && q->slots)
         q->plat->free(q->plat->ctx, q->slots, q->block_size);
     memset(q, 0, sizeof(*q));
+}
+
+int axn_pktq_enable_big(struct axn_pktq *q, uint32_t n, uint32_t size)
+{
+    if (q->big)
+        return 0;
+    if (!q->plat || n == 0 || size <= q->slot_size)
+        return -AXN_EINVAL;
+    const size_t total = (size_t)n * round_up(size, PKTQ_ALIGN);
+    uint8_t *block = q->plat->alloc(q->plat->ctx, total, PKTQ_ALIGN);
+    if (!block)
+        return -AXN_ENOMEM;
+    q->big_block = total;
+    q->big_cap = n;
+    q->big_size = size;
+    q->big_head = 0;
+    q->big_tail = 0;
+    atomic_init(&q->big_count, 0);
+    q->big = block;
+    return 0;
+}
+
+static uint8_t *big_data(const struct axn_pktq *q, uint32_t index)
+{
+    return q->big + (size_t)index * round_up(q->big_size, PKTQ_ALIGN);
+}
+
+static uint32_t big_next(const struct axn_pktq *q, uint32_t index)
+{
+    return index + 1 == q->big_cap ? 0 : index + 1;
 }
 
 /* ---- Producer side -------------------------------------------------------- */
@@ -78,19 +110,45 @@ uint8_t *axn_pktq_reserve(struct axn_pktq *q)
 {
     /* Acquire: the consumer's last read of this slot happened before its
      * release decrement we observe here, so we may overwrite it. */
+    q->reserved_big = false;
     if (atomic_load_explicit(&q->count, memory_order_acquire) >= q->capacity)
         return NULL;
     return slot_data(q, q->tail);
 }
 
+uint8_t *axn_pktq_reserve_big(struct axn_pktq *q)
+{
+    q->reserved_big = false;
+    if (!q->big || atomic_load_explicit(&q->count, memory_order_acquire) >= q->capacity)
+        return NULL;
+    /* Acquire, as for the slots: the consumer is done with this buffer. */
+    if (atomic_load_explicit(&q->big_count, memory_order_acquire) >= q->big_cap)
+        return NULL;
+    q->reserved_big = true;
+    return big_data(q, q->big_tail);
+}
+
+/* The large buffer of a commit: its ring moves first, so a consumer that
+ * sees the slot (acquire on `count`) sees the buffer counted too. */
+static void commit_big(struct axn_pktq *q, struct axn_pktq_slot *slot)
+{
+    slot->big = q->reserved_big;
+    if (!q->reserved_big)
+        return;
+    q->reserved_big = false;
+    q->big_tail = big_next(q, q->big_tail);
+    atomic_fetch_add_explicit(&q->big_count, 1, memory_order_release);
+}
+
 int axn_pktq_commit(struct axn_pktq *q, size_t len, const struct axn_pktq_meta *meta)
 {
-    if (len > q->slot_size)
+    if (len > (q->reserved_big ? q->big_size : q->slot_size))
         return -AXN_EMSGSIZE;
     if (atomic_load_explicit(&q->count, memory_order_acquire) >= q->capacity)
         return -AXN_ENOBUFS;
     struct axn_pktq_slot *slot = &q->slots[q->tail];
     slot->len = (uint32_t)len;
+    commit_big(q, slot);
     if (meta)
         slot->meta = *meta;
     else
@@ -105,9 +163,9 @@ int axn_pktq_commit(struct axn_pktq *q, size_t len, const struct axn_pktq_meta *
 int axn_pktq_push(struct axn_pktq *q, const void *data, size_t len,
                   const struct axn_pktq_meta *meta)
 {
-    if (len > q->slot_size)
+    if (len > axn_pktq_max_len(q))
         return -AXN_EMSGSIZE;
-    uint8_t *dst = axn_pktq_reserve(q);
+    uint8_t *dst = len > q->slot_size ? axn_pktq_reserve_big(q) : axn_pktq_reserve(q);
     if (!dst)
         return -AXN_ENOBUFS;
     if (len > 0)
@@ -123,7 +181,7 @@ int axn_pktq_peek(struct axn_pktq *q, struct axn_pktq_view *view)
     if (atomic_load_explicit(&q->count, memory_order_acquire) == 0)
         return -AXN_EAGAIN;
     const struct axn_pktq_slot *slot = &q->slots[q->head];
-    view->data = slot_data(q, q->head);
+    view->data = slot->big ? big_data(q, q->big_head) : slot_data(q, q->head);
     view->len = slot->len;
     view->meta = slot->meta;
     return 0;
@@ -133,6 +191,10 @@ void axn_pktq_consume(struct axn_pktq *q)
 {
     if (atomic_load_explicit(&q->count, memory_order_acquire) == 0)
         return;
+    if (q->slots[q->head].big) {
+        q->big_head = big_next(q, q->big_head);
+        atomic_fetch_sub_explicit(&q->big_count, 1, memory_order_release);
+    }
     q->head = next_index(q, q->head);
     /* Release: our reads of the slot finish before the producer may reuse it. */
     atomic_fetch_sub_explicit(&q->count, 1, memory_order_release);

@@ -46,6 +46,9 @@ struct axn_pktq_meta {
     axn_ip4_t next_hop; /* TX queue: next hop chosen by routing (RT-4) */
     uint16_t ethertype; /* RX queue: 0x0800 or 0x86DD, as the device saw it */
     uint8_t offload;    /* RX queue: AXN_OFL_* the device reported (csum verified) */
+    /* TX queue: segment payload size of a TSO frame (the device cuts it);
+     * RX queue: that of an LRO aggregate. 0: a plain packet. */
+    uint16_t gso_size;
     /* TX queue: the sending socket's account (lib/tx_acct.h), charged while
      * queued; NULL when no socket sent it. */
     struct axn_tx_acct *acct;
@@ -54,6 +57,7 @@ struct axn_pktq_meta {
 /* Per-slot bookkeeping; the bytes live in a separate area of the same block. */
 struct axn_pktq_slot {
     uint32_t len;
+    bool big; /* the bytes live in the large-frame lane, not the slot */
     struct axn_pktq_meta meta;
 };
 
@@ -67,6 +71,21 @@ struct axn_pktq {
     uint32_t head;          /* consumer-owned: next slot to read */
     uint32_t tail;          /* producer-owned: next slot to fill */
     _Atomic uint32_t count; /* filled slots; the only shared word */
+    /*
+     * Large-frame lane (axn_pktq_enable_big), for TSO frames and LRO
+     * aggregates: `big_cap` buffers of `big_size` bytes, a second ring
+     * used in the same FIFO order as the slots, so a slot holding a large
+     * packet names no buffer: it takes the next one. Memory stays bounded
+     * by capacity * slot_size + big_cap * big_size.
+     */
+    uint8_t *big; /* NULL: no lane, packets are at most slot_size */
+    size_t big_block;
+    uint32_t big_cap;
+    uint32_t big_size;
+    uint32_t big_head;          /* consumer-owned */
+    uint32_t big_tail;          /* producer-owned */
+    _Atomic uint32_t big_count; /* big buffers in use, counted before `count` */
+    bool reserved_big;          /* producer: the reserved buffer is a big one */
 };
 
 /* A packet looked at in place by the consumer (peek). */
@@ -86,8 +105,24 @@ int axn_pktq_init(struct axn_pktq *q, const struct axn_platform *plat, uint32_t 
 void axn_pktq_destroy(struct axn_pktq *q);
 
 /*
- * Producer. Copies `len` bytes into the tail slot with `meta` (NULL: all
- * zero). Returns 0, -AXN_EMSGSIZE if len exceeds the slot size, or
+ * Adds the large-frame lane: `n` buffers of `size` bytes (size above the
+ * slot size). Once per queue, before any producer may push a large packet;
+ * the caller serialises it with the producers (their lock). Consumers see
+ * the lane through the release of the first large packet's count. Returns
+ * 0 (also when the lane already exists), -AXN_EINVAL or -AXN_ENOMEM.
+ */
+int axn_pktq_enable_big(struct axn_pktq *q, uint32_t n, uint32_t size);
+
+/* Largest packet the queue takes: big_size with the lane, else slot_size. */
+static inline uint32_t axn_pktq_max_len(const struct axn_pktq *q)
+{
+    return q->big ? q->big_size : q->slot_size;
+}
+
+/*
+ * Producer. Copies `len` bytes into the tail slot (or, above the slot
+ * size, into the next large buffer) with `meta` (NULL: all zero). Returns
+ * 0, -AXN_EMSGSIZE if len exceeds axn_pktq_max_len, or
  * -AXN_ENOBUFS when full; on error nothing is queued.
  */
 int axn_pktq_push(struct axn_pktq *q, const void *data, size_t len,
@@ -99,6 +134,11 @@ int axn_pktq_push(struct axn_pktq *q, const void *data, size_t len,
  * reserve again before commit returns the same buffer.
  */
 uint8_t *axn_pktq_reserve(struct axn_pktq *q);
+/* Same with the next large buffer (big_size bytes): NULL when there is no
+ * lane, no free large buffer or no free slot. The packet committed after it
+ * stays in the large buffer whatever its length; a later plain reserve
+ * cancels it (nothing was queued). */
+uint8_t *axn_pktq_reserve_big(struct axn_pktq *q);
 /* Queues the reserved slot holding `len` bytes. Returns 0, -AXN_EMSGSIZE, or
  * -AXN_ENOBUFS if the queue is full (no slot was reserved). */
 int axn_pktq_commit(struct axn_pktq *q, size_t len, const struct axn_pktq_meta *meta);

@@ -73,14 +73,43 @@ static int free_slot(const struct axn_router *r, uint32_t ifindex, size_t *slot)
     return 0;
 }
 
+/* The shared RX queue gets its large-frame lane with the first LRO
+ * device, under the producers' lock (pktq.h): a stack without one pays
+ * nothing. */
+static int rxq_enable_big(struct axn_router *r)
+{
+    unsigned long irq = r->plat->spin_lock_irqsave(r->rxq_lock);
+    int err = axn_pktq_enable_big(&r->rxq, AXN_LRO_RXQ_BIG_SLOTS, AXN_GSO_MAX_SIZE);
+    r->plat->spin_unlock_irqrestore(r->rxq_lock, irq);
+    return err;
+}
+
+/* Large-frame lanes for a device with TSO (TX queue) or LRO (RX batch and
+ * the shared RX queue): a few 64 KiB buffers, never one per slot. */
+static int handle_lanes_init(struct axn_router *r, struct axn_dev_handle *h,
+                             const struct axn_netdev *dev)
+{
+    int err = 0;
+    if (dev->gso_max > AXN_PKT_SLOT_SIZE)
+        err = axn_pktq_enable_big(&h->txq, AXN_GSO_TX_BIG_SLOTS, AXN_GSO_MAX_SIZE);
+    if (!err && dev->lro_max > AXN_PKT_SLOT_SIZE)
+        err = axn_pktq_enable_big(&h->rx_batch, AXN_LRO_RX_BIG_SLOTS, AXN_GSO_MAX_SIZE);
+    if (!err && dev->lro_max > AXN_PKT_SLOT_SIZE)
+        err = rxq_enable_big(r);
+    return err;
+}
+
 /* Loopback has no workers and no queues of its own (LO-2, RT-21). */
-static int handle_queues_init(struct axn_router *r, struct axn_dev_handle *h)
+static int handle_queues_init(struct axn_router *r, struct axn_dev_handle *h,
+                              const struct axn_netdev *dev)
 {
     if (h->is_loopback)
         return 0;
     int err = axn_pktq_init(&h->txq, r->plat, AXN_DEVICE_TX_QUEUE_LEN, AXN_PKT_SLOT_SIZE);
     if (!err)
         err = axn_pktq_init(&h->rx_batch, r->plat, AXN_DEVICE_RX_BATCH, AXN_PKT_SLOT_SIZE);
+    if (!err)
+        err = handle_lanes_init(r, h, dev);
     return err;
 }
 
@@ -90,7 +119,7 @@ int axn_router_attach(struct axn_router *r, struct axn_dev_handle *h, struct axn
     int err = free_slot(r, dev->ifindex, &slot);
     if (!err) {
         h->is_loopback = dev->kind == AXN_IFACE_LOOPBACK;
-        err = handle_queues_init(r, h);
+        err = handle_queues_init(r, h, dev);
     }
     if (err) {
         handle_free(r->plat, h);
@@ -123,6 +152,22 @@ int axn_router_add_device(struct axn_router *r, struct axn_netdev *dev, struct a
     if (out)
         *out = h;
     return 0;
+}
+
+uint32_t axn_router_gso_max(struct axn_router *r, uint32_t ifindex)
+{
+    const struct axn_dev_handle *h = axn_router_find(r, ifindex);
+    return h && h->dev && !h->is_loopback ? h->dev->gso_max : 0;
+}
+
+bool axn_router_any_gso(const struct axn_router *r)
+{
+    for (size_t i = 0; i < AXN_MAX_DEVICES; i++) {
+        const struct axn_dev_handle *h = axn_router_dev_at(r, i);
+        if (h && h->dev && !h->is_loopback && h->dev->gso_max != 0)
+            return true;
+    }
+    return false;
 }
 
 struct axn_dev_handle *axn_router_find(struct axn_router *r, uint32_t ifindex)

@@ -215,6 +215,17 @@ int axn_router_output(struct axn_router *r, const uint8_t *pkt, size_t len, axn_
  * queue charges nothing (Linux loopback_xmit orphans the skb). */
 int axn_router_output_acct(struct axn_router *r, const uint8_t *pkt, size_t len,
                            struct axn_tx_acct *acct, axn_time_t now);
+/* The same for a TCP/IPv4 packet above the MTU that the egress device
+ * segments itself into `gso_size`-byte pieces (TSO: netdev send_gso).
+ * -AXN_EMSGSIZE when the egress has no large-frame lane (no TSO). */
+int axn_router_output_gso(struct axn_router *r, const uint8_t *pkt, size_t len,
+                          struct axn_tx_acct *acct, uint16_t gso_size, axn_time_t now);
+/* The largest IP packet interface `ifindex` segments itself (netdev
+ * gso_max), 0 when it has no TSO or is unknown. Lock-free. */
+uint32_t axn_router_gso_max(struct axn_router *r, uint32_t ifindex);
+/* True if some attached device has TSO: lets TCP skip the route lookup
+ * for its send size goal on a stack without one. Lock-free. */
+bool axn_router_any_gso(const struct axn_router *r);
 /* A TX queue packet with metadata `m` left (sent, dropped): releases its
  * account and, when that made the socket writable, sets wmem_writable and
  * asks for a poll. From any thread; never takes the core lock. */

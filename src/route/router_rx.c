@@ -3,6 +3,7 @@
  * RT-17, RT-28, RT-38).
  */
 #include "axnet/errno.h"
+#include "lib/mem.h"
 #include "route/router.h"
 #include "route/router_internal.h"
 
@@ -24,8 +25,33 @@ static struct axn_pktq_meta rx_queue_meta(const struct axn_dev_handle *h,
         .ifindex = h->ifindex,
         .ethertype = m->ethertype,
         .offload = m->offload,
+        .gso_size = m->gso_size,
     };
     return q;
+}
+
+/*
+ * The buffer the next packet is read into: with a large-frame lane (an LRO
+ * device) always a large one, so an aggregate fits wherever it comes.
+ * NULL while the lane is busy: the batch stops there and the device keeps
+ * its frames (it is read again after the flush), rather than reading an
+ * aggregate into a slot too small for it and dropping it.
+ */
+static uint8_t *batch_reserve(struct axn_pktq *q, uint32_t *cap)
+{
+    *cap = axn_pktq_max_len(q);
+    return q->big ? axn_pktq_reserve_big(q) : axn_pktq_reserve(q);
+}
+
+/* A packet read into a large buffer that fits a slot moves to the slot,
+ * freeing the large buffer for the next aggregate. */
+static void batch_commit(struct axn_pktq *q, uint8_t *buf, size_t n, const struct axn_pktq_meta *m)
+{
+    if (q->reserved_big && n <= axn_pktq_slot_size(q)) {
+        uint8_t *slot = axn_pktq_reserve(q); /* cancels the large one */
+        memcpy(slot, buf, n);
+    }
+    axn_pktq_commit(q, n, m);
 }
 
 /*
@@ -36,11 +62,11 @@ static struct axn_pktq_meta rx_queue_meta(const struct axn_dev_handle *h,
  */
 static bool batch_fill(struct axn_router *r, struct axn_dev_handle *h, axn_time_t now)
 {
-    const uint32_t cap = axn_pktq_slot_size(&h->rx_batch);
+    uint32_t cap;
     bool device_more = true;
     r->plat->mutex_lock(h->dev_lock);
     for (unsigned calls = 0; calls < AXN_DEVICE_RX_BATCH; calls++) {
-        uint8_t *slot = axn_pktq_reserve(&h->rx_batch);
+        uint8_t *slot = batch_reserve(&h->rx_batch, &cap);
         if (!slot)
             break;
         struct axn_rx_meta m = {0};
@@ -55,7 +81,7 @@ static bool batch_fill(struct axn_router *r, struct axn_dev_handle *h, axn_time_
             continue;
         }
         const struct axn_pktq_meta q = rx_queue_meta(h, &m);
-        axn_pktq_commit(&h->rx_batch, (size_t)n, &q);
+        batch_commit(&h->rx_batch, slot, (size_t)n, &q);
     }
     r->plat->mutex_unlock(h->dev_lock);
     return device_more;
@@ -127,6 +153,7 @@ static void deliver_one(struct axn_router *r, const struct axn_pktq_view *v, axn
         .ethertype = v->meta.ethertype,
         .frame_len = v->meta.frame_len,
         .offload = v->meta.offload,
+        .gso_size = v->meta.gso_size,
     };
     if (r->input) {
         r->input(r->input_ctx, v->data, v->len, &meta, now);

@@ -20,10 +20,11 @@
 /* RT-23: a copy on the device's TX queue, or a counted drop; no
  * back-pressure to the sender but its SO_SNDBUF: a socket's copy is
  * charged to its account until it leaves (skb_set_owner_w). */
-static int tx_enqueue(struct axn_router *r, struct axn_dev_handle *h, axn_ip4_t next_hop,
-                      const uint8_t *pkt, size_t len, struct axn_tx_acct *acct)
+static int tx_enqueue_gso(struct axn_router *r, struct axn_dev_handle *h, axn_ip4_t next_hop,
+                          const uint8_t *pkt, size_t len, struct axn_tx_acct *acct,
+                          uint16_t gso_size)
 {
-    const struct axn_pktq_meta meta = {.next_hop = next_hop, .acct = acct};
+    const struct axn_pktq_meta meta = {.next_hop = next_hop, .acct = acct, .gso_size = gso_size};
     /* Charged before the push: the consumer may release at once. */
     if (acct)
         axn_tx_acct_charge(acct, len);
@@ -38,6 +39,12 @@ static int tx_enqueue(struct axn_router *r, struct axn_dev_handle *h, axn_ip4_t 
     }
     r->plat->event_signal(h->tx_event);
     return 0;
+}
+
+static int tx_enqueue(struct axn_router *r, struct axn_dev_handle *h, axn_ip4_t next_hop,
+                      const uint8_t *pkt, size_t len, struct axn_tx_acct *acct)
+{
+    return tx_enqueue_gso(r, h, next_hop, pkt, len, acct, 0);
 }
 
 /*
@@ -138,7 +145,7 @@ static axn_ip4_t egress_next_hop(struct axn_router *r, const struct axn_route_de
 
 /* RT-20 step 5, RT-10: egress by (destination, the source the core chose). */
 static int route_unicast(struct axn_router *r, const struct axn_ipv4 *ip, const uint8_t *pkt,
-                         struct axn_tx_acct *acct)
+                         struct axn_tx_acct *acct, uint16_t gso_size)
 {
     struct axn_route_decision d;
     if (axn_ctl_route_for_source(r->ctl, ip->dst, ip->src, &d) != 0)
@@ -148,7 +155,8 @@ static int route_unicast(struct axn_router *r, const struct axn_ipv4 *ip, const 
         return no_route(r);
     if (h->is_loopback)
         return loopback_inject(r, h, pkt, ip->total_len);
-    return tx_enqueue(r, h, egress_next_hop(r, &d, ip->dst), pkt, ip->total_len, acct);
+    return tx_enqueue_gso(r, h, egress_next_hop(r, &d, ip->dst), pkt, ip->total_len, acct,
+                          gso_size);
 }
 
 /* Not IPv4: a well-formed IPv6 packet has no route yet (no IPv6 routes
@@ -170,6 +178,12 @@ int axn_router_output(struct axn_router *r, const uint8_t *pkt, size_t len, axn_
 int axn_router_output_acct(struct axn_router *r, const uint8_t *pkt, size_t len,
                            struct axn_tx_acct *acct, axn_time_t now)
 {
+    return axn_router_output_gso(r, pkt, len, acct, 0, now);
+}
+
+int axn_router_output_gso(struct axn_router *r, const uint8_t *pkt, size_t len,
+                          struct axn_tx_acct *acct, uint16_t gso_size, axn_time_t now)
+{
     (void)now;
     /* Parse before reading any field; the parser checks the version too. */
     struct axn_ipv4 ip;
@@ -181,7 +195,7 @@ int axn_router_output_acct(struct axn_router *r, const uint8_t *pkt, size_t len,
     /* Bytes past Total Length are not part of the packet. */
     if (axn_ip4_is_broadcast(ip.dst))
         return fan_out(r, &ip, pkt, acct);
-    return route_unicast(r, &ip, pkt, acct);
+    return route_unicast(r, &ip, pkt, acct, gso_size);
 }
 
 /* RT-25 for lo: through the shared RX queue, not the fast path. */
@@ -235,8 +249,11 @@ void axn_router_tx_release(struct axn_router *r, const struct axn_pktq_meta *m, 
 static void tx_send_one(struct axn_router *r, struct axn_dev_handle *h,
                         const struct axn_pktq_view *v, axn_time_t now)
 {
+    const struct axn_netdev_ops *ops = h->dev->ops;
     r->plat->mutex_lock(h->dev_lock);
-    int n = h->dev->ops->send(h->dev, v->meta.next_hop, v->data, v->len, now);
+    int n = v->meta.gso_size != 0 && ops->send_gso
+                ? ops->send_gso(h->dev, v->meta.next_hop, v->data, v->len, v->meta.gso_size, now)
+                : ops->send(h->dev, v->meta.next_hop, v->data, v->len, now);
     r->plat->mutex_unlock(h->dev_lock);
     /* RT-29/38: count the L2 frame the device sent; 0 means parked for ARP
      * (counted when flushed), < 0 was counted by the device. */

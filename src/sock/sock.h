@@ -142,8 +142,9 @@ struct axn_socket {
     struct axn_sock_opts opt;
     void *waitq; /* blocking callers sleep here, with st->core_lock */
     struct axn_waker *wakers;
-    struct axn_socket *next_in_stack; /* sock_layer.c's list */
-    size_t size;                      /* of the transport's struct, for free */
+    struct axn_socket *next_in_stack;   /* sock_layer.c's list */
+    struct axn_socket **pprev_in_stack; /* the link pointing here; NULL: not listed */
+    size_t size;                        /* of the transport's struct, for free */
     /* The control messages of the sendmsg in progress: set by the facade
      * (socket_io.c) around each call of ops->send, under the core lock,
      * NULL at every other time (send, sendto, a sendmsg without any).

@@ -19,7 +19,16 @@
  *     tcp_close.c   the engine side of shutdown(SHUT_WR), close and abort
  *     tcp_timer.c   retransmission, delayed ACK, persist, keep-alive, waits
  *     tcp_rtt.c     RFC 6298 estimator
- *     tcp_cc.h, tcp_cc_newreno.c   congestion control behind an ops table
+ *     tcp_cc.h, tcp_cc.c, tcp_cc_newreno.c, tcp_cc_cubic.c, tcp_hystart.c
+ *                   congestion control behind an ops table (reno, cubic)
+ *     tcp_recovery.c  loss-recovery window arithmetic (RFC 6582, RFC 6675)
+ *     tcp_options.c, tcp_ts.c   RFC 7323 / RFC 2018 negotiation, timestamps, PAWS
+ *     tcp_sack_rx.c   the SACK blocks we send (RFC 2018 4, RFC 2883)
+ *     tcp_sack*.c     the sender's scoreboard, RFC 6675 IsLost/pipe/NextSeg
+ *     tcp_buf.c       lazy rings, receive/send buffer auto-tuning
+ *     tcp_synq.c, tcp_listen_req.c, tcp_syncookie.c, tcp_listen_cookie.c,
+ *     tcp_synack.c    request entries and SYN cookies of a listener
+ *     tcp_settings.c  the stack's net.ipv4.tcp_* settings
  *   sockets (tcp_sock.h):
  *     tcp_layer.c   this layer: registration with IPv4, counters
  *     tcp_table.c   the 4-tuple hash, bound ports, listeners, ephemeral ports
@@ -62,6 +71,14 @@ struct axn_tcp_layer {
     /* Connections with a full 4-tuple (SYN-SENT to TIME-WAIT, children
      * included), AXN_TCP_HASH_BUCKETS chains through conn->hash_next. */
     struct axn_tcp_conn **hash;
+    size_t hash_buckets; /* a power of two; 0: AXN_TCP_HASH_BUCKETS (grows: tcp_table.c) */
+    size_t n_hashed;
+    /* Connections with a timer armed, a min-heap on their earliest
+     * deadline (tcp_timer.c): a timer pass visits only the due ones. */
+    struct axn_tcp_conn **theap;
+    uint32_t theap_len;
+    uint32_t theap_cap;
+    uint32_t timer_pass;
     /* SipHash secret of the hash and of SO_REUSEPORT selection (its own,
      * so bucket layout tells nothing of the ISN or port keys). */
     uint8_t hash_key[AXN_SIPHASH_KEY_BYTES];
@@ -70,9 +87,12 @@ struct axn_tcp_layer {
     size_t n_conns;
     size_t n_orphans; /* orphans not in TIME-WAIT (Linux tcp_orphan_count) */
     size_t n_tw;      /* connections in TIME-WAIT (Linux tw_count) */
-    /* Sockets holding a local port (bound, listening, connected), for
-     * bind arbitration and listener lookup: tcp_table.c's own structure. */
-    struct axn_tcp_sock *bound;
+    /* Sockets holding a local port, by port (tcp_table.c): `bound` has
+     * those bound by bind()/listen (the listener candidates, first in each
+     * chain) then accepted children; `bound_conn` those connect() gave a
+     * port (Linux keeps both in bhash; only listeners in lhash). */
+    struct axn_tcp_sock *bound[AXN_TCP_BIND_BUCKETS];
+    struct axn_tcp_sock *bound_conn[AXN_TCP_BIND_BUCKETS];
     /* RFC 5961 7: the challenge ACKs sent in the current second. */
     axn_time_t challenge_second;
     uint32_t challenge_count;

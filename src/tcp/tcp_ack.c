@@ -3,14 +3,18 @@
  * states: what an acceptable ACK does to the sender. The input side has
  * already applied the RFC 5961 5.2 acceptability test.
  *
- * Loss recovery is RFC 5681 3.2 with RFC 6582 NewReno: the window
- * arithmetic is in tcp_cc_newreno.c (axn_tcp_cc_*), the retransmissions
- * here.
+ * Loss recovery is RFC 6675 with SACK (the scoreboard in tcp_sack.c,
+ * sending by pipe in tcp_sack_send.c), else RFC 5681 3.2 with RFC 6582
+ * NewReno: the window arithmetic is in tcp_recovery.c (axn_tcp_recovery_*),
+ * the NewReno retransmissions here.
  */
 #include "tcp/tcp_output.h"
 
 #include "axnet/socket.h"
 #include "tcp/tcp_cc.h"
+#include "tcp/tcp_options.h"
+#include "tcp/tcp_recovery.h"
+#include "tcp/tcp_sack.h"
 #include "tcp/tcp_seq.h"
 
 /* Linux sk_stream_is_writeable: writable again once the free space is at
@@ -43,12 +47,38 @@ static uint32_t acked_ring_bytes(const struct axn_tcp_conn *c, uint32_t ack, uin
     return acked < c->snd.len ? acked : c->snd.len;
 }
 
-/* RFC 6298 3 with Karn: the timed segment is covered. */
-static void ack_rtt(struct axn_tcp_conn *c, uint32_t ack, axn_time_t now)
+/* The TS sample of an ACK after an RTO: a round trip only when it
+ * echoes the latest retransmission's TSval (sent when the armed RTO timer
+ * was last set, rto ago). RFC 7323 4.3 makes a receiver that got an
+ * earlier copy (its ACK lost) echo that copy's older TSval: a sample
+ * that would stretch the backed-off RTO further. */
+static bool ts_rtt_after_rto(const struct axn_tcp_conn *c, const struct axn_tcp *seg,
+                             axn_time_t now, axn_time_t *rtt)
 {
-    if (c->rtt_start != 0 && seq_geq(ack, c->rtt_seq)) {
+    const axn_time_t due = c->timer[AXN_TCP_T_RTO];
+
+    if (due == AXN_TIME_NEVER || due < c->rto || !axn_tcp_ts_rtt(c, seg, now, rtt))
+        return false;
+    return *rtt <= now - (due - c->rto);
+}
+
+/* RFC 6298 3 with Karn: the timed segment is covered. After an RTO
+ * (back-off), Karn leaves nothing timed; then, as Linux
+ * (tcp_ack_update_rtt: TS-ECR only when the acknowledged data was
+ * retransmitted), RFC 7323 4.1 gives the sample: TSecr echoes the TSval
+ * of the transmission that arrived, retransmission included, and this
+ * ACK advanced SND.UNA. Not on every ACK: an echo may be older than the
+ * segment acknowledged (RFC 7323 4.3 holds TS.Recent across a hole, and
+ * a delayed ACK echoes its first segment), which inflates the estimate. */
+static void ack_rtt(struct axn_tcp_conn *c, const struct axn_tcp *seg, axn_time_t now)
+{
+    axn_time_t rtt = 0;
+
+    if (c->rtt_start != 0 && seq_geq(seg->ack, c->rtt_seq)) {
         axn_tcp_rtt_sample(c, now - c->rtt_start, now);
         c->rtt_start = 0;
+    } else if (c->backoff != 0 && ts_rtt_after_rto(c, seg, now, &rtt)) {
+        axn_tcp_rtt_sample(c, rtt, now);
     } else if (c->backoff != 0 && c->srtt != 0) {
         /* New data acknowledged after a back-off without a sample: back
          * to the estimate (Linux tcp_ack clears icsk_backoff). */
@@ -59,7 +89,8 @@ static void ack_rtt(struct axn_tcp_conn *c, uint32_t ack, axn_time_t now)
     c->first_retrans_at = 0;
 }
 
-/* RFC 5681 3.1 growth outside recovery; RFC 6582 3.2 steps 5-6 inside.
+/* RFC 5681 3.1 growth outside recovery; RFC 6582 3.2 steps 5-6 inside
+ * (RFC 6675 5: a partial ACK changes no window, pipe decides what goes).
  * `bytes`: data bytes acknowledged (RFC 3465 byte counting: the SYN and
  * FIN grow nothing). */
 static void ack_cc(struct axn_tcp_conn *c, uint32_t ack, uint32_t bytes, axn_time_t now)
@@ -70,11 +101,14 @@ static void ack_cc(struct axn_tcp_conn *c, uint32_t ack, uint32_t bytes, axn_tim
         return;
     }
     if (seq_geq(ack, c->recover)) {
-        axn_tcp_cc_exit_recovery(c, now);
+        axn_tcp_recovery_exit(c, now);
+        return;
+    }
+    if (axn_tcp_sack_recovering(c)) {
         return;
     }
     /* Partial ACK: the next hole is lost too; resend it now. */
-    axn_tcp_cc_partial_ack(c, bytes);
+    axn_tcp_recovery_partial_ack(c, bytes);
     axn_tcp_retransmit_head(c, now);
 }
 
@@ -109,8 +143,9 @@ static void ack_loss_marks(struct axn_tcp_conn *c, uint32_t acked)
 }
 
 /* SND.UNA < SEG.ACK =< SND.MAX: new data acknowledged. */
-static void ack_new(struct axn_tcp_conn *c, uint32_t ack, axn_time_t now)
+static void ack_new(struct axn_tcp_conn *c, const struct axn_tcp *seg, axn_time_t now)
 {
+    uint32_t ack = seg->ack;
     uint32_t acked = ack - c->snd_una;
     uint32_t bytes = acked_ring_bytes(c, ack, acked);
 
@@ -121,32 +156,62 @@ static void ack_new(struct axn_tcp_conn *c, uint32_t ack, axn_time_t now)
     }
     c->stats.bytes_acked += bytes;
     ack_loss_marks(c, acked);
-    ack_rtt(c, ack, now);
+    ack_rtt(c, seg, now);
     ack_cc(c, ack, bytes, now);
     ack_timer_and_wake(c, bytes, now);
 }
 
-/* RFC 5681 3.2: the third duplicate ACK starts fast retransmit, unless
- * RFC 6582 3.2 step 1 says it belongs to data sent before the last
- * recovery or timeout: it must "cover more than recover", the highest
- * sequence number then sent, which is c->recover - 1 (c->recover holds
- * snd_max), so SND.UNA >= c->recover; later ones inflate. */
+/* RFC 5681 3.2 / RFC 6582 3.2 step 2: fast retransmit, then NewReno
+ * fast recovery. */
+static void enter_reno_recovery(struct axn_tcp_conn *c, axn_time_t now)
+{
+    c->layer->ext.fast_retrans++;
+    c->layer->ext.reno_recovery++;
+    if (c->stats.lost == 0) {
+        c->stats.lost = 1; /* the head segment */
+    }
+    axn_tcp_recovery_enter(c, now);
+    axn_tcp_retransmit_head(c, now);
+}
+
+/* A recovery may start: not while one runs, nor (RFC 6582 3.2 step 1,
+ * RFC 6675 5.1) for data sent before the last recovery or timeout: the
+ * ACK must "cover more than recover", the highest sequence number then
+ * sent, which is c->recover - 1 (c->recover holds snd_max), so SND.UNA >=
+ * c->recover. */
+static bool may_recover(const struct axn_tcp_conn *c)
+{
+    return !c->in_recovery && c->snd_una != c->snd_max && !seq_lt(c->snd_una, c->recover);
+}
+
+/* RFC 6675 5: with SACK, recovery starts on DupThresh duplicate ACKs or
+ * as soon as IsLost(HighACK + 1), whichever comes first. */
+static void sack_maybe_recover(struct axn_tcp_conn *c, axn_time_t now)
+{
+    if (!c->opt.sack_ok || !may_recover(c)) {
+        return;
+    }
+    if (c->dupacks >= AXN_TCP_DUPACK_THRESH || axn_tcp_sack_is_lost(c, c->snd_una)) {
+        axn_tcp_sack_enter_recovery(c, now);
+    }
+}
+
+/* RFC 5681 3.2: the third duplicate ACK starts fast retransmit (unless
+ * may_recover says no); later ones inflate (NewReno only: RFC 6675 sends
+ * by pipe). */
 static void ack_dup(struct axn_tcp_conn *c, axn_time_t now)
 {
     c->dupacks++;
     if (c->in_recovery) {
-        axn_tcp_cc_dupack_inflate(c);
+        if (!axn_tcp_sack_recovering(c)) {
+            axn_tcp_recovery_dupack_inflate(c);
+        }
         return;
     }
-    if (c->dupacks != AXN_TCP_DUPACK_THRESH || seq_lt(c->snd_una, c->recover)) {
+    if (c->opt.sack_ok || c->dupacks != AXN_TCP_DUPACK_THRESH || !may_recover(c)) {
         return;
     }
-    c->layer->ext.fast_retrans++;
-    if (c->stats.lost == 0) {
-        c->stats.lost = 1; /* the head segment */
-    }
-    axn_tcp_cc_enter_recovery(c, now);
-    axn_tcp_retransmit_head(c, now);
+    enter_reno_recovery(c, now);
 }
 
 /* The peer's window opened: probing ends, and a probe byte already past
@@ -207,12 +272,17 @@ enum axn_tcp_ack_result axn_tcp_ack_process(struct axn_tcp_conn *c, const struct
     if (seq_lt(ack, c->snd_una)) {
         return AXN_TCP_ACK_OK;
     }
+    /* is_dupack implies ack == SND.UNA: nothing new acknowledged. */
     dup = is_dupack(c, seg);
+    c->sb.partial_ack = ack != c->snd_una;
     if (ack != c->snd_una) {
-        ack_new(c, ack, now);
-    } else if (dup) {
+        ack_new(c, seg, now);
+    }
+    axn_tcp_sack_update(c, seg, now);
+    if (dup) {
         ack_dup(c, now);
     }
+    sack_maybe_recover(c, now);
     window_update(c, seg, now);
     axn_tcp_output(c, now);
     if (c->fin_sent && c->snd_una == c->snd_max) {

@@ -1,6 +1,7 @@
 /*
- * NewReno congestion control (RFC 5681, RFC 6582) and the loss-recovery
- * window arithmetic every algorithm shares (tcp_cc.h explains the split).
+ * NewReno congestion control (RFC 5681, RFC 6582), and the helpers every
+ * algorithm uses (FlightSize, the initial window, growth dispatch). The
+ * loss-recovery arithmetic they share is in tcp_recovery.c.
  */
 #include "tcp/tcp_cc.h"
 
@@ -8,8 +9,6 @@
 
 /* RFC 5681 eq. (4) and 3.2 step 2: ssthresh never below two segments. */
 #define CC_MIN_SSTHRESH_SEGS 2
-/* RFC 5681 3.2 step 3: the three segments that left the network. */
-#define CC_RECOVERY_INFLATE_SEGS 3
 
 uint32_t axn_tcp_flight_size(const struct axn_tcp_conn *c)
 {
@@ -82,56 +81,4 @@ const struct axn_tcp_cc_ops axn_tcp_cc_newreno = {
 void axn_tcp_cc_on_ack(struct axn_tcp_conn *c, uint32_t acked, axn_time_t now)
 {
     c->cc->cong_avoid(c, acked, now);
-}
-
-void axn_tcp_cc_enter_recovery(struct axn_tcp_conn *c, axn_time_t now)
-{
-    c->ssthresh = c->cc->ssthresh(c, now);
-    c->cwnd = sat_add(c->ssthresh, (uint32_t)CC_RECOVERY_INFLATE_SEGS * c->mss);
-    c->recover = c->snd_max;
-    c->in_recovery = true;
-}
-
-void axn_tcp_cc_dupack_inflate(struct axn_tcp_conn *c)
-{
-    c->cwnd = sat_add(c->cwnd, c->mss);
-}
-
-void axn_tcp_cc_partial_ack(struct axn_tcp_conn *c, uint32_t acked)
-{
-    c->cwnd = c->cwnd > acked ? c->cwnd - acked : 0;
-    if (acked >= c->mss) {
-        c->cwnd = sat_add(c->cwnd, c->mss);
-    }
-    if (c->cwnd < c->mss) {
-        c->cwnd = c->mss;
-    }
-}
-
-/* RFC 6582 3.2 step 6 option (1): cwnd = min(ssthresh, max(FlightSize,
- * SMSS) + SMSS), so that an empty pipe still leaves two segments. */
-void axn_tcp_cc_exit_recovery(struct axn_tcp_conn *c, axn_time_t now)
-{
-    uint32_t flight = axn_tcp_flight_size(c);
-    uint32_t fl = sat_add(flight > c->mss ? flight : c->mss, c->mss);
-
-    c->cwnd = c->ssthresh < fl ? c->ssthresh : fl;
-    c->in_recovery = false;
-    c->dupacks = 0;
-    c->cc->on_recovery_exit(c, now);
-}
-
-void axn_tcp_cc_on_rto(struct axn_tcp_conn *c, axn_time_t now)
-{
-    /* RFC 5681 3.1 (after eq. 4): a segment timing out again keeps the
-     * ssthresh of its first timeout (FlightSize is then only the loss
-     * window); c->backoff counts the consecutive timeouts. */
-    if (c->backoff == 0) {
-        c->ssthresh = c->cc->ssthresh(c, now);
-    }
-    c->cwnd = c->mss;
-    c->in_recovery = false;
-    c->dupacks = 0;
-    c->recover = c->snd_max;
-    c->cc->on_rto(c, now);
 }

@@ -15,6 +15,7 @@
 #include "lib/mem.h"
 #include "tcp/tcp_cc.h"
 #include "tcp/tcp_seq.h"
+#include "tcp/tcp_synq.h"
 
 /* What a socket sees when its connection ends (Linux tcp_done ->
  * sk_state_change: readable EOF, writable to wake a connect, hung up). */
@@ -46,8 +47,9 @@ static void conn_defaults(struct axn_tcp_conn *c, struct axn_tcp_layer *l)
     c->keepidle_s = AXN_TCP_KEEPIDLE_S;
     c->keepintvl_s = AXN_TCP_KEEPINTVL_S;
     c->keepcnt = AXN_TCP_KEEPCNT_DEFAULT;
-    c->sndbuf = AXN_TCP_SNDBUF_DEFAULT;
-    c->rcvbuf = AXN_TCP_RCVBUF_DEFAULT;
+    /* tcp_wmem[1] / tcp_rmem[1]: limits, not memory (rings are lazy). */
+    c->sndbuf = l->cfg.wmem[1];
+    c->rcvbuf = l->cfg.rmem[1];
     c->df_mode = axn_ip4_df_mode(AXN_IP_PMTUDISC_WANT);
     c->quickacks = AXN_TCP_QUICKACKS;
     c->mss = AXN_TCP_DEFAULT_MSS;
@@ -59,14 +61,19 @@ static void conn_defaults(struct axn_tcp_conn *c, struct axn_tcp_layer *l)
 
 struct axn_tcp_conn *axn_tcp_conn_new(struct axn_tcp_layer *l)
 {
-    struct axn_tcp_conn *c =
-        l->plat->alloc(l->plat->ctx, sizeof(*c), _Alignof(struct axn_tcp_conn));
+    struct axn_tcp_conn *c;
 
+    /* Room in the timer heap first: arming a timer never allocates. */
+    if (axn_tcp_timer_reserve(l) != 0) {
+        return NULL;
+    }
+    c = l->plat->alloc(l->plat->ctx, sizeof(*c), _Alignof(struct axn_tcp_conn));
     if (c == NULL) {
         return NULL;
     }
     memset(c, 0, sizeof(*c));
     conn_defaults(c, l);
+    c->mem.heap_ok = true;
     c->all_next = l->all;
     if (l->all != NULL) {
         l->all->all_prev = c;
@@ -76,42 +83,14 @@ struct axn_tcp_conn *axn_tcp_conn_new(struct axn_tcp_layer *l)
     return c;
 }
 
-static int ring_alloc(struct axn_tcp_layer *l, struct axn_tcp_ring *r, uint32_t size)
-{
-    void *buf;
-
-    if (r->buf != NULL) {
-        return 0;
-    }
-    buf = l->plat->alloc(l->plat->ctx, size, 1);
-    if (buf == NULL) {
-        return -AXN_ENOMEM;
-    }
-    return axn_tcp_ring_init(r, buf, size);
-}
-
-static void ring_free(struct axn_tcp_layer *l, struct axn_tcp_ring *r)
-{
-    if (r->buf != NULL) {
-        l->plat->free(l->plat->ctx, r->buf, r->cap);
-    }
-    r->buf = NULL;
-    r->cap = 0;
-    r->len = 0;
-    r->head = 0;
-}
-
+/* Rings are lazy (tcp_buf.c): the first write or the first data
+ * received allocates them, so an established connection that moves no
+ * data holds none. Kept for its callers (connect, handshake completion),
+ * which need not know. */
 int axn_tcp_conn_alloc_rings(struct axn_tcp_conn *c)
 {
-    int err = ring_alloc(c->layer, &c->snd, c->sndbuf);
-
-    if (err == 0) {
-        err = ring_alloc(c->layer, &c->rcv, c->rcvbuf);
-    }
-    if (err != 0) {
-        ring_free(c->layer, &c->snd);
-    }
-    return err;
+    (void)c;
+    return 0;
 }
 
 static void all_unlink(struct axn_tcp_layer *l, struct axn_tcp_conn *c)
@@ -146,9 +125,14 @@ void axn_tcp_conn_free(struct axn_tcp_conn *c)
     if (c->state == AXN_TCP_TIME_WAIT && l->n_tw > 0) {
         l->n_tw--;
     }
-    ring_free(l, &c->snd);
-    ring_free(l, &c->rcv);
+    axn_tcp_timer_unfile(c);
+    axn_tcp_ring_release(l, &c->snd);
+    axn_tcp_ring_release(l, &c->rcv);
+    axn_tcp_synq_free(c); /* a listener's request entries (tcp_synq.h) */
     l->plat->free(l->plat->ctx, c, sizeof(*c));
+    if (l->n_conns == 0) {
+        axn_tcp_timer_heap_free(l);
+    }
 }
 
 /*
@@ -167,10 +151,13 @@ static void conn_shed_rings(struct axn_tcp_conn *c)
     struct axn_tcp_layer *l = c->layer;
 
     if (c->state == AXN_TCP_TIME_WAIT || (c->orphan && c->state == AXN_TCP_FIN_WAIT2)) {
-        ring_free(l, &c->snd);
+        axn_tcp_ring_release(l, &c->snd);
+    }
+    if (c->orphan || c->state == AXN_TCP_TIME_WAIT) {
+        c->mem.rcv_gone = true; /* no window, no data any more */
     }
     if (c->orphan || (c->state == AXN_TCP_TIME_WAIT && c->rcv.len == 0)) {
-        ring_free(l, &c->rcv);
+        axn_tcp_ring_release(l, &c->rcv);
         c->n_ooo = 0; /* out-of-order bytes lived in that ring */
     }
 }

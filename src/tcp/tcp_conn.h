@@ -8,13 +8,13 @@
  * child in the listener's queues), so it is its own allocation, linked to
  * its socket while there is one (`sock`).
  *
- * Memory: the struct has a fixed size; its two byte rings are allocated
- * once, at connect() for an active open and when the handshake completes
- * for a passive one (a half-open child costs only the struct, so a SYN
- * flood cannot take 2 x SO_RCVBUF per SYN: spec TCP-32), and freed as soon
- * as they are of no more use: on entering TIME-WAIT (unread bytes
- * excepted), and for an orphan its receive ring at once and its send ring
- * once its FIN is acknowledged (tcp_conn.c). No segment ever
+ * Memory: the struct has a fixed size; its two byte rings are lazy
+ * (tcp_buf.c): allocated when data first needs them, grown up to the
+ * buffer limit, returned when drained and idle, so an idle established
+ * connection costs the struct alone; and freed as soon as they are of no
+ * more use: on entering TIME-WAIT (unread bytes excepted), and for an
+ * orphan its receive ring at once and its send ring once its FIN is
+ * acknowledged (tcp_conn.c). No segment ever
  * allocates: data is copied from the send ring into the IPv4 layer's
  * output buffer, and received data, in order or not, goes straight into
  * the receive ring.
@@ -42,6 +42,7 @@
 struct axn_tcp_layer;
 struct axn_tcp_sock;
 struct axn_tcp_conn;
+struct axn_tcp_synq;
 
 /* RFC 9293 3.3.2 states, numbered as Linux's TCP_* (include/net/tcp_states.h)
  * so TCP_INFO's tcpi_state and /proc/net/tcp need no table. */
@@ -77,7 +78,8 @@ enum axn_tcp_timer_id {
     AXN_TCP_T_DELACK,  /* delayed ACK */
     AXN_TCP_T_PERSIST, /* zero-window probe */
     AXN_TCP_T_KEEPALIVE,
-    AXN_TCP_T_WAIT, /* TIME-WAIT 2 x MSL, or an orphan's FIN-WAIT-2 timeout */
+    AXN_TCP_T_WAIT,    /* TIME-WAIT 2 x MSL, or an orphan's FIN-WAIT-2 timeout */
+    AXN_TCP_T_RECLAIM, /* drained rings go back to the allocator (tcp_buf.c) */
     AXN_TCP_T_COUNT,
 };
 
@@ -103,8 +105,8 @@ struct axn_tcp_ooo_range {
 
 struct axn_tcp_negotiated {
     uint16_t peer_mss; /* the peer's MSS option, AXN_TCP_DEFAULT_MSS without one */
-    /* Part 2 (RFC 7323, RFC 2018): all false/0 until then; part 1 never
-     * offers them, so every window is unscaled. */
+    /* RFC 7323, RFC 2018: what was offered (axn_tcp_opts_offer), then
+     * what both ends agreed (axn_tcp_opts_from_syn). */
     bool wscale_ok;
     bool ts_ok;
     bool sack_ok;
@@ -112,6 +114,17 @@ struct axn_tcp_negotiated {
     uint8_t rcv_wscale; /* shift applied to windows we send */
     uint32_t ts_recent;
     axn_time_t ts_recent_at;
+    /* RFC 7323 5.4 / 7.1: added to the millisecond clock in every TSval,
+     * a keyed hash of the 4-tuple (so neither uptime nor other
+     * connections' clocks show; a SYN cookie recomputes it). */
+    uint32_t ts_offset;
+    /* TSval of our first SYN: a SYN-ACK's TSecr must lie between it and
+     * now (Linux PAWSActive). Valid when ts_syn_set. */
+    uint32_t ts_syn;
+    bool ts_syn_set;
+    /* RFC 7323 4.3: the ACK field of the last segment we sent
+     * (Last.ACK.sent), for the TS.Recent update rule. */
+    uint32_t last_ack_sent;
 };
 
 /* ---- Per-connection counters (TCP_INFO) ------------------------------------- */
@@ -120,6 +133,8 @@ struct axn_tcp_conn_stats {
     uint32_t total_retrans; /* segments retransmitted */
     uint32_t lost;          /* segments thought lost now (tcpi_lost) */
     uint32_t retrans_out;   /* retransmitted and not yet acknowledged */
+    uint32_t sacked;        /* segments SACKed above SND.UNA (tcpi_sacked) */
+    uint32_t reordering;    /* largest reordering seen via SACK, segments (0: none) */
     uint64_t bytes_acked;   /* RFC 4898 tcpEStatsAppHCThruOctetsAcked */
     uint64_t bytes_received;
     uint32_t segs_in;
@@ -278,12 +293,21 @@ struct axn_tcp_conn {
     struct axn_tcp_conn *q_next; /* in the listener's SYN or accept queue */
     bool in_accept_q;
     /* A listener's queues (state LISTEN only). */
-    struct axn_tcp_conn *syn_q;    /* SYN-RECEIVED children */
+    /* Children in SYN-RECEIVED: only while the ACK that made them (from
+     * a request entry or a cookie) is being processed; a half-open
+     * handshake is a request entry in `synq`, not a connection. */
+    struct axn_tcp_conn *syn_q;
     struct axn_tcp_conn *acc_head; /* ESTABLISHED (or later) children, oldest first */
     struct axn_tcp_conn *acc_tail;
     uint32_t syn_q_len;
     uint32_t acc_q_len;
     uint32_t backlog; /* listen()'s, clamped to AXN_TCP_SOMAXCONN */
+    /* Request entries of half-open handshakes (tcp_synq.h), created at
+     * the first SYN; NULL otherwise. */
+    struct axn_tcp_synq *synq;
+    /* When the last SYN cookie went (Linux tcp_synq_overflow): ACKs are
+     * checked for a cookie only while one can be valid; 0: never. */
+    axn_time_t cookie_sent_at;
 
     struct axn_tcp_conn_stats stats;
     axn_time_t established_at;

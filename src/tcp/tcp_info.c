@@ -4,10 +4,13 @@
  * what the connection knows. Windows and thresholds Linux reports in
  * segments are converted from axnet's bytes by the send MSS.
  *
- * Not measured by part 1, reported 0 as an idle Linux connection would:
- * rcv_rtt, delivery_rate, busy/rwnd/sndbuf-limited times, delivered,
- * delivered_ce, bytes_sent, bytes_retrans, dsack_dups, reord_seen,
- * rcv_ooopack, rehash, the total_rto counters; last_ack_sent (Linux too).
+ * The options bits and shifts come from the handshake (tcp_options.c),
+ * sacked/lost/reordering from the SACK scoreboard (tcp_sack*.c).
+ *
+ * Not measured, reported 0 as an idle Linux connection would: rcv_rtt,
+ * delivery_rate, busy/rwnd/sndbuf-limited times, delivered, delivered_ce,
+ * bytes_sent, bytes_retrans, dsack_dups, reord_seen, rcv_ooopack, rehash,
+ * the total_rto counters; last_ack_sent (Linux too).
  */
 #include "lib/mem.h"
 #include "tcp/tcp_sock.h"
@@ -109,6 +112,9 @@ static void fill_sizes(struct axn_tcp_info *i, const struct axn_tcp_conn *c)
     }
     i->tcpi_lost = c->stats.lost;
     i->tcpi_retrans = c->stats.retrans_out;
+    if (c->state != AXN_TCP_LISTEN) {
+        i->tcpi_sacked = c->stats.sacked;
+    }
 }
 
 static void fill_metrics(struct axn_tcp_info *i, const struct axn_tcp_conn *c)
@@ -121,7 +127,9 @@ static void fill_metrics(struct axn_tcp_info *i, const struct axn_tcp_conn *c)
     i->tcpi_snd_ssthresh = c->ssthresh >= INFINITE_SSTHRESH ? INFINITE_SSTHRESH : c->ssthresh / mss;
     i->tcpi_snd_cwnd = c->cwnd / mss;
     i->tcpi_advmss = c->adv_mss;
-    i->tcpi_reordering = AXN_TCP_DUPACK_THRESH;
+    /* Linux reports at least tcp_reordering (3), more once SACK saw it. */
+    i->tcpi_reordering =
+        c->stats.reordering > AXN_TCP_DUPACK_THRESH ? c->stats.reordering : AXN_TCP_DUPACK_THRESH;
     i->tcpi_rcv_space = c->rcv_wnd;
     i->tcpi_total_retrans = c->stats.total_retrans;
     i->tcpi_min_rtt = c->min_rtt ? clamp32(c->min_rtt) : UINT32_MAX;

@@ -6,6 +6,7 @@
  */
 #include "axnet/errno.h"
 #include "tcp/tcp_input.h"
+#include "tcp/tcp_options.h"
 #include "tcp/tcp_seq.h"
 #include "wire/checksum.h"
 
@@ -31,7 +32,8 @@ static bool parse(struct axn_tcp_layer *l, const struct axn_ip4_rx *rx, struct a
 {
     const struct axn_ipv4 *h = rx->hdr;
     const uint32_t ps = axn_csum_pseudo_v4(h->src, h->dst, AXN_TCP_PROTO, (uint16_t)h->payload_len);
-    const int err = axn_tcp_parse(h->payload, h->payload_len, seg, ps, 0);
+    const unsigned flags = (rx->offload & AXN_OFL_CSUM_VALID) ? AXN_TCP_PARSE_CSUM_VERIFIED : 0;
+    const int err = axn_tcp_parse(h->payload, h->payload_len, seg, ps, flags);
     if (err == AXN_WIRE_ECSUM)
         l->stats.in_csum_errors++;
     if (err)
@@ -54,13 +56,15 @@ static bool syn_sent_ack_ok(const struct axn_tcp_conn *c, const struct axn_tcp *
     return seq_gt(seg->ack, c->iss) && seq_leq(seg->ack, c->snd_max);
 }
 
-/* The peer's SYN: its sequence space and MSS (RFC 9293 3.7.1: 536
- * without the option). The SYN's window is never scaled (RFC 7323 2.2). */
-static void take_peer_syn(struct axn_tcp_conn *c, const struct axn_tcp *seg)
+/* The peer's SYN: its sequence space, and its options against what our
+ * SYN offered (MSS, RFC 9293 3.7.1: 536 without the option; RFC 7323
+ * window scaling and timestamps, RFC 2018 SACK-permitted). The SYN's
+ * window is never scaled (RFC 7323 2.2). */
+static void take_peer_syn(struct axn_tcp_conn *c, const struct axn_tcp *seg, axn_time_t now)
 {
     c->irs = seg->seq;
     c->rcv_nxt = seg->seq + 1;
-    c->opt.peer_mss = seg->opts.has_mss ? seg->opts.mss : AXN_TCP_DEFAULT_MSS;
+    axn_tcp_opts_from_syn(c, &seg->opts, now);
     c->snd_wnd = seg->window;
     if (c->snd_wnd > c->max_snd_wnd)
         c->max_snd_wnd = c->snd_wnd;
@@ -82,7 +86,7 @@ static void syn_acked(struct axn_tcp_conn *c, uint32_t ack)
  * SYN-ACK goes on at "sixth" like any segment (tcp_input_sync.c). */
 static void syn_sent_established(struct axn_tcp_conn *c, struct axn_tcp_in *in, axn_time_t now)
 {
-    take_peer_syn(c, &in->seg);
+    take_peer_syn(c, &in->seg, now);
     syn_acked(c, in->seg.ack);
     axn_tcp_mss_init(c, now);
     c->stats.last_ack_recv = now;
@@ -105,7 +109,7 @@ static void syn_sent_established(struct axn_tcp_conn *c, struct axn_tcp_in *in, 
 static void syn_sent_simultaneous(struct axn_tcp_conn *c, const struct axn_tcp *seg, axn_time_t now)
 {
     c->stats.segs_in++;
-    take_peer_syn(c, seg);
+    take_peer_syn(c, seg, now);
     c->snd_wl2 = c->iss;
     axn_tcp_mss_init(c, now);
     axn_tcp_set_state(c, AXN_TCP_SYN_RECV, now);
@@ -135,6 +139,12 @@ static void syn_sent_input(struct axn_tcp_conn *c, struct axn_tcp_in *in, axn_ti
     }
     if (!(seg->flags & AXN_TCP_SYN))
         return;
+    if (has_ack && axn_tcp_paws_active_reject(c, seg, now)) {
+        /* Not an answer to our SYNs: reset as an unacceptable ACK, as
+         * Linux does (tcp_rcv_synsent_state_process, PAWSActive). */
+        axn_tcp_reply_rst(in->l, in->rx, seg, now);
+        return;
+    }
     if (has_ack)
         syn_sent_established(c, in, now);
     else
@@ -142,6 +152,17 @@ static void syn_sent_input(struct axn_tcp_conn *c, struct axn_tcp_in *in, axn_ti
 }
 
 /* ---- Demultiplexing ------------------------------------------------------------ */
+
+/* RFC 6191 2: with timestamps in the old connection and the SYN, a
+ * TSval newer than TS.Recent marks a new incarnation (an older one does
+ * not); otherwise, and on equal TSvals, the sequence number must be
+ * above the old sequence space (RFC 1122 4.2.2.13). */
+static bool tw_syn_newer(const struct axn_tcp_conn *c, const struct axn_tcp *seg)
+{
+    if (c->opt.ts_ok && seg->opts.has_ts && seg->opts.ts_val != c->opt.ts_recent)
+        return (int32_t)(seg->opts.ts_val - c->opt.ts_recent) > 0;
+    return seq_gt(seg->seq, c->rcv_nxt);
+}
 
 /* RFC 6191 spirit, RFC 1122 4.2.2.13: a new SYN above the old sequence
  * space may reopen a 4-tuple in TIME-WAIT, when nothing but the engine
@@ -152,7 +173,7 @@ static bool tw_recyclable(const struct axn_tcp_conn *c, const struct axn_tcp *se
     const uint16_t want = AXN_TCP_SYN;
     const uint16_t mask = AXN_TCP_SYN | AXN_TCP_ACK | AXN_TCP_RST | AXN_TCP_FIN;
     return c->state == AXN_TCP_TIME_WAIT && c->sock == NULL && c->orphan &&
-           (seg->flags & mask) == want && seq_gt(seg->seq, c->rcv_nxt);
+           (seg->flags & mask) == want && tw_syn_newer(c, seg);
 }
 
 static struct axn_tcp_conn *listener_for(struct axn_tcp_in *in)

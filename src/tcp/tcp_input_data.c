@@ -8,6 +8,7 @@
 #include "axnet/errno.h"
 #include "axnet/socket.h"
 #include "tcp/tcp_input.h"
+#include "tcp/tcp_options.h"
 #include "tcp/tcp_seq.h"
 
 /* ---- Text (RFC 9293 3.10.7.4 "seventh") --------------------------------------- */
@@ -19,6 +20,10 @@ static void trim_front(struct axn_tcp_conn *c, struct axn_tcp *seg)
     if (!seq_lt(seg->seq, c->rcv_nxt))
         return;
     uint32_t skip = c->rcv_nxt - seg->seq;
+    if (seg->payload_len > 0) /* RFC 2883: the old part is a D-SACK */
+        axn_tcp_sack_rx_dup(
+            c, seg->seq, seg->seq + (skip < seg->payload_len ? skip : (uint32_t)seg->payload_len),
+            false);
     if (skip > seg->payload_len) {
         skip = (uint32_t)seg->payload_len; /* the FIN too is old */
         seg->flags &= (uint16_t)~AXN_TCP_FIN;

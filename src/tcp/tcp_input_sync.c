@@ -12,6 +12,7 @@
 #include "axnet/errno.h"
 #include "axnet/socket.h"
 #include "tcp/tcp_input.h"
+#include "tcp/tcp_options.h"
 #include "tcp/tcp_seq.h"
 
 /* What a step decided. */
@@ -70,6 +71,31 @@ static void oow_ack(struct axn_tcp_conn *c, const struct axn_tcp *seg, axn_time_
             c->layer->ext.ack_skipped_time_wait++;
         return;
     }
+    axn_tcp_send_ack(c, now);
+}
+
+/* RFC 2883: data wholly or partly below RCV.NXT is a duplicate the
+ * next ACK reports in a D-SACK block. */
+static void note_old_dup(struct axn_tcp_conn *c, const struct axn_tcp *seg)
+{
+    const uint32_t end = seg->seq + (uint32_t)seg->payload_len;
+
+    if (seg->payload_len == 0 || !seq_lt(seg->seq, c->rcv_nxt))
+        return;
+    axn_tcp_sack_rx_dup(c, seg->seq, seq_lt(end, c->rcv_nxt) ? end : c->rcv_nxt, false);
+}
+
+/* RFC 7323 5.3 R1: a segment PAWS rejects is answered with an ACK and
+ * dropped; one without data at most once per AXN_TCP_INVALID_RATELIMIT_MS
+ * (as oow_ack; TCPACKSkippedPAWS counts the skipped ones). */
+static void paws_ack(struct axn_tcp_conn *c, const struct axn_tcp *seg, axn_time_t now)
+{
+    const bool data = seg->payload_len > 0 || (seg->flags & AXN_TCP_FIN);
+    if ((!data || (seg->flags & AXN_TCP_SYN)) && axn_tcp_oow_limited(c, now)) {
+        c->layer->ext.ack_skipped_paws++;
+        return;
+    }
+    note_old_dup(c, seg);
     axn_tcp_send_ack(c, now);
 }
 
@@ -309,11 +335,18 @@ void axn_tcp_input_sync(struct axn_tcp_conn *c, struct axn_tcp_in *in, axn_time_
     if (syn_recv_dup_syn(c, seg, now))
         return;
     simopen_synack(c, &in->seg);
+    /* RFC 7323 5.3: PAWS before the sequence number check (R1, R2). */
+    if (axn_tcp_paws_reject(c, seg, now)) {
+        paws_ack(c, seg, now);
+        return;
+    }
     if (!seq_acceptable(c, seg)) {
         /* "If an incoming segment is not acceptable, an acknowledgment
          * should be sent in reply (unless the RST bit is set)". */
-        if (!(seg->flags & AXN_TCP_RST))
+        if (!(seg->flags & AXN_TCP_RST)) {
+            note_old_dup(c, seg);
             oow_ack(c, seg, now);
+        }
         if (wholly_old(c, seg))
             old_ack_only(c, seg, now);
         return;
@@ -326,8 +359,12 @@ void axn_tcp_input_sync(struct axn_tcp_conn *c, struct axn_tcp_in *in, axn_time_
         syn_step(c, now);
         return;
     }
-    if (ack_step(c, in, now) == STEP_STOP || !axn_tcp_input_text(c, in, now) ||
-        !axn_tcp_input_fin(c, &in->seg, now))
+    if (ack_step(c, in, now) == STEP_STOP)
+        return;
+    /* RFC 7323 4.3, once the ACK proved the segment genuine (a blind
+     * in-window segment must not move TS.Recent, as Linux orders it). */
+    axn_tcp_ts_update_recent(c, seg, now);
+    if (!axn_tcp_input_text(c, in, now) || !axn_tcp_input_fin(c, &in->seg, now))
         return;
     axn_tcp_output(c, now);
 }

@@ -13,8 +13,9 @@
 static void hash_free(struct axn_tcp_layer *l)
 {
     if (l->hash)
-        l->plat->free(l->plat->ctx, l->hash, sizeof(*l->hash) * AXN_TCP_HASH_BUCKETS);
+        l->plat->free(l->plat->ctx, l->hash, sizeof(*l->hash) * l->hash_buckets);
     l->hash = NULL;
+    axn_tcp_timer_heap_free(l);
 }
 
 static int layer_alloc(struct axn_stack *st, struct axn_tcp_layer **out)
@@ -28,7 +29,10 @@ static int layer_alloc(struct axn_stack *st, struct axn_tcp_layer **out)
     l->ip = st->ip4;
     l->plat = plat;
     axn_tcp_settings_defaults(l);
-    const size_t hash_bytes = sizeof(*l->hash) * AXN_TCP_HASH_BUCKETS;
+    /* The 4-tuple hash starts at AXN_TCP_HASH_BUCKETS and doubles as
+     * connections come (tcp_table.c). */
+    l->hash_buckets = AXN_TCP_HASH_BUCKETS;
+    const size_t hash_bytes = sizeof(*l->hash) * l->hash_buckets;
     l->hash = plat->alloc(plat->ctx, hash_bytes, _Alignof(struct axn_tcp_conn *));
     int err = l->hash ? 0 : -AXN_ENOMEM;
     if (!err) {

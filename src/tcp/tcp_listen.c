@@ -1,19 +1,22 @@
 /*
- * LISTEN (RFC 9293 3.10.7.2) the Linux way: a SYN makes a child
- * connection bound to the exact 4-tuple of the SYN (spec TCP-33) that
- * waits in the listener's SYN queue while in SYN-RECEIVED, then in its
- * accept queue once the handshake completes, until accept() pops it.
+ * LISTEN (RFC 9293 3.10.7.2) the Linux way: a SYN leaves a small request
+ * entry in the listener's SYN queue (tcp_listen_req.c, tcp_synq.h: no
+ * connection, no buffers; RFC 4987 3.2/3.3), or when that is full a SYN
+ * cookie (tcp_listen_cookie.c). The ACK completing the handshake makes
+ * the child connection, bound to the exact 4-tuple of the SYN (spec
+ * TCP-33), which the input path moves through SYN-RECEIVED into the
+ * accept queue until accept() pops it.
  *
- * A half-open child is only the fixed struct (rings come with the ACK
- * that completes the handshake: spec TCP-32). A full accept queue drops
- * the SYN silently so that the client retries (spec TCP-26 [HAZARD]: never
- * a RST, which would be ECONNREFUSED).
+ * A full accept queue drops the SYN silently so that the client retries
+ * (spec TCP-26 [HAZARD]: never a RST, which would be ECONNREFUSED).
  */
 #include "axnet/errno.h"
 #include "axnet/socket.h"
-#include "tcp/tcp_input.h"
+#include "tcp/tcp_listen.h"
+#include "tcp/tcp_options.h"
+#include "tcp/tcp_output.h"
 #include "tcp/tcp_seq.h"
-#include "tcp/tcp_tuple.h"
+#include "tcp/tcp_synq.h"
 
 /* ---- Queue limits ------------------------------------------------------------ */
 
@@ -25,15 +28,21 @@ static bool accept_q_full(const struct axn_tcp_conn *lst)
     return lst->acc_q_len > lst->backlog;
 }
 
-/* Half-open children: bounded the same way by the backlog and by
- * tcp_max_syn_backlog (no SYN cookies in part 1: beyond, SYNs are
- * dropped). */
+bool axn_tcp_listen_acc_full(const struct axn_tcp_conn *lst)
+{
+    return accept_q_full(lst);
+}
+
+/* Half-open handshakes (request entries, and children being made from
+ * one): bounded the same way by the backlog and by tcp_max_syn_backlog,
+ * min(backlog, AXN_TCP_MAX_SYN_BACKLOG) + 1 (beyond: SYN cookies, or the
+ * SYN is dropped). */
 static bool syn_q_full(const struct axn_tcp_conn *lst)
 {
     uint32_t limit = lst->backlog;
     if (limit > AXN_TCP_MAX_SYN_BACKLOG)
         limit = AXN_TCP_MAX_SYN_BACKLOG;
-    return lst->syn_q_len > limit;
+    return lst->syn_q_len + axn_tcp_synq_len(lst) > limit;
 }
 
 /* ---- Queues -------------------------------------------------------------------- */
@@ -127,12 +136,16 @@ static void drop_child(struct axn_tcp_conn *c, axn_time_t now)
         axn_tcp_abort(c, 0, now);
 }
 
+/* Request entries go silently (Linux: a request whose listener is gone
+ * is dropped; its peer's ACK then meets no listener and gets a RST). */
 void axn_tcp_listen_stop(struct axn_tcp_conn *lst, axn_time_t now)
 {
     while (lst->acc_head)
         drop_child(lst->acc_head, now);
     while (lst->syn_q)
         drop_child(lst->syn_q, now);
+    axn_tcp_synq_free(lst);
+    axn_tcp_timer_clear(lst, AXN_TCP_T_RTO);
 }
 
 /* ---- A SYN makes a child ------------------------------------------------------------ */
@@ -153,71 +166,144 @@ static void inherit(struct axn_tcp_conn *c, const struct axn_tcp_conn *lst)
     c->user_mss = lst->user_mss;
     c->sndbuf = lst->sndbuf;
     c->rcvbuf = lst->rcvbuf;
+    c->mem.rcvbuf_locked = lst->mem.rcvbuf_locked; /* Linux sk_userlocks */
+    c->mem.sndbuf_locked = lst->mem.sndbuf_locked;
     c->tos = lst->tos;
     c->ttl = lst->ttl;
     c->df_mode = lst->df_mode;
     c->bound_ifindex = lst->bound_ifindex;
+    c->cc = lst->cc; /* TCP_CONGESTION (Linux: the listener's icsk_ca_ops) */
 }
 
-/* The exact 4-tuple of the SYN (spec TCP-33) and an RFC 6528 ISS. */
-static void child_tuple(struct axn_tcp_conn *c, const struct axn_tcp_in *in, axn_time_t now)
+struct axn_tcp_child_spec axn_tcp_listen_spec(const struct axn_tcp_in *in, uint32_t iss,
+                                              uint32_t irs)
 {
-    struct axn_tcp_tuple t;
-    c->laddr = in->rx->hdr->dst;
-    c->lport = in->seg.dst_port;
-    c->raddr = in->rx->hdr->src;
-    c->rport = in->seg.src_port;
-    axn_tcp_tuple_ip4(&t, c->laddr, c->lport, c->raddr, c->rport);
-    c->iss = axn_tcp_isn(&in->l->isn, &t, now);
-    c->snd_una = c->iss;
-    c->snd_nxt = c->iss;
-    c->snd_max = c->iss;
+    const struct axn_tcp_child_spec s = {.laddr = in->rx->hdr->dst,
+                                         .raddr = in->rx->hdr->src,
+                                         .lport = in->seg.dst_port,
+                                         .rport = in->seg.src_port,
+                                         .iss = iss,
+                                         .irs = irs,
+                                         .window = in->seg.window};
+    return s;
+}
+
+/* The exact 4-tuple of the SYN (spec TCP-33). */
+static void child_tuple(struct axn_tcp_conn *c, const struct axn_tcp_child_spec *s)
+{
+    c->laddr = s->laddr;
+    c->lport = s->lport;
+    c->raddr = s->raddr;
+    c->rport = s->rport;
+    c->iss = s->iss;
+    c->snd_una = s->iss;
+    c->snd_nxt = s->iss;
+    c->snd_max = s->iss;
 }
 
 /* RFC 9293 3.10.7.2: "Set RCV.NXT to SEG.SEQ+1, IRS is set to SEG.SEQ";
- * the peer's MSS (536 without the option, RFC 9293 3.7.1) and window
- * (a SYN's is never scaled, RFC 7323 2.2). */
-static void child_peer(struct axn_tcp_conn *c, const struct axn_tcp *seg)
+ * the peer's window (a SYN's is never scaled, RFC 7323 2.2). */
+static void child_peer(struct axn_tcp_conn *c, uint32_t irs, uint16_t window)
 {
-    c->irs = seg->seq;
-    c->rcv_nxt = seg->seq + 1;
-    c->opt.peer_mss = seg->opts.has_mss ? seg->opts.mss : AXN_TCP_DEFAULT_MSS;
-    c->snd_wnd = seg->window;
-    c->max_snd_wnd = seg->window;
-    c->snd_wl1 = seg->seq;
+    c->irs = irs;
+    c->rcv_nxt = irs + 1;
+    c->snd_wnd = window;
+    c->max_snd_wnd = window;
+    c->snd_wl1 = irs;
     c->snd_wl2 = c->iss;
 }
 
-static void new_child(struct axn_tcp_conn *lst, struct axn_tcp_in *in, axn_time_t now)
+void axn_tcp_listen_child_init(struct axn_tcp_conn *c, const struct axn_tcp_conn *lst,
+                               const struct axn_tcp_child_spec *s, const struct axn_tcp_opts *peer,
+                               axn_time_t now)
+{
+    inherit(c, lst);
+    child_tuple(c, s);
+    child_peer(c, s->irs, s->window);
+    /* What we offer, then what the peer's SYN agrees to (RFC 7323, RFC
+     * 2018; the peer's MSS, 536 without the option, RFC 9293 3.7.1). */
+    axn_tcp_opts_offer(c);
+    axn_tcp_opts_from_syn(c, peer, now);
+    axn_tcp_mss_init(c, now);
+}
+
+uint16_t axn_tcp_listen_synack_window(const struct axn_tcp_conn *c)
+{
+    const uint32_t wnd = c->rcvbuf;
+    return (uint16_t)(wnd > AXN_TCP_MAX_UNSCALED_WND ? AXN_TCP_MAX_UNSCALED_WND : wnd);
+}
+
+struct axn_tcp_conn *axn_tcp_listen_child_new(struct axn_tcp_conn *lst,
+                                              const struct axn_tcp_child_spec *s,
+                                              const struct axn_tcp_opts *peer, axn_time_t now)
+{
+    struct axn_tcp_conn *c = axn_tcp_conn_new(lst->layer);
+    if (!c)
+        return NULL;
+    axn_tcp_listen_child_init(c, lst, s, peer, now);
+    axn_tcp_set_state(c, AXN_TCP_SYN_RECV, now);
+    c->snd_nxt = c->iss + 1;
+    c->snd_max = c->iss + 1;
+    c->recover = c->iss; /* RFC 6582: nothing to recover yet */
+    c->rcv_adv = c->rcv_nxt + axn_tcp_listen_synack_window(c);
+    axn_tcp_hash_insert(lst->layer, c);
+    syn_q_push(lst, c);
+    c->stats.segs_in++; /* its SYN */
+    return c;
+}
+
+void axn_tcp_listen_child_feed(struct axn_tcp_layer *l, struct axn_tcp_conn *c,
+                               struct axn_tcp_in *in, axn_time_t now)
+{
+    const axn_ip4_t laddr = c->laddr, raddr = c->raddr;
+    const uint16_t lport = c->lport, rport = c->rport;
+    /* May free c (a failed ring allocation): looked up again below. */
+    axn_tcp_input_sync(c, in, now);
+    c = axn_tcp_lookup(l, laddr, lport, raddr, rport);
+    if (c && c->state == AXN_TCP_SYN_RECV && c->parent)
+        axn_tcp_conn_done(c, 0, now);
+}
+
+/* A SYN the accept queue has room for: a child, or a SYN cookie when the
+ * SYN queue is full (syncookies = 1) or always (2); without cookies a
+ * full SYN queue drops it (RFC 4987 3.6; Linux tcp_conn_request). */
+static void listen_syn(struct axn_tcp_conn *lst, struct axn_tcp_in *in, axn_time_t now)
 {
     struct axn_tcp_layer *l = in->l;
-    struct axn_tcp_conn *c = axn_tcp_conn_new(l);
-    if (!c) {
+    const bool full = syn_q_full(lst);
+    const uint8_t mode = l->cfg.syncookies;
+    if (full && mode == AXN_TCP_SYNCOOKIES_OFF) {
+        l->ext.req_q_full_drop++;
         l->ext.listen_drops++;
         return;
     }
-    inherit(c, lst);
-    child_tuple(c, in, now);
-    child_peer(c, &in->seg);
-    axn_tcp_mss_init(c, now);
-    axn_tcp_set_state(c, AXN_TCP_SYN_RECV, now);
-    axn_tcp_hash_insert(l, c);
-    syn_q_push(lst, c);
-    l->stats.passive_opens++;
-    c->stats.segs_in++;
-    /* The SYN-ACK, and its retransmission timer. */
-    axn_tcp_output(c, now);
+    if (full || mode == AXN_TCP_SYNCOOKIES_ALWAYS) {
+        if (full)
+            l->ext.req_q_full_do_cookies++;
+        axn_tcp_cookie_synack(lst, in, now);
+        return;
+    }
+    axn_tcp_req_new(lst, in, now);
 }
 
 void axn_tcp_listen_input(struct axn_tcp_conn *lst, struct axn_tcp_in *in, axn_time_t now)
 {
     const struct axn_tcp *seg = &in->seg;
     struct axn_tcp_layer *l = in->l;
+    /* A handshake in progress: its request entry's SYN-RECEIVED. */
+    struct axn_tcp_req *r = axn_tcp_req_find(lst, in);
+    if (r) {
+        axn_tcp_req_input(lst, r, in, now);
+        return;
+    }
     /* "first, check for a RST": ignored. */
     if (seg->flags & AXN_TCP_RST)
         return;
-    /* "second, check for an ACK": <SEQ=SEG.ACK><CTL=RST>. */
+    /* "second, check for an ACK": <SEQ=SEG.ACK><CTL=RST>, unless it
+     * completes a SYN cookie's handshake (RFC 4987 3.6). */
     if (seg->flags & AXN_TCP_ACK) {
+        if (!(seg->flags & AXN_TCP_SYN) && axn_tcp_cookie_ack(lst, in, now))
+            return;
         axn_tcp_reply_rst(l, in->rx, seg, now);
         return;
     }
@@ -232,11 +318,7 @@ void axn_tcp_listen_input(struct axn_tcp_conn *lst, struct axn_tcp_in *in, axn_t
         l->ext.listen_drops++;
         return;
     }
-    if (syn_q_full(lst)) {
-        l->ext.listen_drops++;
-        return;
-    }
-    new_child(lst, in, now);
+    listen_syn(lst, in, now);
 }
 
 /* ---- The handshake completes ---------------------------------------------------- */

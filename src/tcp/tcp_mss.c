@@ -2,7 +2,10 @@
  * The MSS we send and the one we use (RFC 9293 3.7.1, RFC 879) and its
  * update from ICMP fragmentation-needed (RFC 1191 3).
  */
+#include "axnet/driver.h"
 #include "tcp/tcp_output.h"
+
+#include "tcp/tcp_options.h"
 
 /* mss = min(peer MSS, path MTU - headers, TCP_MAXSEG), at least the
  * minimum (RFC 9293 3.7.1, RFC 1191 3). */
@@ -16,6 +19,9 @@ static uint16_t mss_for(const struct axn_tcp_conn *c, uint32_t pmtu)
     if (c->user_mss != 0 && c->user_mss < m) {
         m = c->user_mss;
     }
+    /* RFC 6691: options every segment carries (timestamps) come out of
+     * the payload, as Linux's mss_cache. */
+    m -= m > axn_tcp_opts_fixed_len(c) ? axn_tcp_opts_fixed_len(c) : 0u;
     return (uint16_t)(m < AXN_TCP_MIN_MSS ? AXN_TCP_MIN_MSS : m);
 }
 
@@ -75,7 +81,53 @@ void axn_tcp_pmtu_update(struct axn_tcp_conn *c, uint32_t mtu, axn_time_t now)
     axn_tcp_output(c, now);
 }
 
+/* Largest TCP payload one GSO datagram carries: the IPv4 maximum (and the
+ * offload frame limit) less the IPv4 and the largest TCP header. */
+#define GSO_FRAME_IP_MAX                                                                           \
+    (AXN_GSO_MAX_SIZE - AXN_ETH_HLEN < AXN_IPV4_TOTAL_MAX ? AXN_GSO_MAX_SIZE - AXN_ETH_HLEN        \
+                                                          : AXN_IPV4_TOTAL_MAX)
+#define GSO_PAYLOAD_MAX (GSO_FRAME_IP_MAX - AXN_IPV4_HDR_MIN - AXN_TCP_MAX_HDR_LEN)
+/* Headers in front of the payload at most (no IP options). */
+#define GSO_HDRS_MAX (AXN_IPV4_HDR_MIN + AXN_TCP_MAX_HDR_LEN)
+
+/* Linux tcp_xmit_size_goal + tcp_bound_to_half_wnd: a multiple of the MSS
+ * up to what one offload datagram carries, and at most half the largest
+ * window the peer offered, so a small window still gets several segments
+ * (and ACK clocking) rather than one burst. */
+static uint32_t gso_goal(const struct axn_tcp_conn *c, uint32_t frame_max)
+{
+    uint32_t goal = GSO_PAYLOAD_MAX;
+    const uint32_t dev = frame_max > GSO_HDRS_MAX ? frame_max - GSO_HDRS_MAX : 0;
+    const uint32_t half = c->max_snd_wnd / 2u;
+
+    if (half < goal) {
+        goal = half;
+    }
+    if (frame_max != 0 && dev < goal) {
+        goal = dev;
+    }
+    goal -= goal % c->mss;
+    return goal < c->mss ? c->mss : goal;
+}
+
+/* The largest IP packet the egress device segments itself, 0 for none
+ * (Linux sk_gso_max_size, looked up per call: the route may change). */
+static uint32_t tso_max(const struct axn_tcp_conn *c)
+{
+    struct axn_ip4_tx tx = {.src = c->laddr, .dst = c->raddr, .protocol = AXN_TCP_PROTO};
+
+    tx.ifindex = c->bound_ifindex;
+    return axn_ip4_tso_max(c->layer->ip, &tx);
+}
+
 uint32_t axn_tcp_send_size_goal(const struct axn_tcp_conn *c)
 {
-    return c->mss;
+    if (c->mss == 0) {
+        return c->mss;
+    }
+    if (AXN_TCP_SW_GSO) {
+        return gso_goal(c, 0);
+    }
+    const uint32_t dev = tso_max(c);
+    return dev != 0 ? gso_goal(c, dev) : c->mss;
 }

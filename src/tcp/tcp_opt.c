@@ -8,6 +8,7 @@
 #include "axnet/errno.h"
 #include "lib/mem.h"
 #include "sock/sock_layer.h"
+#include "tcp/tcp_cc.h"
 #include "tcp/tcp_sock.h"
 
 /* do_tcp_setsockopt's limits (include/net/tcp.h). */
@@ -26,8 +27,6 @@
 /* RFC 3168 5: the two ECN bits of the TOS byte are TCP's to set, not the
  * user's (Linux do_ip_setsockopt masks them on SOCK_STREAM). */
 #define TOS_ECN_MASK 0x03u
-/* The only congestion control part 1 has. */
-static const char CC_NAME[AXN_TCP_CA_NAME_MAX] = "reno";
 
 /* ---- TCP_DEFER_ACCEPT's seconds <-> retransmissions ------------------------------------ */
 
@@ -190,9 +189,11 @@ static int set_tcp_int(struct axn_tcp_sock *ts, int name, int v)
     }
 }
 
-/* tcp_set_congestion_control: a name of up to TCP_CA_NAME_MAX - 1 bytes;
- * only "reno" exists (ENOENT otherwise). */
-static int set_congestion(const void *val, axn_socklen_t len)
+/* tcp_set_congestion_control: a name of up to TCP_CA_NAME_MAX - 1 bytes
+ * (ENOENT when no algorithm has it). An established connection switches
+ * at once, keeping its window (axn_tcp_cc_set); a listener's choice goes
+ * to its children (tcp_listen.c). */
+static int set_congestion(struct axn_tcp_sock *ts, const void *val, axn_socklen_t len)
 {
     if (len < 1 || !val)
         return -AXN_EINVAL;
@@ -200,13 +201,28 @@ static int set_congestion(const void *val, axn_socklen_t len)
     const size_t n = len < sizeof(name) - 1 ? len : sizeof(name) - 1;
     memset(name, 0, sizeof(name));
     memcpy(name, val, n);
-    return memcmp(name, CC_NAME, sizeof(CC_NAME)) == 0 ? 0 : -AXN_ENOENT;
+    const struct axn_tcp_cc_ops *cc = axn_tcp_cc_find(name);
+    if (!cc)
+        return -AXN_ENOENT;
+    axn_tcp_cc_set(ts->conn, cc, axn_sock_now(&ts->base));
+    return 0;
+}
+
+/* do_tcp_getsockopt: the name NUL-padded to TCP_CA_NAME_MAX, of which
+ * min(optlen, TCP_CA_NAME_MAX) bytes are copied. */
+static int get_congestion(const struct axn_tcp_conn *c, void *val, axn_socklen_t *len)
+{
+    char name[AXN_TCP_CA_NAME_MAX];
+    memset(name, 0, sizeof(name));
+    for (size_t i = 0; i + 1 < sizeof(name) && c->cc->name[i] != '\0'; i++)
+        name[i] = c->cc->name[i];
+    return axn_sock_opt_put(val, len, name, sizeof(name));
 }
 
 static int set_tcp(struct axn_tcp_sock *ts, int name, const void *val, axn_socklen_t len)
 {
     if (name == AXN_TCP_CONGESTION)
-        return set_congestion(val, len);
+        return set_congestion(ts, val, len);
     int v;
     const int err = axn_sock_opt_int(val, len, &v);
     if (err)
@@ -231,8 +247,11 @@ int axn_tcp_setsockopt(struct axn_socket *s, int level, int name, const void *va
     if (!err && level == AXN_SOL_IP && name == AXN_IP_TOS)
         s->opt.ip.tos &= (uint8_t)~TOS_ECN_MASK;
     axn_tcp_sock_sync_opts(ts);
-    if (!err && level == AXN_SOL_SOCKET && is_buf_opt(name))
+    if (!err && level == AXN_SOL_SOCKET && is_buf_opt(name)) {
+        /* Linux SOCK_*BUF_LOCK: no more auto-tuning of that buffer. */
+        axn_tcp_buf_lock(ts->conn, name == AXN_SO_RCVBUF || name == AXN_SO_RCVBUFFORCE);
         axn_tcp_sock_bufs_changed(ts); /* Linux applies them at once */
+    }
     if (s->opt.keepalive != keep_before)
         keepalive_rearm(ts); /* Linux tcp_set_keepalive */
     return err;
@@ -299,7 +318,7 @@ static int get_tcp(struct axn_tcp_sock *ts, int name, void *val, axn_socklen_t *
     if (name == AXN_TCP_INFO)
         return get_info(ts, val, len);
     if (name == AXN_TCP_CONGESTION)
-        return axn_sock_opt_put(val, len, CC_NAME, sizeof(CC_NAME));
+        return get_congestion(ts->conn, val, len);
     int v;
     if (!tcp_int_value(ts, name, &v))
         return -AXN_ENOPROTOOPT;

@@ -19,6 +19,8 @@
 #include "tcp/tcp_output.h"
 
 #include "tcp/tcp_cc.h"
+#include "tcp/tcp_options.h"
+#include "tcp/tcp_sack.h"
 #include "tcp/tcp_seq.h"
 
 /* RFC 9293 3.8.6.2.1: Fs = 1/2, the fraction of the largest window seen
@@ -114,9 +116,27 @@ static bool data_allowed(const struct axn_tcp_conn *c, uint32_t len, uint32_t un
     return c->nodelay || c->snd_nxt == c->snd_una;
 }
 
-/* One data (and/or FIN) segment at snd_nxt, if allowed: true if sent. */
-static bool out_data_one(struct axn_tcp_conn *c, axn_time_t now)
+/* The most one segment at snd_nxt may carry: SMSS for a retransmission
+ * (go-back-N after an RTO, which with SACK stops short of the next SACKed
+ * range: RFC 6675 5.1), the send size goal (TSO/GSO) for new data. */
+static uint32_t seg_cap(struct axn_tcp_conn *c)
 {
+    if (!seq_lt(c->snd_nxt, c->snd_max)) {
+        return axn_tcp_send_size_goal(c);
+    }
+    if (!c->opt.sack_ok) {
+        return c->mss;
+    }
+    c->snd_nxt = axn_tcp_sack_skip(c, c->snd_nxt);
+    if (!seq_lt(c->snd_nxt, c->snd_max)) {
+        return axn_tcp_send_size_goal(c);
+    }
+    return seq_min(c->mss, axn_tcp_sack_next_sacked(c, c->snd_nxt) - c->snd_nxt);
+}
+
+bool axn_tcp_send_next(struct axn_tcp_conn *c, uint32_t budget, axn_time_t now)
+{
+    uint32_t cap = seg_cap(c);
     uint32_t sent = c->snd_nxt - c->snd_una;
     uint32_t unsent;
     uint32_t len;
@@ -129,9 +149,8 @@ static bool out_data_one(struct axn_tcp_conn *c, axn_time_t now)
         return false;
     }
     unsent = c->snd.len - sent;
-    len = axn_tcp_usable_window(c);
-    len = len < unsent ? len : unsent;
-    len = len < c->mss ? len : c->mss;
+    len = budget < unsent ? budget : unsent;
+    len = len < cap ? len : cap;
     if (len > 0 && !data_allowed(c, len, unsent)) {
         return false;
     }
@@ -152,6 +171,12 @@ static bool out_data_one(struct axn_tcp_conn *c, axn_time_t now)
     (void)axn_tcp_xmit(c, &x, now);
     sent_bookkeeping(c, c->snd_nxt, x.retrans, now);
     return true;
+}
+
+/* One data (and/or FIN) segment at snd_nxt under the usable window. */
+static bool out_data_one(struct axn_tcp_conn *c, axn_time_t now)
+{
+    return axn_tcp_send_next(c, axn_tcp_usable_window(c), now);
 }
 
 axn_time_t axn_tcp_persist_when(const struct axn_tcp_conn *c, axn_time_t now)
@@ -188,13 +213,19 @@ static void maybe_persist(struct axn_tcp_conn *c, axn_time_t now)
 
 /* RFC 5681 4.1 (Linux tcp_slow_start_after_idle, on by default): after
  * an idle period longer than the RTO, cwnd restarts from at most the
- * initial window, its history being stale. */
+ * initial window, its history being stale. Any restart from idle is told
+ * to the algorithm (RFC 9438 5.8: CUBIC's epoch skips the idle time). */
 static void cwnd_after_idle(struct axn_tcp_conn *c, axn_time_t now)
 {
     uint32_t rw = axn_tcp_initial_cwnd(c);
 
-    if (c->snd_max != c->snd_una || c->stats.last_data_sent == 0 || c->cwnd <= rw ||
-        now - c->stats.last_data_sent <= c->rto || axn_tcp_unsent(c) == 0) {
+    if (c->snd_max != c->snd_una || c->stats.last_data_sent == 0 || axn_tcp_unsent(c) == 0) {
+        return;
+    }
+    if (c->cc->on_idle_restart != NULL) {
+        c->cc->on_idle_restart(c, c->stats.last_data_sent, now);
+    }
+    if (c->cwnd <= rw || now - c->stats.last_data_sent <= c->rto) {
         return;
     }
     c->cwnd = rw;
@@ -208,7 +239,11 @@ void axn_tcp_output(struct axn_tcp_conn *c, axn_time_t now)
     }
     if (axn_tcp_state_sends_data(c->state)) {
         cwnd_after_idle(c, now);
-        while (out_data_one(c, now)) {
+        if (axn_tcp_sack_recovering(c)) {
+            axn_tcp_sack_send(c, now); /* RFC 6675 5: by pipe */
+        } else {
+            while (out_data_one(c, now)) {
+            }
         }
         maybe_persist(c, now);
     }
@@ -242,6 +277,24 @@ void axn_tcp_retransmit_head(struct axn_tcp_conn *c, axn_time_t now)
     }
     (void)axn_tcp_xmit(c, &x, now);
     sent_bookkeeping(c, end, true, now);
+}
+
+void axn_tcp_retransmit_seq(struct axn_tcp_conn *c, uint32_t seq, uint32_t len, axn_time_t now)
+{
+    struct axn_tcp_xmit x = {.seq = seq, .flags = AXN_TCP_ACK, .retrans = true};
+    uint32_t off = seq - c->snd_una;
+    uint32_t data = off < c->snd.len ? c->snd.len - off : 0;
+
+    x.off = off;
+    x.len = len < data ? len : data;
+    if (c->fin_sent && x.len == data && len > x.len) {
+        x.flags |= AXN_TCP_FIN; /* the FIN's sequence number is in the range */
+    }
+    if (x.len == 0 && !(x.flags & AXN_TCP_FIN)) {
+        return;
+    }
+    (void)axn_tcp_xmit(c, &x, now);
+    sent_bookkeeping(c, seq + x.len + ((x.flags & AXN_TCP_FIN) ? 1u : 0u), true, now);
 }
 
 /* A window below the SWS threshold with nothing in flight: what fits goes
@@ -313,6 +366,7 @@ void axn_tcp_open_active(struct axn_tcp_conn *c, axn_time_t now)
     c->snd_nxt = c->iss;
     c->snd_max = c->iss;
     c->recover = c->iss;
+    axn_tcp_opts_offer(c); /* RFC 7323, RFC 2018: what our SYN offers */
     axn_tcp_mss_init(c, now);
     axn_tcp_set_state(c, AXN_TCP_SYN_SENT, now);
     l->stats.active_opens++;

@@ -39,6 +39,13 @@ int axn_tcp_xmit(struct axn_tcp_conn *c, const struct axn_tcp_xmit *x, axn_time_
 /* Resends the oldest unacknowledged segment (SYN, SYN-ACK, data or FIN)
  * at once: fast retransmit, NewReno partial ACKs (RFC 6582 3.2 step 5). */
 void axn_tcp_retransmit_head(struct axn_tcp_conn *c, axn_time_t now);
+/* One segment at snd_nxt (new data, or go-back-N after an RTO skipping
+ * SACKed ranges) of at most `budget` bytes, if Nagle/cork/SWS allow:
+ * true if sent. The caller checked the windows (`budget`). */
+bool axn_tcp_send_next(struct axn_tcp_conn *c, uint32_t budget, axn_time_t now);
+/* Resends sequence numbers [seq, seq + len) (a FIN among them included),
+ * snd_nxt untouched: RFC 6675 retransmissions (tcp_sack_send.c). */
+void axn_tcp_retransmit_seq(struct axn_tcp_conn *c, uint32_t seq, uint32_t len, axn_time_t now);
 /* Persist timer expiry (RFC 9293 3.8.6.1): the zero-window probe, one
  * byte past the window (true: keep probing), or what a small window
  * takes, sent as data under the RTO (false: probing is over). */

@@ -8,6 +8,7 @@
 #include "axnet/errno.h"
 #include "axnet/socket.h"
 #include "lib/mem.h"
+#include "tcp/tcp_options.h"
 #include "tcp/tcp_seq.h"
 #include "wire/checksum.h"
 
@@ -31,7 +32,7 @@ static int seg_send(struct axn_ip4 *ip, const struct axn_ip4_tx *tx, struct axn_
 {
     size_t total = axn_tcp_len(seg);
     uint32_t pseudo = axn_csum_pseudo_v4(tx->src, tx->dst, AXN_TCP_PROTO, (uint16_t)total);
-    int n = axn_tcp_emit(seg, buf, cap, pseudo, 0);
+    int n = axn_tcp_emit(seg, buf, cap, pseudo, tx->gso_size ? AXN_TCP_EMIT_CSUM_PARTIAL : 0);
 
     if (n < 0) {
         return -AXN_EMSGSIZE;
@@ -39,22 +40,85 @@ static int seg_send(struct axn_ip4 *ip, const struct axn_ip4_tx *tx, struct axn_
     return axn_ip4_output(ip, tx, buf, (size_t)n, now);
 }
 
+/* RFC 7323 2.2: the shift of the window field; a SYN's or SYN-ACK's
+ * window is never scaled. */
+static uint8_t wnd_shift(const struct axn_tcp_conn *c, bool syn)
+{
+    return syn || !c->opt.wscale_ok ? 0 : c->opt.rcv_wscale;
+}
+
+/* The 16-bit window field for a window of `wnd` bytes shifted by `s`.
+ * Rounded down (never promise more than there is), except where that
+ * would move the right edge already offered to the left (RFC 7323 2.4:
+ * the edge must not shrink): then up to the scale's granularity. */
+static uint16_t wnd_field(const struct axn_tcp_conn *c, uint32_t wnd, uint8_t s)
+{
+    const uint32_t max = AXN_TCP_MAX_UNSCALED_WND << s;
+    const uint32_t offered = seq_gt(c->rcv_adv, c->rcv_nxt) ? c->rcv_adv - c->rcv_nxt : 0;
+    uint32_t f;
+
+    if (wnd > max) {
+        wnd = max;
+    }
+    f = wnd >> s;
+    if ((f << s) < offered && s > 0) {
+        f = (uint32_t)(((uint64_t)wnd + (1u << s) - 1u) >> s);
+    }
+    return (uint16_t)(f > AXN_TCP_MAX_UNSCALED_WND ? AXN_TCP_MAX_UNSCALED_WND : f);
+}
+
 /* The ACK fields of an outgoing segment, and what sending them settles:
- * the window offered (rcv_adv, never moved back) and any pending ACK. */
+ * the window offered (rcv_adv: the edge the window field really gives,
+ * never moved back), Last.ACK.sent (RFC 7323 4.3) and any pending ACK. */
 static void seg_ack_fields(struct axn_tcp_conn *c, struct axn_tcp *seg)
 {
-    uint32_t wnd = axn_tcp_rcv_window(c);
+    const uint8_t s = wnd_shift(c, (seg->flags & AXN_TCP_SYN) != 0);
+    uint32_t wnd;
 
     seg->ack = c->rcv_nxt;
-    seg->window = (uint16_t)wnd;
+    seg->window = wnd_field(c, axn_tcp_rcv_window(c), s);
+    wnd = (uint32_t)seg->window << s;
     c->rcv_wnd = wnd;
     if (seq_gt(c->rcv_nxt + wnd, c->rcv_adv) || c->rcv_adv == 0) {
         c->rcv_adv = c->rcv_nxt + wnd;
     }
+    c->opt.last_ack_sent = c->rcv_nxt;
     c->ack_now = false;
     c->delack_pending = false;
     c->unacked_rx = 0;
     c->timer[AXN_TCP_T_DELACK] = AXN_TIME_NEVER;
+}
+
+/* Option bytes a segment of `len` payload bytes may carry: what a full
+ * segment leaves (c->mss already gave up the fixed options, tcp_mss.c;
+ * a TSO/GSO burst is cut into c->mss pieces each with this header). */
+static uint32_t opt_room(const struct axn_tcp_conn *c, uint32_t len)
+{
+    const uint32_t per_seg = len < c->mss ? len : c->mss;
+    const uint32_t room =
+        len == 0 ? AXN_TCP_MAX_OPT_LEN : c->mss + axn_tcp_opts_fixed_len(c) - per_seg;
+
+    return room < AXN_TCP_MAX_OPT_LEN ? room : AXN_TCP_MAX_OPT_LEN;
+}
+
+/* RFC 9293 3.7.1, RFC 7323, RFC 2018: the MSS, WS, SACK-permitted and
+ * TS options on a SYN or SYN-ACK (as negotiated so far); TS and SACK
+ * blocks on the rest. */
+static void seg_options(struct axn_tcp_conn *c, const struct axn_tcp_xmit *x, struct axn_tcp *seg,
+                        axn_time_t now)
+{
+    const uint32_t ts = axn_tcp_ts_val(c, now);
+
+    if (!(x->flags & AXN_TCP_SYN)) {
+        axn_tcp_opts_fill_seg(c, (x->flags & AXN_TCP_ACK) != 0, opt_room(c, x->len), now,
+                              &seg->opts);
+        return;
+    }
+    if (!(x->flags & AXN_TCP_ACK) && !c->opt.ts_syn_set) {
+        c->opt.ts_syn = ts; /* the oldest TSecr a SYN-ACK may carry */
+        c->opt.ts_syn_set = true;
+    }
+    axn_tcp_opts_fill_syn(&c->opt, c->adv_mss, ts, &seg->opts);
 }
 
 static void xmit_count(struct axn_tcp_conn *c, const struct axn_tcp_xmit *x, axn_time_t now)
@@ -65,8 +129,14 @@ static void xmit_count(struct axn_tcp_conn *c, const struct axn_tcp_xmit *x, axn
         l->stats.retrans_segs++;
         c->stats.total_retrans++;
         c->stats.retrans_out++;
+        if (x->flags & AXN_TCP_SYN) {
+            l->ext.syn_retrans++; /* TCPSynRetrans: SYN and SYN-ACK */
+        }
     } else {
         l->stats.out_segs++;
+        if (x->len > 0) {
+            l->ext.orig_data_sent++; /* TCPOrigDataSent */
+        }
     }
     if (x->flags & AXN_TCP_RST) {
         l->stats.out_rsts++;
@@ -91,16 +161,12 @@ int axn_tcp_xmit(struct axn_tcp_conn *c, const struct axn_tcp_xmit *x, axn_time_
     seg.dst_port = c->rport;
     seg.seq = x->seq;
     seg.flags = x->flags;
-    if (x->flags & AXN_TCP_SYN) {
-        /* RFC 9293 3.7.1: the MSS option goes only on a SYN. */
-        seg.opts.has_mss = true;
-        seg.opts.mss = c->adv_mss;
-    }
     if (x->flags & AXN_TCP_ACK) {
         seg_ack_fields(c, &seg);
     } else if (!(x->flags & AXN_TCP_RST)) {
-        seg.window = (uint16_t)axn_tcp_rcv_window(c);
+        seg.window = wnd_field(c, axn_tcp_rcv_window(c), wnd_shift(c, true));
     }
+    seg_options(c, x, &seg, now);
     hdr = AXN_TCP_HDR_LEN + axn_tcp_opts_len(&seg.opts);
     if (hdr + x->len > cap) {
         return -AXN_EMSGSIZE;

@@ -14,6 +14,7 @@
 #include "lib/mem.h"
 #include "tcp/tcp_buf.h"
 #include "tcp/tcp_input.h"
+#include "tcp/tcp_options.h"
 #include "tcp/tcp_seq.h"
 
 /* ---- Out-of-order ranges --------------------------------------------------------- */
@@ -69,7 +70,34 @@ static void ooo_absorb(struct axn_tcp_conn *c)
     }
 }
 
+/* RFC 2883 4.1.2: the part of [left, right) already held out of order (the
+ * first overlap) is a duplicate the next ACK reports. */
+static void ooo_note_dup(struct axn_tcp_conn *c, uint32_t left, uint32_t right)
+{
+    for (unsigned i = 0; i < c->n_ooo; i++) {
+        const uint32_t l = seq_max(left, c->ooo[i].left);
+        const uint32_t r = seq_min(right, c->ooo[i].right);
+        if (seq_lt(l, r)) {
+            axn_tcp_sack_rx_dup(c, l, r, true);
+            return;
+        }
+    }
+}
+
 /* ---- Data ------------------------------------------------------------------------- */
+
+/* An aggregate from a device with LRO/GRO carries several segments' worth
+ * of data in one: count each MSS of it toward the every-second-segment
+ * ACK (RFC 1122 4.2.3.2, Linux acks each 2 x rcv_mss received), or the
+ * sender would see one ACK per two 64 KiB aggregates. */
+static void rx_count_aggregate(struct axn_tcp_conn *c, uint32_t n)
+{
+    const uint32_t mss = c->adv_mss != 0 ? c->adv_mss : AXN_TCP_DEFAULT_MSS;
+
+    if (n > mss) {
+        c->unacked_rx += (n - 1u) / mss;
+    }
+}
 
 static void in_order(struct axn_tcp_conn *c, const uint8_t *data, uint32_t len, bool fin,
                      axn_time_t now)
@@ -91,8 +119,10 @@ static void in_order(struct axn_tcp_conn *c, const uint8_t *data, uint32_t len, 
      * ACK, sent at once (fin_step), covers both. */
     const bool fin_next =
         (fin && n == len && !had_gap) || (c->fin_held && c->fin_held_seq == c->rcv_nxt);
-    if (!fin_next)
+    if (!fin_next) {
+        rx_count_aggregate(c, n);
         axn_tcp_ack_schedule(c, had_gap, now);
+    }
     axn_tcp_sock_event(c, AXN_POLLIN | AXN_POLLRDNORM);
 }
 
@@ -114,11 +144,14 @@ static void out_of_order(struct axn_tcp_conn *c, uint32_t seq, const uint8_t *da
         len = room - off;
         c->layer->ext.rcvq_drop++;
     }
+    ooo_note_dup(c, seq, seq + len);
     if (!ooo_insert(c, seq, seq + len)) {
         c->layer->ext.ofo_drop++;
         axn_tcp_ack_schedule(c, true, now);
         return;
     }
+    /* RFC 2018 4: its block leads the SACK option of the ACK below. */
+    axn_tcp_sack_rx_note(c, seq, seq + len);
     axn_tcp_ring_write_at(&c->rcv, c->rcv.len + off, data, len);
     c->layer->ext.ofo_queue++;
     axn_tcp_ack_schedule(c, true, now);

@@ -70,6 +70,8 @@ static void copy_conn_opts(struct axn_tcp_conn *dst, const struct axn_tcp_conn *
     dst->user_timeout_ms = src->user_timeout_ms;
     dst->linger2_s = src->linger2_s;
     dst->user_mss = src->user_mss;
+    dst->mem.rcvbuf_locked = src->mem.rcvbuf_locked; /* Linux sk_userlocks */
+    dst->mem.sndbuf_locked = src->mem.sndbuf_locked;
 }
 
 int axn_tcp_sock_renew_conn(struct axn_tcp_sock *ts)
@@ -140,8 +142,8 @@ static int tcp_create(struct axn_stack *st, void *state, int protocol, struct ax
     }
     ts->conn->sock = ts;
     /* tcp(7): tcp_rmem / tcp_wmem defaults, not the core ones. */
-    ts->base.opt.rcvbuf = AXN_TCP_RCVBUF_DEFAULT;
-    ts->base.opt.sndbuf = AXN_TCP_SNDBUF_DEFAULT;
+    ts->base.opt.rcvbuf = (int)l->cfg.rmem[1];
+    ts->base.opt.sndbuf = (int)l->cfg.wmem[1];
     axn_tcp_sock_sync_opts(ts);
     *out = &ts->base;
     return 0;

@@ -45,10 +45,14 @@ struct axn_tcp_sock {
 
     /* The bound port table (tcp_table.c): a socket holding a local port
      * (bind, listen's autobind, connect's ephemeral port, an accepted
-     * child inheriting its listener's) is on layer->bound with exactly
-     * this key, which is what it releases (spec TCP-15). */
+     * child inheriting its listener's) is on its port's chain in
+     * layer->bound or layer->bound_conn with exactly this key, which is
+     * what it releases (spec TCP-15). bind_pprev: the pointer to it, so
+     * leaving is O(1) whatever the chain's length. */
     struct axn_tcp_sock *bind_next;
+    struct axn_tcp_sock **bind_pprev;
     bool bound;
+    bool bind_owner; /* bound by bind() or listen: a listener candidate */
     axn_ip4_t laddr; /* 0: any */
     uint16_t lport;
     bool addr_locked; /* bound to an address by the user (SOCK_BINDADDR_LOCK) */

@@ -105,9 +105,14 @@ static long send_attempt(struct axn_socket *s, void *arg)
     const long err = send_check(ts);
     if (err)
         return err;
-    /* A SO_SNDBUF lowered below the ring's size limits what is queued. */
+    /* Linux tcp_sndbuf_expand: the limit follows the congestion window;
+     * then the lazy ring grows to what this write needs (tcp_buf.c). */
+    axn_tcp_sndbuf_expand(c);
     size_t want = p->total - p->done;
-    const uint32_t room = axn_tcp_sock_snd_room(c);
+    const uint32_t ask = want > UINT32_MAX ? UINT32_MAX : (uint32_t)want;
+    const uint32_t room = axn_tcp_snd_ring_reserve(c, ask, axn_sock_now(s));
+    if (room == 0 && axn_tcp_sock_snd_room(c) > 0 && c->snd.len == 0)
+        return -AXN_ENOMEM; /* no memory and nothing queued to wait on */
     if (want > room)
         want = room;
     const size_t n = push_from_iov(&c->snd, p->msg, p->done, want);
@@ -176,6 +181,8 @@ static size_t recv_copy(struct axn_tcp_conn *c, struct recv_progress *p, axn_tim
     p->done += n;
     if (!peek) {
         axn_tcp_ring_drop(&c->rcv, (uint32_t)n);
+        /* Auto-tuning first, so the window update offers the new limit. */
+        axn_tcp_rcv_space_adjust(c, (uint32_t)n, now);
         axn_tcp_rcv_consumed(c, now);
     }
     return n;

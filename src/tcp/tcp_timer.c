@@ -11,16 +11,152 @@
 #include "tcp/tcp_output.h"
 
 #include "axnet/errno.h"
+#include "lib/mem.h"
 #include "tcp/tcp_cc.h"
+#include "tcp/tcp_listen.h"
+#include "tcp/tcp_recovery.h"
 #include "tcp/tcp_sack.h"
 #include "tcp/tcp_seq.h"
 
 /* TIME-WAIT lasts two maximum segment lifetimes (RFC 9293 3.4.2). */
 #define TIMER_TW_MSLS 2
 
+/*
+ * The timer heap. Every connection with a timer armed is in
+ * layer->theap, a binary min-heap on the deadline it was filed under
+ * (mem.heap_key), so a pass pops only the due connections and the next
+ * deadline is the top's key: O(log n) per change instead of a walk of
+ * every connection per pass (100 000 idle connections cost nothing
+ * here). Setting a timer goes through axn_tcp_timer_set, which files the
+ * connection or moves it up; clearing is lazy (other files assign
+ * AXN_TIME_NEVER directly): the key stays, the connection is visited at
+ * it, finds nothing due and is re-filed at its real next deadline or
+ * leaves the heap.
+ */
+#define HEAP_MIN_CAP 64u
+
+static struct axn_tcp_conn **heap_at(struct axn_tcp_layer *l, uint32_t i)
+{
+    return &l->theap[i - 1u]; /* slots are 1-based: 0 means "not filed" */
+}
+
+static void heap_place(struct axn_tcp_layer *l, uint32_t i, struct axn_tcp_conn *c)
+{
+    *heap_at(l, i) = c;
+    c->mem.heap_idx = i;
+}
+
+static void heap_up(struct axn_tcp_layer *l, uint32_t i)
+{
+    struct axn_tcp_conn *c = *heap_at(l, i);
+
+    while (i > 1u && (*heap_at(l, i / 2u))->mem.heap_key > c->mem.heap_key) {
+        heap_place(l, i, *heap_at(l, i / 2u));
+        i /= 2u;
+    }
+    heap_place(l, i, c);
+}
+
+static void heap_down(struct axn_tcp_layer *l, uint32_t i)
+{
+    struct axn_tcp_conn *c = *heap_at(l, i);
+
+    for (;;) {
+        uint32_t kid = 2u * i;
+        if (kid > l->theap_len) {
+            break;
+        }
+        if (kid < l->theap_len &&
+            (*heap_at(l, kid + 1u))->mem.heap_key < (*heap_at(l, kid))->mem.heap_key) {
+            kid++;
+        }
+        if ((*heap_at(l, kid))->mem.heap_key >= c->mem.heap_key) {
+            break;
+        }
+        heap_place(l, i, *heap_at(l, kid));
+        i = kid;
+    }
+    heap_place(l, i, c);
+}
+
+/* Files c under `at`, or moves it earlier; never later (lazy). */
+static void heap_file(struct axn_tcp_conn *c, axn_time_t at)
+{
+    struct axn_tcp_layer *l = c->layer;
+
+    if (!c->mem.heap_ok || (c->mem.heap_idx != 0 && at >= c->mem.heap_key)) {
+        return;
+    }
+    c->mem.heap_key = at;
+    if (c->mem.heap_idx == 0) {
+        if (l->theap_len >= l->theap_cap) {
+            return; /* cannot happen: axn_tcp_timer_reserve made room */
+        }
+        l->theap_len++;
+        heap_place(l, l->theap_len, c);
+    }
+    heap_up(l, c->mem.heap_idx);
+}
+
+void axn_tcp_timer_unfile(struct axn_tcp_conn *c)
+{
+    struct axn_tcp_layer *l = c->layer;
+    const uint32_t i = c->mem.heap_idx;
+    struct axn_tcp_conn *last;
+
+    if (i == 0) {
+        return;
+    }
+    c->mem.heap_idx = 0;
+    last = *heap_at(l, l->theap_len);
+    l->theap_len--;
+    if (last == c) {
+        return;
+    }
+    heap_place(l, i, last);
+    heap_up(l, i);
+    heap_down(l, last->mem.heap_idx);
+}
+
+int axn_tcp_timer_reserve(struct axn_tcp_layer *l)
+{
+    const struct axn_platform *p = l->plat;
+    uint32_t cap;
+    struct axn_tcp_conn **h;
+
+    if (l->n_conns < l->theap_cap) {
+        return 0;
+    }
+    cap = l->theap_cap != 0 ? 2u * l->theap_cap : HEAP_MIN_CAP;
+    h = p->alloc(p->ctx, sizeof(*h) * cap, _Alignof(struct axn_tcp_conn *));
+    if (h == NULL) {
+        return -AXN_ENOMEM;
+    }
+    if (l->theap != NULL) {
+        memcpy(h, l->theap, sizeof(*h) * l->theap_len);
+        p->free(p->ctx, l->theap, sizeof(*h) * l->theap_cap);
+    }
+    l->theap = h;
+    l->theap_cap = cap;
+    return 0;
+}
+
+void axn_tcp_timer_heap_free(struct axn_tcp_layer *l)
+{
+    if (l->theap != NULL) {
+        l->plat->free(l->plat->ctx, l->theap, sizeof(*l->theap) * l->theap_cap);
+    }
+    l->theap = NULL;
+    l->theap_cap = 0;
+    l->theap_len = 0;
+}
+
 void axn_tcp_timer_set(struct axn_tcp_conn *c, enum axn_tcp_timer_id t, axn_time_t at)
 {
     c->timer[t] = at;
+    if (at != AXN_TIME_NEVER) {
+        heap_file(c, at);
+    }
 }
 
 void axn_tcp_timer_clear(struct axn_tcp_conn *c, enum axn_tcp_timer_id t)
@@ -30,7 +166,7 @@ void axn_tcp_timer_clear(struct axn_tcp_conn *c, enum axn_tcp_timer_id t)
 
 void axn_tcp_rto_restart(struct axn_tcp_conn *c, axn_time_t now)
 {
-    c->timer[AXN_TCP_T_RTO] = now + c->rto;
+    axn_tcp_timer_set(c, AXN_TCP_T_RTO, now + c->rto);
 }
 
 /* Linux tcp_keepalive_timer: not for a listener, a closed connection or
@@ -48,7 +184,7 @@ void axn_tcp_keepalive_reset(struct axn_tcp_conn *c, axn_time_t now)
         c->timer[AXN_TCP_T_KEEPALIVE] = AXN_TIME_NEVER;
         return;
     }
-    c->timer[AXN_TCP_T_KEEPALIVE] = now + AXN_SEC(c->keepidle_s);
+    axn_tcp_timer_set(c, AXN_TCP_T_KEEPALIVE, now + AXN_SEC(c->keepidle_s));
 }
 
 void axn_tcp_enter_time_wait(struct axn_tcp_conn *c, axn_time_t now)
@@ -74,7 +210,7 @@ void axn_tcp_enter_time_wait(struct axn_tcp_conn *c, axn_time_t now)
 
 void axn_tcp_time_wait_restart(struct axn_tcp_conn *c, axn_time_t now)
 {
-    c->timer[AXN_TCP_T_WAIT] = now + TIMER_TW_MSLS * AXN_MSEC(AXN_TCP_MSL_MS);
+    axn_tcp_timer_set(c, AXN_TCP_T_WAIT, now + TIMER_TW_MSLS * AXN_MSEC(AXN_TCP_MSL_MS));
 }
 
 /* Linux tcp_write_err: retries, user timeout or keep-alive gave up. No
@@ -105,7 +241,7 @@ static void clamp_to_user_timeout(struct axn_tcp_conn *c, enum axn_tcp_timer_id 
     }
     end = c->first_retrans_at + AXN_MSEC(c->user_timeout_ms);
     if (c->timer[t] > end) {
-        c->timer[t] = end;
+        axn_tcp_timer_set(c, t, end);
     }
 }
 
@@ -153,7 +289,7 @@ static bool rto_state(enum axn_tcp_state s)
 static void rto_enter_loss(struct axn_tcp_conn *c, axn_time_t now)
 {
     axn_tcp_sack_on_rto(c, now);
-    axn_tcp_cc_on_rto(c, now);
+    axn_tcp_recovery_on_rto(c, now);
     c->stats.lost = (c->snd_max - c->snd_una + c->mss - 1u) / c->mss;
     c->stats.retrans_out = 0;
 }
@@ -164,6 +300,11 @@ static bool timer_rto(struct axn_tcp_conn *c, axn_time_t now)
 {
     bool syn = syn_state(c->state);
 
+    if (c->state == AXN_TCP_LISTEN) {
+        /* Its request entries' SYN-ACKs (tcp_listen_req.c). */
+        axn_tcp_listen_timers(c, now);
+        return true;
+    }
     if (!rto_state(c->state) || (!syn && c->snd_max == c->snd_una)) {
         return true;
     }
@@ -295,12 +436,18 @@ static bool timer_wait(struct axn_tcp_conn *c, axn_time_t now)
     return false;
 }
 
+static bool timer_reclaim(struct axn_tcp_conn *c, axn_time_t now)
+{
+    axn_tcp_mem_reclaim(c, now);
+    return true;
+}
+
 typedef bool (*timer_fn)(struct axn_tcp_conn *c, axn_time_t now);
 
 static const timer_fn timer_fns[AXN_TCP_T_COUNT] = {
     [AXN_TCP_T_RTO] = timer_rto,         [AXN_TCP_T_DELACK] = timer_delack,
     [AXN_TCP_T_PERSIST] = timer_persist, [AXN_TCP_T_KEEPALIVE] = timer_keepalive,
-    [AXN_TCP_T_WAIT] = timer_wait,
+    [AXN_TCP_T_WAIT] = timer_wait,       [AXN_TCP_T_RECLAIM] = timer_reclaim,
 };
 
 /* Runs c's due timers; returns its next deadline, AXN_TIME_NEVER when
@@ -327,21 +474,39 @@ static axn_time_t conn_timers(struct axn_tcp_conn *c, axn_time_t now)
     return next;
 }
 
+/* The due connection on top of the heap, unfiled, or NULL. One visit per
+ * connection per pass: a handler that re-arms a timer at or before now
+ * waits for the next pass (the deadline returned says "now"), so a pass
+ * always ends. */
+static struct axn_tcp_conn *heap_pop_due(struct axn_tcp_layer *l, axn_time_t now)
+{
+    struct axn_tcp_conn *c;
+
+    if (l->theap_len == 0) {
+        return NULL;
+    }
+    c = *heap_at(l, 1u);
+    if (c->mem.heap_key > now || c->mem.pass == l->timer_pass) {
+        return NULL;
+    }
+    axn_tcp_timer_unfile(c);
+    c->mem.pass = l->timer_pass;
+    return c;
+}
+
 axn_time_t axn_tcp_layer_timer(void *ctx, axn_time_t now)
 {
     struct axn_tcp_layer *l = ctx;
-    struct axn_tcp_conn *c = l->all;
-    axn_time_t next = AXN_TIME_NEVER;
+    struct axn_tcp_conn *c;
 
-    while (c != NULL) {
-        /* Saved first: running c's timers may free it. */
-        struct axn_tcp_conn *after = c->all_next;
-        axn_time_t t = conn_timers(c, now);
+    l->timer_pass++;
+    while ((c = heap_pop_due(l, now)) != NULL) {
+        /* conn_timers may free c (it then returns NEVER). */
+        const axn_time_t next = conn_timers(c, now);
 
-        if (t < next) {
-            next = t;
+        if (next != AXN_TIME_NEVER) {
+            heap_file(c, next);
         }
-        c = after;
     }
-    return next;
+    return l->theap_len != 0 ? (*heap_at(l, 1u))->mem.heap_key : AXN_TIME_NEVER;
 }

@@ -10,15 +10,12 @@
 /* RFC 1122 4.2.3.3: the receiver's SWS threshold, min(ring / 2, MSS). */
 #define OUT_RCV_SWS_SHIFT 1
 
-/* The receive buffer the window is measured against: the ring, or a
- * smaller SO_RCVBUF set after it was allocated (tcp_sock_buf.c never
- * shrinks a ring; the value is a limit, as Linux reads sk_rcvbuf). */
+/* The receive buffer the window is measured against: the limit
+ * (SO_RCVBUF as set or auto-tuned), never the ring, which is lazy and
+ * grows to the limit when data needs it (tcp_buf.c). */
 static uint32_t rcv_space(const struct axn_tcp_conn *c)
 {
-    if (c->rcv.buf == NULL) {
-        return c->rcvbuf;
-    }
-    return c->rcv.cap < c->rcvbuf ? c->rcv.cap : c->rcvbuf;
+    return c->rcvbuf;
 }
 
 /* RFC 1122 4.2.3.3: the smallest window increase worth offering. */
@@ -35,23 +32,23 @@ static uint32_t rcv_offered(const struct axn_tcp_conn *c)
     return seq_gt(c->rcv_adv, c->rcv_nxt) ? c->rcv_adv - c->rcv_nxt : 0;
 }
 
-/* What the receive ring can hold now, and what SO_RCVBUF lets us offer
- * (at most the former). Without a ring: a child in SYN-RECEIVED gets its
- * ring once established (tcp_conn.h), so its SYN-ACK offers the ring it
- * will have; a connection whose ring was freed (TIME-WAIT, an orphan:
- * tcp_conn.c) takes nothing more, so it keeps the edge it offered. */
+/* What the receive buffer can still take (`ring`: the most any window
+ * may promise) and what SO_RCVBUF lets us offer now (`limit`). Both come
+ * from the limit and the bytes queued, not from the ring, which
+ * axn_tcp_rcv_ring_reserve grows to hold what was offered. A connection
+ * that takes no more data (TIME-WAIT, an orphan: tcp_conn.c) keeps the
+ * edge it offered. */
 static void rcv_room(const struct axn_tcp_conn *c, uint32_t *ring, uint32_t *limit)
 {
-    if (c->rcv.buf == NULL) {
-        *ring = c->state == AXN_TCP_SYN_RECV ? c->rcvbuf : rcv_offered(c);
-        *limit = *ring;
+    const uint32_t offered = rcv_offered(c);
+
+    if (c->mem.rcv_gone) {
+        *ring = offered;
+        *limit = offered;
         return;
     }
-    *ring = axn_tcp_ring_free_space(&c->rcv);
     *limit = c->rcvbuf > c->rcv.len ? c->rcvbuf - c->rcv.len : 0;
-    if (*limit > *ring) {
-        *limit = *ring;
-    }
+    *ring = *limit > offered ? *limit : offered;
 }
 
 uint32_t axn_tcp_rcv_window(const struct axn_tcp_conn *c)
@@ -70,7 +67,10 @@ uint32_t axn_tcp_rcv_window(const struct axn_tcp_conn *c)
     if (wnd < cur) {
         wnd = cur; /* RFC 9293 3.8.6.2.2: never shrink the window */
     }
-    return wnd > AXN_TCP_MAX_UNSCALED_WND ? AXN_TCP_MAX_UNSCALED_WND : wnd;
+    /* RFC 7323 2.2: with window scaling the 16-bit field is shifted. */
+    const uint32_t max =
+        c->opt.wscale_ok ? AXN_TCP_MAX_UNSCALED_WND << c->opt.rcv_wscale : AXN_TCP_MAX_UNSCALED_WND;
+    return wnd > max ? max : wnd;
 }
 
 void axn_tcp_rcv_consumed(struct axn_tcp_conn *c, axn_time_t now)

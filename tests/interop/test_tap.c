@@ -836,6 +836,26 @@ static void open_uses_given_mac_and_rejects_overlong_name(void **state)
     assert_null(tap);
 }
 
+/* Checksum offload alone (TUN_F_CSUM): no TSO caps, MTU-sized buffers. */
+static void csum_only_tap_declares_checksums_and_mtu_buffers(void **state)
+{
+    struct axn_tap_config cfg = {.unpersist = true, .vnet_hdr = true, .csum_only = true};
+    const size_t frame_max = AXN_ETH_MTU + AXN_ETH_HLEN;
+    struct axn_tap *tap = NULL;
+    struct axn_eth_driver drv;
+    struct axn_tx_buf tx;
+
+    (void)state;
+    assert_int_equal(axn_tap_open(&tap, &cfg), 0);
+    axn_tap_driver(tap, &drv);
+    assert_int_equal(drv.caps, AXN_DRV_CAP_TX_CSUM | AXN_DRV_CAP_RX_CSUM);
+    assert_int_equal(drv.gso_max_size, 0);
+    assert_int_equal(drv.ops->alloc_tx(drv.drv, frame_max + 1, &tx), -AXN_EINVAL);
+    assert_int_equal(drv.ops->alloc_tx(drv.drv, frame_max, &tx), 0);
+    drv.ops->abort_tx(drv.drv, &tx);
+    axn_tap_close(tap);
+}
+
 /* ---- Tests: the IRQ wakes a threaded stack ----------------------------------- */
 
 /* Linux pings a threaded stack. Woken only by the idle poll, a request
@@ -910,6 +930,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(vnet_tap_declares_offloads_and_64k_buffers, setup_vnet_down,
                                         teardown),
         cmocka_unit_test(open_uses_given_mac_and_rejects_overlong_name),
+        cmocka_unit_test(csum_only_tap_declares_checksums_and_mtu_buffers),
         cmocka_unit_test(threaded_stack_answers_ping_without_waiting_for_idle_poll),
     };
 

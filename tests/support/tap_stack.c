@@ -51,9 +51,13 @@ long long axn_tap_stack_now_ms(void)
     return (long long)ts.tv_sec * MSEC_PER_SEC + ts.tv_nsec / NSEC_PER_MSEC;
 }
 
-static int open_tap(struct axn_tap_stack *ts, const char *prefix)
+static int open_tap(struct axn_tap_stack *ts, const struct axn_tap_stack_config *sc)
 {
-    struct axn_tap_config cfg = {.name = ts->ifname, .unpersist = true};
+    const char *prefix = sc->tap_prefix;
+    struct axn_tap_config cfg = {.name = ts->ifname,
+                                 .unpersist = true,
+                                 .vnet_hdr = sc->vnet_hdr,
+                                 .csum_only = sc->csum_only};
     int err;
 
     /* Linux pids have at most 7 digits (pid_max <= 2^22): "<prefix>PPPPPPP-SS". */
@@ -84,7 +88,7 @@ int axn_tap_stack_open_link(struct axn_tap_stack *ts, const struct axn_tap_stack
     int err = axn_netns_create(&ts->ns, cfg->ns_tag);
 
     if (!err)
-        err = open_tap(ts, cfg->tap_prefix);
+        err = open_tap(ts, cfg);
     if (!err)
         err = axn_netns_move_link(&ts->ns, ts->ifname);
     if (!err)
@@ -130,6 +134,9 @@ int axn_tap_stack_start(struct axn_tap_stack *ts, const struct axn_tap_stack_con
                         const char *what)
 {
     int err = open_capture(ts, cfg->pcap_prefix, what);
+
+    if (!err && cfg->wrap_driver)
+        err = cfg->wrap_driver(&ts->drv, cfg->wrap_arg);
 
     if (!err)
         err = start_stack(ts, cfg->threaded);

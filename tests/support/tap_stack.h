@@ -49,6 +49,14 @@ struct axn_tap_stack_config {
     const char *tap_prefix;  /* TAP named "<prefix><pid>-<seq>" */
     const char *pcap_prefix; /* capture at $AXN_BUILD_DIR/<prefix>_<what>.pcap */
     bool threaded;           /* port/posix workers, or caller-polled */
+    /* Optional: wraps the driver the stack gets (the recorder's) in a
+     * test shim (e.g. tap_reorder.h) before the stack starts; 0 or an
+     * error that fails the start. */
+    int (*wrap_driver)(struct axn_eth_driver *drv, void *arg);
+    /* The TAP's axn_tap_config.vnet_hdr and csum_only (offloads). */
+    bool vnet_hdr;
+    bool csum_only;
+    void *wrap_arg;
 };
 
 struct axn_tap_stack {

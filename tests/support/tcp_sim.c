@@ -69,6 +69,7 @@ static void fill_seg(struct tcp_seg *s, const struct axn_ipv4 *ip, const uint8_t
     s->window = tcp->window;
     s->has_mss = tcp->opts.has_mss;
     s->mss = tcp->opts.mss;
+    s->opts = tcp->opts;
     s->len = (uint32_t)tcp->payload_len;
     s->first = tcp->payload_len > 0 ? tcp->payload[0] : 0;
     const size_t q = (size_t)(ip->payload - ip_start) + TCP_QUOTE_BYTES;

@@ -39,7 +39,11 @@
 #define TCP_SIM_IFINDEX AXN_IFINDEX_FIRST_ETH
 #define TCP_SIM_ETH_MTU 1500u
 #define TCP_SIM_MSS     (TCP_SIM_ETH_MTU - 40u) /* 1460 */
-#define TCP_SIM_BACKLOG 16
+/* Payload of a full segment: the MSS less the timestamps option every
+ * segment carries once negotiated (RFC 7323 3.2, RFC 6691; on by default). */
+#define TCP_SIM_TS_OPT_LEN 12u
+#define TCP_SIM_SEG_DATA   (TCP_SIM_MSS - TCP_SIM_TS_OPT_LEN) /* 1448 */
+#define TCP_SIM_BACKLOG    16
 
 /* One TCP segment as a stack transmitted it. */
 struct tcp_seg {
@@ -53,6 +57,7 @@ struct tcp_seg {
     uint16_t window;
     bool has_mss;
     uint16_t mss;
+    struct axn_tcp_opts opts; /* every option as parsed (WS, TS, SACK) */
     bool df;
     uint32_t len;                     /* payload bytes */
     uint8_t first;                    /* first payload byte (0 when none) */

@@ -14,6 +14,7 @@
 static axn_time_t test_now;
 static uint64_t test_prng_state = TEST_PRNG_SEED;
 static size_t test_live_allocs;
+static size_t test_live_bytes; /* as the callers size them (alloc's size, free's size) */
 static size_t test_allocs_left = SIZE_MAX;
 
 /* A dummy non-NULL handle for locks, wait queues, events. */
@@ -36,8 +37,10 @@ static void *test_alloc(void *ctx, size_t size, size_t align)
         if (p)
             memset(p, 0, rounded);
     }
-    if (p)
+    if (p) {
         test_live_allocs++;
+        test_live_bytes += size;
+    }
     return p;
 }
 
@@ -48,6 +51,7 @@ static void test_free(void *ctx, void *ptr, size_t size)
     if (!ptr)
         return;
     test_live_allocs--;
+    test_live_bytes -= size;
     free(ptr);
 }
 
@@ -201,6 +205,11 @@ void axn_test_seed_random(uint64_t seed)
 size_t axn_test_live_allocs(void)
 {
     return test_live_allocs;
+}
+
+size_t axn_test_live_bytes(void)
+{
+    return test_live_bytes;
 }
 
 void axn_test_fail_alloc_after(size_t n)

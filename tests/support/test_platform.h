@@ -27,6 +27,10 @@ void axn_test_seed_random(uint64_t seed);
 
 /* Allocations made through the platform and not yet freed. */
 size_t axn_test_live_allocs(void);
+/* Bytes of those allocations, as the allocating and freeing calls size
+ * them (a size passed to free that differs from the allocation's shows
+ * as a drift). */
+size_t axn_test_live_bytes(void);
 
 /* Makes the next `n` allocations succeed, then every later one fail (until
  * reset with SIZE_MAX). Lets tests reach -AXN_ENOMEM paths. */

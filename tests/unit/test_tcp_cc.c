@@ -16,7 +16,9 @@
 
 #include "axnet/snmp.h"
 #include "axnet/socket.h"
+#include "axnet/tcp.h"
 #include "tcp/tcp_cc.h"
+#include "tcp/tcp_recovery.h"
 #include "tcp_sim.h"
 #include "test_platform.h"
 
@@ -112,14 +114,14 @@ static void test_enter_recovery(void **state)
 
     (void)state;
     conn_init(&c, 20000);
-    axn_tcp_cc_enter_recovery(&c, 0);
+    axn_tcp_recovery_enter(&c, 0);
     assert_true(c.in_recovery);
     assert_int_equal(c.ssthresh, 10000);
     assert_int_equal(c.cwnd, 13000);
     assert_int_equal(c.recover, UNA + 20000);
 
     conn_init(&c, 3000); /* half the flight is below 2 SMSS */
-    axn_tcp_cc_enter_recovery(&c, 0);
+    axn_tcp_recovery_enter(&c, 0);
     assert_int_equal(c.ssthresh, 2 * SMSS);
     assert_int_equal(c.cwnd, 5 * SMSS);
 }
@@ -131,9 +133,9 @@ static void test_inflation(void **state)
 
     (void)state;
     conn_init(&c, 20000);
-    axn_tcp_cc_enter_recovery(&c, 0);
-    axn_tcp_cc_dupack_inflate(&c);
-    axn_tcp_cc_dupack_inflate(&c);
+    axn_tcp_recovery_enter(&c, 0);
+    axn_tcp_recovery_dupack_inflate(&c);
+    axn_tcp_recovery_dupack_inflate(&c);
     assert_int_equal(c.cwnd, 15000);
 }
 
@@ -145,14 +147,14 @@ static void test_partial_ack(void **state)
 
     (void)state;
     conn_init(&c, 20000);
-    axn_tcp_cc_enter_recovery(&c, 0);
-    axn_tcp_cc_dupack_inflate(&c); /* 14000 */
+    axn_tcp_recovery_enter(&c, 0);
+    axn_tcp_recovery_dupack_inflate(&c); /* 14000 */
     c.snd_una += 4000;
-    axn_tcp_cc_partial_ack(&c, 4000);
+    axn_tcp_recovery_partial_ack(&c, 4000);
     assert_int_equal(c.cwnd, 11000);
     assert_true(c.in_recovery);
     c.snd_una += 500;
-    axn_tcp_cc_partial_ack(&c, 500);
+    axn_tcp_recovery_partial_ack(&c, 500);
     assert_int_equal(c.cwnd, 10500);
     assert_true(c.in_recovery);
 }
@@ -167,25 +169,25 @@ static void test_full_ack(void **state)
 
     (void)state;
     conn_init(&c, 20000);
-    axn_tcp_cc_enter_recovery(&c, 0);
+    axn_tcp_recovery_enter(&c, 0);
     c.snd_una = c.recover; /* everything acknowledged: FlightSize 0 */
-    axn_tcp_cc_exit_recovery(&c, 0);
+    axn_tcp_recovery_exit(&c, 0);
     assert_false(c.in_recovery);
     assert_int_equal(c.cwnd, 2 * SMSS);
     assert_int_equal(c.dupacks, 0);
 
     conn_init(&c, 20000);
-    axn_tcp_cc_enter_recovery(&c, 0);
+    axn_tcp_recovery_enter(&c, 0);
     c.snd_una = c.recover;
     c.snd_max = c.recover + 4000; /* new data sent during recovery */
-    axn_tcp_cc_exit_recovery(&c, 0);
+    axn_tcp_recovery_exit(&c, 0);
     assert_int_equal(c.cwnd, 5000);
 
     conn_init(&c, 20000);
-    axn_tcp_cc_enter_recovery(&c, 0);
+    axn_tcp_recovery_enter(&c, 0);
     c.snd_una = c.recover;
     c.snd_max = c.recover + 15000;
-    axn_tcp_cc_exit_recovery(&c, 0);
+    axn_tcp_recovery_exit(&c, 0);
     assert_int_equal(c.cwnd, c.ssthresh);
 }
 
@@ -197,15 +199,15 @@ static void test_rto(void **state)
 
     (void)state;
     conn_init(&c, 20000);
-    axn_tcp_cc_enter_recovery(&c, 0);
-    axn_tcp_cc_on_rto(&c, 0);
+    axn_tcp_recovery_enter(&c, 0);
+    axn_tcp_recovery_on_rto(&c, 0);
     assert_int_equal(c.ssthresh, 10000);
     assert_int_equal(c.cwnd, SMSS);
     assert_false(c.in_recovery);
     assert_int_equal(c.recover, c.snd_max);
 
     c.backoff = 1; /* timed out again: FlightSize no longer says anything */
-    axn_tcp_cc_on_rto(&c, 0);
+    axn_tcp_recovery_on_rto(&c, 0);
     assert_int_equal(c.ssthresh, 10000);
     assert_int_equal(c.cwnd, SMSS);
 
@@ -218,21 +220,30 @@ static void test_rto(void **state)
 
 #define PORT             80u
 #define SEGS             8u /* under the initial window: all leave at once */
-#define DATA             (SEGS * TCP_SIM_MSS)
+#define DATA             (SEGS * TCP_SIM_SEG_DATA)
 #define SETTLE           AXN_MSEC(10)
 #define DATA_ACK         AXN_TCP_ACK /* data segments: ACK (PSH is ignored in matches) */
 #define RTO_FIRST        AXN_MSEC(AXN_TCP_RTO_MIN_MS) /* 100 us RTT: the floor */
 #define RTO_SPAN         AXN_SEC(2)
-#define SMALL_BURST      (2 * TCP_SIM_MSS)
-#define SEG_SEQ(base, i) ((base) + (uint32_t)(i)*TCP_SIM_MSS)
+#define SMALL_BURST      (2 * TCP_SIM_SEG_DATA)
+#define SEG_SEQ(base, i) ((base) + (uint32_t)(i)*TCP_SIM_SEG_DATA)
 
 static struct tcp_sim T;
 static struct axn_socket *C, *S;
 
-/* A connected pair, A's side with TCP_NODELAY; tcp_sim_teardown closes it. */
+/* A connected pair, A's side with TCP_NODELAY; tcp_sim_teardown closes it.
+ * A offers no SACK (net.ipv4.tcp_sack = 0): these cases are NewReno's
+ * (RFC 6675 recovery is tests/unit/test_tcp_sack*.c's), and so is A's
+ * congestion control (the default is CUBIC, test_tcp_cubic.c). */
 static int sim_setup(void **state)
 {
+    struct axn_tcp_settings cfg;
+
     (void)tcp_sim_setup(state);
+    assert_int_equal(axn_tcp_get_settings(tcp_sim_st(&T, TCP_SIM_NODE_A), &cfg), 0);
+    cfg.sack = false;
+    memcpy(cfg.congestion_control, "reno", sizeof("reno"));
+    assert_int_equal(axn_tcp_set_settings(tcp_sim_st(&T, TCP_SIM_NODE_A), &cfg), 0);
     tcp_sim_pair_kept(&T, PORT, &C, &S);
     assert_int_equal(tcp_sim_setopt_int(C, AXN_SOL_TCP, AXN_TCP_NODELAY, 1), 0);
     T.cursor = T.n_seg;
@@ -324,7 +335,7 @@ static void newreno_partial_ack(void **state)
 static void rto_backoff(void **state)
 {
     (void)state;
-    static uint8_t out[TCP_SIM_MSS];
+    static uint8_t out[TCP_SIM_SEG_DATA];
     const size_t mark = T.n_seg;
     tcp_sim_drop(&T, TCP_SIM_NODE_A, DATA_ACK, 2);
     tcp_sim_pattern(out, sizeof(out), 0);

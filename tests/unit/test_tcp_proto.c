@@ -25,6 +25,7 @@
 #include "axnet/errno.h"
 #include "axnet/snmp.h"
 #include "axnet/socket.h"
+#include "axnet/tcp.h"
 #include "tcp_sim.h"
 #include "test_platform.h"
 #include "wire/icmp4.h"
@@ -53,7 +54,7 @@
 #define IN_WIN      100u /* an offset inside any window we open */
 #define SMALL       10u
 #define PMTU        1000u
-#define PMTU_MSS    (PMTU - 40u)
+#define PMTU_MSS    (PMTU - 40u - TCP_SIM_TS_OPT_LEN)
 #define PMTU_DATA   4000u
 #define BACKLOG_1   1
 #define N_BACKLOG   3u /* backlog 1 holds two (Linux sk_acceptq_is_full: len > backlog) */
@@ -477,7 +478,7 @@ static void pmtu_frag_needed_resends_smaller(void **state)
     T.cursor = mark;
     const struct tcp_seg *lost = tcp_sim_expect(&T, A, ACK);
     assert_true(lost->dropped);
-    assert_int_equal(lost->len, TCP_SIM_MSS);
+    assert_int_equal(lost->len, TCP_SIM_SEG_DATA);
     assert_true(lost->df);
     const size_t before = T.n_seg;
     inject_frag_needed(lost, PMTU);
@@ -594,7 +595,7 @@ static const struct tcp_seg *next_at_seq(uint32_t seq)
  * the first segment's index in the capture. */
 static size_t send_window_dropping(struct axn_socket *c, const unsigned *drop, size_t n_drop)
 {
-    static uint8_t out[WINDOW_SEGS * TCP_SIM_MSS];
+    static uint8_t out[WINDOW_SEGS * TCP_SIM_SEG_DATA];
     tcp_sim_pattern(out, sizeof(out), 0);
     for (size_t i = 0; i < n_drop; i++)
         tcp_sim_drop_nth(&T, A, ACK, drop[i] - 1, 1);
@@ -606,7 +607,7 @@ static size_t send_window_dropping(struct axn_socket *c, const unsigned *drop, s
 
 static void receive_window(struct axn_socket *s)
 {
-    static uint8_t in[WINDOW_SEGS * TCP_SIM_MSS];
+    static uint8_t in[WINDOW_SEGS * TCP_SIM_SEG_DATA];
     struct read_wait w = {.s = s, .buf = in, .want = sizeof(in)};
     assert_true(tcp_sim_run_until(&T, read_all, &w, tcp_sim_now(&T) + RTO_INIT));
     assert_true(tcp_sim_pattern_ok(in, sizeof(in), 0));
@@ -615,9 +616,24 @@ static void receive_window(struct axn_socket *s)
 /* RFC 5681 3.2: one segment of ten lost; the receiver ACKs every later
  * one at once (out of order, RFC 5681 4.2), and the third duplicate ACK
  * retransmits the hole at the instant it arrives, with no RTO. */
+/* A offers no SACK (net.ipv4.tcp_sack = 0): for the NewReno cases
+ * (RFC 6675 recovery is tests/unit/test_tcp_sack*.c's); and A runs
+ * NewReno, not the default CUBIC, whose larger window after the loss
+ * would send more. */
+static void no_sack_on_a(void)
+{
+    struct axn_tcp_settings cfg;
+
+    assert_int_equal(axn_tcp_get_settings(tcp_sim_st(&T, A), &cfg), 0);
+    cfg.sack = false;
+    memcpy(cfg.congestion_control, "reno", sizeof("reno"));
+    assert_int_equal(axn_tcp_set_settings(tcp_sim_st(&T, A), &cfg), 0);
+}
+
 static void fast_retransmit_third_dupack(void **state)
 {
     (void)state;
+    no_sack_on_a();
     struct axn_socket *c, *s;
     pair(PORT, &c, &s);
     static const unsigned drop[] = {2};
@@ -633,7 +649,7 @@ static void fast_retransmit_third_dupack(void **state)
         (void)tcp_sim_expect(&T, A, ACK);
     const struct tcp_seg *re = next_at_seq(lost->seq);
     assert_int_equal(re->at, t0 + 2 * DELAY);
-    assert_int_equal(re->len, TCP_SIM_MSS);
+    assert_int_equal(re->len, TCP_SIM_SEG_DATA);
     assert_true(tcp_sim_count(&T, B, ACK, mark) >= WINDOW_SEGS - 1);
     struct axn_snmp_tcp_ext eb;
     tcp_sim_snmp(&T, B, NULL, &eb);
@@ -647,6 +663,7 @@ static void fast_retransmit_third_dupack(void **state)
 static void newreno_partial_ack(void **state)
 {
     (void)state;
+    no_sack_on_a();
     struct axn_socket *c, *s;
     pair(PORT, &c, &s);
     static const unsigned drop[] = {2, 5};
@@ -654,7 +671,7 @@ static void newreno_partial_ack(void **state)
     T.cursor = mark;
     const struct tcp_seg *first = tcp_sim_expect(&T, A, ACK);
     const axn_time_t t0 = first->at;
-    const uint32_t hole1 = first->seq + TCP_SIM_MSS, hole2 = first->seq + 4 * TCP_SIM_MSS;
+    const uint32_t hole1 = first->seq + TCP_SIM_SEG_DATA, hole2 = first->seq + 4 * TCP_SIM_SEG_DATA;
     receive_window(s);
     T.cursor = mark + WINDOW_SEGS;
     const struct tcp_seg *re1 = next_at_seq(hole1);
@@ -697,7 +714,7 @@ static void delayed_ack(void **state)
     tcp_sim_snmp(&T, B, NULL, &eb);
     assert_true(eb.delayed_acks >= 1);
 
-    static uint8_t two[2 * TCP_SIM_MSS];
+    static uint8_t two[2 * TCP_SIM_SEG_DATA];
     tcp_sim_pattern(two, sizeof(two), 0);
     const size_t mark = T.n_seg;
     send_all(c, two, sizeof(two));
@@ -705,10 +722,10 @@ static void delayed_ack(void **state)
     T.cursor = mark;
     const struct tcp_seg *d1 = tcp_sim_expect(&T, A, ACK);
     const struct tcp_seg *d2 = tcp_sim_expect(&T, A, ACK);
-    assert_int_equal(d1->len, TCP_SIM_MSS);
-    assert_int_equal(d2->len, TCP_SIM_MSS);
+    assert_int_equal(d1->len, TCP_SIM_SEG_DATA);
+    assert_int_equal(d2->len, TCP_SIM_SEG_DATA);
     const struct tcp_seg *a = tcp_sim_expect(&T, B, ACK);
-    assert_int_equal(a->ack, d2->seq + TCP_SIM_MSS);
+    assert_int_equal(a->ack, d2->seq + TCP_SIM_SEG_DATA);
     assert_int_equal(a->at, d2->at + DELAY);
 }
 

@@ -16,6 +16,7 @@
 
 #include "axnet/errno.h"
 #include "axnet/socket.h"
+#include "tcp/tcp.h"
 #include "tcp_sim.h"
 
 #define A          TCP_SIM_NODE_A
@@ -66,13 +67,20 @@ static void small_pair(int sndbuf)
     tcp_sim_keep(&T, S[2]);
 }
 
-/* The largest window B advertised in segments recorded from `since`. */
+/* The largest window B advertised in segments recorded from `since`, in
+ * bytes (RFC 7323 2.2: scaled unless a SYN). */
 static uint32_t max_window_from_b(size_t since)
 {
+    const struct axn_tcp_conn *k = tcp_sim_conn(&T, B, PORT, tcp_sim_local_port(S[1]));
+    assert_non_null(k);
+    const uint32_t shift = k->opt.wscale_ok ? k->opt.rcv_wscale : 0u;
     uint32_t w = 0;
-    for (size_t i = since; i < T.n_seg; i++)
-        if (T.seg[i].from == B && T.seg[i].window > w)
-            w = T.seg[i].window;
+    for (size_t i = since; i < T.n_seg; i++) {
+        const struct tcp_seg *g = &T.seg[i];
+        const uint32_t bytes = (uint32_t)g->window << (g->flags & AXN_TCP_SYN ? 0u : shift);
+        if (g->from == B && bytes > w)
+            w = bytes;
+    }
     return w;
 }
 

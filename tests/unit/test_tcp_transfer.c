@@ -16,14 +16,16 @@
  * Conditions (one cmocka test each, looping over seeds): a clean fast
  * link; loss 1 % and 5 %; reordering; duplication; a 100 ms one-way
  * delay; 1-100 ms delay (jitter, which also reorders heavily); a mix of
- * all. A seed drives the wire's impairments, the platform random (ISNs,
- * ports) and both streams.
+ * all; and issue 6's: loss 10 %, corruption 1 % (every corrupted frame
+ * must be refused: see check_corruption), heavy reordering, and all of
+ * these at once. A seed drives the wire's impairments, the platform
+ * random (ISNs, ports) and both streams.
  *
  * Size and seeds come from the environment, so the long matrix
- * (scripts/tcp-matrix.sh, `make tcp-matrix`: 16 MiB each way, 50 seeds)
+ * (scripts/tcp-matrix.sh, `make tcp-matrix`: 4 MiB each way, 100 seeds)
  * is this same program:
- *   AXN_TCP_MATRIX_BYTES  bytes each way (default DEFAULT_BYTES)
- *   AXN_TCP_MATRIX_SEEDS  seeds 1..N per condition (default DEFAULT_SEEDS)
+ *   AXN_TCP_MATRIX_BYTES  bytes each way (default: the condition's)
+ *   AXN_TCP_MATRIX_SEEDS  seeds 1..N per condition (default: the condition's)
  *   AXN_TCP_MATRIX_SEED   run only this seed (a replay)
  *   AXN_TCP_MATRIX_COND   run only the condition of this name
  * A failure names its condition and seed and prints the command that
@@ -40,6 +42,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "axnet/errno.h"
 #include "axnet/hosted/sim_wire.h"
@@ -65,6 +68,7 @@
  * docs/testing.md); the long matrix raises them. */
 #define DEFAULT_BYTES (1024u * 1024u)
 #define DEFAULT_SEEDS 20u
+#define ISSUE6_SEEDS  100u
 #define ENV_BYTES     "AXN_TCP_MATRIX_BYTES"
 #define ENV_SEEDS     "AXN_TCP_MATRIX_SEEDS"
 #define ENV_SEED      "AXN_TCP_MATRIX_SEED"
@@ -83,6 +87,7 @@
  * 3 s, ... under loss), plus the bytes at the condition's floor rate. */
 #define BOUND_SLACK AXN_SEC(60)
 #define USEC_PER_S  1000000ull
+#define NSEC_PER_S  1000000000ull
 /* After both close: TIME-WAIT (2 x MSL) and an orphan's FIN retries. */
 #define CLOSE_SPAN (2u * AXN_MSEC(AXN_TCP_MSL_MS) + AXN_SEC(120))
 /* An iteration of the event loop at one instant moving nothing, this many
@@ -96,31 +101,47 @@ struct condition {
      * far below what NewReno reaches there (Mathis et al. 1997), so only
      * a stall or a collapse trips it. */
     uint64_t floor_Bps;
+    /* Bytes each way and seeds by default (0: DEFAULT_BYTES,
+     * DEFAULT_SEEDS): issue 6's conditions run ISSUE6_SEEDS seeds of
+     * fewer bytes, which keeps ctest in its time budget. */
+    uint64_t dflt_bytes;
+    uint64_t dflt_seeds;
 };
 
 #define KBPS(n) ((uint64_t)(n)*1000u)
+#define KIB(n)  ((uint64_t)(n)*1024u)
 
 static const struct condition CONDS[] = {
-    {"clean", {.delay = AXN_MSEC(1), .bandwidth_bps = LINK_BPS}, KBPS(1000)},
+    {"clean", {.delay = AXN_MSEC(1), .bandwidth_bps = LINK_BPS}, KBPS(1000), 0, 0},
     {"loss1",
      {.loss_ppm = AXN_SIM_PERCENT(1), .delay = AXN_MSEC(10), .bandwidth_bps = LINK_BPS},
-     KBPS(50)},
+     KBPS(50),
+     0,
+     0},
     {"loss5",
      {.loss_ppm = AXN_SIM_PERCENT(5), .delay = AXN_MSEC(10), .bandwidth_bps = LINK_BPS},
-     KBPS(10)},
+     KBPS(10),
+     0,
+     0},
     {"reorder",
      {.reorder_ppm = AXN_SIM_PERCENT(3),
       .reorder_delay = AXN_MSEC(5),
       .delay = AXN_MSEC(2),
       .bandwidth_bps = LINK_BPS},
-     KBPS(100)},
+     KBPS(100),
+     0,
+     0},
     {"dup",
      {.duplicate_ppm = AXN_SIM_PERCENT(3), .delay = AXN_MSEC(2), .bandwidth_bps = LINK_BPS},
-     KBPS(500)},
-    {"delay100", {.delay = AXN_MSEC(100), .bandwidth_bps = LINK_BPS}, KBPS(50)},
+     KBPS(500),
+     0,
+     0},
+    {"delay100", {.delay = AXN_MSEC(100), .bandwidth_bps = LINK_BPS}, KBPS(50), 0, 0},
     {"jitter1to100",
      {.delay = AXN_MSEC(1), .jitter = AXN_MSEC(99), .bandwidth_bps = LINK_BPS},
-     KBPS(5)},
+     KBPS(5),
+     0,
+     0},
     {"mixed",
      {.loss_ppm = AXN_SIM_PERCENT(1),
       .duplicate_ppm = AXN_SIM_PERCENT(1),
@@ -129,7 +150,46 @@ static const struct condition CONDS[] = {
       .delay = AXN_MSEC(5),
       .jitter = AXN_MSEC(20),
       .bandwidth_bps = LINK_BPS},
-     KBPS(10)},
+     KBPS(10),
+     0,
+     0},
+    /* Issue 6: 10 % loss each way; without SACK most repairs end in an
+     * RTO with backoff, so the floor is very low (virtual time is free). */
+    {"loss10",
+     {.loss_ppm = AXN_SIM_PERCENT(10), .delay = AXN_MSEC(10), .bandwidth_bps = LINK_BPS},
+     KBPS(1),
+     KIB(256),
+     ISSUE6_SEEDS},
+    /* 1 % of frames get one bit flipped: the IPv4 header or TCP checksum
+     * must catch every one (RFC 1071: a one's-complement sum detects any
+     * single-bit error), so the streams still arrive exact. */
+    {"corrupt1",
+     {.corrupt_ppm = AXN_SIM_PERCENT(1), .delay = AXN_MSEC(2), .bandwidth_bps = LINK_BPS},
+     KBPS(50),
+     KIB(256),
+     ISSUE6_SEEDS},
+    /* Heavy reordering: a fifth of the frames held back behind ~10 others. */
+    {"reorder20",
+     {.reorder_ppm = AXN_SIM_PERCENT(20),
+      .reorder_delay = AXN_MSEC(3),
+      .delay = AXN_MSEC(2),
+      .bandwidth_bps = LINK_BPS},
+     KBPS(20),
+     KIB(256),
+     ISSUE6_SEEDS},
+    /* All of issue 6's impairments at once. */
+    {"hostile",
+     {.loss_ppm = AXN_SIM_PERCENT(10),
+      .corrupt_ppm = AXN_SIM_PERCENT(1),
+      .duplicate_ppm = AXN_SIM_PERCENT(1),
+      .reorder_ppm = AXN_SIM_PERCENT(5),
+      .reorder_delay = AXN_MSEC(10),
+      .delay = AXN_MSEC(5),
+      .jitter = AXN_MSEC(5),
+      .bandwidth_bps = LINK_BPS},
+     KBPS(1),
+     KIB(128),
+     ISSUE6_SEEDS},
 };
 
 #define N_CONDS (sizeof(CONDS) / sizeof(CONDS[0]))
@@ -153,11 +213,12 @@ static struct {
     bool fins_seen;
     bool gone[N_NODES];
     size_t idle_spins;
+    uint64_t corrupted, caught; /* frames the wire corrupted; checksum errors counted */
 } R;
 
 static struct {
     uint64_t bytes;
-    uint64_t seeds;
+    uint64_t seeds;     /* 0: each condition's default */
     uint64_t only_seed; /* 0: every seed */
     const char *only_cond;
 } OPT;
@@ -455,8 +516,62 @@ static void check_counters(size_t node, const char *who)
     const uint64_t opens = node == NODE_A ? t.active_opens : t.passive_opens;
     if (opens != 1)
         FAIL("%s: %" PRIu64 " opens, want 1", who, opens);
-    if (t.in_errs)
+    if (t.in_errs && !R.cond->imp.corrupt_ppm)
         FAIL("%s: InErrs %" PRIu64 " on a wire that corrupts nothing", who, t.in_errs);
+}
+
+/* Corrupted frames over a condition's runs from which at least one must
+ * have been refused for its checksum. A frame misses the checksums only
+ * when its flipped bit is in the Ethernet header or TCP's data offset
+ * (under a third of a 54-byte ACK, far less of a full segment), so all
+ * of 20 missing them is below 1e-10; fewer (a replay of one seed) may. */
+#define MIN_CORRUPTED 20u
+
+/* Frames the wire corrupted (and duplicated, since a corrupted frame may
+ * be copied afterwards), both ports. */
+static void wire_damage(uint64_t *corrupted, uint64_t *duplicated)
+{
+    *corrupted = *duplicated = 0;
+    for (size_t port = 0; port < N_NODES; port++) {
+        struct axn_sim_port_stats ps;
+        assert_int_equal(axn_sim_port_stats(R.sim.wire, (int)port, &ps), 0);
+        *corrupted += ps.corrupted;
+        *duplicated += ps.duplicated;
+    }
+}
+
+/* Frames refused, both nodes: for a checksum (IPv4 header, IpExt
+ * InCsumErrors, or TCP InCsumErrors) into *csum, and for any header
+ * error (IP InHdrErrors, TCP InErrs: a flipped bit in TCP's data offset
+ * is refused before the checksum is summed, as on Linux) into *bad. A
+ * frame is refused by one layer only. */
+static void refused(uint64_t *csum, uint64_t *bad)
+{
+    *csum = *bad = 0;
+    for (size_t node = 0; node < N_NODES; node++) {
+        struct axn_snmp ip;
+        struct axn_snmp_tcp t;
+        axn_ctl_snmp(R.sim.st[node], &ip);
+        axn_tcp_snmp(R.sim.st[node], &t, NULL);
+        *csum += ip.ip.in_csum_errors + t.in_csum_errors;
+        *bad += ip.ip.in_hdr_errors + t.in_errs;
+    }
+}
+
+/* A checksum error needs a corrupted frame; a corrupted frame in an
+ * Ethernet header or a non-IP frame is dropped elsewhere, so catching
+ * one at all is asserted over a whole condition (tcp_matrix). */
+static void check_corruption(void)
+{
+    uint64_t corrupted, duplicated;
+    uint64_t bad;
+    wire_damage(&corrupted, &duplicated);
+    refused(&R.caught, &bad);
+    R.corrupted = corrupted;
+    if (bad > corrupted + duplicated)
+        FAIL("%" PRIu64 " frames refused as bad (%" PRIu64 " for a checksum) from %" PRIu64
+             " corrupted frames (%" PRIu64 " duplicated)",
+             bad, R.caught, corrupted, duplicated);
 }
 
 static void run_one(const struct condition *c, uint64_t seed)
@@ -464,7 +579,7 @@ static void run_one(const struct condition *c, uint64_t seed)
     memset(&R, 0, sizeof(R));
     R.cond = c;
     R.seed = seed;
-    R.bytes = OPT.bytes;
+    R.bytes = OPT.bytes ? OPT.bytes : c->dflt_bytes ? c->dflt_bytes : DEFAULT_BYTES;
     R.running = true;
     world_create();
     open_connection();
@@ -473,6 +588,7 @@ static void run_one(const struct condition *c, uint64_t seed)
     close_all();
     check_counters(NODE_A, "A");
     check_counters(NODE_B, "B");
+    check_corruption();
     world_destroy();
     if (axn_test_live_allocs() != 0)
         FAIL("%zu allocations not freed", axn_test_live_allocs());
@@ -483,6 +599,8 @@ static void run_one(const struct condition *c, uint64_t seed)
 struct span_stats {
     uint64_t runs;
     axn_time_t min, max, sum;
+    uint64_t corrupted, caught;
+    uint64_t bytes; /* each way, per run */
 };
 
 static void span_add(struct span_stats *st)
@@ -492,27 +610,52 @@ static void span_add(struct span_stats *st)
     st->max = t > st->max ? t : st->max;
     st->sum += t;
     st->runs++;
+    st->corrupted += R.corrupted;
+    st->bytes = R.bytes;
+    st->caught += R.caught;
 }
 
 static void span_print(const struct condition *c, const struct span_stats *st)
 {
     fprintf(stderr,
-            "tcp matrix: %s: %" PRIu64 " runs, virtual time per transfer (us) min %" PRIu64
-            " avg %" PRIu64 " max %" PRIu64 "\n",
-            c->name, st->runs, st->min, st->sum / st->runs, st->max);
+            "tcp matrix: %s: %" PRIu64 " runs of %" PRIu64 " bytes each way, virtual time per"
+            " transfer (us) min %" PRIu64 " avg %" PRIu64 " max %" PRIu64 "\n",
+            c->name, st->runs, st->bytes, st->min, st->sum / st->runs, st->max);
+    if (c->imp.corrupt_ppm)
+        fprintf(stderr,
+                "tcp matrix: %s: %" PRIu64 " frames corrupted, %" PRIu64
+                " refused for a checksum\n",
+                c->name, st->corrupted, st->caught);
+}
+
+/* Seconds on `clock`, only to report what a condition costs (the test's
+ * own logic runs on virtual time): wall clock, and CPU time, which on a
+ * loaded machine is the figure to budget by. */
+static double clock_s(clockid_t clock)
+{
+    struct timespec ts;
+    clock_gettime(clock, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / (double)NSEC_PER_S;
 }
 
 static void tcp_matrix(void **state)
 {
     const struct condition *c = *state;
     struct span_stats st = {0};
+    const double t0 = clock_s(CLOCK_MONOTONIC), cpu0 = clock_s(CLOCK_PROCESS_CPUTIME_ID);
     const uint64_t first = OPT.only_seed ? OPT.only_seed : 1;
-    const uint64_t last = OPT.only_seed ? OPT.only_seed : OPT.seeds;
+    const uint64_t seeds = OPT.seeds ? OPT.seeds : c->dflt_seeds ? c->dflt_seeds : DEFAULT_SEEDS;
+    const uint64_t last = OPT.only_seed ? OPT.only_seed : seeds;
     for (uint64_t seed = first; seed <= last; seed++) {
         run_one(c, seed);
         span_add(&st);
     }
     span_print(c, &st);
+    fprintf(stderr, "tcp matrix: %s: %.1f s wall, %.1f s CPU\n", c->name,
+            clock_s(CLOCK_MONOTONIC) - t0, clock_s(CLOCK_PROCESS_CPUTIME_ID) - cpu0);
+    if (st.corrupted >= MIN_CORRUPTED && !st.caught)
+        fail_msg("%s: %" PRIu64 " frames corrupted and not one refused for its checksum", c->name,
+                 st.corrupted);
 }
 
 /* ---- main ----------------------------------------------------------------------------- */
@@ -533,8 +676,8 @@ static uint64_t env_u64(const char *name, uint64_t dflt)
 
 int main(void)
 {
-    OPT.bytes = env_u64(ENV_BYTES, DEFAULT_BYTES);
-    OPT.seeds = env_u64(ENV_SEEDS, DEFAULT_SEEDS);
+    OPT.bytes = env_u64(ENV_BYTES, 0); /* 0: each condition's default */
+    OPT.seeds = env_u64(ENV_SEEDS, 0);
     OPT.only_seed = env_u64(ENV_SEED, 0);
     OPT.only_cond = getenv(ENV_COND);
     struct CMUnitTest tests[N_CONDS];
@@ -551,7 +694,10 @@ int main(void)
         fprintf(stderr, "%s=%s: no such condition\n", ENV_COND, OPT.only_cond);
         return 2;
     }
-    fprintf(stderr, "tcp matrix: %" PRIu64 " bytes each way, seeds 1..%" PRIu64 "%s\n", OPT.bytes,
-            OPT.seeds, OPT.only_seed ? " (one replayed)" : "");
+    /* Each condition's line (span_print) says its bytes and runs. */
+    fprintf(stderr, "tcp matrix: bytes each way %s, seeds %s%s\n",
+            OPT.bytes ? getenv(ENV_BYTES) : "per condition",
+            OPT.seeds ? getenv(ENV_SEEDS) : "per condition",
+            OPT.only_seed ? " (one replayed)" : "");
     return _cmocka_run_group_tests("tcp_transfer", tests, n, NULL, NULL);
 }

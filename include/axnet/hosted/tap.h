@@ -34,7 +34,17 @@
  * partially checksummed and aggregated TCP frames, and accept the same from
  * us. The header never reaches the stack: it is mapped to and from
  * struct axn_offload, and the driver declares AXN_DRV_CAP_TX_CSUM | TSO4 |
- * TSO6 | RX_CSUM | LRO with gso_max_size AXN_GSO_MAX_SIZE.
+ * TSO6 | RX_CSUM | LRO with gso_max_size AXN_GSO_MAX_SIZE. With
+ * cfg.csum_only, TUNSETOFFLOAD(TUN_F_CSUM) alone: Linux hands us partially
+ * checksummed frames no longer than the MTU, the driver declares
+ * AXN_DRV_CAP_TX_CSUM | RX_CSUM and gso_max_size 0.
+ *
+ * Which to open (e.g. for a benchmark):
+ *   no offloads:      cfg = {.vnet_hdr = false}
+ *   checksum only:    cfg = {.vnet_hdr = true, .csum_only = true}
+ *   checksum + TSO:   cfg = {.vnet_hdr = true}  (TSO frames and LRO
+ *                     aggregates up to 64 KiB cross the router's queues in
+ *                     their large-frame lanes: lib/pktq.h)
  *
  * Namespaces: the fd stays valid after the interface is moved to another
  * network namespace (`ip link set dev NAME netns NS`). axn_tap_set_up and
@@ -64,6 +74,10 @@ struct axn_tap_config {
     uint16_t mtu;
     /* Frames carry a virtio_net_hdr_v1: checksum and TSO offloads. */
     bool vnet_hdr;
+    /* With vnet_hdr: checksum offload only (TUNSETOFFLOAD(TUN_F_CSUM)),
+     * no TSO either way: Linux segments before the TAP, frames stay within
+     * the MTU, and the driver declares TX_CSUM | RX_CSUM only. */
+    bool csum_only;
     /* Clear TUNSETPERSIST so the interface disappears when we close it,
      * even if it was created persistent by someone else. */
     bool unpersist;
