@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "axnet/errno.h"
+#include "bench_util.h"
 #include "mem_world.h"
 
 #define MAX_RUNS      8u
@@ -32,7 +33,6 @@
 #define IDLE_SPAN     AXN_SEC(10)
 #define DEFAULT_MAX   (4ull << 30)
 #define MAX_STEPS     1000000u /* loop iterations per batch before a stall is declared */
-#define DEC           10
 
 struct run {
     struct mem_world w;
@@ -48,15 +48,6 @@ static void usage(void)
     exit(2);
 }
 
-static uint64_t arg_u64(const char *v)
-{
-    char *end = NULL;
-    const unsigned long long n = strtoull(v, &end, DEC);
-    if (!v[0] || *end || n == 0)
-        usage();
-    return n;
-}
-
 static void listeners(struct run *r, size_t n)
 {
     r->n_lst = (unsigned)((n + PER_PORT - 1) / PER_PORT);
@@ -65,7 +56,7 @@ static void listeners(struct run *r, size_t n)
         exit(2);
     }
     for (unsigned i = 0; i < r->n_lst; i++) {
-        const struct axn_sockaddr_in sb = mem_sin(MEM_ADDR_B, (uint16_t)(FIRST_PORT + i));
+        const struct axn_sockaddr_in sb = bench_sin4(MEM_ADDR_B, (uint16_t)(FIRST_PORT + i));
         r->lst[i] = mem_socket(&r->w, MEM_NODE_B);
         mem_check(axn_bind(r->lst[i], (const struct axn_sockaddr *)&sb, sizeof(sb)), "bind");
         mem_check(axn_listen(r->lst[i], BACKLOG), "listen");
@@ -75,7 +66,7 @@ static void listeners(struct run *r, size_t n)
 static void connect_one(struct run *r)
 {
     const unsigned port = FIRST_PORT + (unsigned)(r->n_cli / PER_PORT);
-    const struct axn_sockaddr_in sb = mem_sin(MEM_ADDR_B, (uint16_t)port);
+    const struct axn_sockaddr_in sb = bench_sin4(MEM_ADDR_B, (uint16_t)port);
     struct axn_socket *s = mem_socket(&r->w, MEM_NODE_A);
     const int rc = axn_connect(s, (const struct axn_sockaddr *)&sb, sizeof(sb));
     if (rc != -AXN_EINPROGRESS)
@@ -188,9 +179,9 @@ int main(int argc, char **argv)
     uint64_t max_bytes = DEFAULT_MAX;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--conns") && i + 1 < argc && n_runs < MAX_RUNS)
-            conns[n_runs++] = (size_t)arg_u64(argv[++i]);
+            conns[n_runs++] = (size_t)bench_arg_u64(argv[++i], usage);
         else if (!strcmp(argv[i], "--max-bytes") && i + 1 < argc)
-            max_bytes = arg_u64(argv[++i]);
+            max_bytes = bench_arg_u64(argv[++i], usage);
         else
             usage();
     }

@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "axnet/errno.h"
+#include "bench_util.h"
 #include "mem_world.h"
 
 #define DEFAULT_BYTES (1ull << 30)
@@ -28,7 +29,6 @@
 #define PORT_B        5001u
 #define BITS_PER_BYTE 8.0
 #define NSEC_PER_SEC  1e9
-#define DEC           10
 
 struct opts {
     uint64_t bytes;
@@ -62,26 +62,17 @@ static void usage(void)
     exit(2);
 }
 
-static uint64_t arg_u64(const char *v)
-{
-    char *end = NULL;
-    const unsigned long long n = strtoull(v, &end, DEC);
-    if (!v[0] || *end || n == 0)
-        usage();
-    return n;
-}
-
 static struct opts parse(int argc, char **argv)
 {
     struct opts o = {.bytes = DEFAULT_BYTES, .clock = MEM_CLOCK_FAKE};
     for (int i = 1; i < argc; i++) {
         const bool has_val = i + 1 < argc;
         if (!strcmp(argv[i], "--bytes") && has_val)
-            o.bytes = arg_u64(argv[++i]);
+            o.bytes = bench_arg_u64(argv[++i], usage);
         else if (!strcmp(argv[i], "--sndbuf") && has_val)
-            o.sndbuf = (int)arg_u64(argv[++i]);
+            o.sndbuf = (int)bench_arg_u64(argv[++i], usage);
         else if (!strcmp(argv[i], "--rcvbuf") && has_val)
-            o.rcvbuf = (int)arg_u64(argv[++i]);
+            o.rcvbuf = (int)bench_arg_u64(argv[++i], usage);
         else if (!strcmp(argv[i], "--real-clock"))
             o.clock = MEM_CLOCK_REAL;
         else if (!strcmp(argv[i], "--verify"))
@@ -101,7 +92,7 @@ static void set_buf(struct axn_socket *s, int name, int v)
 /* B listens, A connects; both sockets established. */
 static void open_pair(const struct opts *o)
 {
-    const struct axn_sockaddr_in sb = mem_sin(MEM_ADDR_B, PORT_B);
+    const struct axn_sockaddr_in sb = bench_sin4(MEM_ADDR_B, PORT_B);
     R.lst = mem_socket(&R.w, MEM_NODE_B);
     set_buf(R.lst, AXN_SO_RCVBUF, o->rcvbuf);
     mem_check(axn_bind(R.lst, (const struct axn_sockaddr *)&sb, sizeof(sb)), "bind");

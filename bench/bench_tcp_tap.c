@@ -32,6 +32,7 @@
 #include "axnet/port_posix.h"
 #include "axnet/socket.h"
 #include "axnet/stack.h"
+#include "bench_util.h"
 
 #define DEFAULT_BYTES (1ull << 30)
 #define APP_BUF       (256u * 1024u)
@@ -120,31 +121,12 @@ static void bring_up(const struct opts *o)
     if ((err = axn_port_posix_init(&G.plat, AXN_LOG_WARN)) ||
         (err = axn_stack_create(&G.plat, &G.st)))
         die("stack", err);
-    struct axn_iface_config ic;
-    memset(&ic, 0, sizeof(ic));
-    ic.match = AXN_MATCH_ORDER;
-    ic.ipv4_mode = AXN_IPV4_STATIC;
-    ic.addr = OUR_ADDR;
-    ic.prefix_len = PREFIX;
+    const struct axn_iface_config ic = bench_static_iface(OUR_ADDR, PREFIX);
     const struct axn_net_config cfg = {.ifaces = &ic, .n_ifaces = 1};
     const struct axn_eth_driver *const drivers[] = {&G.drv};
     if ((err = axn_stack_init_network(G.st, drivers, 1, &cfg, axn_port_posix_now())) ||
         (err = axn_stack_start(G.st)))
         die("stack start", err);
-}
-
-static struct axn_sockaddr_in sin4(axn_ip4_t addr, uint16_t port)
-{
-    struct axn_sockaddr_in sin;
-    memset(&sin, 0, sizeof(sin));
-    sin.sin_family = AXN_AF_INET;
-    uint8_t *pb = (uint8_t *)&sin.sin_port;
-    pb[0] = (uint8_t)(port >> 8);
-    pb[1] = (uint8_t)port;
-    uint8_t *ab = (uint8_t *)&sin.sin_addr.s_addr;
-    for (int i = 0; i < 4; i++)
-        ab[i] = (uint8_t)(addr >> (24 - 8 * i));
-    return sin;
 }
 
 static struct axn_socket *tcp_socket(void)
@@ -181,7 +163,7 @@ static void report(const char *dir, uint64_t bytes, double secs, const struct op
 static void run_rx(const struct opts *o)
 {
     struct axn_socket *l = tcp_socket(), *s = NULL;
-    const struct axn_sockaddr_in a = sin4(OUR_ADDR, PORT_RX);
+    const struct axn_sockaddr_in a = bench_sin4(OUR_ADDR, PORT_RX);
     long err = axn_bind(l, (const struct axn_sockaddr *)&a, sizeof(a));
     if (err || (err = axn_listen(l, 1)))
         die("listen", err);
@@ -205,7 +187,7 @@ static void run_rx(const struct opts *o)
 /* Connects to Linux's listener, retrying while socat starts. */
 static struct axn_socket *connect_linux(void)
 {
-    const struct axn_sockaddr_in a = sin4(AXN_IP4(192, 0, 2, 1), PORT_TX);
+    const struct axn_sockaddr_in a = bench_sin4(AXN_IP4(192, 0, 2, 1), PORT_TX);
     for (int i = 0; i < CONNECT_TRIES; i++) {
         struct axn_socket *s = tcp_socket();
         if (axn_connect(s, (const struct axn_sockaddr *)&a, sizeof(a)) == 0)

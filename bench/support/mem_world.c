@@ -1,5 +1,6 @@
 /* Two stacks on an in-memory wire, one thread (mem_world.h). */
 #include "mem_world.h"
+#include "bench_util.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -219,12 +220,7 @@ static void link_create(struct mem_world *w)
 
 static void stack_create(struct mem_world *w, unsigned i)
 {
-    struct axn_iface_config ic;
-    memset(&ic, 0, sizeof(ic));
-    ic.match = AXN_MATCH_ORDER;
-    ic.ipv4_mode = AXN_IPV4_STATIC;
-    ic.addr = ADDRS[i];
-    ic.prefix_len = MEM_PREFIX;
+    const struct axn_iface_config ic = bench_static_iface(ADDRS[i], MEM_PREFIX);
     struct axn_net_config cfg;
     memset(&cfg, 0, sizeof(cfg));
     cfg.ifaces = &ic;
@@ -283,19 +279,4 @@ struct axn_socket *mem_socket(struct mem_world *w, unsigned n)
     mem_check(axn_socket(w->st[n], AXN_AF_INET, AXN_SOCK_STREAM | AXN_SOCK_NONBLOCK, 0, &s),
               "axn_socket");
     return s;
-}
-
-struct axn_sockaddr_in mem_sin(axn_ip4_t addr, uint16_t port)
-{
-    struct axn_sockaddr_in sin;
-    memset(&sin, 0, sizeof(sin));
-    sin.sin_family = AXN_AF_INET;
-    /* Network byte order, written byte by byte. */
-    uint8_t *pb = (uint8_t *)&sin.sin_port;
-    pb[0] = (uint8_t)(port >> 8);
-    pb[1] = (uint8_t)port;
-    uint8_t *ab = (uint8_t *)&sin.sin_addr.s_addr;
-    for (int i = 0; i < 4; i++)
-        ab[i] = (uint8_t)(addr >> (24 - 8 * i));
-    return sin;
 }

@@ -86,8 +86,6 @@ bool mem_world_advance(struct mem_world *w, bool moved);
 
 /* A non-blocking TCP socket on node `n`; exits on failure. */
 struct axn_socket *mem_socket(struct mem_world *w, unsigned n);
-/* An AF_INET address (host-order arguments). */
-struct axn_sockaddr_in mem_sin(axn_ip4_t addr, uint16_t port);
 /* Dies with `what` and `err` when err < 0. */
 void mem_check(long err, const char *what);
 /* CLOCK_MONOTONIC in nanoseconds, for timing. */

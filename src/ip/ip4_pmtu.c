@@ -22,6 +22,8 @@ static bool live(const struct axn_ip4_pmtu_entry *e, axn_time_t now)
 
 static struct axn_ip4_pmtu_entry *find(struct axn_ip4_pmtu *c, axn_ip4_t dst, axn_time_t now)
 {
+    if (c->n_valid == 0)
+        return NULL;
     for (size_t i = 0; i < AXN_IP4_PMTU_ENTRIES; i++) {
         if (live(&c->e[i], now) && c->e[i].dst == dst)
             return &c->e[i];
@@ -51,6 +53,8 @@ void axn_ip4_pmtu_learn(struct axn_ip4_pmtu *c, axn_ip4_t dst, uint32_t mtu, axn
         return;
     if (!e) {
         e = victim(c, now);
+        if (!e->valid)
+            c->n_valid++;
         e->dst = dst;
         e->valid = true;
     }

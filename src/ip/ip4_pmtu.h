@@ -32,6 +32,10 @@ struct axn_ip4_pmtu_entry {
 
 struct axn_ip4_pmtu {
     struct axn_ip4_pmtu_entry e[AXN_IP4_PMTU_ENTRIES];
+    /* Entries ever made valid (dead ones included): 0 means no path MTU
+     * was ever learned, and the lookup that every datagram makes needs
+     * no scan (the usual case). */
+    uint32_t n_valid;
 };
 
 /* A learned path MTU. */

@@ -131,6 +131,8 @@ int axn_router_attach(struct axn_router *r, struct axn_dev_handle *h, struct axn
     /* Release: the handle is complete before anyone can find it. */
     atomic_store_explicit(&r->devs[slot], h, memory_order_release);
     r->n_devs++;
+    if (!h->is_loopback && dev->gso_max != 0)
+        r->n_gso_devs++;
     return 0;
 }
 
@@ -162,12 +164,8 @@ uint32_t axn_router_gso_max(struct axn_router *r, uint32_t ifindex)
 
 bool axn_router_any_gso(const struct axn_router *r)
 {
-    for (size_t i = 0; i < AXN_MAX_DEVICES; i++) {
-        const struct axn_dev_handle *h = axn_router_dev_at(r, i);
-        if (h && h->dev && !h->is_loopback && h->dev->gso_max != 0)
-            return true;
-    }
-    return false;
+    /* Kept at attach and removal: asked for every TCP segment sent. */
+    return r->n_gso_devs != 0;
 }
 
 struct axn_dev_handle *axn_router_find(struct axn_router *r, uint32_t ifindex)
@@ -244,6 +242,8 @@ static void remove_slot(struct axn_router *r, size_t slot)
     struct axn_dev_handle *h = axn_router_dev_at(r, slot);
     atomic_store(&r->devs[slot], NULL);
     r->n_devs--;
+    if (h->dev && !h->is_loopback && h->dev->gso_max != 0)
+        r->n_gso_devs--;
     wait_for_wakes(r);
     axn_router_stop_workers(h);
     discard_held(r, h);

@@ -88,6 +88,7 @@ struct axn_router {
      * (axn_stack_wake_device) reads whole pointers without the core lock. */
     struct axn_dev_handle *_Atomic devs[AXN_MAX_DEVICES];
     size_t n_devs;       /* attached devices, lo included */
+    size_t n_gso_devs;   /* attached devices with TSO (gso_max), lo excluded */
     struct axn_pktq rxq; /* shared RX queue, AXN_DEVICE_RX_QUEUE_LEN */
     void *rxq_lock;      /* spin lock: serialises the RX producers */
     struct axn_pktq loq; /* loopback fast path: TX -> RX within one poll */

@@ -70,10 +70,32 @@ static bool ts_rtt_after_rto(const struct axn_tcp_conn *c, const struct axn_tcp 
  * ACK advanced SND.UNA. Not on every ACK: an echo may be older than the
  * segment acknowledged (RFC 7323 4.3 holds TS.Recent across a hole, and
  * a delayed ACK echoes its first segment), which inflates the estimate. */
+/* RFC 9406 4.2: HyStart++ wants an RTT sample from every ACK in slow
+ * start; the timed segment gives one per round trip. With timestamps each
+ * ACK of new data gives one, to the congestion control only: before any
+ * loss (no recovery, no back-off) an echo is not stale from a hole, and a
+ * delayed ACK's longer echo is filtered by HyStart++'s per-round minimum.
+ * The RTO estimator keeps Karn's samples (see ack_rtt). */
+static void ack_rtt_for_cc(struct axn_tcp_conn *c, const struct axn_tcp *seg, axn_time_t now)
+{
+    axn_time_t rtt = 0;
+
+    if (c->cc->on_rtt == NULL || c->in_recovery || c->backoff != 0 || c->cwnd >= c->ssthresh) {
+        return;
+    }
+    if (c->rtt_start != 0 && seq_geq(seg->ack, c->rtt_seq)) {
+        return; /* ack_rtt's own sample reaches the congestion control */
+    }
+    if (axn_tcp_ts_rtt(c, seg, now, &rtt)) {
+        c->cc->on_rtt(c, rtt, now);
+    }
+}
+
 static void ack_rtt(struct axn_tcp_conn *c, const struct axn_tcp *seg, axn_time_t now)
 {
     axn_time_t rtt = 0;
 
+    ack_rtt_for_cc(c, seg, now);
     if (c->rtt_start != 0 && seq_geq(seg->ack, c->rtt_seq)) {
         axn_tcp_rtt_sample(c, now - c->rtt_start, now);
         c->rtt_start = 0;

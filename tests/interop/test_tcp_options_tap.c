@@ -22,14 +22,9 @@
 
 #include <cmocka.h>
 
-#include <errno.h>
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <time.h>
-#include <unistd.h>
 
 #include "axnet/errno.h"
 #include "axnet/snmp.h"
@@ -39,6 +34,7 @@
 #include "netns.h"
 #include "sha256.h"
 #include "sim_stacks.h"
+#include "tap_jobs.h"
 #include "tap_stack.h"
 #include "tcp_stream.h"
 
@@ -55,16 +51,12 @@
 #define BACKLOG        4
 #define SOCK_TIMEOUT_S 20
 #define TOOL_BUDGET_S  120
-#define POLL_MS        50
-#define NSEC_PER_MS    1000000L
 #define MS_PER_S       1000
-#define LISTEN_TRIES   100 /* x 0.1 s */
 #define SEED_TO        21u
 #define SEED_FROM      22u
 #define OUT_LEN        8192
 #define CMD_MAX        2048
 #define NAME_MAX_LEN   256
-#define HEX_FIELD      (AXN_SHA256_HEX_LEN - 1)
 #define TSHARK_MS      120000
 /* SYN and SYN-ACK of one connection: two lines of tshark fields. */
 #define HANDSHAKE_SYNS 2
@@ -76,101 +68,9 @@ static const struct axn_tap_stack_config tap_cfg = {.ns_tag = "axnopt",
 
 static struct fixture {
     struct axn_tap_stack ts;
-    char dir[PATH_MAX];
+    struct tap_jobs jobs; /* Linux's tools and their scratch files */
     uint64_t bytes;
 } fx;
-
-/* ---- Scratch files and Linux jobs (as test_tcp_tap.c) ----------------------------- */
-
-static void path_of(char *out, size_t len, const char *name)
-{
-    const int n = snprintf(out, len, "%s/%s", fx.dir, name);
-    assert_true(n > 0 && (size_t)n < len);
-}
-
-static void sleep_ms(long ms)
-{
-    const struct timespec t = {.tv_sec = ms / MS_PER_S, .tv_nsec = (ms % MS_PER_S) * NSEC_PER_MS};
-    nanosleep(&t, NULL);
-}
-
-static void job_start(const char *name, const char *cmd)
-{
-    char out[OUT_LEN];
-    const int rc = axn_netns_run(&fx.ts.ns, out, sizeof(out),
-                                 "cd %s && ( ( %s ) >%s.out 2>%s.err </dev/null; "
-                                 "echo $? >%s.rc.tmp; mv %s.rc.tmp %s.rc ) >/dev/null 2>&1 &",
-                                 fx.dir, cmd, name, name, name, name, name);
-    assert_int_equal(rc, 0);
-}
-
-static bool read_file(const char *name, char *buf, size_t len)
-{
-    char p[PATH_MAX];
-    path_of(p, sizeof(p), name);
-    FILE *f = fopen(p, "r");
-    if (!f)
-        return false;
-    const size_t n = fread(buf, 1, len - 1, f);
-    buf[n] = '\0';
-    fclose(f);
-    return true;
-}
-
-static int job_wait(const char *name)
-{
-    char rcname[NAME_MAX_LEN], errname[NAME_MAX_LEN], buf[OUT_LEN];
-    snprintf(rcname, sizeof(rcname), "%s.rc", name);
-    snprintf(errname, sizeof(errname), "%s.err", name);
-    for (long waited = 0; waited <= (long)TOOL_BUDGET_S * MS_PER_S; waited += POLL_MS) {
-        if (read_file(rcname, buf, sizeof(buf))) {
-            const int rc = atoi(buf);
-            if (rc != 0 && read_file(errname, buf, sizeof(buf)))
-                fprintf(stderr, "%s exited %d: %s\n", name, rc, buf);
-            return rc;
-        }
-        sleep_ms(POLL_MS);
-    }
-    fail_msg("%s did not finish within %d s", name, TOOL_BUDGET_S);
-    return -1;
-}
-
-static void wait_listening(int port)
-{
-    char out[OUT_LEN];
-    const int rc = axn_netns_run(&fx.ts.ns, out, sizeof(out),
-                                 "for i in $(seq %d); do ss -Hntl | grep -q ':%d ' && exit 0; "
-                                 "sleep 0.1; done; exit 1",
-                                 LISTEN_TRIES, port);
-    assert_int_equal(rc, 0);
-}
-
-static void write_stream_file(const char *name, uint64_t seed, uint64_t len)
-{
-    static uint8_t buf[TCP_PUMP_CHUNK];
-    char p[PATH_MAX];
-    path_of(p, sizeof(p), name);
-    FILE *f = fopen(p, "w");
-    assert_non_null(f);
-    for (uint64_t off = 0; off < len;) {
-        const size_t n = len - off < sizeof(buf) ? (size_t)(len - off) : sizeof(buf);
-        tcp_stream_fill(seed, off, buf, n);
-        assert_int_equal(fwrite(buf, 1, n, f), n);
-        off += n;
-    }
-    assert_int_equal(fclose(f), 0);
-}
-
-static void assert_sum_file(const char *name, uint64_t seed, uint64_t len)
-{
-    char buf[OUT_LEN], hex[AXN_SHA256_HEX_LEN];
-    uint8_t d[AXN_SHA256_DIGEST_LEN];
-    assert_true(read_file(name, buf, sizeof(buf)));
-    tcp_stream_digest(seed, len, d);
-    axn_sha256_hex(d, hex);
-    if (strlen(buf) < HEX_FIELD || strncmp(buf, hex, HEX_FIELD) != 0)
-        fail_msg("%s: Linux's sha256sum says \"%.64s\", the stream's is %s", name, buf, hex);
-}
 
 /* ---- Fixture ------------------------------------------------------------------------- */
 
@@ -178,11 +78,7 @@ static int teardown(void **state)
 {
     (void)state;
     axn_tap_stack_cleanup(&fx.ts);
-    if (fx.dir[0]) {
-        char cmd[PATH_MAX + NAME_MAX_LEN];
-        snprintf(cmd, sizeof(cmd), "rm -rf '%s'", fx.dir);
-        (void)axn_cmd_sh(cmd, NULL, 0);
-    }
+    tap_jobs_cleanup(&fx.jobs);
     memset(&fx, 0, sizeof(fx));
     return 0;
 }
@@ -190,10 +86,7 @@ static int teardown(void **state)
 static int setup_as(const char *what)
 {
     memset(&fx, 0, sizeof(fx));
-    const char *bd = getenv("AXN_BUILD_DIR");
-    snprintf(fx.dir, sizeof(fx.dir), "%s/test_tcp_options_tap_%s_%d", bd && *bd ? bd : "/tmp", what,
-             (int)getpid());
-    if (mkdir(fx.dir, 0700) != 0 && errno != EEXIST)
+    if (tap_jobs_init(&fx.jobs, &fx.ts.ns, "test_tcp_options_tap", what) != 0)
         return -1;
     const char *v = getenv(ENV_BYTES);
     fx.bytes = v && *v ? strtoull(v, NULL, DEC) : DEFAULT_BYTES;
@@ -218,17 +111,12 @@ static int setup_from(void **state)
 
 static void set_timeouts(struct axn_socket *s)
 {
-    const struct axn_timeval tv = {.tv_sec = SOCK_TIMEOUT_S};
-    assert_int_equal(axn_setsockopt(s, AXN_SOL_SOCKET, AXN_SO_RCVTIMEO, &tv, sizeof(tv)), 0);
-    assert_int_equal(axn_setsockopt(s, AXN_SOL_SOCKET, AXN_SO_SNDTIMEO, &tv, sizeof(tv)), 0);
+    axn_tap_stack_set_timeouts(s, SOCK_TIMEOUT_S);
 }
 
 static struct axn_socket *tcp_socket(void)
 {
-    struct axn_socket *s = NULL;
-    assert_int_equal(axn_socket(fx.ts.st, AXN_AF_INET, AXN_SOCK_STREAM, 0, &s), 0);
-    set_timeouts(s);
-    return s;
+    return axn_tap_stack_tcp_socket(&fx.ts, SOCK_TIMEOUT_S);
 }
 
 static struct axn_tcp_info info_of(struct axn_socket *s)
@@ -326,8 +214,8 @@ static void we_connect_to_linux(void **state)
     char cmd[CMD_MAX];
     snprintf(cmd, sizeof(cmd), "timeout %d socat -u TCP-LISTEN:%d,reuseaddr - | sha256sum >to.sum",
              TOOL_BUDGET_S, TO_LINUX);
-    job_start("sink", cmd);
-    wait_listening(TO_LINUX);
+    tap_jobs_start(&fx.jobs, "sink", cmd);
+    tap_jobs_wait_listening(&fx.jobs, TO_LINUX);
     struct axn_socket *s = tcp_socket();
     const struct axn_sockaddr_in to = sim_sin4(LINUX_IP, TO_LINUX);
     assert_int_equal(axn_connect(s, (const struct axn_sockaddr *)&to, sizeof(to)), 0);
@@ -340,8 +228,8 @@ static void we_connect_to_linux(void **state)
     (void)tcp_pump_run_recv(&p); /* to Linux's FIN */
     assert_pump_ok(&p, "to Linux");
     assert_int_equal(axn_close(s), 0);
-    assert_int_equal(job_wait("sink"), 0);
-    assert_sum_file("to.sum", SEED_TO, fx.bytes);
+    assert_int_equal(tap_jobs_wait(&fx.jobs, "sink", TOOL_BUDGET_S), 0);
+    tap_jobs_assert_sum(&fx.jobs, "to.sum", SEED_TO, fx.bytes);
     finish(TO_LINUX);
 }
 
@@ -353,11 +241,11 @@ static void linux_connects_to_us(void **state)
     const struct axn_sockaddr_in me = sim_sin4(0, FROM_LINUX);
     assert_int_equal(axn_bind(l, (const struct axn_sockaddr *)&me, sizeof(me)), 0);
     assert_int_equal(axn_listen(l, BACKLOG), 0);
-    write_stream_file("from.in", SEED_FROM, fx.bytes);
+    tap_jobs_write_stream(&fx.jobs, "from.in", SEED_FROM, fx.bytes);
     char cmd[CMD_MAX];
     snprintf(cmd, sizeof(cmd), "timeout %d socat -u FILE:from.in TCP:%s:%d", TOOL_BUDGET_S,
              OUR_IP_STR, FROM_LINUX);
-    job_start("src", cmd);
+    tap_jobs_start(&fx.jobs, "src", cmd);
     struct axn_socket *c = NULL;
     assert_int_equal(axn_accept(l, NULL, NULL, 0, &c), 0);
     set_timeouts(c);
@@ -375,7 +263,7 @@ static void linux_connects_to_us(void **state)
     assert_memory_equal(p.rx_digest, want, sizeof(want));
     assert_int_equal(axn_close(c), 0);
     assert_int_equal(axn_close(l), 0);
-    assert_int_equal(job_wait("src"), 0);
+    assert_int_equal(tap_jobs_wait(&fx.jobs, "src", TOOL_BUDGET_S), 0);
     finish(FROM_LINUX);
 }
 

@@ -38,14 +38,12 @@
 
 #include <cmocka.h>
 
-#include <errno.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -60,6 +58,7 @@
 #include "sha256.h"
 #include "sim_stacks.h"
 #include "tap_reorder.h"
+#include "tap_jobs.h"
 #include "tap_stack.h"
 #include "tcp_stream.h"
 
@@ -94,10 +93,7 @@
 #define TOOL_FLOOR_Bps   (MIB / 2u)
 #define TSHARK_BASE_MS   60000
 #define TSHARK_FLOOR_Bps (4u * MIB)
-#define POLL_MS          50
-#define NSEC_PER_MS      1000000L
 #define MS_PER_S         1000
-#define LISTEN_TRIES     100 /* x 0.1 s for a Linux listener to appear */
 #define LOSS_PERCENT     1
 #define PERCENT          100
 #define SEED_HTTP        11u
@@ -143,12 +139,14 @@ struct fixture {
     struct axn_tap_stack ts;
     struct axn_snmp_tcp tcp; /* taken just before the stack stops */
     struct axn_snmp_tcp_ext ext;
-    char dir[PATH_MAX]; /* scratch files shared with Linux's tools */
-    uint64_t big;       /* bytes each way of the large transfers */
+    /* Linux's tools and their scratch files (tap_jobs.h): they run in the
+     * TAP's namespace, or for the lossy test in a second one (see
+     * behind_bridge). */
+    struct tap_jobs jobs;
+    uint64_t big; /* bytes each way of the large transfers */
     /* Where Linux's tools run and the address they have: the TAP's
      * namespace at 192.0.2.1, or for the lossy test a second namespace
      * behind a bridge (see behind_bridge). */
-    const struct axn_netns *tools_ns;
     axn_ip4_t linux_ip;
     struct axn_netns peer_ns;
     bool linux_partial; /* TAP checksum offload: Linux's TCP sums are partial */
@@ -158,109 +156,9 @@ static struct fixture fx;
 
 /* ---- Scratch files and Linux jobs ------------------------------------------------ */
 
-static void path_of(char *out, size_t len, const char *name)
-{
-    const int n = snprintf(out, len, "%s/%s", fx.dir, name);
-    assert_true(n > 0 && (size_t)n < len);
-}
-
-static void sleep_ms(long ms)
-{
-    const struct timespec t = {.tv_sec = ms / MS_PER_S, .tv_nsec = (ms % MS_PER_S) * NSEC_PER_MS};
-    nanosleep(&t, NULL);
-}
-
 static int tool_budget_s(uint64_t bytes)
 {
     return (int)(TOOL_BASE_S + bytes / TOOL_FLOOR_Bps);
-}
-
-/* Runs `cmd` in the namespace in the background, its stdout in
- * <name>.out, its exit status then in <name>.rc. */
-static void job_start(const char *name, const char *cmd)
-{
-    char out[OUT_LEN];
-    const int rc = axn_netns_run(fx.tools_ns, out, sizeof(out),
-                                 "cd %s && ( ( %s ) >%s.out 2>%s.err </dev/null; "
-                                 "echo $? >%s.rc.tmp; mv %s.rc.tmp %s.rc ) >/dev/null 2>&1 &",
-                                 fx.dir, cmd, name, name, name, name, name);
-    assert_int_equal(rc, 0);
-}
-
-static bool read_file(const char *name, char *buf, size_t len)
-{
-    char p[PATH_MAX];
-    path_of(p, sizeof(p), name);
-    FILE *f = fopen(p, "r");
-    if (!f)
-        return false;
-    const size_t n = fread(buf, 1, len - 1, f);
-    buf[n] = '\0';
-    fclose(f);
-    return true;
-}
-
-/* The job's exit status, once it has one; fails the test after
- * `timeout_s`, printing its stderr. */
-static int job_wait(const char *name, int timeout_s)
-{
-    char rcname[HDR_MAX], errname[HDR_MAX], buf[OUT_LEN];
-    snprintf(rcname, sizeof(rcname), "%s.rc", name);
-    snprintf(errname, sizeof(errname), "%s.err", name);
-    for (long waited = 0; waited <= (long)timeout_s * MS_PER_S; waited += POLL_MS) {
-        if (read_file(rcname, buf, sizeof(buf))) {
-            const int rc = atoi(buf);
-            if (rc != 0 && read_file(errname, buf, sizeof(buf)))
-                fprintf(stderr, "%s exited %d: %s\n", name, rc, buf);
-            return rc;
-        }
-        sleep_ms(POLL_MS);
-    }
-    if (read_file(errname, buf, sizeof(buf)))
-        fprintf(stderr, "%s stderr: %s\n", name, buf);
-    fail_msg("%s did not finish within %d s", name, timeout_s);
-    return -1;
-}
-
-/* A Linux TCP listener on `port` exists in the namespace. */
-static void wait_listening(int port)
-{
-    char out[OUT_LEN];
-    const int rc = axn_netns_run(fx.tools_ns, out, sizeof(out),
-                                 "for i in $(seq %d); do ss -Hntl | grep -q ':%d ' && exit 0; "
-                                 "sleep 0.1; done; exit 1",
-                                 LISTEN_TRIES, port);
-    assert_int_equal(rc, 0);
-}
-
-/* Stream `seed`'s first `len` bytes as a file for Linux's tools to send. */
-static void write_stream_file(const char *name, uint64_t seed, uint64_t len)
-{
-    static uint8_t buf[TCP_PUMP_CHUNK];
-    char p[PATH_MAX];
-    path_of(p, sizeof(p), name);
-    FILE *f = fopen(p, "w");
-    assert_non_null(f);
-    for (uint64_t off = 0; off < len;) {
-        const size_t n = len - off < sizeof(buf) ? (size_t)(len - off) : sizeof(buf);
-        tcp_stream_fill(seed, off, buf, n);
-        assert_int_equal(fwrite(buf, 1, n, f), n);
-        off += n;
-    }
-    assert_int_equal(fclose(f), 0);
-}
-
-/* The first 64 characters of file `name` (sha256sum's output) equal the
- * digest of stream `seed`'s first `len` bytes. */
-static void assert_sum_file(const char *name, uint64_t seed, uint64_t len)
-{
-    char buf[OUT_LEN], hex[AXN_SHA256_HEX_LEN];
-    uint8_t d[AXN_SHA256_DIGEST_LEN];
-    assert_true(read_file(name, buf, sizeof(buf)));
-    tcp_stream_digest(seed, len, d);
-    axn_sha256_hex(d, hex);
-    if (strlen(buf) < HEX_FIELD || strncmp(buf, hex, HEX_FIELD) != 0)
-        fail_msg("%s: Linux's sha256sum says \"%.64s\", the stream's is %s", name, buf, hex);
 }
 
 static void assert_digest_is_stream(const uint8_t d[AXN_SHA256_DIGEST_LEN], uint64_t seed,
@@ -280,11 +178,7 @@ static int teardown(void **state)
     axn_tap_stack_cleanup(&fx.ts);
     tap_reorder_free(&reorder); /* the stack that used it is gone */
     axn_netns_delete(&fx.peer_ns);
-    if (fx.dir[0]) {
-        char cmd[PATH_MAX + HDR_MAX];
-        snprintf(cmd, sizeof(cmd), "rm -rf '%s'", fx.dir);
-        (void)axn_cmd_sh(cmd, NULL, 0);
-    }
+    tap_jobs_cleanup(&fx.jobs);
     memset(&fx, 0, sizeof(fx));
     return 0;
 }
@@ -292,16 +186,10 @@ static int teardown(void **state)
 static int setup_with(const char *what, const struct axn_tap_stack_config *cfg)
 {
     memset(&fx, 0, sizeof(fx));
-    const char *bd = getenv("AXN_BUILD_DIR");
-    snprintf(fx.dir, sizeof(fx.dir), "%s/test_tcp_tap_%s_%d", bd && *bd ? bd : "/tmp", what,
-             (int)getpid());
-    if (mkdir(fx.dir, 0700) != 0 && errno != EEXIST) {
-        fprintf(stderr, "mkdir %s: %s\n", fx.dir, strerror(errno));
+    if (tap_jobs_init(&fx.jobs, &fx.ts.ns, "test_tcp_tap", what) != 0)
         return -1;
-    }
     const char *v = getenv(ENV_BIG);
     fx.big = v && *v ? strtoull(v, NULL, DEC) : DEFAULT_BIG_BYTES;
-    fx.tools_ns = &fx.ts.ns;
     fx.linux_ip = LINUX_IP;
     if (fx.big == 0)
         fx.big = DEFAULT_BIG_BYTES;
@@ -451,17 +339,12 @@ static void assert_tshark_clean(int data_port, uint64_t bytes)
 
 static void set_timeouts(struct axn_socket *s)
 {
-    const struct axn_timeval tv = {.tv_sec = SOCK_TIMEOUT_S};
-    assert_int_equal(axn_setsockopt(s, AXN_SOL_SOCKET, AXN_SO_RCVTIMEO, &tv, sizeof(tv)), 0);
-    assert_int_equal(axn_setsockopt(s, AXN_SOL_SOCKET, AXN_SO_SNDTIMEO, &tv, sizeof(tv)), 0);
+    axn_tap_stack_set_timeouts(s, SOCK_TIMEOUT_S);
 }
 
 static struct axn_socket *tcp_socket(void)
 {
-    struct axn_socket *s = NULL;
-    assert_int_equal(axn_socket(fx.ts.st, AXN_AF_INET, AXN_SOCK_STREAM, 0, &s), 0);
-    set_timeouts(s);
-    return s;
+    return axn_tap_stack_tcp_socket(&fx.ts, SOCK_TIMEOUT_S);
 }
 
 static struct axn_socket *listener(uint16_t port)
@@ -599,14 +482,14 @@ static void linux_curl_fetches_from_our_http_server(void **state)
              "curl --http1.0 -sS --max-time %d -o body -w '%%{http_code} %%{size_download}' "
              "http://%s:%d/ && sha256sum body >body.sum",
              tool_budget_s(SMALL_BYTES), OUR_IP_STR, HTTP_PORT);
-    job_start("curl", cmd);
+    tap_jobs_start(&fx.jobs, "curl", cmd);
     serve_http_once(lst, SEED_HTTP, SMALL_BYTES);
-    assert_int_equal(job_wait("curl", tool_budget_s(SMALL_BYTES)), 0);
+    assert_int_equal(tap_jobs_wait(&fx.jobs, "curl", tool_budget_s(SMALL_BYTES)), 0);
     char out[OUT_LEN], want[HDR_MAX];
-    assert_true(read_file("curl.out", out, sizeof(out)));
+    assert_true(tap_jobs_read(&fx.jobs, "curl.out", out, sizeof(out)));
     snprintf(want, sizeof(want), "%s %u", HTTP_OK, (unsigned)SMALL_BYTES);
     assert_string_equal(out, want);
-    assert_sum_file("body.sum", SEED_HTTP, SMALL_BYTES);
+    tap_jobs_assert_sum(&fx.jobs, "body.sum", SEED_HTTP, SMALL_BYTES);
     assert_int_equal(axn_close(lst), 0);
     finish();
     assert_int_equal(fx.tcp.passive_opens, 1);
@@ -640,15 +523,15 @@ static void linux_socat_through_our_echo_server(void **state)
 {
     (void)state;
     struct axn_socket *lst = listener(ECHO_PORT);
-    write_stream_file("echo.in", SEED_ECHO, SMALL_BYTES);
+    tap_jobs_write_stream(&fx.jobs, "echo.in", SEED_ECHO, SMALL_BYTES);
     char cmd[CMD_MAX];
     snprintf(cmd, sizeof(cmd),
              "timeout %d socat -t %d -T %d TCP:%s:%d - <echo.in | sha256sum >echo.sum",
              tool_budget_s(SMALL_BYTES), SOCK_TIMEOUT_S, SOCK_TIMEOUT_S, OUR_IP_STR, ECHO_PORT);
-    job_start("socat_echo", cmd);
+    tap_jobs_start(&fx.jobs, "socat_echo", cmd);
     assert_int_equal(serve_echo_once(lst), SMALL_BYTES);
-    assert_int_equal(job_wait("socat_echo", tool_budget_s(SMALL_BYTES)), 0);
-    assert_sum_file("echo.sum", SEED_ECHO, SMALL_BYTES);
+    assert_int_equal(tap_jobs_wait(&fx.jobs, "socat_echo", tool_budget_s(SMALL_BYTES)), 0);
+    tap_jobs_assert_sum(&fx.jobs, "echo.sum", SEED_ECHO, SMALL_BYTES);
     assert_int_equal(axn_close(lst), 0);
     finish();
     assert_int_equal(fx.tcp.passive_opens, 1);
@@ -660,11 +543,11 @@ static void linux_nc_to_our_sink_server(void **state)
 {
     (void)state;
     struct axn_socket *lst = listener(SINK_PORT);
-    write_stream_file("sink.in", SEED_SINK, SMALL_BYTES);
+    tap_jobs_write_stream(&fx.jobs, "sink.in", SEED_SINK, SMALL_BYTES);
     char cmd[CMD_MAX];
     snprintf(cmd, sizeof(cmd), "timeout %d nc -N %s %d <sink.in", tool_budget_s(SMALL_BYTES),
              OUR_IP_STR, SINK_PORT);
-    job_start("nc_sink", cmd);
+    tap_jobs_start(&fx.jobs, "nc_sink", cmd);
     struct axn_socket *c = accept_linux(lst);
     struct tcp_pump p;
     tcp_pump_init(&p, c, 0, 0, SEED_SINK, SMALL_BYTES);
@@ -674,7 +557,7 @@ static void linux_nc_to_our_sink_server(void **state)
     assert_int_equal(p.received, SMALL_BYTES);
     assert_digest_is_stream(p.rx_digest, SEED_SINK, SMALL_BYTES, "sink");
     assert_int_equal(axn_close(c), 0);
-    assert_int_equal(job_wait("nc_sink", tool_budget_s(SMALL_BYTES)), 0);
+    assert_int_equal(tap_jobs_wait(&fx.jobs, "nc_sink", tool_budget_s(SMALL_BYTES)), 0);
     assert_int_equal(axn_close(lst), 0);
     finish();
     assert_int_equal(fx.tcp.passive_opens, 1);
@@ -691,8 +574,8 @@ static void our_client_to_linux_socat_sha256sum(void **state)
     snprintf(cmd, sizeof(cmd),
              "timeout %d socat -u TCP-LISTEN:%d,reuseaddr - | sha256sum >to_linux.sum",
              tool_budget_s(SMALL_BYTES), LINUX_SINK_PORT);
-    job_start("socat_sink", cmd);
-    wait_listening(LINUX_SINK_PORT);
+    tap_jobs_start(&fx.jobs, "socat_sink", cmd);
+    tap_jobs_wait_listening(&fx.jobs, LINUX_SINK_PORT);
     struct axn_socket *s = connect_linux(LINUX_SINK_PORT);
     struct tcp_pump p;
     tcp_pump_init(&p, s, SEED_TO_LINUX, SMALL_BYTES, 0, 0);
@@ -700,8 +583,8 @@ static void our_client_to_linux_socat_sha256sum(void **state)
     (void)tcp_pump_run_recv(&p); /* Linux's FIN once it has everything */
     assert_pump_ok(&p, "client to Linux");
     assert_int_equal(axn_close(s), 0);
-    assert_int_equal(job_wait("socat_sink", tool_budget_s(SMALL_BYTES)), 0);
-    assert_sum_file("to_linux.sum", SEED_TO_LINUX, SMALL_BYTES);
+    assert_int_equal(tap_jobs_wait(&fx.jobs, "socat_sink", tool_budget_s(SMALL_BYTES)), 0);
+    tap_jobs_assert_sum(&fx.jobs, "to_linux.sum", SEED_TO_LINUX, SMALL_BYTES);
     finish();
     assert_int_equal(fx.tcp.active_opens, 1);
     assert_tshark_clean(LINUX_SINK_PORT, SMALL_BYTES);
@@ -711,12 +594,12 @@ static void our_client_to_linux_socat_sha256sum(void **state)
 static void our_client_from_linux_socat_file(void **state)
 {
     (void)state;
-    write_stream_file("from_linux.in", SEED_FROM_LINUX, SMALL_BYTES);
+    tap_jobs_write_stream(&fx.jobs, "from_linux.in", SEED_FROM_LINUX, SMALL_BYTES);
     char cmd[CMD_MAX];
     snprintf(cmd, sizeof(cmd), "timeout %d socat -u FILE:from_linux.in TCP-LISTEN:%d,reuseaddr",
              tool_budget_s(SMALL_BYTES), LINUX_SRC_PORT);
-    job_start("socat_src", cmd);
-    wait_listening(LINUX_SRC_PORT);
+    tap_jobs_start(&fx.jobs, "socat_src", cmd);
+    tap_jobs_wait_listening(&fx.jobs, LINUX_SRC_PORT);
     struct axn_socket *s = connect_linux(LINUX_SRC_PORT);
     struct tcp_pump p;
     tcp_pump_init(&p, s, 0, 0, SEED_FROM_LINUX, SMALL_BYTES);
@@ -726,7 +609,7 @@ static void our_client_from_linux_socat_file(void **state)
     assert_int_equal(p.received, SMALL_BYTES);
     assert_digest_is_stream(p.rx_digest, SEED_FROM_LINUX, SMALL_BYTES, "from Linux");
     assert_int_equal(axn_close(s), 0);
-    assert_int_equal(job_wait("socat_src", tool_budget_s(SMALL_BYTES)), 0);
+    assert_int_equal(tap_jobs_wait(&fx.jobs, "socat_src", tool_budget_s(SMALL_BYTES)), 0);
     finish();
     assert_int_equal(fx.tcp.active_opens, 1);
     assert_tshark_clean(LINUX_SRC_PORT, SMALL_BYTES);
@@ -739,7 +622,7 @@ static void our_client_from_linux_socat_file(void **state)
 static long linux_counter(const char *file, const char *section, const char *name)
 {
     char out[OUT_LEN];
-    const int rc = axn_netns_run(fx.tools_ns, out, sizeof(out),
+    const int rc = axn_netns_run(fx.jobs.ns, out, sizeof(out),
                                  "awk '/^%s:/ { if (h) { for (i = 1; i <= NF; i++) "
                                  "if (n[i] == \"%s\") print $i; exit } "
                                  "for (i = 1; i <= NF; i++) n[i] = $i; h = 1 }' /proc/net/%s",
@@ -770,13 +653,13 @@ static void big_transfer_both_ways(void)
 {
     const uint64_t n = fx.big;
     struct axn_socket *lst = listener(BIG_PORT);
-    write_stream_file("big.in", SEED_BIG_IN, n);
+    tap_jobs_write_stream(&fx.jobs, "big.in", SEED_BIG_IN, n);
     char cmd[CMD_MAX];
     snprintf(cmd, sizeof(cmd),
              "timeout %d socat -t %d -T %d -b %u TCP:%s:%d "
              "SYSTEM:'cat big.in & sha256sum >big.sum; wait'",
              tool_budget_s(n), tool_budget_s(n), SOCK_TIMEOUT_S, SOCAT_BLOCK, OUR_IP_STR, BIG_PORT);
-    job_start("socat_big", cmd);
+    tap_jobs_start(&fx.jobs, "socat_big", cmd);
     struct axn_socket *c = accept_linux(lst);
     struct tcp_pump p;
     tcp_pump_init(&p, c, SEED_BIG_OUT, n, SEED_BIG_IN, n);
@@ -785,15 +668,15 @@ static void big_transfer_both_ways(void)
     assert_digest_is_stream(p.rx_digest, SEED_BIG_IN, n, "Linux -> us");
     assert_digest_is_stream(p.tx_digest, SEED_BIG_OUT, n, "us -> Linux (as sent)");
     assert_int_equal(axn_close(c), 0);
-    assert_int_equal(job_wait("socat_big", tool_budget_s(n)), 0);
-    assert_sum_file("big.sum", SEED_BIG_OUT, n);
+    assert_int_equal(tap_jobs_wait(&fx.jobs, "socat_big", tool_budget_s(n)), 0);
+    tap_jobs_assert_sum(&fx.jobs, "big.sum", SEED_BIG_OUT, n);
     char out_hex[AXN_SHA256_HEX_LEN], in_hex[AXN_SHA256_HEX_LEN];
     axn_sha256_hex(p.tx_digest, out_hex);
     axn_sha256_hex(p.rx_digest, in_hex);
     fprintf(stderr, "SHA-256 match: us -> Linux %s (sha256sum), Linux -> us %s\n", out_hex, in_hex);
     assert_int_equal(axn_close(lst), 0);
     char rm[PATH_MAX];
-    path_of(rm, sizeof(rm), "big.in");
+    tap_jobs_path(&fx.jobs, rm, sizeof(rm), "big.in");
     (void)unlink(rm);
 }
 
@@ -908,7 +791,7 @@ static void behind_bridge(void)
                        VETH_PEER);
     if (rc != 0)
         fail_msg("peer veth: %s", out);
-    fx.tools_ns = &fx.peer_ns;
+    fx.jobs.ns = &fx.peer_ns;
     fx.linux_ip = PEER_IP;
 }
 

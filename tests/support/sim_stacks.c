@@ -46,7 +46,8 @@ struct axn_net_config sim_net_config(const struct axn_iface_config *ifaces, size
     return cfg;
 }
 
-void sim_stacks_create(struct sim_stacks *s, const struct sim_stacks_config *cfg)
+void sim_stacks_create_path(struct sim_stacks *s, const struct sim_stacks_config *cfg,
+                            const struct axn_sim_impairments *path, uint64_t seed)
 {
     assert_true(cfg->n_ports <= SIM_STACKS_MAX_PORTS);
     memset(s, 0, sizeof(*s));
@@ -54,10 +55,9 @@ void sim_stacks_create(struct sim_stacks *s, const struct sim_stacks_config *cfg
     s->now = cfg->start;
     if (cfg->set_platform_now)
         axn_test_set_now(cfg->start);
-    axn_test_seed_random(SIM_STACKS_SEED);
-    const struct axn_sim_wire_config wc = {.impair = {.delay = cfg->wire_delay},
-                                           .start_time = cfg->start};
-    assert_int_equal(axn_sim_wire_create(&s->wire, &wc, SIM_STACKS_SEED), 0);
+    axn_test_seed_random(seed);
+    const struct axn_sim_wire_config wc = {.impair = *path, .start_time = cfg->start};
+    assert_int_equal(axn_sim_wire_create(&s->wire, &wc, seed), 0);
     if (cfg->observe)
         axn_sim_wire_set_observer(s->wire, cfg->observe, cfg->observe_ctx);
     for (size_t i = 0; i < cfg->n_ports; i++) {
@@ -66,6 +66,12 @@ void sim_stacks_create(struct sim_stacks *s, const struct sim_stacks_config *cfg
         s->mac[i].b[MAC_PORT_BYTE] = (uint8_t)(i + 1);
         assert_int_equal(axn_sim_wire_add_port(s->wire, &s->mac[i], &s->drv[i]), (int)i);
     }
+}
+
+void sim_stacks_create(struct sim_stacks *s, const struct sim_stacks_config *cfg)
+{
+    const struct axn_sim_impairments path = {.delay = cfg->wire_delay};
+    sim_stacks_create_path(s, cfg, &path, SIM_STACKS_SEED);
 }
 
 size_t sim_stacks_add_node(struct sim_stacks *s, int port, axn_ip4_t addr, uint8_t prefix_len)
@@ -90,17 +96,23 @@ void sim_stacks_destroy(struct sim_stacks *s)
     axn_sim_wire_destroy(s->wire);
 }
 
+void sim_stacks_create_nodes_path(struct sim_stacks *s, axn_time_t start,
+                                  const struct axn_sim_impairments *path, uint64_t seed,
+                                  uint8_t mac_tag, const axn_ip4_t *addrs, size_t n,
+                                  uint8_t prefix_len)
+{
+    const struct sim_stacks_config cfg = {
+        .start = start, .n_ports = n, .mac_tag = mac_tag, .set_platform_now = true};
+    sim_stacks_create_path(s, &cfg, path, seed);
+    for (size_t i = 0; i < n; i++)
+        sim_stacks_add_node(s, (int)i, addrs[i], prefix_len);
+}
+
 void sim_stacks_create_nodes(struct sim_stacks *s, axn_time_t start, axn_time_t wire_delay,
                              uint8_t mac_tag, const axn_ip4_t *addrs, size_t n, uint8_t prefix_len)
 {
-    const struct sim_stacks_config cfg = {.start = start,
-                                          .wire_delay = wire_delay,
-                                          .n_ports = n,
-                                          .mac_tag = mac_tag,
-                                          .set_platform_now = true};
-    sim_stacks_create(s, &cfg);
-    for (size_t i = 0; i < n; i++)
-        sim_stacks_add_node(s, (int)i, addrs[i], prefix_len);
+    const struct axn_sim_impairments path = {.delay = wire_delay};
+    sim_stacks_create_nodes_path(s, start, &path, SIM_STACKS_SEED, mac_tag, addrs, n, prefix_len);
 }
 
 int sim_stacks_teardown(struct sim_stacks *s, struct axn_socket *const *socks, size_t n_socks)
@@ -191,6 +203,13 @@ struct axn_sockaddr_in sim_sin4(axn_ip4_t addr, uint16_t port)
     sin.sin_port = sim_net16(port);
     sin.sin_addr.s_addr = sim_net32(addr);
     return sin;
+}
+
+void sim_close_quietly(struct axn_socket **s)
+{
+    if (*s)
+        (void)axn_close(*s);
+    *s = NULL;
 }
 
 void sim_close_sockets(struct axn_socket *const *s, size_t n)

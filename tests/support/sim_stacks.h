@@ -57,6 +57,11 @@ struct axn_net_config sim_net_config(const struct axn_iface_config *ifaces, size
 
 /* Seeds the platform, creates the wire and its ports (no stacks yet). */
 void sim_stacks_create(struct sim_stacks *s, const struct sim_stacks_config *cfg);
+/* The same with the wire's default impairments `path` (cfg->wire_delay
+ * unused) and `seed` for the platform random and the wire's generator: the
+ * TCP simulations' lossy, rate-limited paths, one run per seed. */
+void sim_stacks_create_path(struct sim_stacks *s, const struct sim_stacks_config *cfg,
+                            const struct axn_sim_impairments *path, uint64_t seed);
 /* A stack on `port` with the static address addr/prefix_len; returns its index. */
 size_t sim_stacks_add_node(struct sim_stacks *s, int port, axn_ip4_t addr, uint8_t prefix_len);
 /* Destroys every stack and the wire (the caller checks for leaks). */
@@ -65,6 +70,12 @@ void sim_stacks_destroy(struct sim_stacks *s);
  * the platform clock following the virtual one. */
 void sim_stacks_create_nodes(struct sim_stacks *s, axn_time_t start, axn_time_t wire_delay,
                              uint8_t mac_tag, const axn_ip4_t *addrs, size_t n, uint8_t prefix_len);
+/* The same on a wire with the default impairments `path`, `seed` for the
+ * platform random and the wire (sim_stacks_create_path). */
+void sim_stacks_create_nodes_path(struct sim_stacks *s, axn_time_t start,
+                                  const struct axn_sim_impairments *path, uint64_t seed,
+                                  uint8_t mac_tag, const axn_ip4_t *addrs, size_t n,
+                                  uint8_t prefix_len);
 /* Closes `socks` (NULL entries skipped), destroys the world and returns a
  * cmocka teardown verdict: -1 if anything is still allocated. */
 int sim_stacks_teardown(struct sim_stacks *s, struct axn_socket *const *socks, size_t n_socks);
@@ -86,6 +97,8 @@ uint32_t sim_host32(uint32_t v);
 /* An AF_INET sockaddr for a host-order address and port. */
 struct axn_sockaddr_in sim_sin4(axn_ip4_t addr, uint16_t port);
 
+/* Closes *s if it is open, whatever close says, and forgets it. */
+void sim_close_quietly(struct axn_socket **s);
 /* Closes every open socket of `s` (each must close cleanly). */
 void sim_close_sockets(struct axn_socket *const *s, size_t n);
 /* What a waker heard: how many calls and the events of all of them, for

@@ -254,3 +254,18 @@ long axn_tap_stack_linux_snmp(const struct axn_tap_stack *ts, const char *group,
     assert_int_equal(rc, 0);
     return strtol(out, NULL, DECIMAL);
 }
+
+void axn_tap_stack_set_timeouts(struct axn_socket *s, long timeout_s)
+{
+    const struct axn_timeval tv = {.tv_sec = timeout_s};
+    assert_int_equal(axn_setsockopt(s, AXN_SOL_SOCKET, AXN_SO_RCVTIMEO, &tv, sizeof(tv)), 0);
+    assert_int_equal(axn_setsockopt(s, AXN_SOL_SOCKET, AXN_SO_SNDTIMEO, &tv, sizeof(tv)), 0);
+}
+
+struct axn_socket *axn_tap_stack_tcp_socket(struct axn_tap_stack *ts, long timeout_s)
+{
+    struct axn_socket *s = NULL;
+    assert_int_equal(axn_socket(ts->st, AXN_AF_INET, AXN_SOCK_STREAM, 0, &s), 0);
+    axn_tap_stack_set_timeouts(s, timeout_s);
+    return s;
+}

@@ -33,6 +33,7 @@
 #include "axnet/hosted/pcap.h"
 #include "axnet/hosted/tap.h"
 #include "axnet/netctl.h"
+#include "axnet/socket.h"
 #include "axnet/stack.h"
 #include "netns.h"
 
@@ -96,6 +97,12 @@ void axn_tap_stack_cleanup(struct axn_tap_stack *ts);
 
 /* Monotonic milliseconds. */
 long long axn_tap_stack_now_ms(void);
+
+/* SO_RCVTIMEO and SO_SNDTIMEO of `timeout_s` on s, so a blocking call on a
+ * threaded stack never waits forever (asserted to succeed). */
+void axn_tap_stack_set_timeouts(struct axn_socket *s, long timeout_s);
+/* A blocking TCP socket on the stack with those timeouts. */
+struct axn_socket *axn_tap_stack_tcp_socket(struct axn_tap_stack *ts, long timeout_s);
 
 typedef bool (*axn_tap_stack_done_fn)(const void *arg);
 

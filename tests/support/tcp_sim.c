@@ -147,7 +147,7 @@ void tcp_sim_warm_arp(struct tcp_sim *t)
     sim_stacks_settle(&t->sim, WARM_SPAN);
 }
 
-void tcp_sim_create(struct tcp_sim *t)
+void tcp_sim_create_a(struct tcp_sim *t)
 {
     const struct sim_stacks_config cfg = {.start = TCP_SIM_T0,
                                           .wire_delay = TCP_SIM_DELAY,
@@ -156,6 +156,11 @@ void tcp_sim_create(struct tcp_sim *t)
                                           .set_platform_now = true};
     tcp_sim_create_world(t, &cfg);
     sim_stacks_add_node(&t->sim, TCP_SIM_NODE_A, TCP_SIM_A, TCP_SIM_PREFIX);
+}
+
+void tcp_sim_create(struct tcp_sim *t)
+{
+    tcp_sim_create_a(t);
     sim_stacks_add_node(&t->sim, TCP_SIM_NODE_B, TCP_SIM_B, TCP_SIM_PREFIX);
     tcp_sim_warm_arp(t);
     tcp_sim_clear(t);
@@ -579,6 +584,42 @@ bool tcp_sim_accepted(void *ctx)
     struct tcp_sim_accept_wait *w = ctx;
     w->got = tcp_sim_accept(w->l, NULL);
     return w->got != NULL;
+}
+
+bool tcp_sim_read_all(void *ctx)
+{
+    struct tcp_sim_read_wait *w = ctx;
+    for (;;) {
+        const long n = tcp_sim_read(w->s, w->buf + w->got, w->want - w->got);
+        if (n <= 0)
+            break;
+        w->got += (size_t)n;
+    }
+    return w->got == w->want;
+}
+
+struct axn_tcp tcp_sim_seg(uint16_t sport, uint16_t dport, uint32_t seq, uint32_t ack,
+                           uint16_t flags, uint16_t mss)
+{
+    return (struct axn_tcp){.src_port = sport,
+                            .dst_port = dport,
+                            .seq = seq,
+                            .ack = ack,
+                            .flags = flags,
+                            .window = TCP_SIM_FULL_WINDOW,
+                            .opts = {.has_mss = mss != 0, .mss = mss}};
+}
+
+struct axn_tcp_settings tcp_sim_settings(struct tcp_sim *t, int node)
+{
+    struct axn_tcp_settings s;
+    assert_int_equal(axn_tcp_get_settings(tcp_sim_st(t, node), &s), 0);
+    return s;
+}
+
+void tcp_sim_set_settings(struct tcp_sim *t, int node, const struct axn_tcp_settings *s)
+{
+    assert_int_equal(axn_tcp_set_settings(tcp_sim_st(t, node), s), 0);
 }
 
 void tcp_sim_assert_loss(struct tcp_sim *t, int node, uint64_t fast_retrans, uint64_t timeouts,

@@ -19,6 +19,7 @@
 
 #include "axnet/snmp.h"
 #include "axnet/socket.h"
+#include "axnet/tcp.h"
 #include "eth_tx_hook.h"
 #include "sim_stacks.h"
 #include "wire/tcp.h"
@@ -106,6 +107,9 @@ struct tcp_sim {
 void tcp_sim_create(struct tcp_sim *t);
 /* Like tcp_sim_create without nodes or warm-up, for a custom world. */
 void tcp_sim_create_world(struct tcp_sim *t, const struct sim_stacks_config *cfg);
+/* tcp_sim_create's wire with node A only: node B and the warm-up are the
+ * caller's (a B with other routes). */
+void tcp_sim_create_a(struct tcp_sim *t);
 /* Both ways a UDP datagram, so every node's ARP cache has the other. */
 void tcp_sim_warm_arp(struct tcp_sim *t);
 void tcp_sim_destroy(struct tcp_sim *t);
@@ -175,6 +179,11 @@ void tcp_sim_inject(struct tcp_sim *t, int node, axn_ip4_t src, axn_ip4_t dst,
 /* A segment from `from`'s view of a recorded one: src/dst swapped, as the
  * peer of `s` would write it; seq/ack/flags as given, no payload. */
 struct axn_tcp tcp_sim_reply(const struct tcp_seg *s, uint32_t seq, uint32_t ack, uint16_t flags);
+/* A segment as a made-up peer writes it for tcp_sim_inject: no payload,
+ * window TCP_SIM_FULL_WINDOW (unscaled), the MSS option when `mss` is not 0. */
+#define TCP_SIM_FULL_WINDOW 65535u
+struct axn_tcp tcp_sim_seg(uint16_t sport, uint16_t dport, uint32_t seq, uint32_t ack,
+                           uint16_t flags, uint16_t mss);
 
 /* ---- Time ------------------------------------------------------------------------------- */
 
@@ -210,6 +219,17 @@ struct tcp_sim_accept_wait {
     struct axn_socket *l, *got;
 };
 bool tcp_sim_accepted(void *ctx);
+/* For tcp_sim_run_until: reads `s` into buf until `want` bytes are in (`got`). */
+struct tcp_sim_read_wait {
+    struct axn_socket *s;
+    uint8_t *buf;
+    size_t want, got;
+};
+bool tcp_sim_read_all(void *ctx);
+/* node's stack-wide TCP settings (axn_tcp_get_settings), asserted to succeed. */
+struct axn_tcp_settings tcp_sim_settings(struct tcp_sim *t, int node);
+/* Sets them (axn_tcp_set_settings), asserted to succeed. */
+void tcp_sim_set_settings(struct tcp_sim *t, int node, const struct axn_tcp_settings *s);
 /* node's loss counters: TCPFastRetrans, TCPTimeouts and RetransSegs are
  * exactly these. */
 void tcp_sim_assert_loss(struct tcp_sim *t, int node, uint64_t fast_retrans, uint64_t timeouts,

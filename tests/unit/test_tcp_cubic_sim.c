@@ -31,6 +31,7 @@
 #include <cmocka.h>
 
 #include <inttypes.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,17 +42,12 @@
 #include "axnet/tcp.h"
 #include "sim_stacks.h"
 #include "tcp/tcp.h"
+#include "tcp_sim.h"
 #include "tcp_stream.h"
 #include "test_platform.h"
 
-#define A_ADDR       AXN_IP4(192, 0, 2, 10)
-#define B_ADDR       AXN_IP4(192, 0, 2, 20)
-#define PREFIX_24    24u
 #define PORT_B       5001u
-#define T0           AXN_SEC(1)
 #define N_NODES      2u
-#define NODE_A       0u
-#define NODE_B       1u
 #define LINK_BPS     100000000ull
 #define ONE_WAY      AXN_MSEC(30)
 #define QUEUE_FRAMES 128u
@@ -74,6 +70,8 @@
  * window of losses, after which both algorithms' ssthresh (a fraction of
  * that doubled flight) is above the path's size and they look alike. */
 #define INIT_SSTHRESH_SEGS 560u
+/* Full segments the path holds without the queue (BDP / 1448). */
+#define PATH_SEGS 520u
 /* The first loss comes within this after the connection opens. */
 #define LOSS_SPAN      AXN_SEC(10)
 #define MAX_IDLE_SPINS 1000u
@@ -112,37 +110,18 @@ static uint64_t env_u64(const char *name, uint64_t dflt)
 
 static void world_create(void)
 {
-    struct sim_stacks *s = &R.sim;
     const struct axn_sim_impairments path = {
         .delay = ONE_WAY, .bandwidth_bps = LINK_BPS, .queue_len = QUEUE_FRAMES};
-    memset(s, 0, sizeof(*s));
-    s->cfg = (struct sim_stacks_config){
-        .start = T0, .n_ports = N_NODES, .mac_tag = SIM_STACKS_MAC_TAG, .set_platform_now = true};
-    s->now = T0;
-    axn_test_set_now(T0);
-    axn_test_seed_random(R.seed);
-    const struct axn_sim_wire_config wc = {.impair = path, .start_time = T0};
-    assert_int_equal(axn_sim_wire_create(&s->wire, &wc, R.seed), 0);
-    for (size_t i = 0; i < N_NODES; i++) {
-        s->mac[i] = (struct axn_mac){{0x02, 0, 0, 0, SIM_STACKS_MAC_TAG, (uint8_t)(i + 1)}};
-        assert_int_equal(axn_sim_wire_add_port(s->wire, &s->mac[i], &s->drv[i]), (int)i);
-    }
-    sim_stacks_add_node(s, NODE_A, A_ADDR, PREFIX_24);
-    sim_stacks_add_node(s, NODE_B, B_ADDR, PREFIX_24);
-}
-
-static void close_quietly(struct axn_socket **s)
-{
-    if (*s)
-        (void)axn_close(*s);
-    *s = NULL;
+    const axn_ip4_t addrs[N_NODES] = {TCP_SIM_A, TCP_SIM_B};
+    sim_stacks_create_nodes_path(&R.sim, TCP_SIM_T0, &path, R.seed, SIM_STACKS_MAC_TAG, addrs,
+                                 N_NODES, TCP_SIM_PREFIX);
 }
 
 static void world_destroy(void)
 {
-    close_quietly(&R.srv);
-    close_quietly(&R.cli);
-    close_quietly(&R.lst);
+    sim_close_quietly(&R.srv);
+    sim_close_quietly(&R.cli);
+    sim_close_quietly(&R.lst);
     sim_stacks_destroy(&R.sim);
 }
 
@@ -175,19 +154,19 @@ static struct axn_socket *tcp_socket(size_t node)
 static void use_cc(const char *cc)
 {
     struct axn_tcp_settings set;
-    assert_int_equal(axn_tcp_get_settings(R.sim.st[NODE_A], &set), 0);
+    assert_int_equal(axn_tcp_get_settings(R.sim.st[TCP_SIM_NODE_A], &set), 0);
     memset(set.congestion_control, 0, sizeof(set.congestion_control));
     memcpy(set.congestion_control, cc, strlen(cc));
-    assert_int_equal(axn_tcp_set_settings(R.sim.st[NODE_A], &set), 0);
+    assert_int_equal(axn_tcp_set_settings(R.sim.st[TCP_SIM_NODE_A], &set), 0);
 }
 
-static void open_connection(void)
+static void open_connection(bool cached_ssthresh)
 {
-    R.lst = tcp_socket(NODE_B);
-    const struct axn_sockaddr_in sb = sim_sin4(B_ADDR, PORT_B);
+    R.lst = tcp_socket(TCP_SIM_NODE_B);
+    const struct axn_sockaddr_in sb = sim_sin4(TCP_SIM_B, PORT_B);
     assert_int_equal(axn_bind(R.lst, (const struct axn_sockaddr *)&sb, sizeof(sb)), 0);
     assert_int_equal(axn_listen(R.lst, 1), 0);
-    R.cli = tcp_socket(NODE_A);
+    R.cli = tcp_socket(TCP_SIM_NODE_A);
     assert_int_equal(axn_connect(R.cli, (const struct axn_sockaddr *)&sb, sizeof(sb)),
                      -AXN_EINPROGRESS);
     while (!R.srv || !(axn_socket_poll(R.cli) & AXN_POLLOUT)) {
@@ -196,16 +175,17 @@ static void open_connection(void)
             assert_true(rc == 0 || rc == -AXN_EAGAIN);
         }
         advance();
-        assert_true(R.sim.now < T0 + AXN_SEC(5));
+        assert_true(R.sim.now < TCP_SIM_T0 + AXN_SEC(5));
     }
-    struct axn_tcp_conn *k = axn_tcp_layer_of(R.sim.st[NODE_A])->all;
-    k->ssthresh = INIT_SSTHRESH_SEGS * k->mss;
+    struct axn_tcp_conn *k = axn_tcp_layer_of(R.sim.st[TCP_SIM_NODE_A])->all;
+    if (cached_ssthresh)
+        k->ssthresh = INIT_SSTHRESH_SEGS * k->mss;
 }
 
 /* A's only connection (the client). */
 static struct axn_tcp_conn *sender(void)
 {
-    struct axn_tcp_conn *k = axn_tcp_layer_of(R.sim.st[NODE_A])->all;
+    struct axn_tcp_conn *k = axn_tcp_layer_of(R.sim.st[TCP_SIM_NODE_A])->all;
     assert_non_null(k);
     return k;
 }
@@ -242,7 +222,7 @@ static axn_time_t time_to_rate(const struct result *r)
 static uint64_t loss_events(void)
 {
     struct axn_snmp_tcp_ext e;
-    axn_tcp_snmp(R.sim.st[NODE_A], NULL, &e);
+    axn_tcp_snmp(R.sim.st[TCP_SIM_NODE_A], NULL, &e);
     return e.fast_retrans + e.tcp_timeouts;
 }
 
@@ -268,7 +248,7 @@ static void run_one(const char *cc, struct result *r)
     memset(r, 0, sizeof(*r));
     world_create();
     use_cc(cc);
-    open_connection();
+    open_connection(true);
     const axn_time_t t_open = R.sim.now;
     tcp_pump_init(&R.pa, R.cli, STREAM_SEED, UINT64_MAX / 2, 0, 0);
     tcp_pump_init(&R.pb, R.srv, 0, 0, STREAM_SEED, UINT64_MAX / 2);
@@ -283,7 +263,7 @@ static void run_one(const char *cc, struct result *r)
     r->bytes = r->delivered[r->n_slots - 1];
     r->to_rate = time_to_rate(r);
     struct axn_snmp_tcp t;
-    axn_tcp_snmp(R.sim.st[NODE_A], &t, NULL);
+    axn_tcp_snmp(R.sim.st[TCP_SIM_NODE_A], &t, NULL);
     r->retrans = t.retrans_segs;
     world_destroy();
 }
@@ -318,9 +298,46 @@ static void cubic_beats_newreno_high_bdp(void **state)
     assert_true(reno.to_rate == AXN_TIME_NEVER || cubic.to_rate < reno.to_rate);
 }
 
+static uint64_t hystart_exits(void)
+{
+    struct axn_snmp_tcp_ext e;
+    axn_tcp_snmp(R.sim.st[TCP_SIM_NODE_A], NULL, &e);
+    return e.hystart_delay_detect;
+}
+
+/* RFC 9406 on a real connection: with no cached ssthresh, slow start
+ * doubles into the 128-frame queue; the RTT rises as the queue fills, and
+ * HyStart++ (fed an RTT sample per ACK from the timestamps) must leave
+ * slow start before the queue overflows, i.e. before any loss. */
+static void hystart_leaves_slow_start_before_loss(void **state)
+{
+    (void)state;
+    R.seed = env_u64("AXN_CUBIC_SIM_SEED", DEFAULT_SEED);
+    world_create();
+    use_cc("cubic");
+    open_connection(false);
+    const axn_time_t t_open = R.sim.now;
+    tcp_pump_init(&R.pa, R.cli, STREAM_SEED, UINT64_MAX / 2, 0, 0);
+    tcp_pump_init(&R.pb, R.srv, 0, 0, STREAM_SEED, UINT64_MAX / 2);
+    while (hystart_exits() == 0 && loss_events() == 0) {
+        run_to(R.sim.now + AXN_MSEC(1));
+        assert_true(R.sim.now < t_open + LOSS_SPAN);
+    }
+    const struct axn_tcp_conn *k = sender();
+    fprintf(stderr,
+            "cubic_sim hystart: left slow start %.3f s after connect at cwnd %u seg (path %u + "
+            "queue %u), losses so far %" PRIu64 "\n",
+            (double)(R.sim.now - t_open) / USEC_PER_S, k->cwnd / k->mss, PATH_SEGS, QUEUE_FRAMES,
+            loss_events());
+    assert_int_equal(hystart_exits(), 1);
+    assert_int_equal(loss_events(), 0);
+    world_destroy();
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(hystart_leaves_slow_start_before_loss),
         cmocka_unit_test(cubic_beats_newreno_high_bdp),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -220,8 +220,8 @@ static void expect_ack(uint32_t seq, uint32_t ack)
 /* ---- Connections built by hand ----------------------------------------------------------------
  */
 
-/* An active open to PEER: its SYN taken off the wire. */
-static struct axn_tcp_conn *syn_sent(void)
+/* An active open to PEER: its SYN still on the wire. */
+static struct axn_tcp_conn *open_to_peer(void)
 {
     struct axn_tcp_conn *c = axn_tcp_conn_new(&fx.l);
     assert_non_null(c);
@@ -232,6 +232,13 @@ static struct axn_tcp_conn *syn_sent(void)
     assert_int_equal(axn_tcp_conn_alloc_rings(c), 0);
     axn_tcp_hash_insert(&fx.l, c);
     axn_tcp_open_active(c, fx.now);
+    return c;
+}
+
+/* An active open to PEER: its SYN taken off the wire. */
+static struct axn_tcp_conn *syn_sent(void)
+{
+    struct axn_tcp_conn *c = open_to_peer();
     const struct axn_tcp syn = take();
     assert_int_equal(syn.flags, AXN_TCP_SYN);
     assert_int_equal(syn.seq, c->iss);
@@ -959,15 +966,7 @@ static void wscale_for_space(void **state)
 static void syn_option_bytes(void **state)
 {
     (void)state;
-    struct axn_tcp_conn *c = axn_tcp_conn_new(&fx.l);
-    assert_non_null(c);
-    c->laddr = ETH0_ADDR;
-    c->lport = LPORT;
-    c->raddr = PEER;
-    c->rport = PPORT;
-    assert_int_equal(axn_tcp_conn_alloc_rings(c), 0);
-    axn_tcp_hash_insert(&fx.l, c);
-    axn_tcp_open_active(c, fx.now);
+    struct axn_tcp_conn *c = open_to_peer();
     uint8_t h[HDR_MAX];
     assert_int_equal(take_hdr(h, sizeof(h)), AXN_TCP_HDR_LEN + 20u);
     const uint32_t ts = axn_tcp_ts_val(c, fx.now);
@@ -1007,15 +1006,7 @@ static void syn_ack_negotiation_matrix(void **state)
             fx.l.cfg.window_scaling = (mine & 1u) != 0;
             fx.l.cfg.timestamps = (mine & 2u) != 0;
             fx.l.cfg.sack = (mine & 4u) != 0;
-            struct axn_tcp_conn *c = axn_tcp_conn_new(&fx.l);
-            assert_non_null(c);
-            c->laddr = ETH0_ADDR;
-            c->lport = LPORT;
-            c->raddr = PEER;
-            c->rport = PPORT;
-            axn_tcp_hash_insert(&fx.l, c);
-            assert_int_equal(axn_tcp_conn_alloc_rings(c), 0);
-            axn_tcp_open_active(c, fx.now);
+            struct axn_tcp_conn *c = open_to_peer();
             const struct axn_tcp syn = take();
             assert_int_equal(syn.opts.has_wscale, (mine & 1u) != 0);
             assert_int_equal(syn.opts.has_ts, (mine & 2u) != 0);

@@ -21,6 +21,7 @@
 #define PORT      80u
 #define FAKE_PORT 45000u /* a peer A's stack knows nothing of: injected by the test */
 #define FAKE_ISN  0x11223344u
+#define FAKE_MSS  1450u /* between two entries of the cookie's MSS table */
 #define DATA_LEN  100u
 #define EXPIRED   AXN_SEC(200) /* past the cookie's two 64 s periods */
 #define SETTLE    AXN_MSEC(10)
@@ -29,10 +30,9 @@ static struct tcp_sim T;
 
 static void cookies(int node, uint8_t mode)
 {
-    struct axn_tcp_settings s;
-    assert_int_equal(axn_tcp_get_settings(tcp_sim_st(&T, node), &s), 0);
+    struct axn_tcp_settings s = tcp_sim_settings(&T, node);
     s.syncookies = mode;
-    assert_int_equal(axn_tcp_set_settings(tcp_sim_st(&T, node), &s), 0);
+    tcp_sim_set_settings(&T, node, &s);
 }
 
 static struct axn_snmp_tcp_ext ext_b(void)
@@ -44,15 +44,7 @@ static struct axn_snmp_tcp_ext ext_b(void)
 
 static void inject_syn(uint16_t sport)
 {
-    struct axn_tcp syn;
-    memset(&syn, 0, sizeof(syn));
-    syn.src_port = sport;
-    syn.dst_port = PORT;
-    syn.seq = FAKE_ISN;
-    syn.flags = AXN_TCP_SYN;
-    syn.window = 65535;
-    syn.opts.has_mss = true;
-    syn.opts.mss = 1450;
+    const struct axn_tcp syn = tcp_sim_seg(sport, PORT, FAKE_ISN, 0, AXN_TCP_SYN, FAKE_MSS);
     tcp_sim_inject(&T, TCP_SIM_NODE_B, TCP_SIM_A, TCP_SIM_B, &syn);
 }
 

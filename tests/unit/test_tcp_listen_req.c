@@ -20,6 +20,7 @@
 #define PORT      80u
 #define FAKE_PORT 46000u
 #define FAKE_ISN  0x55667788u
+#define FAKE_MSS  1460u
 #define RTO_INIT  AXN_SEC(1)
 #define SLACK     AXN_MSEC(5)
 #define DROP_ALL  1000u
@@ -37,28 +38,13 @@ static struct axn_tcp_conn *lconn(struct axn_socket *l)
 static void fake_syn(void)
 {
     tcp_sim_drop(&T, TCP_SIM_NODE_A, AXN_TCP_RST, DROP_ALL);
-    struct axn_tcp syn;
-    memset(&syn, 0, sizeof(syn));
-    syn.src_port = FAKE_PORT;
-    syn.dst_port = PORT;
-    syn.seq = FAKE_ISN;
-    syn.flags = AXN_TCP_SYN;
-    syn.window = 65535;
-    syn.opts.has_mss = true;
-    syn.opts.mss = 1460;
+    const struct axn_tcp syn = tcp_sim_seg(FAKE_PORT, PORT, FAKE_ISN, 0, AXN_TCP_SYN, FAKE_MSS);
     tcp_sim_inject(&T, TCP_SIM_NODE_B, TCP_SIM_A, TCP_SIM_B, &syn);
 }
 
 static void fake_ack(uint32_t iss)
 {
-    struct axn_tcp a;
-    memset(&a, 0, sizeof(a));
-    a.src_port = FAKE_PORT;
-    a.dst_port = PORT;
-    a.seq = FAKE_ISN + 1;
-    a.ack = iss + 1;
-    a.flags = AXN_TCP_ACK;
-    a.window = 65535;
+    const struct axn_tcp a = tcp_sim_seg(FAKE_PORT, PORT, FAKE_ISN + 1, iss + 1, AXN_TCP_ACK, 0);
     tcp_sim_inject(&T, TCP_SIM_NODE_B, TCP_SIM_A, TCP_SIM_B, &a);
 }
 

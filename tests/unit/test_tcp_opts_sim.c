@@ -42,12 +42,11 @@ static struct tcp_sim T;
 
 static void set_opts(int node, unsigned mask)
 {
-    struct axn_tcp_settings s;
-    assert_int_equal(axn_tcp_get_settings(tcp_sim_st(&T, node), &s), 0);
+    struct axn_tcp_settings s = tcp_sim_settings(&T, node);
     s.window_scaling = (mask & OPT_WS) != 0;
     s.timestamps = (mask & OPT_TS) != 0;
     s.sack = (mask & OPT_SACK) != 0;
-    assert_int_equal(axn_tcp_set_settings(tcp_sim_st(&T, node), &s), 0);
+    tcp_sim_set_settings(&T, node, &s);
 }
 
 static void assert_syn_offers(const struct tcp_seg *s, unsigned mask)
@@ -101,21 +100,6 @@ static void negotiation_matrix_both_sides(void **state)
             handshake(ma, mb, port++);
 }
 
-struct read_wait {
-    struct axn_socket *s;
-    uint8_t *buf;
-    size_t want, got;
-};
-
-static bool read_all(void *ctx)
-{
-    struct read_wait *w = ctx;
-    const long n = tcp_sim_read(w->s, w->buf + w->got, w->want - w->got);
-    if (n > 0)
-        w->got += (size_t)n;
-    return w->got == w->want;
-}
-
 /* RFC 2018 4 on the wire: one segment lost, the receiver's duplicate
  * ACKs carry one block, its right edge the latest segment's end; every
  * segment after the handshake carries timestamps; windows are scaled. */
@@ -129,8 +113,8 @@ static void sack_blocks_on_loss(void **state)
     tcp_sim_drop_nth(&T, A, ACK, DROP_NTH, 1);
     const size_t mark = T.n_seg;
     assert_int_equal(axn_send(c, out, sizeof(out), 0), (long)sizeof(out));
-    struct read_wait w = {.s = s, .buf = in, .want = sizeof(in)};
-    assert_true(tcp_sim_run_until(&T, read_all, &w, tcp_sim_now(&T) + RUN_LIMIT));
+    struct tcp_sim_read_wait w = {.s = s, .buf = in, .want = sizeof(in)};
+    assert_true(tcp_sim_run_until(&T, tcp_sim_read_all, &w, tcp_sim_now(&T) + RUN_LIMIT));
     assert_true(tcp_sim_pattern_ok(in, sizeof(in), 0));
     const struct tcp_seg *lost = NULL;
     unsigned sacked_acks = 0;

@@ -444,24 +444,6 @@ static void inject_frag_needed(const struct tcp_seg *quoted, uint16_t mtu)
     inject_icmp(quoted, AXN_ICMP4_UNREACH_FRAG_NEEDED, mtu);
 }
 
-struct read_wait {
-    struct axn_socket *s;
-    uint8_t *buf;
-    size_t want, got;
-};
-
-static bool read_all(void *ctx)
-{
-    struct read_wait *w = ctx;
-    for (;;) {
-        const long n = tcp_sim_read(w->s, w->buf + w->got, w->want - w->got);
-        if (n <= 0)
-            break;
-        w->got += (size_t)n;
-    }
-    return w->got == w->want;
-}
-
 /* RFC 1191 / RFC 9293 3.7.3: ICMP fragmentation-needed quoting a data
  * segment with next-hop MTU 1000 -> that data is resent at once in
  * segments of at most 960 bytes, and every byte arrives. */
@@ -488,8 +470,8 @@ static void pmtu_frag_needed_resends_smaller(void **state)
     assert_int_equal(re->seq, lost->seq);
     assert_int_equal(re->len, PMTU_MSS);
 
-    struct read_wait w = {.s = s, .buf = in, .want = sizeof(in)};
-    assert_true(tcp_sim_run_until(&T, read_all, &w, tcp_sim_now(&T) + RTO_INIT * 4));
+    struct tcp_sim_read_wait w = {.s = s, .buf = in, .want = sizeof(in)};
+    assert_true(tcp_sim_run_until(&T, tcp_sim_read_all, &w, tcp_sim_now(&T) + RTO_INIT * 4));
     assert_memory_equal(in, out, sizeof(out));
     for (size_t i = before; i < T.n_seg; i++)
         if (T.seg[i].from == A)
@@ -608,8 +590,8 @@ static size_t send_window_dropping(struct axn_socket *c, const unsigned *drop, s
 static void receive_window(struct axn_socket *s)
 {
     static uint8_t in[WINDOW_SEGS * TCP_SIM_SEG_DATA];
-    struct read_wait w = {.s = s, .buf = in, .want = sizeof(in)};
-    assert_true(tcp_sim_run_until(&T, read_all, &w, tcp_sim_now(&T) + RTO_INIT));
+    struct tcp_sim_read_wait w = {.s = s, .buf = in, .want = sizeof(in)};
+    assert_true(tcp_sim_run_until(&T, tcp_sim_read_all, &w, tcp_sim_now(&T) + RTO_INIT));
     assert_true(tcp_sim_pattern_ok(in, sizeof(in), 0));
 }
 
@@ -622,12 +604,10 @@ static void receive_window(struct axn_socket *s)
  * would send more. */
 static void no_sack_on_a(void)
 {
-    struct axn_tcp_settings cfg;
-
-    assert_int_equal(axn_tcp_get_settings(tcp_sim_st(&T, A), &cfg), 0);
+    struct axn_tcp_settings cfg = tcp_sim_settings(&T, A);
     cfg.sack = false;
     memcpy(cfg.congestion_control, "reno", sizeof("reno"));
-    assert_int_equal(axn_tcp_set_settings(tcp_sim_st(&T, A), &cfg), 0);
+    tcp_sim_set_settings(&T, A, &cfg);
 }
 
 static void fast_retransmit_third_dupack(void **state)

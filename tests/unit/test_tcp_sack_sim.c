@@ -32,18 +32,13 @@
 #include "axnet/socket.h"
 #include "axnet/tcp.h"
 #include "sim_stacks.h"
+#include "tcp_sim.h"
 #include "tcp_stream.h"
 #include "test_platform.h"
 
-#define A_ADDR    AXN_IP4(192, 0, 2, 10)
-#define B_ADDR    AXN_IP4(192, 0, 2, 20)
-#define PREFIX_24 24u
-#define PORT_B    5001u
-#define T0        AXN_SEC(1)
-#define N_NODES   2u
-#define NODE_A    0u
-#define NODE_B    1u
-#define BACKLOG   1
+#define PORT_B  5001u
+#define N_NODES 2u
+#define BACKLOG 1
 
 #define DEFAULT_BYTES (4u * 1024u * 1024u)
 #define DEFAULT_SEEDS 3u
@@ -100,31 +95,19 @@ static struct axn_socket *tcp_socket(size_t node)
 /* Two stacks on a wire with the path's impairments, seeded. */
 static void world_create(uint64_t seed, bool sack)
 {
-    struct sim_stacks *s = &R.sim;
-    const struct axn_sim_wire_config wc = {
-        .impair = {.loss_ppm = (uint32_t)env_u64(ENV_LOSS, R_loss_ppm),
-                   .delay = HOP,
-                   .bandwidth_bps = LINK_BPS},
-        .start_time = T0};
+    const struct axn_sim_impairments path = {.loss_ppm = (uint32_t)env_u64(ENV_LOSS, R_loss_ppm),
+                                             .delay = HOP,
+                                             .bandwidth_bps = LINK_BPS};
+    const axn_ip4_t addrs[N_NODES] = {TCP_SIM_A, TCP_SIM_B};
     struct axn_tcp_settings cfg;
 
     memset(&R, 0, sizeof(R));
-    s->cfg = (struct sim_stacks_config){
-        .start = T0, .n_ports = N_NODES, .mac_tag = SIM_STACKS_MAC_TAG, .set_platform_now = true};
-    s->now = T0;
-    axn_test_set_now(T0);
-    axn_test_seed_random(seed);
-    assert_int_equal(axn_sim_wire_create(&s->wire, &wc, seed), 0);
-    for (size_t i = 0; i < N_NODES; i++) {
-        s->mac[i] = (struct axn_mac){{0x02, 0, 0, 0, SIM_STACKS_MAC_TAG, (uint8_t)(i + 1)}};
-        assert_int_equal(axn_sim_wire_add_port(s->wire, &s->mac[i], &s->drv[i]), (int)i);
-    }
-    R.have_sim = true;
-    sim_stacks_add_node(s, NODE_A, A_ADDR, PREFIX_24);
-    sim_stacks_add_node(s, NODE_B, B_ADDR, PREFIX_24);
-    assert_int_equal(axn_tcp_get_settings(s->st[NODE_A], &cfg), 0);
+    R.have_sim = true; /* sim_stacks_destroy copes with a half-built world */
+    sim_stacks_create_nodes_path(&R.sim, TCP_SIM_T0, &path, seed, SIM_STACKS_MAC_TAG, addrs,
+                                 N_NODES, TCP_SIM_PREFIX);
+    assert_int_equal(axn_tcp_get_settings(R.sim.st[TCP_SIM_NODE_A], &cfg), 0);
     cfg.sack = sack;
-    assert_int_equal(axn_tcp_set_settings(s->st[NODE_A], &cfg), 0);
+    assert_int_equal(axn_tcp_set_settings(R.sim.st[TCP_SIM_NODE_A], &cfg), 0);
 }
 
 static void world_destroy(void)
@@ -163,14 +146,14 @@ static bool advance(void)
 /* B listens, A connects, B accepts. */
 static void open_connection(void)
 {
-    const struct axn_sockaddr_in sb = sim_sin4(B_ADDR, PORT_B);
+    const struct axn_sockaddr_in sb = sim_sin4(TCP_SIM_B, PORT_B);
     const axn_time_t deadline = R.sim.now + BOUND;
     bool connected = false;
 
-    R.lst = tcp_socket(NODE_B);
+    R.lst = tcp_socket(TCP_SIM_NODE_B);
     assert_int_equal(axn_bind(R.lst, (const struct axn_sockaddr *)&sb, sizeof(sb)), 0);
     assert_int_equal(axn_listen(R.lst, BACKLOG), 0);
-    R.cli = tcp_socket(NODE_A);
+    R.cli = tcp_socket(TCP_SIM_NODE_A);
     assert_int_equal(axn_connect(R.cli, (const struct axn_sockaddr *)&sb, sizeof(sb)),
                      -AXN_EINPROGRESS);
     while (!connected || R.srv == NULL) {
@@ -232,8 +215,8 @@ static struct figures one_run(uint64_t seed, uint64_t bytes, bool sack)
     open_connection();
     start = R.sim.now;
     transfer(seed, bytes);
-    axn_tcp_snmp(R.sim.st[NODE_A], &t, &x);
-    assert_int_equal(axn_sim_port_stats(R.sim.wire, (int)NODE_A, &ps), 0);
+    axn_tcp_snmp(R.sim.st[TCP_SIM_NODE_A], &t, &x);
+    assert_int_equal(axn_sim_port_stats(R.sim.wire, (int)TCP_SIM_NODE_A, &ps), 0);
     f.lost_frames = ps.lost;
     f.spurious = x.dsack_recv;
     f.retrans_segs = t.retrans_segs;

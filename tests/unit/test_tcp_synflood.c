@@ -69,13 +69,7 @@ static struct tcp_sim g_t;
 
 static void world(struct tcp_sim *t)
 {
-    const struct sim_stacks_config cfg = {.start = TCP_SIM_T0,
-                                          .wire_delay = TCP_SIM_DELAY,
-                                          .n_ports = 2,
-                                          .mac_tag = SIM_STACKS_MAC_TAG,
-                                          .set_platform_now = true};
-    tcp_sim_create_world(t, &cfg);
-    sim_stacks_add_node(&t->sim, TCP_SIM_NODE_A, TCP_SIM_A, TCP_SIM_PREFIX);
+    tcp_sim_create_a(t);
     struct sim_stacks *s = &t->sim;
     const size_t n = s->n_nodes;
     assert_int_equal(axn_stack_create(axn_test_platform(), &s->st[n]), 0);

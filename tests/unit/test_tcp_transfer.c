@@ -51,18 +51,13 @@
 #include "sha256.h"
 #include "sim_stacks.h"
 #include "tcp/tcp.h"
+#include "tcp_sim.h"
 #include "tcp_stream.h"
 #include "test_platform.h"
 
-#define A_ADDR    AXN_IP4(192, 0, 2, 10)
-#define B_ADDR    AXN_IP4(192, 0, 2, 20)
-#define PREFIX_24 24u
-#define PORT_B    5001u
-#define T0        AXN_SEC(1)
-#define N_NODES   2u
-#define NODE_A    0u
-#define NODE_B    1u
-#define BACKLOG   1
+#define PORT_B  5001u
+#define N_NODES 2u
+#define BACKLOG 1
 
 /* Defaults keep the whole program well under 90 s under ASan (measured:
  * docs/testing.md); the long matrix raises them. */
@@ -251,36 +246,17 @@ static void print_replay(void)
  * random, and the condition's impairments as the wire default. */
 static void world_create(void)
 {
-    struct sim_stacks *s = &R.sim;
-    memset(s, 0, sizeof(*s));
-    s->cfg = (struct sim_stacks_config){
-        .start = T0, .n_ports = N_NODES, .mac_tag = SIM_STACKS_MAC_TAG, .set_platform_now = true};
-    s->now = T0;
-    axn_test_set_now(T0);
-    axn_test_seed_random(R.seed);
-    const struct axn_sim_wire_config wc = {.impair = R.cond->imp, .start_time = T0};
-    assert_int_equal(axn_sim_wire_create(&s->wire, &wc, R.seed), 0);
-    for (size_t i = 0; i < N_NODES; i++) {
-        s->mac[i] = (struct axn_mac){{0x02, 0, 0, 0, SIM_STACKS_MAC_TAG, (uint8_t)(i + 1)}};
-        assert_int_equal(axn_sim_wire_add_port(s->wire, &s->mac[i], &s->drv[i]), (int)i);
-    }
-    R.have_sim = true;
-    sim_stacks_add_node(s, NODE_A, A_ADDR, PREFIX_24);
-    sim_stacks_add_node(s, NODE_B, B_ADDR, PREFIX_24);
-}
-
-static void close_quietly(struct axn_socket **s)
-{
-    if (*s)
-        (void)axn_close(*s);
-    *s = NULL;
+    const axn_ip4_t addrs[N_NODES] = {TCP_SIM_A, TCP_SIM_B};
+    R.have_sim = true; /* sim_stacks_destroy copes with a half-built world */
+    sim_stacks_create_nodes_path(&R.sim, TCP_SIM_T0, &R.cond->imp, R.seed, SIM_STACKS_MAC_TAG,
+                                 addrs, N_NODES, TCP_SIM_PREFIX);
 }
 
 static void world_destroy(void)
 {
-    close_quietly(&R.srv);
-    close_quietly(&R.cli);
-    close_quietly(&R.lst);
+    sim_close_quietly(&R.srv);
+    sim_close_quietly(&R.cli);
+    sim_close_quietly(&R.lst);
     if (R.have_sim)
         sim_stacks_destroy(&R.sim);
     R.have_sim = false;
@@ -333,11 +309,11 @@ static axn_time_t time_bound(void)
  * with POLLOUT and SO_ERROR 0. */
 static void open_connection(void)
 {
-    R.lst = tcp_socket(NODE_B);
-    const struct axn_sockaddr_in sb = sim_sin4(B_ADDR, PORT_B);
+    R.lst = tcp_socket(TCP_SIM_NODE_B);
+    const struct axn_sockaddr_in sb = sim_sin4(TCP_SIM_B, PORT_B);
     assert_int_equal(axn_bind(R.lst, (const struct axn_sockaddr *)&sb, sizeof(sb)), 0);
     assert_int_equal(axn_listen(R.lst, BACKLOG), 0);
-    R.cli = tcp_socket(NODE_A);
+    R.cli = tcp_socket(TCP_SIM_NODE_A);
     R.t_connect = R.sim.now;
     assert_int_equal(axn_connect(R.cli, (const struct axn_sockaddr *)&sb, sizeof(sb)),
                      -AXN_EINPROGRESS);
@@ -455,8 +431,8 @@ static void print_world(void)
 {
     if (!R.have_sim)
         return;
-    print_conns(NODE_A);
-    print_conns(NODE_B);
+    print_conns(TCP_SIM_NODE_A);
+    print_conns(TCP_SIM_NODE_B);
 }
 
 static uint64_t out_rsts(size_t node)
@@ -492,13 +468,13 @@ static void close_all(void)
     R.lst = NULL;
     const axn_time_t deadline = R.sim.now + CLOSE_SPAN;
     for (;;) {
-        note_gone(NODE_A);
-        note_gone(NODE_B);
-        if (R.gone[NODE_A] && R.gone[NODE_B])
+        note_gone(TCP_SIM_NODE_A);
+        note_gone(TCP_SIM_NODE_B);
+        if (R.gone[TCP_SIM_NODE_A] && R.gone[TCP_SIM_NODE_B])
             break;
         if (!advance() || R.sim.now > deadline)
             FAIL("connections left %" PRIu64 " us after close: A %zu, B %zu", R.sim.now - R.t_done,
-                 conns(NODE_A), conns(NODE_B));
+                 conns(TCP_SIM_NODE_A), conns(TCP_SIM_NODE_B));
     }
 }
 
@@ -513,7 +489,7 @@ static void check_counters(size_t node, const char *who)
         FAIL("%s: OutRsts (before both FINs) %" PRIu64 " EstabResets %" PRIu64
              " AttemptFails %" PRIu64 " CurrEstab %" PRIu64 " (all must be 0)",
              who, R.rsts_at_fins[node], t.estab_resets, t.attempt_fails, t.curr_estab);
-    const uint64_t opens = node == NODE_A ? t.active_opens : t.passive_opens;
+    const uint64_t opens = node == TCP_SIM_NODE_A ? t.active_opens : t.passive_opens;
     if (opens != 1)
         FAIL("%s: %" PRIu64 " opens, want 1", who, opens);
     if (t.in_errs && !R.cond->imp.corrupt_ppm)
@@ -586,8 +562,8 @@ static void run_one(const struct condition *c, uint64_t seed)
     transfer();
     check_digests();
     close_all();
-    check_counters(NODE_A, "A");
-    check_counters(NODE_B, "B");
+    check_counters(TCP_SIM_NODE_A, "A");
+    check_counters(TCP_SIM_NODE_B, "B");
     check_corruption();
     world_destroy();
     if (axn_test_live_allocs() != 0)

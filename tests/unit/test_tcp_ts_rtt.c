@@ -38,10 +38,9 @@ static struct tcp_sim T;
 
 static void set_timestamps(int node, bool on)
 {
-    struct axn_tcp_settings s;
-    assert_int_equal(axn_tcp_get_settings(tcp_sim_st(&T, node), &s), 0);
+    struct axn_tcp_settings s = tcp_sim_settings(&T, node);
     s.timestamps = on;
-    assert_int_equal(axn_tcp_set_settings(tcp_sim_st(&T, node), &s), 0);
+    tcp_sim_set_settings(&T, node, &s);
 }
 
 /* SRTT of the client after its lost-and-resent segment was acknowledged. */
