@@ -45,9 +45,23 @@ uint32_t axn_tcp_unsent(const struct axn_tcp_conn *c)
     return sent >= c->snd.len ? 0 : c->snd.len - sent;
 }
 
+/* RFC 3042 limited transmit: on each of the first two duplicate ACKs
+ * outside recovery one new segment may go beyond cwnd (flight up to cwnd
+ * + 2 SMSS), so that a small window still draws the third duplicate ACK
+ * (or the SACKs) that fast retransmit needs instead of waiting for the
+ * RTO. cwnd itself is not changed. */
+static uint32_t limited_transmit(const struct axn_tcp_conn *c)
+{
+    if (c->in_recovery || c->dupacks == 0 || c->dupacks >= AXN_TCP_DUPACK_THRESH) {
+        return 0;
+    }
+    return c->dupacks * (uint32_t)c->mss;
+}
+
 uint32_t axn_tcp_usable_window(const struct axn_tcp_conn *c)
 {
-    uint32_t wnd = c->snd_wnd < c->cwnd ? c->snd_wnd : c->cwnd;
+    uint32_t cwnd = c->cwnd + limited_transmit(c);
+    uint32_t wnd = c->snd_wnd < cwnd ? c->snd_wnd : cwnd;
     uint32_t flight = c->snd_nxt - c->snd_una;
 
     return wnd > flight ? wnd - flight : 0;
