@@ -707,4 +707,133 @@
 #define AXN_TCP_ECN_DEFAULT 2
 #endif
 
+/* ---- Services: DHCP client and server, DNS resolver (src/svc/) --------- */
+
+/* DHCP-14 bootstrap wait: attempts x poll interval (2 s). */
+#ifndef AXN_DHCP_BOOTSTRAP_ATTEMPTS
+#define AXN_DHCP_BOOTSTRAP_ATTEMPTS 200
+#endif
+#ifndef AXN_DHCP_BOOTSTRAP_POLL_MS
+#define AXN_DHCP_BOOTSTRAP_POLL_MS 10
+#endif
+/* RFC 2131 4.1: retransmission 4 s, doubling up to 64 s, each randomised
+ * by +-1 s. */
+#ifndef AXN_DHCP_RETX_FIRST_MS
+#define AXN_DHCP_RETX_FIRST_MS 4000
+#endif
+#ifndef AXN_DHCP_RETX_MAX_MS
+#define AXN_DHCP_RETX_MAX_MS 64000
+#endif
+#ifndef AXN_DHCP_RETX_JITTER_MS
+#define AXN_DHCP_RETX_JITTER_MS 1000
+#endif
+/* REQUESTs sent for one OFFER (or INIT-REBOOT) before going back to
+ * DISCOVER (RFC 2131 3.1.5; ax-net waits forever, DHCP-11). */
+#ifndef AXN_DHCP_REQUEST_TRIES
+#define AXN_DHCP_REQUEST_TRIES 4
+#endif
+/* Wait after a NAK or a DECLINE before the next DISCOVER (RFC 2131 3.1.5
+ * asks 10 s after a DECLINE). */
+#ifndef AXN_DHCP_DECLINE_WAIT_MS
+#define AXN_DHCP_DECLINE_WAIT_MS 10000
+#endif
+/* RENEWING/REBINDING retransmit at half the time left, but not more often
+ * than this (RFC 2131 4.4.5: "down to a minimum of 60 seconds"). */
+#ifndef AXN_DHCP_RENEW_MIN_MS
+#define AXN_DHCP_RENEW_MIN_MS 60000
+#endif
+/* Shortest lease we take (a shorter one is raised to this). */
+#ifndef AXN_DHCP_MIN_LEASE_SECS
+#define AXN_DHCP_MIN_LEASE_SECS 10
+#endif
+/* RFC 5227 2.1.1 address probe. The RFC's values are PROBE_WAIT 1 s,
+ * PROBE_NUM 3, PROBE_MIN 1 s, PROBE_MAX 2 s, ANNOUNCE_WAIT 2 s (4-7 s in
+ * all); ours are shorter so that a boot finishes inside the DHCP-14 wait
+ * of 2 s (dhcpcd-like clients on a LAN see answers in microseconds). Set
+ * these to the RFC's for a network with slow or sleepy hosts. PROBE_NUM 0
+ * turns the probe off. */
+#ifndef AXN_DHCP_PROBE_WAIT_MS
+#define AXN_DHCP_PROBE_WAIT_MS 100
+#endif
+#ifndef AXN_DHCP_PROBE_NUM
+#define AXN_DHCP_PROBE_NUM 3
+#endif
+#ifndef AXN_DHCP_PROBE_MIN_MS
+#define AXN_DHCP_PROBE_MIN_MS 200
+#endif
+#ifndef AXN_DHCP_PROBE_MAX_MS
+#define AXN_DHCP_PROBE_MAX_MS 400
+#endif
+#ifndef AXN_DHCP_ANNOUNCE_WAIT_MS
+#define AXN_DHCP_ANNOUNCE_WAIT_MS 500
+#endif
+/* Option 57 we send: 1500 - 60 (largest IPv4 header) - 8 (UDP), DHCP-3. */
+#ifndef AXN_DHCP_MAX_MSG_SIZE
+#define AXN_DHCP_MAX_MSG_SIZE 1432
+#endif
+/* Longest host name (option 12) and domain (option 15) kept, NUL included. */
+#ifndef AXN_DHCP_HOSTNAME_MAX
+#define AXN_DHCP_HOSTNAME_MAX 64
+#endif
+#ifndef AXN_DHCP_DOMAIN_MAX
+#define AXN_DHCP_DOMAIN_MAX 64
+#endif
+/* Longest client identifier (option 61) a server keeps. */
+#ifndef AXN_DHCP_CLIENT_ID_MAX
+#define AXN_DHCP_CLIENT_ID_MAX 32
+#endif
+/* Server: lease time offered (DHCPS-4: 86400 s) and lease table bound. */
+#ifndef AXN_DHCPS_LEASE_SECS
+#define AXN_DHCPS_LEASE_SECS 86400
+#endif
+#ifndef AXN_DHCPS_MAX_LEASES
+#define AXN_DHCPS_MAX_LEASES 64
+#endif
+/* How long an OFFER holds its address for the client, and how long a
+ * DECLINEd address stays out of the pool. */
+#ifndef AXN_DHCPS_OFFER_HOLD_MS
+#define AXN_DHCPS_OFFER_HOLD_MS 60000
+#endif
+#ifndef AXN_DHCPS_QUARANTINE_MS
+#define AXN_DHCPS_QUARANTINE_MS 600000
+#endif
+/* Most servers (interfaces served) one stack runs. */
+#ifndef AXN_DHCPS_MAX_SERVERS
+#define AXN_DHCPS_MAX_SERVERS 4
+#endif
+
+/* DNS-2: a query's whole deadline. */
+#ifndef AXN_DNS_DEFAULT_TIMEOUT_MS
+#define AXN_DNS_DEFAULT_TIMEOUT_MS 5000
+#endif
+/* Per-server: time to wait for an answer, and how many times to ask. */
+#ifndef AXN_DNS_SERVER_TIMEOUT_MS
+#define AXN_DNS_SERVER_TIMEOUT_MS 1000
+#endif
+#ifndef AXN_DNS_TRIES
+#define AXN_DNS_TRIES 2
+#endif
+/* CNAME links followed for one name, addresses returned, cached answers. */
+#ifndef AXN_DNS_MAX_CNAME
+#define AXN_DNS_MAX_CNAME 8
+#endif
+#ifndef AXN_DNS_MAX_ADDRS
+#define AXN_DNS_MAX_ADDRS 8
+#endif
+#ifndef AXN_DNS_CACHE_ENTRIES
+#define AXN_DNS_CACHE_ENTRIES 32
+#endif
+/* TTLs above this are cut to it in the cache (a day, as many stubs). */
+#ifndef AXN_DNS_CACHE_MAX_TTL
+#define AXN_DNS_CACHE_MAX_TTL 86400
+#endif
+/* Text of a name: 253 characters and a NUL (no escapes kept). */
+#ifndef AXN_DNS_NAME_TEXT_MAX
+#define AXN_DNS_NAME_TEXT_MAX 256
+#endif
+/* Largest answer read over TCP (RFC 1035 4.2.2 allows 65535). */
+#ifndef AXN_DNS_TCP_MAX_LEN
+#define AXN_DNS_TCP_MAX_LEN 65535
+#endif
+
 #endif /* AXNET_CONFIG_H */

@@ -8,7 +8,9 @@
 #include "core/workers.h"
 #include "dev/loopback.h"
 #include "ip/ip4.h"
+#include "lib/log.h"
 #include "sock/sock_layer.h"
+#include "svc/svc.h"
 
 /* ---- Creation and destruction --------------------------------------------- */
 
@@ -110,7 +112,10 @@ static int stack_init_parts(struct axn_stack *st)
     err = add_ip4(st);
     if (err)
         return err;
-    return add_sockets(st);
+    err = add_sockets(st);
+    if (err)
+        return err;
+    return axn_svc_create(st, &st->svc);
 }
 
 /* Undoes whatever part of stack_init_parts succeeded. Workers are stopped. */
@@ -119,6 +124,7 @@ static void stack_free(struct axn_stack *st)
     const struct axn_platform *plat = st->plat;
     /* Devices first: nothing may deliver into the IP layer once it goes. */
     axn_router_destroy(&st->router);
+    axn_svc_destroy(st->svc);
     axn_ip4_destroy(st->ip4);
     if (st->ctl_ready)
         axn_ctl_destroy(&st->ctl);
@@ -140,11 +146,27 @@ int axn_stack_create(const struct axn_platform *plat, struct axn_stack **out)
     st->plat = plat;
     int err = stack_init_parts(st);
     if (err) {
+        axn_sock_layer_destroy(st); /* made before a later part failed */
         stack_free(st);
         return err;
     }
     *out = st;
     return 0;
+}
+
+static void tx_service_all(struct axn_stack *st, axn_time_t now);
+
+/* Every DHCP lease is released (RFC 2131 4.4.6) and the DHCPRELEASE
+ * leaves the devices before they go. Workers are stopped: we send. */
+static void release_leases(struct axn_stack *st)
+{
+    if (st->svc == NULL)
+        return;
+    const axn_time_t now = st->plat->now(st->plat->ctx);
+    st->plat->mutex_lock(st->core_lock);
+    axn_svc_shutdown_locked(st->svc, now);
+    tx_service_all(st, now);
+    st->plat->mutex_unlock(st->core_lock);
 }
 
 void axn_stack_destroy(struct axn_stack *st)
@@ -154,6 +176,7 @@ void axn_stack_destroy(struct axn_stack *st)
     /* The poll worker first (it runs the core over the router); device
      * workers stop as the router removes their devices. */
     axn_workers_stop(st);
+    release_leases(st);
     /* Sockets before devices: what they still queue may leave. */
     axn_sock_layer_destroy(st);
     stack_free(st);
@@ -164,6 +187,9 @@ int axn_stack_start(struct axn_stack *st)
     st->plat->mutex_lock(st->core_lock);
     int err = axn_workers_start(st);
     st->plat->mutex_unlock(st->core_lock);
+    /* DHCP-14: boot waits (2 s at most) until one DHCP interface is up. */
+    if (err == 0 && axn_dhcp_wait_bound(st, 0) == -AXN_ETIMEDOUT)
+        AXN_WARN(st->plat, "DHCP bootstrap timed out; the clients go on in the background");
     return err;
 }
 
@@ -215,6 +241,8 @@ axn_time_t axn_stack_run_core_locked(struct axn_stack *st, axn_time_t now)
     for (unsigned round = 0; round < AXN_POLL_MAX_ROUNDS; round++) {
         axn_router_deliver(&st->router, now);
         next = proto_poll(st, now);
+        const axn_time_t svc_next = axn_svc_poll(st->svc, now);
+        next = svc_next < next ? svc_next : next;
         /* The timers may have looped packets back: deliver them too. */
         if (axn_router_rx_idle(&st->router))
             break;

@@ -4,6 +4,7 @@
  * interface events, told at once by the control calls that cause them.
  */
 #include "core/stack_impl.h"
+#include "svc/svc.h"
 
 void axn_stack_report_unreachable(struct axn_stack *st, uint32_t ifindex, const uint8_t *pkt,
                                   size_t len)
@@ -37,4 +38,6 @@ void axn_stack_iface_event(struct axn_stack *st, uint32_t ifindex, enum axn_ifac
 {
     if (st->proto.iface_event)
         st->proto.iface_event(st->proto.iface_event_ctx, ifindex, ev, now);
+    if (st->svc != NULL)
+        axn_svc_iface_event(st->svc, ifindex, (int)ev, now);
 }

@@ -26,6 +26,7 @@
 
 struct axn_ip4;
 struct axn_sock_layer;
+struct axn_svc;
 
 struct axn_stack {
     const struct axn_platform *plat;
@@ -40,6 +41,8 @@ struct axn_stack {
      * deferred wakers; made after the IP layer, which its transports
      * register with. */
     struct axn_sock_layer *socks;
+    /* DHCP clients and servers, the resolver's cache (svc/svc.h). */
+    struct axn_svc *svc;
     bool network_initialised;
     bool ctl_ready; /* axn_ctl_init succeeded: destroy must undo it */
     /* Reports from the adapters' unreachable callback, drained by the core

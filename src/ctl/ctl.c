@@ -264,6 +264,8 @@ int axn_ctl_iface_add_locked(struct axn_ctl *c, const struct axn_iface_info *inf
         *id = info->ifindex;
     }
     c->dhcp[c->n_ifaces] = dhcp;
+    c->dhcp_epoch[c->n_ifaces] = 0;
+    axn_ctl_svc_changed_locked(c);
     struct axn_iface_info *slot = &c->ifaces[c->n_ifaces++];
     *slot = *info;
     slot->ifindex = *id;
@@ -310,7 +312,9 @@ static int remove_locked(struct axn_ctl *c, uint32_t ifindex)
     const size_t after = c->n_ifaces - pos - 1;
     memmove(it, it + 1, after * sizeof(*it));
     memmove(&c->dhcp[pos], &c->dhcp[pos + 1], after * sizeof(c->dhcp[0]));
+    memmove(&c->dhcp_epoch[pos], &c->dhcp_epoch[pos + 1], after * sizeof(c->dhcp_epoch[0]));
     c->n_ifaces--;
+    axn_ctl_svc_changed_locked(c);
     return 0;
 }
 
@@ -361,4 +365,37 @@ bool axn_ctl_iface_wants_dhcp(struct axn_ctl *c, uint32_t ifindex)
     const bool dhcp = it != NULL && c->dhcp[it - c->ifaces];
     axn_ctl_unlock(c, irq);
     return dhcp;
+}
+
+size_t axn_ctl_dhcp_wanted(struct axn_ctl *c, struct axn_ctl_dhcp_want *out, size_t max,
+                           uint32_t *gen)
+{
+    size_t n = 0;
+    const unsigned long irq = axn_ctl_lock(c);
+    *gen = atomic_load_explicit(&c->svc_gen, memory_order_acquire);
+    for (size_t i = 0; i < c->n_ifaces && n < max; i++) {
+        const struct axn_iface_info *it = &c->ifaces[i];
+        if (!c->dhcp[i] || it->kind != AXN_IFACE_ETHERNET || !it->has_mac)
+            continue;
+        out[n++] = (struct axn_ctl_dhcp_want){.ifindex = it->ifindex,
+                                              .epoch = c->dhcp_epoch[i],
+                                              .metric = it->metric,
+                                              .mac = it->mac};
+    }
+    axn_ctl_unlock(c, irq);
+    return n;
+}
+
+int axn_ctl_set_wants_dhcp(struct axn_ctl *c, uint32_t ifindex, bool wants)
+{
+    const unsigned long irq = axn_ctl_lock(c);
+    const struct axn_iface_info *it = axn_ctl_find_locked(c, ifindex);
+    if (it != NULL) {
+        /* CTL-30: wanting it again means a fresh client, not the old one. */
+        c->dhcp[it - c->ifaces] = wants;
+        c->dhcp_epoch[it - c->ifaces]++;
+        axn_ctl_svc_changed_locked(c);
+    }
+    axn_ctl_unlock(c, irq);
+    return it != NULL ? 0 : -AXN_ENODEV;
 }

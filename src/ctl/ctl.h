@@ -16,6 +16,8 @@
 #ifndef AXN_CTL_CTL_H
 #define AXN_CTL_CTL_H
 
+#include <stdatomic.h>
+
 #include "axnet/config.h"
 #include "axnet/driver.h"
 #include "axnet/netif.h"
@@ -60,7 +62,14 @@ struct axn_ctl {
     /* ifaces[i] wants a DHCP client (CTL-8 step 5: "queue for later");
      * cleared by a runtime address change (CTL-21/22 stop DHCP). */
     bool dhcp[AXN_MAX_DEVICES];
+    /* ifaces[i]'s DHCP epoch: a new value asks the services for a fresh
+     * client (CTL-30: a STA switch starts over with a new xid). */
+    uint32_t dhcp_epoch[AXN_MAX_DEVICES];
     size_t n_ifaces;
+    /* Bumped (under the lock) whenever what the services follow changes:
+     * interfaces, their DHCP wish or epoch, the DHCP-server request. The
+     * poll path reads it without the lock to skip unchanged states. */
+    atomic_uint svc_gen;
     uint32_t max_ifindex; /* ifindexes are never reused (CTL-11) */
     struct axn_route_table routes;
     struct axn_dns_entry dns[AXN_MAX_DNS_ENTRIES];
@@ -135,6 +144,27 @@ int axn_ctl_set_link(struct axn_ctl *c, uint32_t ifindex, bool up);
  * only the ctl lock: devices call it under their own lock. */
 int axn_ctl_set_mac(struct axn_ctl *c, uint32_t ifindex, const struct axn_mac *mac);
 
+/* One interface that wants a DHCP client (axn_ctl_dhcp_wanted). */
+struct axn_ctl_dhcp_want {
+    uint32_t ifindex;
+    uint32_t epoch;
+    uint32_t metric;
+    struct axn_mac mac;
+};
+
+/* The interfaces that want a DHCP client now, in registration order (at
+ * most `max`), and the svc_gen they go with. Takes the lock. */
+size_t axn_ctl_dhcp_wanted(struct axn_ctl *c, struct axn_ctl_dhcp_want *out, size_t max,
+                           uint32_t *gen);
+/* Sets whether `ifindex` wants a DHCP client and starts a new epoch (a
+ * fresh client even if one runs). 0 or -AXN_ENODEV. Takes the lock. */
+int axn_ctl_set_wants_dhcp(struct axn_ctl *c, uint32_t ifindex, bool wants);
+/* Lock held: records a change the services must follow. */
+static inline void axn_ctl_svc_changed_locked(struct axn_ctl *c)
+{
+    atomic_fetch_add_explicit(&c->svc_gen, 1u, memory_order_release);
+}
+
 /* Whether `ifindex` is configured for DHCP and has no runtime address set
  * (what a DHCP client starts on); false for an unknown interface. */
 bool axn_ctl_iface_wants_dhcp(struct axn_ctl *c, uint32_t ifindex);
@@ -200,6 +230,7 @@ struct axn_ctl_commit {
     const axn_ip4_t *dns; /* replaces every (ifindex, dns_source) entry */
     size_t n_dns;
     bool dns_clear_all; /* drop the interface's other sources too (CTL-31) */
+    uint32_t mtu;       /* the interface's new MTU; 0 leaves it */
 };
 
 /*

@@ -54,6 +54,8 @@ static void set_registry(struct axn_iface_info *it, const struct axn_ctl_commit 
     it->addr = req->has_addr ? req->addr : IP4_UNSPECIFIED;
     it->prefix_len = req->has_addr ? req->prefix_len : 0;
     it->gateway = req->has_addr ? req->gateway : IP4_UNSPECIFIED;
+    if (req->mtu != 0)
+        it->mtu = req->mtu; /* DHCP option 26 and its undoing */
 }
 
 /*
@@ -152,8 +154,10 @@ static int unassign_checks_locked(struct axn_ctl *c, uint32_t ifindex, axn_ip4_t
 static void stop_dhcp_locked(struct axn_ctl *c, uint32_t ifindex)
 {
     const struct axn_iface_info *it = axn_ctl_find_locked(c, ifindex);
-    if (it != NULL)
+    if (it != NULL && c->dhcp[it - c->ifaces]) {
         c->dhcp[it - c->ifaces] = false;
+        axn_ctl_svc_changed_locked(c);
+    }
 }
 
 /* The commit of a runtime change: no gateway, the DHCP servers learnt for

@@ -117,6 +117,7 @@ void axn_ctl_dhcp_server_set(struct axn_ctl *c, const struct axn_dhcp_server_req
     const uint32_t was = c->dhcp_server.ifindex;
     c->dhcp_server = *req;
     c->has_dhcp_server = true;
+    axn_ctl_svc_changed_locked(c);
     axn_ctl_unlock(c, irq);
     /* Only one server per stack (CTL-24): the other interface loses it. */
     if (moved)
@@ -128,8 +129,10 @@ bool axn_ctl_dhcp_server_clear_for(struct axn_ctl *c, uint32_t ifindex)
 {
     const unsigned long irq = axn_ctl_lock(c);
     const bool ours = c->has_dhcp_server && c->dhcp_server.ifindex == ifindex;
-    if (ours)
+    if (ours) {
         c->has_dhcp_server = false;
+        axn_ctl_svc_changed_locked(c);
+    }
     axn_ctl_unlock(c, irq);
     if (ours)
         AXN_INFO(c->plat, "ctl: ifindex %u: DHCP server request cleared", (unsigned)ifindex);
@@ -205,15 +208,6 @@ static int run_link_layer(struct axn_stack *st, const struct axn_ctl_wifi_slot *
 
 /* ---- The stack half (CTL-29, CTL-30), core lock held ------------------------- */
 
-static void set_wants_dhcp(struct axn_ctl *c, uint32_t ifindex, bool wants)
-{
-    const unsigned long irq = axn_ctl_lock(c);
-    const struct axn_iface_info *it = axn_ctl_find_locked(c, ifindex);
-    if (it != NULL)
-        c->dhcp[it - c->ifaces] = wants;
-    axn_ctl_unlock(c, irq);
-}
-
 /* A role change empties the interface's DNS list, whatever the source of
  * each entry (CTL-31: ax-net clears only the Static ones). */
 static struct axn_ctl_commit role_commit(uint32_t ifindex)
@@ -236,7 +230,7 @@ static int become_ap(struct axn_ctl *c, uint32_t ifindex, const struct axn_wifi_
     const int rc = axn_ctl_commit(c, &req);
     if (rc < 0)
         return rc;
-    set_wants_dhcp(c, ifindex, false); /* ax-net removes the DHCP client */
+    (void)axn_ctl_set_wants_dhcp(c, ifindex, false); /* ax-net removes the DHCP client */
     if (ap->dhcp_client_ip == IP4_UNSPECIFIED) {
         (void)axn_ctl_dhcp_server_clear_for(c, ifindex); /* CTL-29 hazard fixed */
         return 0;
@@ -259,7 +253,7 @@ static int become_sta(struct axn_ctl *c, uint32_t ifindex)
     if (rc < 0)
         return rc;
     (void)axn_ctl_dhcp_server_clear_for(c, ifindex);
-    set_wants_dhcp(c, ifindex, true);
+    (void)axn_ctl_set_wants_dhcp(c, ifindex, true);
     return 0;
 }
 

@@ -111,6 +111,20 @@ struct axn_netdev_ops {
      * to count (the device's own counters are about to vanish). May be
      * NULL: the device holds none. */
     size_t (*discard)(struct axn_netdev *dev);
+    /*
+     * RFC 5227 address conflict detection, for the DHCP client (all three
+     * NULL on a device without ARP). acd_watch: from now on count the
+     * conflicts for `ip` (0.0.0.0 stops watching). acd_send: an ARP probe
+     * (sender IP 0.0.0.0, target `ip`, RFC 5227 2.1.1) or, `announce`, an
+     * ARP announcement (sender and target `ip`, 2.3). acd_conflicts: how
+     * many conflicts were seen since the watch began: an ARP packet from
+     * another MAC whose sender IP is `ip`, or a probe from another MAC
+     * whose target is `ip` (2.1.1). Seen even while the device has no
+     * address of its own.
+     */
+    void (*acd_watch)(struct axn_netdev *dev, axn_ip4_t ip);
+    int (*acd_send)(struct axn_netdev *dev, axn_ip4_t ip, bool announce);
+    uint32_t (*acd_conflicts)(const struct axn_netdev *dev);
     /* Releases the device (unregisters its IRQ, frees its memory). */
     void (*destroy)(struct axn_netdev *dev);
 };

@@ -128,6 +128,10 @@ struct axn_ip4 {
     /* Raw sockets' tap (axn_ip4_set_raw_tap), NULL when none. */
     bool (*raw_tap)(void *ctx, const struct axn_ip4_rx *rx, axn_time_t now);
     void *raw_tap_ctx;
+    /* The services' tap (axn_ip4_set_svc_tap): sees every whole UDP
+     * datagram before the destination check, NULL when none. */
+    bool (*svc_tap)(void *ctx, const struct axn_ip4_rx *rx, axn_time_t now);
+    void *svc_tap_ctx;
 };
 
 /* ---- Lifecycle and registration (ip4.c) ------------------------------------ */
@@ -254,6 +258,11 @@ int axn_ip4_output(struct axn_ip4 *ip, const struct axn_ip4_tx *tx, const uint8_
 typedef bool (*axn_ip4_raw_fn)(void *ctx, const struct axn_ip4_rx *rx, axn_time_t now);
 /* Installs the tap (NULL: none). */
 void axn_ip4_set_raw_tap(struct axn_ip4 *ip, axn_ip4_raw_fn fn, void *ctx);
+/* DHCP (src/svc/): a client must hear OFFERs and ACKs sent to the address
+ * it does not have yet (DHCP-5), so the tap sees every unfragmented UDP
+ * datagram before the destination check; it returns true when it took
+ * the datagram (counted as delivered). */
+void axn_ip4_set_svc_tap(struct axn_ip4 *ip, axn_ip4_raw_fn fn, void *ctx);
 
 /* ---- Locally raised errors (ip4_local_err.c) ---------------------------------- */
 

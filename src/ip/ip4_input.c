@@ -7,6 +7,7 @@
 #include "axnet/driver.h"
 #include "ip/icmp4.h"
 #include "ip/ip4.h"
+#include "wire/udp.h"
 #include "lib/byteorder.h"
 
 /* Offset of the Total Length field in the IPv4 header. */
@@ -173,6 +174,11 @@ void axn_ip4_input(void *ctx, const uint8_t *pkt, size_t len, const struct axn_r
                             .len = h.total_len,
                             .ifindex = meta->ifindex,
                             .offload = (uint8_t)(meta->offload & AXN_OFL_CSUM_VALID)};
+    if (ip->svc_tap != NULL && h.protocol == AXN_UDP_PROTO && !h.is_fragment &&
+        ip->svc_tap(ip->svc_tap_ctx, &rx, now)) {
+        ip->stats.in_delivers++;
+        return;
+    }
     if (!accept_destination(ip, &h, meta->ifindex, &rx.cast))
         return;
     if (h.is_fragment)
@@ -185,4 +191,10 @@ void axn_ip4_set_raw_tap(struct axn_ip4 *ip, axn_ip4_raw_fn fn, void *ctx)
 {
     ip->raw_tap = fn;
     ip->raw_tap_ctx = ctx;
+}
+
+void axn_ip4_set_svc_tap(struct axn_ip4 *ip, axn_ip4_raw_fn fn, void *ctx)
+{
+    ip->svc_tap = fn;
+    ip->svc_tap_ctx = ctx;
 }
