@@ -827,6 +827,11 @@
 #ifndef AXN_DNS_CACHE_MAX_TTL
 #define AXN_DNS_CACHE_MAX_TTL 86400
 #endif
+/* Negative answers (NXDOMAIN, NODATA) are cached for their SOA's minimum
+ * (RFC 2308 5), at most this long; 0 turns negative caching off. */
+#ifndef AXN_DNS_NEG_CACHE_MAX_TTL
+#define AXN_DNS_NEG_CACHE_MAX_TTL 300
+#endif
 /* Text of a name: 253 characters and a NUL (no escapes kept). */
 #ifndef AXN_DNS_NAME_TEXT_MAX
 #define AXN_DNS_NAME_TEXT_MAX 256

@@ -11,7 +11,10 @@
  * server and port it asked, with its id and its question. CNAME chains are
  * followed (at most AXN_DNS_MAX_CNAME), a truncated answer is asked again
  * over TCP (RFC 7766), and answers are cached by their TTL in a small
- * per-stack cache (AXN_DNS_CACHE_ENTRIES).
+ * per-stack cache (AXN_DNS_CACHE_ENTRIES), negative ones (NXDOMAIN,
+ * NODATA) by their SOA minimum when they carry one (RFC 2308 5, at most
+ * AXN_DNS_NEG_CACHE_MAX_TTL). A server whose port 53 is closed (ICMP
+ * port unreachable) is left at once.
  *
  * The resolver is a client of the stack's socket API: it runs in the
  * caller's thread, never in the poll path, and takes no lock of its own
@@ -26,10 +29,21 @@
  *   -AXN_ENETUNREACH  servers exist but none has a route
  *   -AXN_ENXIO        NXDOMAIN: the name does not exist
  *   -AXN_ENODATA      the name exists but has no record of the family asked
- *   -AXN_ECONNREFUSED every server answered SERVFAIL, REFUSED or FORMERR
+ *   -AXN_ECONNREFUSED every server answered SERVFAIL, REFUSED, FORMERR or
+ *                     NOTIMP, or refused the port (ICMP port unreachable,
+ *                     which moves the query on at once), or could not be
+ *                     sent to
  *   -AXN_ETIMEDOUT    no usable answer before the deadline
+ *   -AXN_ELOOP        a CNAME chain longer than AXN_DNS_MAX_CNAME (a loop)
  *   -AXN_EINVAL       not a valid name, or a bad family/argument
  *   -AXN_ENOMEM       no memory for the query
+ *   -AXN_EWOULDBLOCK  axn_resolve only: it would have to sleep on a platform
+ *                     that cannot (port/none; use the non-blocking form)
+ *
+ * A numeric IPv4 literal ("10.0.0.1") is returned as it is, without a
+ * query (getaddrinfo does the same); asked with AF_INET6 it is ENODATA.
+ * Names are compared and cached ignoring ASCII case (RFC 4343), with or
+ * without a trailing dot.
  */
 #ifndef AXNET_RESOLVER_H
 #define AXNET_RESOLVER_H
@@ -69,12 +83,18 @@ struct axn_dns_options {
 };
 
 /* Blocking: resolves `name` into `out` (result->n_addrs > 0 on success).
- * `opt` may be NULL (AF_UNSPEC, default timeout). 0 or an error above. */
+ * `opt` may be NULL (AF_UNSPEC, default timeout). 0 or an error above.
+ * Sleeps on a platform event woken by a waker on the query's socket, so
+ * the stack must be polled by someone else meanwhile (a threaded stack
+ * after axn_stack_start, or a kernel's own poll thread): on a stack only
+ * its caller polls, use the non-blocking form. */
 int axn_resolve(struct axn_stack *st, const char *name, const struct axn_dns_options *opt,
                 struct axn_dns_result *out);
 
 /* ---- Non-blocking form ------------------------------------------------------- */
 
+/* A query in flight (named so as not to clash with the wire layer's
+ * struct axn_dns_query, the question an emitter writes). */
 struct axn_dns_lookup;
 
 /* Checks the name, looks at the cache, opens the first socket and sends
@@ -108,14 +128,18 @@ struct axn_dns_stats {
     uint64_t queries; /* axn_dns_query_start / axn_resolve calls */
     uint64_t cache_hits;
     uint64_t cache_misses;
-    uint64_t sent_udp;   /* questions sent over UDP (retries included) */
-    uint64_t sent_tcp;   /* questions sent over TCP (after TC) */
-    uint64_t retries;    /* resent after a per-server timeout */
-    uint64_t truncated;  /* TC answers, retried over TCP */
-    uint64_t rx_ignored; /* wrong source, port, id or question; malformed */
+    uint64_t sent_udp;  /* questions sent over UDP (retries included) */
+    uint64_t sent_tcp;  /* questions sent over TCP (after TC) */
+    uint64_t retries;   /* resent after a per-server timeout */
+    uint64_t truncated; /* TC answers, retried over TCP */
+    /* Wrong source, port, id or question; malformed. A datagram from
+     * another address or port never reaches the query's connected socket:
+     * the UDP layer counts it (NoPorts) instead. */
+    uint64_t rx_ignored;
+    /* Queries that ended so (server_failures: -AXN_ECONNREFUSED). */
     uint64_t resolved, nxdomain, nodata, server_failures, timeouts;
-    uint64_t cname_followed;
-    uint64_t cache_entries; /* now */
+    uint64_t cname_followed; /* CNAME links followed, over all answers */
+    uint64_t cache_entries;  /* now */
 };
 
 void axn_dns_get_stats(struct axn_stack *st, struct axn_dns_stats *out);
