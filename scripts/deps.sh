@@ -7,7 +7,7 @@ case ${1:-test} in
   demo) ;;
   test) need+=(clang libclang-rt-14-dev libcmocka-dev gcc-riscv64-linux-gnu binutils
                iproute2 tcpdump tshark arping iputils-ping socat
-               curl netcat-openbsd nftables) ;;
+               curl netcat-openbsd nftables dnsmasq-base udhcpc) ;;
   bench) need+=(clang) ;;
   *) echo "usage: $0 demo|test|bench" >&2; exit 2 ;;
 esac

@@ -157,7 +157,10 @@ int axn_stack_create(const struct axn_platform *plat, struct axn_stack **out)
 static void tx_service_all(struct axn_stack *st, axn_time_t now);
 
 /* Every DHCP lease is released (RFC 2131 4.4.6) and the DHCPRELEASE
- * leaves the devices before they go. Workers are stopped: we send. */
+ * leaves the devices before they go. Only the poll worker is stopped: a
+ * device's TX worker still runs and sends it (woken by the enqueue, or on
+ * its way out: workers.c); we send only for a device without one, as a TX
+ * queue has one consumer (router.h; two sent the same frame twice). */
 static void release_leases(struct axn_stack *st)
 {
     if (st->svc == NULL)
@@ -165,7 +168,11 @@ static void release_leases(struct axn_stack *st)
     const axn_time_t now = st->plat->now(st->plat->ctx);
     st->plat->mutex_lock(st->core_lock);
     axn_svc_shutdown_locked(st->svc, now);
-    tx_service_all(st, now);
+    for (size_t i = 0; i < AXN_MAX_DEVICES; i++) {
+        struct axn_dev_handle *h = axn_router_dev_at(&st->router, i);
+        if (h && !h->tx_thread)
+            axn_router_tx_service(&st->router, h, now);
+    }
     st->plat->mutex_unlock(st->core_lock);
 }
 

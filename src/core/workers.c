@@ -57,6 +57,9 @@ static void tx_worker(void *arg)
             continue;
         plat->event_wait(h->tx_event, axn_router_dev_deadline(h));
     }
+    /* What was queued before the stop still leaves (the DHCPRELEASE of
+     * axn_stack_destroy): until joined we are the queue's one consumer. */
+    axn_router_tx_service(r, h, plat_now(plat));
 }
 
 static axn_time_t run_core(struct axn_stack *st)

@@ -172,6 +172,64 @@ size_t axn_eth_pending_drop_all(struct axn_eth_dev *d, bool report, axn_time_t n
     return axn_arp_pending_filter(&d->pending, drop_one, &c);
 }
 
+/* ---- RFC 5227 address conflict detection (netdev.h acd_*) ---------------- */
+
+/* RFC 5227 2.1.1: while probing, a conflict is any ARP packet from another
+ * host whose sender IP is the address, or another host's probe for it. */
+static void acd_check(struct axn_eth_dev *d, const struct axn_arp *arp)
+{
+    if (axn_ip4_is_unspecified(d->acd_ip))
+        return;
+    struct axn_mac own;
+    axn_eth_own_mac(d, &own);
+    if (axn_mac_equal(&arp->sender_mac, &own))
+        return; /* our own probe, echoed by a hub or a bridge */
+    const bool claims = arp->sender_ip == d->acd_ip;
+    const bool probes = arp->op == AXN_ARP_OP_REQUEST && axn_ip4_is_unspecified(arp->sender_ip) &&
+                        arp->target_ip == d->acd_ip;
+    if (claims || probes) {
+        d->acd_conflicts++;
+        log_ip(d, AXN_LOG_INFO, "ARP conflict for", d->acd_ip);
+    }
+}
+
+/* Another host's RFC 5227 probe (sender IP 0.0.0.0) for our address. Step
+ * 3 of ETH-12 would drop it (no sender to learn), and the prober would
+ * take our address: answer it as Linux's arp_process does, learning
+ * nothing. */
+static bool is_probe_for_us(const struct axn_eth_dev *d, const struct axn_arp *arp)
+{
+    if (!d->has_ip || arp->op != AXN_ARP_OP_REQUEST || !axn_ip4_is_unspecified(arp->sender_ip) ||
+        arp->target_ip != d->ip.addr || !axn_mac_is_unicast(&arp->sender_mac))
+        return false;
+    struct axn_mac own;
+    axn_eth_own_mac(d, &own);
+    return !axn_mac_equal(&arp->sender_mac, &own);
+}
+
+void axn_eth_acd_watch(struct axn_netdev *dev, axn_ip4_t ip)
+{
+    struct axn_eth_dev *d = axn_eth_of(dev);
+    d->acd_ip = ip;
+    d->acd_conflicts = 0;
+}
+
+/* A probe: sender IP 0.0.0.0, so no peer learns a binding for an address
+ * we may not get (2.1.1). An announcement: sender and target `ip` (2.3).
+ * Both broadcast requests with the target MAC zero. */
+int axn_eth_acd_send(struct axn_netdev *dev, axn_ip4_t ip, bool announce)
+{
+    struct axn_eth_dev *d = axn_eth_of(dev);
+    if (!d->up)
+        return -AXN_ENETDOWN;
+    return broadcast_request(d, announce ? ip : 0, ip);
+}
+
+uint32_t axn_eth_acd_conflicts(const struct axn_netdev *dev)
+{
+    return axn_eth_of_const(dev)->acd_conflicts;
+}
+
 /* ---- ARP input (ETH-12) ------------------------------------------------- */
 
 /* Steps 1-3: whether a well-formed ARP packet has a sender worth hearing. */
@@ -201,6 +259,12 @@ void axn_eth_arp_input(struct axn_eth_dev *d, const uint8_t *payload, size_t len
     if (r < 0) {
         AXN_WARN(d->base.plat, "%s: malformed ARP packet (%s)", d->base.name, axn_wire_strerror(r));
         axn_if_count_add(&d->base.counters->rx_errors, 1);
+        return;
+    }
+    /* Before the address check: a client probing an address has none. */
+    acd_check(d, &arp);
+    if (is_probe_for_us(d, &arp)) {
+        reply(d, &arp); /* RFC 5227 2.1.1: the prober learns the address is taken */
         return;
     }
     if (!d->has_ip || !arp_is_usable(d, &arp))

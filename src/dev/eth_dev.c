@@ -138,6 +138,9 @@ static const struct axn_netdev_ops eth_ops = {
     .mac = eth_mac,
     .set_link = axn_eth_set_link,
     .discard = axn_eth_discard,
+    .acd_watch = axn_eth_acd_watch,
+    .acd_send = axn_eth_acd_send,
+    .acd_conflicts = axn_eth_acd_conflicts,
     .destroy = eth_destroy,
 };
 

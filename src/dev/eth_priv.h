@@ -34,6 +34,10 @@ struct axn_eth_dev {
     struct axn_ip4_cidr ip;
     struct axn_arp_cache neigh;
     struct axn_arp_pending pending;
+    /* RFC 5227 conflict detection for the DHCP client (eth_arp.c):
+     * the address watched (0.0.0.0: none) and the conflicts seen since. */
+    axn_ip4_t acd_ip;
+    uint32_t acd_conflicts;
     /* Used until the router points base.counters at its device handle's
      * counters, so a device made on its own (tests, early init) can count. */
     struct axn_if_counters own_counters;
@@ -98,6 +102,11 @@ size_t axn_eth_pending_drop_all(struct axn_eth_dev *d, bool report, axn_time_t n
 
 /* RFC 5227 section 2.3 announcement of our address (if we have one). */
 void axn_eth_arp_announce(struct axn_eth_dev *d);
+
+/* netdev acd_watch / acd_send / acd_conflicts (RFC 5227, netdev.h). */
+void axn_eth_acd_watch(struct axn_netdev *dev, axn_ip4_t ip);
+int axn_eth_acd_send(struct axn_netdev *dev, axn_ip4_t ip, bool announce);
+uint32_t axn_eth_acd_conflicts(const struct axn_netdev *dev);
 
 void axn_eth_set_ipv4(struct axn_netdev *dev, const struct axn_ip4_cidr *cidr, axn_time_t now);
 void axn_eth_tick(struct axn_netdev *dev, axn_time_t now);

@@ -103,6 +103,9 @@ struct axn_svc_udp_out {
     uint16_t dst_port;
     const uint8_t *payload;
     size_t len;
+    /* A unicast `dst` in an Ethernet broadcast frame on `ifindex`, no ARP
+     * (a DHCPRELEASE: the address it leaves with cannot resolve a MAC). */
+    bool link_broadcast;
 };
 
 /*

@@ -45,9 +45,9 @@ int axn_svc_send_udp(struct axn_svc *svc, const struct axn_svc_udp_out *o, axn_t
     const int len = build(svc, o, svc->tx_buf, sizeof(svc->tx_buf));
     if (len < 0)
         return len;
-    axn_ip4_t hop = o->dst;
+    axn_ip4_t hop = o->link_broadcast ? AXN_IP4(255, 255, 255, 255) : o->dst;
     uint32_t ifindex = o->ifindex;
-    if (!axn_ip4_is_broadcast(o->dst)) {
+    if (!axn_ip4_is_broadcast(hop)) {
         struct axn_route_decision d;
         const int rc = axn_ctl_route_select(&st->ctl, o->dst, o->ifindex, &d);
         if (rc < 0)

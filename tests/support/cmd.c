@@ -23,6 +23,8 @@ extern char **environ;
 #define NSEC_PER_MSEC       1000000L
 #define SHELL_SIGNAL_STATUS 128 /* how sh reports a child killed by a signal */
 #define DRAIN_CHUNK         512
+#define STOP_POLL_NS        10000000L /* 10 ms between looks at a stopping process */
+#define KILL_WAIT_POLLS     100       /* x STOP_POLL_NS for a SIGKILLed one */
 
 struct capture {
     char *out;
@@ -157,4 +159,51 @@ bool axn_cmd_exists(const char *prog)
             path++;
     }
     return false;
+}
+
+/* Gone: no such process, or a zombie (its state letter in /proc is 'Z'). */
+static bool pid_gone(long pid)
+{
+    char path[PATH_MAX];
+    char stat[DRAIN_CHUNK];
+    const char *close_paren;
+    size_t n;
+    FILE *f;
+
+    snprintf(path, sizeof(path), "/proc/%ld/stat", pid);
+    f = fopen(path, "r");
+    if (!f)
+        return true;
+    n = fread(stat, 1, sizeof(stat) - 1, f);
+    fclose(f);
+    stat[n] = '\0';
+    close_paren = strrchr(stat, ')');
+    return !close_paren || close_paren[1] == '\0' || close_paren[2] == 'Z';
+}
+
+/* After SIGKILL: at most KILL_WAIT_POLLS naps for the process to go. */
+static void wait_killed(long pid)
+{
+    const struct timespec nap = {.tv_nsec = STOP_POLL_NS};
+
+    for (int i = 0; i < KILL_WAIT_POLLS && !pid_gone(pid); i++)
+        nanosleep(&nap, NULL);
+}
+
+int axn_cmd_stop_pid(long pid, int timeout_ms)
+{
+    const long long deadline = now_ms() + timeout_ms;
+    const struct timespec nap = {.tv_nsec = STOP_POLL_NS};
+
+    if (pid <= 0 || pid_gone(pid) || kill((pid_t)pid, SIGTERM) < 0)
+        return -ESRCH;
+    while (!pid_gone(pid)) {
+        if (now_ms() >= deadline) {
+            kill((pid_t)pid, SIGKILL);
+            wait_killed(pid);
+            break;
+        }
+        nanosleep(&nap, NULL);
+    }
+    return 0;
 }

@@ -29,4 +29,13 @@ int axn_cmd_sh(const char *script, char *out, size_t outlen);
 /* True if `prog` is an executable file somewhere in PATH. */
 bool axn_cmd_exists(const char *prog);
 
+/*
+ * Ends a process the test started in the background (e.g. with `cmd &
+ * echo $!` through axn_netns_run), which is not the test's child: SIGTERM,
+ * then up to `timeout_ms` for it to be gone (exited, or a zombie its new
+ * parent has not reaped), then SIGKILL. Returns 0, or -ESRCH if it was
+ * already gone. A pid <= 0 is ignored (-ESRCH).
+ */
+int axn_cmd_stop_pid(long pid, int timeout_ms);
+
 #endif /* AXN_TEST_CMD_H */

@@ -89,6 +89,24 @@ size_t sim_stacks_add_node(struct sim_stacks *s, int port, axn_ip4_t addr, uint8
     return n;
 }
 
+size_t sim_stacks_add_dhcp_node(struct sim_stacks *s, int port)
+{
+    assert_true(s->n_nodes < SIM_STACKS_MAX_NODES);
+    assert_true(port >= 0 && (size_t)port < s->cfg.n_ports);
+    const size_t n = s->n_nodes;
+    assert_int_equal(axn_stack_create(axn_test_platform(), &s->st[n]), 0);
+    struct axn_iface_config ic;
+    memset(&ic, 0, sizeof(ic));
+    ic.match = AXN_MATCH_ORDER;
+    ic.ipv4_mode = AXN_IPV4_DHCP;
+    const struct axn_net_config cfg = sim_net_config(&ic, 1);
+    const struct axn_eth_driver *drv[1] = {&s->drv[port]};
+    assert_int_equal(axn_stack_init_network(s->st[n], drv, 1, &cfg, s->now), 0);
+    s->next[n] = s->now;
+    s->n_nodes++;
+    return n;
+}
+
 void sim_stacks_destroy(struct sim_stacks *s)
 {
     for (size_t i = 0; i < s->n_nodes; i++)

@@ -64,6 +64,9 @@ void sim_stacks_create_path(struct sim_stacks *s, const struct sim_stacks_config
                             const struct axn_sim_impairments *path, uint64_t seed);
 /* A stack on `port` with the static address addr/prefix_len; returns its index. */
 size_t sim_stacks_add_node(struct sim_stacks *s, int port, axn_ip4_t addr, uint8_t prefix_len);
+/* A stack on `port` whose one interface is AXN_IPV4_DHCP (its client
+ * starts at the stack's first poll); returns its index. */
+size_t sim_stacks_add_dhcp_node(struct sim_stacks *s, int port);
 /* Destroys every stack and the wire (the caller checks for leaks). */
 void sim_stacks_destroy(struct sim_stacks *s);
 /* The socket tests' world: `n` nodes, node i on port i at addrs[i]/prefix_len,

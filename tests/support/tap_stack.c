@@ -109,13 +109,18 @@ static int open_capture(struct axn_tap_stack *ts, const char *prefix, const char
     return axn_pcap_tap_wrap(&ts->recorder, &ts->tap_drv, ts->pcap, wall_us, NULL, &ts->drv);
 }
 
-/* 192.0.2.2/24 on the TAP as eth0; setting it sends the announcement. */
-static int start_stack(struct axn_tap_stack *ts, bool threaded)
+/* 192.0.2.2/24 on the TAP as eth0 (setting it sends the announcement), or
+ * a DHCP client there. */
+static int start_stack(struct axn_tap_stack *ts, const struct axn_tap_stack_config *sc)
 {
     struct axn_iface_config ifc = {.name = AXN_TAP_OUR_IFNAME,
                                    .ipv4_mode = AXN_IPV4_STATIC,
                                    .addr = AXN_TAP_OUR_IP,
-                                   .prefix_len = AXN_TAP_PREFIX_LEN};
+                                   .prefix_len = AXN_TAP_PREFIX_LEN,
+                                   .dns = {sc->static_dns},
+                                   .n_dns = sc->static_dns ? 1 : 0};
+    if (sc->ipv4_dhcp)
+        ifc = (struct axn_iface_config){.name = AXN_TAP_OUR_IFNAME, .ipv4_mode = AXN_IPV4_DHCP};
     const struct axn_net_config cfg = {.ifaces = &ifc, .n_ifaces = 1};
     const struct axn_eth_driver *drivers[] = {&ts->drv};
     int err = axn_port_posix_init(&ts->plat, AXN_LOG_WARN);
@@ -125,7 +130,7 @@ static int start_stack(struct axn_tap_stack *ts, bool threaded)
     if (!err)
         err =
             axn_stack_init_network(ts->st, drivers, ARRAY_LEN(drivers), &cfg, axn_port_posix_now());
-    if (!err && threaded)
+    if (!err && sc->threaded)
         err = axn_stack_start(ts->st);
     return err;
 }
@@ -139,7 +144,7 @@ int axn_tap_stack_start(struct axn_tap_stack *ts, const struct axn_tap_stack_con
         err = cfg->wrap_driver(&ts->drv, cfg->wrap_arg);
 
     if (!err)
-        err = start_stack(ts, cfg->threaded);
+        err = start_stack(ts, cfg);
     return err;
 }
 

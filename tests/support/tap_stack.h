@@ -58,6 +58,11 @@ struct axn_tap_stack_config {
     bool vnet_hdr;
     bool csum_only;
     void *wrap_arg;
+    /* The stack's eth0 in AXN_IPV4_DHCP mode (its DHCP client starts with
+     * the stack) instead of the static 192.0.2.2/24. */
+    bool ipv4_dhcp;
+    /* With the static address: a DNS server of eth0 (0.0.0.0: none). */
+    axn_ip4_t static_dns;
 };
 
 struct axn_tap_stack {
