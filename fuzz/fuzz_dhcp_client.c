@@ -26,9 +26,9 @@
 #include "axnet/dhcp.h"
 #include "axnet/netif.h"
 #include "axnet/stack.h"
+#include "dhcp_pkt.h"
 #include "support/fuzz_check.h"
 #include "support/fuzz_stack.h"
-#include "wire/checksum.h"
 #include "wire/dhcp.h"
 #include "wire/ethernet.h"
 #include "wire/ipv4.h"
@@ -68,8 +68,6 @@
 static _Alignas(64) unsigned char arena[ARENA_BYTES];
 static const struct axn_mac srv_mac = {{0x02, 0x00, 0x00, 0x00, 0x00, 0x01}};
 static uint8_t frame[FUZZ_FRAME_MAX];
-static uint8_t udp_buf[FUZZ_FRAME_MAX];
-static uint8_t ip_buf[FUZZ_FRAME_MAX];
 
 /* An Ethernet broadcast frame carrying `payload` as UDP 67 -> 68. */
 static size_t wrap(const uint8_t *payload, size_t len)
@@ -77,30 +75,15 @@ static size_t wrap(const uint8_t *payload, size_t len)
     const size_t room = FUZZ_FRAME_MAX - AXN_ETH_HLEN - AXN_IPV4_HDR_MIN - AXN_UDP_HDR_LEN;
     if (len > room)
         len = room;
-    const struct axn_udp u = {.src_port = AXN_DHCP_SERVER_PORT,
-                              .dst_port = AXN_DHCP_CLIENT_PORT,
-                              .payload = payload,
-                              .payload_len = len};
-    const uint16_t ulen = (uint16_t)(len + AXN_UDP_HDR_LEN);
-    const int un = axn_udp_emit(&u, udp_buf, sizeof(udp_buf),
-                                axn_csum_pseudo_v4(SRV_ADDR, BCAST, AXN_UDP_PROTO, ulen), 0);
-    CHECK(un == ulen);
-    const struct axn_ipv4 ip = {.ttl = 64,
-                                .protocol = AXN_UDP_PROTO,
-                                .src = SRV_ADDR,
-                                .dst = BCAST,
-                                .payload = udp_buf,
-                                .payload_len = (size_t)un};
-    const int in = axn_ipv4_emit(&ip, ip_buf, sizeof(ip_buf));
-    CHECK(in > 0);
-    const struct axn_eth e = {.dst = {{0xff, 0xff, 0xff, 0xff, 0xff, 0xff}},
-                              .src = srv_mac,
-                              .ethertype = AXN_ETHERTYPE_IPV4,
-                              .payload = ip_buf,
-                              .payload_len = (size_t)in};
-    const int fn = axn_eth_emit(&e, frame, sizeof(frame), 0);
+    const struct dhcp_pkt_route r = {.eth_src = srv_mac,
+                                     .eth_dst = {{0xff, 0xff, 0xff, 0xff, 0xff, 0xff}},
+                                     .src = SRV_ADDR,
+                                     .dst = BCAST,
+                                     .sport = AXN_DHCP_SERVER_PORT,
+                                     .dport = AXN_DHCP_CLIENT_PORT};
+    const size_t fn = dhcp_pkt_frame(&r, payload, len, frame, sizeof(frame));
     CHECK(fn > 0);
-    return (size_t)fn;
+    return fn;
 }
 
 static struct axn_dhcp_lease_info client(struct axn_stack *st)
@@ -116,16 +99,10 @@ static struct axn_dhcp_lease_info client(struct axn_stack *st)
 static void scripted(struct axn_stack *st, uint8_t type)
 {
     struct axn_dhcp_msg m;
-    memset(&m, 0, sizeof(m));
-    m.op = AXN_DHCP_OP_REPLY;
-    m.htype = AXN_DHCP_HTYPE_ETHER;
-    m.hlen = AXN_MAC_LEN;
-    m.xid = client(st).xid;
-    memcpy(m.chaddr, fuzz_our_mac.b, AXN_MAC_LEN);
+    dhcp_pkt_reply(&m, type, client(st).xid, fuzz_our_mac.b);
     m.yiaddr = OFFER_ADDR;
-    m.present = AXN_DHCP_HAS_MSG_TYPE | AXN_DHCP_HAS_SERVER_ID | AXN_DHCP_HAS_SUBNET_MASK |
-                AXN_DHCP_HAS_ROUTER | AXN_DHCP_HAS_LEASE_TIME;
-    m.msg_type = type;
+    m.present |= AXN_DHCP_HAS_SERVER_ID | AXN_DHCP_HAS_SUBNET_MASK | AXN_DHCP_HAS_ROUTER |
+                 AXN_DHCP_HAS_LEASE_TIME;
     m.server_id = SRV_ADDR;
     m.subnet_mask = MASK24;
     m.router = SRV_ADDR;

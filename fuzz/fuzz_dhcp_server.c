@@ -28,10 +28,10 @@
 
 #include "axnet/dhcp.h"
 #include "axnet/stack.h"
+#include "dhcp_pkt.h"
 #include "lib/byteorder.h"
 #include "support/fuzz_check.h"
 #include "support/fuzz_stack.h"
-#include "wire/checksum.h"
 #include "wire/dhcp.h"
 #include "wire/ethernet.h"
 #include "wire/ipv4.h"
@@ -48,7 +48,6 @@
 #define LEASE_SECS  120u
 #define T_START     AXN_SEC(1)
 #define MAX_POLLS   64u
-#define IP_TTL      64u
 #define PAYLOAD_MAX (AXN_ETH_MTU - AXN_IPV4_HDR_MIN - AXN_UDP_HDR_LEN)
 #define CTL_PATCH   0x80u
 #define CTL_UNICAST 0x40u
@@ -80,16 +79,11 @@ static const axn_time_t time_steps[] = {
 
 static void start_server(void)
 {
-    struct axn_dhcp_server_config c;
-    memset(&c, 0, sizeof(c));
-    c.ifindex = ifindex;
-    c.pool_first = POOL_FIRST;
-    c.pool_last = POOL_LAST;
+    struct axn_dhcp_server_config c = dhcp_pkt_pool(ifindex, POOL_FIRST, POOL_LAST, LEASE_SECS);
     c.router = OUR_ADDR;
     c.dns[0] = OUR_ADDR;
     c.n_dns = 1;
     memcpy(c.domain, "fuzz", sizeof("fuzz"));
-    c.lease_secs = LEASE_SECS;
     c.max_leases = MAX_LEASES;
     CHECK(axn_dhcp_server_start(st, &c) == 0);
 }
@@ -117,17 +111,12 @@ static void check_stats(void)
 static void check_reply(void)
 {
     const struct fuzz_drv *d = &fuzz_drv_state;
-    struct axn_eth eth;
-    struct axn_ipv4 ip;
-    struct axn_udp u;
-    if (axn_eth_parse(d->tx_buf, sizeof(d->tx_buf), &eth) != 0 ||
-        eth.ethertype != AXN_ETHERTYPE_IPV4 ||
-        axn_ipv4_parse(eth.payload, eth.payload_len, &ip, 0) != 0 || ip.protocol != AXN_UDP_PROTO)
+    struct dhcp_pkt_in in;
+    if (!dhcp_pkt_parse(d->tx_buf, sizeof(d->tx_buf), &in) ||
+        in.udp.src_port != AXN_DHCP_SERVER_PORT)
         return;
-    const uint32_t ps = axn_csum_pseudo_v4(ip.src, ip.dst, AXN_UDP_PROTO, (uint16_t)ip.payload_len);
-    if (axn_udp_parse(ip.payload, ip.payload_len, &u, ps, 0) != 0 ||
-        u.src_port != AXN_DHCP_SERVER_PORT)
-        return;
+    const struct axn_ipv4 ip = in.ip;
+    const struct axn_udp u = in.udp;
     CHECK(ip.src == OUR_ADDR && u.dst_port == AXN_DHCP_CLIENT_PORT);
     struct axn_dhcp_msg m;
     CHECK(axn_dhcp_parse(u.payload, u.payload_len, &m) == 0);
@@ -156,39 +145,26 @@ static void patch(uint8_t *p, size_t len)
 /* The payload in UDP 68 -> 67, IPv4 and Ethernet; returns the frame length. */
 static size_t wrap(const uint8_t *payload, size_t len, uint8_t ctl, uint8_t *frame)
 {
-    static uint8_t dhcp[PAYLOAD_MAX], udp[PAYLOAD_MAX + AXN_UDP_HDR_LEN];
+    static uint8_t dhcp[PAYLOAD_MAX];
     memcpy(dhcp, payload, len);
     if (ctl & CTL_PATCH)
         patch(dhcp, len);
-    axn_ip4_t src = 0, dst = BCAST;
+    struct dhcp_pkt_route r = {.eth_dst = {{0xff, 0xff, 0xff, 0xff, 0xff, 0xff}},
+                               .dst = BCAST,
+                               .sport = AXN_DHCP_CLIENT_PORT,
+                               .dport = AXN_DHCP_SERVER_PORT};
     if ((ctl & CTL_UNICAST) && len >= OFF_CIADDR + 4) {
-        src = axn_get_be32(dhcp + OFF_CIADDR);
-        dst = OUR_ADDR;
+        r.src = axn_get_be32(dhcp + OFF_CIADDR);
+        r.dst = OUR_ADDR;
     }
-    const struct axn_udp uh = {.src_port = AXN_DHCP_CLIENT_PORT,
-                               .dst_port = AXN_DHCP_SERVER_PORT,
-                               .payload = dhcp,
-                               .payload_len = len};
-    const uint16_t ulen = (uint16_t)(len + AXN_UDP_HDR_LEN);
-    const int un =
-        axn_udp_emit(&uh, udp, sizeof(udp), axn_csum_pseudo_v4(src, dst, AXN_UDP_PROTO, ulen), 0);
-    CHECK(un > 0);
-    const struct axn_ipv4 ih = {.ttl = IP_TTL,
-                                .protocol = AXN_UDP_PROTO,
-                                .src = src,
-                                .dst = dst,
-                                .payload = udp,
-                                .payload_len = (size_t)un};
-    const int in = axn_ipv4_emit(&ih, frame + AXN_ETH_HLEN, FUZZ_FRAME_MAX - AXN_ETH_HLEN);
-    CHECK(in > 0);
-    memset(frame, 0xff, AXN_ETH_ALEN);
     /* From the client's hardware address when it has one. */
-    memset(frame + AXN_ETH_ALEN, 0x02, AXN_ETH_ALEN);
+    memset(r.eth_src.b, 0x02, AXN_ETH_ALEN);
     if (len >= OFF_CHADDR + ETHER_HLEN)
-        memcpy(frame + AXN_ETH_ALEN, dhcp + OFF_CHADDR, ETHER_HLEN);
-    frame[AXN_ETH_ALEN] &= (uint8_t)~MAC_GROUP;
-    axn_put_be16(frame + 2 * AXN_ETH_ALEN, AXN_ETHERTYPE_IPV4);
-    return AXN_ETH_HLEN + (size_t)in;
+        memcpy(r.eth_src.b, dhcp + OFF_CHADDR, ETHER_HLEN);
+    r.eth_src.b[0] &= (uint8_t)~MAC_GROUP;
+    const size_t fn = dhcp_pkt_frame(&r, dhcp, len, frame, FUZZ_FRAME_MAX);
+    CHECK(fn > 0);
+    return fn;
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

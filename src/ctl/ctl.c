@@ -265,6 +265,7 @@ int axn_ctl_iface_add_locked(struct axn_ctl *c, const struct axn_iface_info *inf
     }
     c->dhcp[c->n_ifaces] = dhcp;
     c->dhcp_epoch[c->n_ifaces] = 0;
+    c->base_mtu[c->n_ifaces] = info->mtu;
     axn_ctl_svc_changed_locked(c);
     struct axn_iface_info *slot = &c->ifaces[c->n_ifaces++];
     *slot = *info;
@@ -313,6 +314,7 @@ static int remove_locked(struct axn_ctl *c, uint32_t ifindex)
     memmove(it, it + 1, after * sizeof(*it));
     memmove(&c->dhcp[pos], &c->dhcp[pos + 1], after * sizeof(c->dhcp[0]));
     memmove(&c->dhcp_epoch[pos], &c->dhcp_epoch[pos + 1], after * sizeof(c->dhcp_epoch[0]));
+    memmove(&c->base_mtu[pos], &c->base_mtu[pos + 1], after * sizeof(c->base_mtu[0]));
     c->n_ifaces--;
     axn_ctl_svc_changed_locked(c);
     return 0;
@@ -365,6 +367,15 @@ bool axn_ctl_iface_wants_dhcp(struct axn_ctl *c, uint32_t ifindex)
     const bool dhcp = it != NULL && c->dhcp[it - c->ifaces];
     axn_ctl_unlock(c, irq);
     return dhcp;
+}
+
+uint32_t axn_ctl_base_mtu(struct axn_ctl *c, uint32_t ifindex)
+{
+    const unsigned long irq = axn_ctl_lock(c);
+    const struct axn_iface_info *it = axn_ctl_find_locked(c, ifindex);
+    const uint32_t mtu = it != NULL ? c->base_mtu[it - c->ifaces] : 0;
+    axn_ctl_unlock(c, irq);
+    return mtu;
 }
 
 size_t axn_ctl_dhcp_wanted(struct axn_ctl *c, struct axn_ctl_dhcp_want *out, size_t max,

@@ -65,6 +65,10 @@ struct axn_ctl {
     /* ifaces[i]'s DHCP epoch: a new value asks the services for a fresh
      * client (CTL-30: a STA switch starts over with a new xid). */
     uint32_t dhcp_epoch[AXN_MAX_DEVICES];
+    /* ifaces[i]'s MTU as the device gave it at registration: what a DHCP
+     * lease's MTU (option 26) is clamped to and restored to, whatever
+     * MTU an earlier lease left on the interface. */
+    uint32_t base_mtu[AXN_MAX_DEVICES];
     size_t n_ifaces;
     /* Bumped (under the lock) whenever what the services follow changes:
      * interfaces, their DHCP wish or epoch, the DHCP-server request. The
@@ -168,6 +172,10 @@ static inline void axn_ctl_svc_changed_locked(struct axn_ctl *c)
 /* Whether `ifindex` is configured for DHCP and has no runtime address set
  * (what a DHCP client starts on); false for an unknown interface. */
 bool axn_ctl_iface_wants_dhcp(struct axn_ctl *c, uint32_t ifindex);
+
+/* The MTU `ifindex` was registered with (its device's own), whatever a
+ * commit set since; 0 for an unknown interface. Takes the lock. */
+uint32_t axn_ctl_base_mtu(struct axn_ctl *c, uint32_t ifindex);
 
 /* Lock helpers and lookups for the files of this folder. The *_locked
  * functions expect the lock held and return pointers into the registry,

@@ -156,6 +156,8 @@ static void stop_dhcp_locked(struct axn_ctl *c, uint32_t ifindex)
     const struct axn_iface_info *it = axn_ctl_find_locked(c, ifindex);
     if (it != NULL && c->dhcp[it - c->ifaces]) {
         c->dhcp[it - c->ifaces] = false;
+        /* A lease's MTU (option 26) goes with the lease. */
+        c->ifaces[it - c->ifaces].mtu = c->base_mtu[it - c->ifaces];
         axn_ctl_svc_changed_locked(c);
     }
 }

@@ -2,11 +2,15 @@
  * Inside the DHCPv4 client (RFC 2131; the public contract is svc/svc.h
  * and include/axnet/dhcp.h). Not for use outside src/svc/dhcp_client*.c.
  *
- * Files: dhcp_client.c (state machine: timers, events, public entry
- * points), dhcp_client_msg.c (building every message we send, validating
- * every reply), dhcp_client_lease.c (commit and uncommit through the
- * control plane, lease timers, logging), dhcp_client_probe.c (RFC 5227
- * probe of an acknowledged address before it is used).
+ * Files: dhcp_client.c (life and public entry points: create, destroy,
+ * link, poll, queries), dhcp_client_timer.c (retransmission, T1/T2,
+ * expiry and the transitions on timers), dhcp_client_input.c (replies by
+ * state: taken on receive, acted on from the poll), dhcp_client_msg.c
+ * (building every message we send, validating every reply),
+ * dhcp_client_lease.c (commit and uncommit through the control plane,
+ * lease times, logging), dhcp_client_probe.c (RFC 5227 probe of an
+ * acknowledged address before it is used, then DECLINE or bind, and our
+ * announcement).
  *
  * Input never sends and never commits: it only records what a reply means
  * (c->event) and asks for a poll now. Every transmission and commit runs
@@ -76,7 +80,7 @@ struct axn_dhcpc {
     struct axn_mac mac;
     const char *hostname; /* svc->hostname: read at every send */
     char name[AXN_IFNAMSIZ];
-    uint32_t orig_mtu; /* the interface's MTU when the client started */
+    uint32_t base_mtu; /* the device's own MTU (axn_ctl_base_mtu), not a lease's */
 
     enum axn_dhcp_client_state state;
     bool link_up;
@@ -147,10 +151,10 @@ void axn_dhcpc_lease_times(struct dhcpc_lease *l, axn_time_t start);
 int axn_dhcpc_commit(struct axn_dhcpc *c, const struct dhcpc_lease *l, axn_time_t now);
 
 /* The interface back to "no address" (no routes, no DHCP DNS, its
- * original MTU), if a lease is committed. */
+ * device's own MTU), if a lease is committed. */
 void axn_dhcpc_uncommit(struct axn_dhcpc *c, axn_time_t now);
 
-/* The MTU a commit of `l` sets: option 26 within [68, the original]. */
+/* The MTU a commit of `l` sets: option 26 within [68, the device's own]. */
 uint32_t axn_dhcpc_lease_mtu(const struct axn_dhcpc *c, const struct dhcpc_lease *l);
 
 /* Whether committing `l` would change anything of c->lease the control
@@ -165,17 +169,33 @@ void axn_dhcpc_log(const struct axn_dhcpc *c, const char *what, axn_ip4_t addr);
 /* Starts the RFC 5227 probe of c->pending (state PROBING). */
 void axn_dhcpc_probe_start(struct axn_dhcpc *c, axn_time_t now);
 
-enum dhcpc_probe_result {
-    DHCPC_PROBE_WAIT = 0, /* still probing; c->next is its timer */
-    DHCPC_PROBE_CLEAR,    /* nobody else has the address: bind */
-    DHCPC_PROBE_CONFLICT, /* someone has it: decline */
-};
-
-/* Runs the probe at `now`. */
-enum dhcpc_probe_result axn_dhcpc_probe_poll(struct axn_dhcpc *c, axn_time_t now);
+/* Runs the probe at `now`: on its end the address is bound or declined. */
+void axn_dhcpc_probe_run(struct axn_dhcpc *c, axn_time_t now);
 
 /* Stops watching for conflicts (the probe ended or was abandoned). */
 void axn_dhcpc_probe_stop(struct axn_dhcpc *c);
+
+/* Our RFC 5227 announcement of the bound address, once it is due. */
+void axn_dhcpc_announce(struct axn_dhcpc *c, axn_time_t now);
+
+/* ---- dhcp_client_timer.c ----------------------------------------------------------- */
+
+/* INIT: a new transaction, the DISCOVER after `wait`. */
+void axn_dhcpc_enter_init(struct axn_dhcpc *c, axn_time_t now, axn_time_t wait);
+
+/* BOUND: the committed lease runs until T1. */
+void axn_dhcpc_bound(struct axn_dhcpc *c);
+
+/* The committed lease ran out: uncommit it and start over (INIT). */
+void axn_dhcpc_expire(struct axn_dhcpc *c, axn_time_t now);
+
+/* What the state's timer (c->next) asks for, now that it is due. */
+void axn_dhcpc_step(struct axn_dhcpc *c, axn_time_t now);
+
+/* ---- dhcp_client_input.c ----------------------------------------------------------- */
+
+/* Acts on what input recorded (c->event): an ACK or a NAK. */
+void axn_dhcpc_handle_event(struct axn_dhcpc *c, axn_time_t now);
 
 /* ---- dhcp_client.c ------------------------------------------------------------------ */
 

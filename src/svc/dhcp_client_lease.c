@@ -42,11 +42,11 @@ void axn_dhcpc_lease_times(struct dhcpc_lease *l, axn_time_t start)
  * packets smaller, never larger than the link carries. */
 uint32_t axn_dhcpc_lease_mtu(const struct axn_dhcpc *c, const struct dhcpc_lease *l)
 {
-    if (l->mtu == 0 || c->orig_mtu == 0)
-        return c->orig_mtu;
+    if (l->mtu == 0 || c->base_mtu == 0)
+        return c->base_mtu;
     if (l->mtu < DHCPC_MTU_MIN)
         return DHCPC_MTU_MIN;
-    return l->mtu > c->orig_mtu ? c->orig_mtu : l->mtu;
+    return l->mtu > c->base_mtu ? c->base_mtu : l->mtu;
 }
 
 static void log_bound(const struct axn_dhcpc *c, const struct dhcpc_lease *l)
@@ -93,7 +93,7 @@ void axn_dhcpc_uncommit(struct axn_dhcpc *c, axn_time_t now)
         .ifindex = c->ifindex,
         .has_addr = false,
         .dns_source = AXN_DNS_SRC_DHCP,
-        .mtu = c->orig_mtu,
+        .mtu = c->base_mtu,
     };
     struct axn_stack *st = c->svc->st;
     if (axn_ctl_commit(&st->ctl, &req) == 0)

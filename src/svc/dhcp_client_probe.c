@@ -6,10 +6,17 @@
  * address, or probing for it too, meanwhile is a conflict (RFC 2131
  * 4.4.1: the client SHOULD check, and DHCPDECLINE the address). The
  * device watches and counts (netdev.h acd_*); a device without ARP
- * (-AXN_EOPNOTSUPP) gets no probe.
+ * (-AXN_EOPNOTSUPP) gets no probe. A clear probe commits the address and
+ * schedules our announcement (RFC 5227 2.3); a conflict DECLINEs it.
  */
 #include "axnet/errno.h"
 #include "svc/dhcp_client.h"
+
+enum dhcpc_probe_result {
+    DHCPC_PROBE_WAIT = 0, /* still probing; c->next is its timer */
+    DHCPC_PROBE_CLEAR,    /* nobody else has the address: bind */
+    DHCPC_PROBE_CONFLICT, /* someone has it: decline */
+};
 
 void axn_dhcpc_probe_start(struct axn_dhcpc *c, axn_time_t now)
 {
@@ -32,7 +39,8 @@ static axn_time_t after_probe(const struct axn_dhcpc *c, unsigned sent)
     return AXN_MSEC(AXN_DHCP_PROBE_MIN_MS + axn_dhcpc_random(c, span));
 }
 
-enum dhcpc_probe_result axn_dhcpc_probe_poll(struct axn_dhcpc *c, axn_time_t now)
+/* The probe at `now`: still waiting, clear, or a conflict seen. */
+static enum dhcpc_probe_result probe_poll(struct axn_dhcpc *c, axn_time_t now)
 {
     if (axn_svc_acd_conflicts(c->svc, c->ifindex) > 0)
         return DHCPC_PROBE_CONFLICT;
@@ -53,4 +61,65 @@ enum dhcpc_probe_result axn_dhcpc_probe_poll(struct axn_dhcpc *c, axn_time_t now
 void axn_dhcpc_probe_stop(struct axn_dhcpc *c)
 {
     axn_svc_acd_watch(c->svc, c->ifindex, 0);
+}
+
+/* ---- Outcome and announcement ------------------------------------------------------------- */
+
+/* DECLINE (4.4.1) and RELEASE (4.4.6) carry the server identifier, and
+ * nothing we ask for. */
+static void send_decline(struct axn_dhcpc *c, axn_time_t now)
+{
+    const struct dhcpc_tx t = {.type = AXN_DHCP_DECLINE,
+                               .requested = c->pending.addr,
+                               .server_id = c->pending.server,
+                               .dst = AXN_IP4(255, 255, 255, 255)};
+    (void)axn_dhcpc_tx(c, &t, now);
+    c->stats.declines++;
+}
+
+/* The probe found the address free: commit it and announce it. */
+static void bind_pending(struct axn_dhcpc *c, axn_time_t now)
+{
+    if (axn_dhcpc_commit(c, &c->pending, now) < 0) {
+        /* The control plane is full: nothing changed; try again later. */
+        axn_dhcpc_log(c, "cannot commit", c->pending.addr);
+        axn_dhcpc_enter_init(c, now, AXN_MSEC(AXN_DHCP_DECLINE_WAIT_MS));
+        return;
+    }
+    c->announce_at = now + AXN_MSEC(DHCPC_ANNOUNCE_INTERVAL_MS);
+    axn_dhcpc_bound(c);
+}
+
+/* The probe found the address in use (RFC 2131 3.1.5, RFC 5227 2.1.1). */
+static void decline(struct axn_dhcpc *c, axn_time_t now)
+{
+    c->stats.conflicts++;
+    axn_dhcpc_probe_stop(c);
+    axn_dhcpc_log(c, "address in use, declined:", c->pending.addr);
+    send_decline(c, now);
+    axn_dhcpc_enter_init(c, now, AXN_MSEC(AXN_DHCP_DECLINE_WAIT_MS));
+}
+
+void axn_dhcpc_probe_run(struct axn_dhcpc *c, axn_time_t now)
+{
+    switch (probe_poll(c, now)) {
+    case DHCPC_PROBE_CONFLICT:
+        decline(c, now);
+        break;
+    case DHCPC_PROBE_CLEAR:
+        axn_dhcpc_probe_stop(c);
+        bind_pending(c, now);
+        break;
+    default:
+        break;
+    }
+}
+
+/* RFC 5227 2.3: our announcement, ANNOUNCE_INTERVAL after the device's. */
+void axn_dhcpc_announce(struct axn_dhcpc *c, axn_time_t now)
+{
+    if (!c->has_lease || now < c->announce_at)
+        return;
+    c->announce_at = AXN_TIME_NEVER;
+    (void)axn_svc_acd_send(c->svc, c->ifindex, c->lease.addr, true);
 }

@@ -106,7 +106,9 @@ int axn_dhcp_client_start(struct axn_stack *st, uint32_t ifindex)
         return -AXN_EOPNOTSUPP;
     lock(st);
     /* The interface starts from nothing: no address, routes or DHCP DNS. */
-    const struct axn_ctl_commit none = {.ifindex = ifindex, .dns_source = AXN_DNS_SRC_DHCP};
+    const struct axn_ctl_commit none = {.ifindex = ifindex,
+                                        .dns_source = AXN_DNS_SRC_DHCP,
+                                        .mtu = axn_ctl_base_mtu(&st->ctl, ifindex)};
     int rc = axn_ctl_commit(&st->ctl, &none);
     if (rc == 0) {
         axn_stack_sync_device_ipv4(st, ifindex, st->plat->now(st->plat->ctx));

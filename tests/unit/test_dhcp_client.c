@@ -23,10 +23,10 @@
 #include "axnet/netctl.h"
 #include "axnet/socket.h"
 #include "lib/byteorder.h"
+#include "dhcp_world.h"
 #include "sim_stacks.h"
 #include "test_platform.h"
 #include "wire/arp.h"
-#include "wire/checksum.h"
 #include "wire/dhcp.h"
 #include "wire/ethernet.h"
 #include "wire/ipv4.h"
@@ -41,12 +41,14 @@
 #define MASK24         AXN_IP4(255, 255, 255, 0)
 #define BCAST          AXN_IP4(255, 255, 255, 255)
 #define PREFIX         24u
-#define ETH0           AXN_IFINDEX_FIRST_ETH
-#define T0             AXN_SEC(1)
-#define WIRE_DELAY     50u
+#define ETH0           DHCP_WORLD_ETH0
+#define T0             DHCP_WORLD_T0
+#define WIRE_DELAY     DHCP_WORLD_WIRE_DELAY
 #define STEP           AXN_MSEC(20)
 #define LEASE          600u /* T1 300 s, T2 525 s */
 #define MTU_OPT        1400u
+#define MTU_OPT2       1480u /* a later lease's, still below the link's */
+#define LINK_MTU       1500u /* the simulated Ethernet device's */
 #define HOSTNAME       "axn-client"
 #define N_PORTS        3u
 #define SRV            0u
@@ -113,25 +115,26 @@ static struct {
 
 /* ---- The wire observer -------------------------------------------------------------------- */
 
-static void log_dhcp(axn_time_t at, const struct axn_eth *e)
+static void log_dhcp(axn_time_t at, const uint8_t *frame, size_t len)
 {
-    struct axn_ipv4 ip;
-    struct axn_udp udp;
-    if (axn_ipv4_parse(e->payload, e->payload_len, &ip, 0) < 0 || ip.protocol != AXN_UDP_PROTO)
+    /* A datagram with a bad checksum is not logged: the checks that
+     * count messages fail on it. */
+    struct dhcp_pkt_in in;
+    if (!dhcp_pkt_parse(frame, len, &in))
         return;
-    const uint32_t ps = axn_csum_pseudo_v4(ip.src, ip.dst, AXN_UDP_PROTO, (uint16_t)ip.payload_len);
-    assert_int_equal(axn_udp_parse(ip.payload, ip.payload_len, &udp, ps, 0), 0);
-    if (udp.dst_port != AXN_DHCP_SERVER_PORT || W.n_dhcp == MAX_SEEN)
+    const struct axn_udp *udp = &in.udp;
+    if (udp->dst_port != AXN_DHCP_SERVER_PORT || W.n_dhcp == MAX_SEEN)
         return;
     struct seen_dhcp *s = &W.dhcp[W.n_dhcp++];
-    assert_true(udp.payload_len <= sizeof(s->raw));
-    assert_int_equal(udp.src_port, AXN_DHCP_CLIENT_PORT);
+    assert_true(udp->payload_len <= sizeof(s->raw));
+    assert_int_equal(udp->src_port, AXN_DHCP_CLIENT_PORT);
     s->at = at;
-    s->l2_bcast = axn_mac_equal(&e->dst, &(struct axn_mac){{0xff, 0xff, 0xff, 0xff, 0xff, 0xff}});
-    s->src = ip.src;
-    s->dst = ip.dst;
-    memcpy(s->raw, udp.payload, udp.payload_len);
-    s->len = udp.payload_len;
+    s->l2_bcast =
+        axn_mac_equal(&in.eth.dst, &(struct axn_mac){{0xff, 0xff, 0xff, 0xff, 0xff, 0xff}});
+    s->src = in.ip.src;
+    s->dst = in.ip.dst;
+    memcpy(s->raw, udp->payload, udp->payload_len);
+    s->len = udp->payload_len;
 }
 
 /* Every frame the client sends reaches the server's port: log it there. */
@@ -152,7 +155,7 @@ static void observe(void *ctx, int port, axn_time_t at, const uint8_t *frame, si
         !axn_mac_equal(&e.src, &W.sim.mac[CLI]))
         return;
     if (e.ethertype == AXN_ETHERTYPE_IPV4) {
-        log_dhcp(at, &e);
+        log_dhcp(at, frame, len);
     } else if (e.ethertype == AXN_ETHERTYPE_ARP && W.n_arp < MAX_SEEN) {
         W.arp[W.n_arp].at = at;
         assert_int_equal(axn_arp_parse(e.payload, e.payload_len, &W.arp[W.n_arp].arp), 0);
@@ -202,16 +205,9 @@ static void srv_send(uint8_t type, const struct axn_dhcp_msg *req, const struct 
                      axn_ip4_t dst)
 {
     struct axn_dhcp_msg m;
-    memset(&m, 0, sizeof(m));
-    m.op = AXN_DHCP_OP_REPLY;
-    m.htype = AXN_DHCP_HTYPE_ETHER;
-    m.hlen = AXN_MAC_LEN;
-    m.xid = req->xid ^ o->xid_xor;
-    memcpy(m.chaddr, req->chaddr, sizeof(m.chaddr));
+    dhcp_pkt_reply(&m, type, req->xid ^ o->xid_xor, req->chaddr);
     if (o->bad_chaddr)
         m.chaddr[5] ^= 1;
-    m.present = AXN_DHCP_HAS_MSG_TYPE;
-    m.msg_type = type;
     if (o->server_id != 0) {
         m.present |= AXN_DHCP_HAS_SERVER_ID;
         m.server_id = o->server_id;
@@ -300,16 +296,12 @@ static void serve_until(axn_time_t t)
 
 static struct axn_dhcp_lease_info info(void)
 {
-    struct axn_dhcp_lease_info li;
-    assert_int_equal(axn_dhcp_client_info(W.sim.st[CLI], ETH0, &li), 0);
-    return li;
+    return dhcp_world_client(W.sim.st[CLI]);
 }
 
 static struct axn_iface_info iface(void)
 {
-    struct axn_iface_info ii;
-    assert_int_equal(axn_ctl_interface_by_index(W.sim.st[CLI], ETH0, &ii), 0);
-    return ii;
+    return dhcp_world_iface(W.sim.st[CLI]);
 }
 
 static bool has_default_route(axn_ip4_t via)
@@ -353,13 +345,7 @@ static int setup(void **state)
 {
     (void)state;
     memset(&W, 0, sizeof(W));
-    const struct sim_stacks_config cfg = {.start = T0,
-                                          .wire_delay = WIRE_DELAY,
-                                          .n_ports = N_PORTS,
-                                          .mac_tag = SIM_STACKS_MAC_TAG,
-                                          .set_platform_now = true,
-                                          .observe = observe};
-    sim_stacks_create(&W.sim, &cfg);
+    dhcp_world_create(&W.sim, N_PORTS, observe);
     assert_int_equal(sim_stacks_add_node(&W.sim, (int)SRV, SRV_ADDR, PREFIX), SRV);
     assert_int_equal(sim_stacks_add_node(&W.sim, (int)OTHER, OTHER_ADDR, PREFIX), OTHER);
     assert_int_equal(sim_stacks_add_dhcp_node(&W.sim, (int)CLI), CLI);
@@ -992,29 +978,21 @@ static void inject_bad_checksum(void)
 {
     const struct axn_dhcp_msg req = seen(0);
     struct axn_dhcp_msg m;
-    memset(&m, 0, sizeof(m));
-    m.op = AXN_DHCP_OP_REPLY;
-    m.htype = AXN_DHCP_HTYPE_ETHER;
-    m.hlen = AXN_MAC_LEN;
-    m.xid = req.xid;
-    memcpy(m.chaddr, req.chaddr, sizeof(m.chaddr));
+    dhcp_pkt_reply(&m, AXN_DHCP_OFFER, req.xid, req.chaddr);
     m.yiaddr = OFFER_ADDR;
-    m.present = AXN_DHCP_HAS_MSG_TYPE | AXN_DHCP_HAS_SERVER_ID;
-    m.msg_type = AXN_DHCP_OFFER;
+    m.present |= AXN_DHCP_HAS_SERVER_ID;
     m.server_id = SRV_ADDR;
     uint8_t dhcp[MAX_DHCP], udp[MAX_DHCP + AXN_UDP_HDR_LEN];
     const int n = axn_dhcp_emit(&m, dhcp, sizeof(dhcp));
     assert_true(n > 0);
-    const struct axn_udp u = {.src_port = AXN_DHCP_SERVER_PORT,
-                              .dst_port = AXN_DHCP_CLIENT_PORT,
-                              .payload = dhcp,
-                              .payload_len = (size_t)n};
-    const uint16_t ulen = (uint16_t)(n + AXN_UDP_HDR_LEN);
-    const int k = axn_udp_emit(&u, udp, sizeof(udp),
-                               axn_csum_pseudo_v4(SRV_ADDR, BCAST, AXN_UDP_PROTO, ulen), 0);
-    assert_int_equal(k, ulen);
+    const struct dhcp_pkt_route r = {.src = SRV_ADDR,
+                                     .dst = BCAST,
+                                     .sport = AXN_DHCP_SERVER_PORT,
+                                     .dport = AXN_DHCP_CLIENT_PORT};
+    const size_t k = dhcp_pkt_udp(&r, dhcp, (size_t)n, udp, sizeof(udp));
+    assert_int_equal(k, (size_t)n + AXN_UDP_HDR_LEN);
     udp[6] ^= 0x5a; /* the checksum */
-    sim_inject_ip4(W.sim.st[CLI], ETH0, SRV_ADDR, BCAST, AXN_UDP_PROTO, udp, (size_t)k, W.sim.now);
+    sim_inject_ip4(W.sim.st[CLI], ETH0, SRV_ADDR, BCAST, AXN_UDP_PROTO, udp, k, W.sim.now);
     serve(STEP);
 }
 
@@ -1115,6 +1093,39 @@ static void test_timers_sanitized_and_mtu_clamped(void **state)
     assert_int_equal(iface().mtu, mtu0);
 }
 
+/*
+ * Option 26 is clamped to and undone to the device's own MTU, not to what
+ * the interface had when the client started: a restarted client finds the
+ * previous lease's MTU still set (axn_dhcp_client_start leaves the MTU).
+ */
+static void test_mtu_base_survives_restart(void **state)
+{
+    (void)state;
+    const uint32_t base = iface().mtu;
+    assert_int_equal(base, LINK_MTU);
+    boot();
+    assert_int_equal(iface().mtu, MTU_OPT);
+    assert_int_equal(axn_dhcp_client_start(W.sim.st[CLI], ETH0), 0);
+    sim_stacks_poll_all(&W.sim);
+    run_until_state(AXN_DHCPC_BOUND, BIND_SPAN);
+    assert_int_equal(iface().mtu, MTU_OPT);
+    /* The lease runs out: the device's MTU comes back, not 1400. */
+    const struct axn_dhcp_lease_info li = info();
+    W.pol.silent = true;
+    serve_until(li.expires + SECS_1);
+    assert_false(iface().has_ipv4);
+    assert_int_equal(iface().mtu, base);
+    /* A larger option 26 is no longer clamped to the old lease's. */
+    W.pol.silent = false;
+    W.pol.o.mtu = MTU_OPT2;
+    run_until_state(AXN_DHCPC_BOUND, AXN_SEC(10));
+    assert_int_equal(iface().mtu, MTU_OPT2);
+    assert_int_equal(info().mtu, MTU_OPT2);
+    /* The last lease goes: the device's MTU again. */
+    assert_int_equal(axn_dhcp_client_release(W.sim.st[CLI], ETH0), 0);
+    assert_int_equal(iface().mtu, base);
+}
+
 /* An infinite lease is never renewed; a tiny one is raised to the minimum. */
 static void test_infinite_and_short_leases(void **state)
 {
@@ -1164,6 +1175,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_static_address_stops_client, setup, teardown),
         cmocka_unit_test_setup_teardown(test_timers_sanitized_and_mtu_clamped, setup, teardown),
         cmocka_unit_test_setup_teardown(test_infinite_and_short_leases, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_mtu_base_survives_restart, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -31,12 +31,10 @@
 #include "axnet/socket.h"
 #include "core/stack_impl.h"
 #include "ctl/ctl.h"
+#include "dhcp_world.h"
 #include "sim_stacks.h"
 #include "test_platform.h"
-#include "wire/checksum.h"
 #include "wire/dhcp.h"
-#include "wire/ethernet.h"
-#include "wire/ipv4.h"
 #include "wire/udp.h"
 
 #define SRV_ADDR    AXN_IP4(192, 0, 2, 1)
@@ -52,9 +50,7 @@
 #define DNS1        AXN_IP4(192, 0, 2, 1)
 #define DNS2        AXN_IP4(203, 0, 113, 53)
 #define PREFIX_24   24u
-#define ETH0        AXN_IFINDEX_FIRST_ETH
-#define T0          AXN_SEC(1)
-#define WIRE_DELAY  50u
+#define ETH0        DHCP_WORLD_ETH0
 #define SETTLE      AXN_MSEC(20)
 #define LEASE       3600u
 #define SRV         0u /* node indexes */
@@ -93,48 +89,28 @@ static void observe(void *ctx, int port, axn_time_t at, const uint8_t *frame, si
 {
     (void)ctx;
     (void)at;
-    struct axn_eth eth;
-    struct axn_ipv4 ip;
-    if (port != (int)PEER || W.n_cap >= MAX_CAP || axn_eth_parse(frame, len, &eth) != 0 ||
-        eth.ethertype != AXN_ETHERTYPE_IPV4 ||
-        axn_ipv4_parse(eth.payload, eth.payload_len, &ip, 0) != 0 || ip.protocol != AXN_UDP_PROTO ||
-        ip.payload_len < AXN_UDP_HDR_LEN)
-        return;
-    struct axn_udp u;
-    const uint32_t ps = axn_csum_pseudo_v4(ip.src, ip.dst, AXN_UDP_PROTO, (uint16_t)ip.payload_len);
-    if (axn_udp_parse(ip.payload, ip.payload_len, &u, ps, 0) != 0 ||
-        u.src_port != AXN_DHCP_SERVER_PORT || u.payload_len > CAP_BYTES)
+    struct dhcp_pkt_in in;
+    if (port != (int)PEER || W.n_cap >= MAX_CAP || !dhcp_pkt_parse(frame, len, &in) ||
+        in.udp.src_port != AXN_DHCP_SERVER_PORT || in.udp.payload_len > CAP_BYTES)
         return;
     struct cap *c = &W.cap[W.n_cap++];
-    c->eth_dst = eth.dst;
-    c->src = ip.src;
-    c->dst = ip.dst;
-    c->sport = u.src_port;
-    c->dport = u.dst_port;
-    c->len = u.payload_len;
-    memcpy(c->b, u.payload, u.payload_len);
+    c->eth_dst = in.eth.dst;
+    c->src = in.ip.src;
+    c->dst = in.ip.dst;
+    c->sport = in.udp.src_port;
+    c->dport = in.udp.dst_port;
+    c->len = in.udp.payload_len;
+    memcpy(c->b, in.udp.payload, in.udp.payload_len);
 }
-
-static const struct sim_stacks_config WORLD = {.start = T0,
-                                               .wire_delay = WIRE_DELAY,
-                                               .n_ports = 2,
-                                               .mac_tag = SIM_STACKS_MAC_TAG,
-                                               .set_platform_now = true,
-                                               .observe = observe};
 
 static struct axn_dhcp_server_config base_cfg(void)
 {
-    struct axn_dhcp_server_config c;
-    memset(&c, 0, sizeof(c));
-    c.ifindex = ETH0;
-    c.pool_first = POOL_FIRST;
-    c.pool_last = POOL_LAST;
+    struct axn_dhcp_server_config c = dhcp_pkt_pool(ETH0, POOL_FIRST, POOL_LAST, LEASE);
     c.router = SRV_ADDR;
     c.dns[0] = DNS1;
     c.dns[1] = DNS2;
     c.n_dns = 2;
     memcpy(c.domain, "lan", 4);
-    c.lease_secs = LEASE;
     c.max_leases = MAX_LEASES;
     return c;
 }
@@ -144,7 +120,7 @@ static int setup(void **state)
     (void)state;
     memset(&W, 0, sizeof(W));
     W.xid = XID_BASE;
-    sim_stacks_create(&W.sim, &WORLD);
+    dhcp_world_create(&W.sim, 2, observe);
     sim_stacks_add_node(&W.sim, 0, SRV_ADDR, PREFIX_24);
     sim_stacks_add_node(&W.sim, 1, PEER_ADDR, PREFIX_24);
     sim_stacks_settle(&W.sim, SETTLE);
@@ -164,7 +140,7 @@ static struct axn_stack *srv(void)
 
 static void start(const struct axn_dhcp_server_config *c)
 {
-    assert_int_equal(axn_dhcp_server_start(srv(), c), 0);
+    dhcp_world_serve(srv(), c);
 }
 
 static void start_base(void)
@@ -232,17 +208,13 @@ static void inject_raw(const uint8_t *payload, size_t len, axn_ip4_t src, axn_ip
                        bool bad_csum)
 {
     static uint8_t udp[CAP_BYTES + AXN_UDP_HDR_LEN];
-    const struct axn_udp u = {.src_port = AXN_DHCP_CLIENT_PORT,
-                              .dst_port = AXN_DHCP_SERVER_PORT,
-                              .payload = payload,
-                              .payload_len = len};
-    const uint32_t ps =
-        axn_csum_pseudo_v4(src, dst, AXN_UDP_PROTO, (uint16_t)(len + AXN_UDP_HDR_LEN));
-    const int n = axn_udp_emit(&u, udp, sizeof(udp), ps, 0);
+    const struct dhcp_pkt_route r = {
+        .src = src, .dst = dst, .sport = AXN_DHCP_CLIENT_PORT, .dport = AXN_DHCP_SERVER_PORT};
+    const size_t n = dhcp_pkt_udp(&r, payload, len, udp, sizeof(udp));
     assert_true(n > 0);
     if (bad_csum)
         udp[OFF_UDP_SUM + 1] ^= FLIP;
-    sim_inject_ip4(srv(), ETH0, src, dst, AXN_UDP_PROTO, udp, (size_t)n, W.sim.now);
+    sim_inject_ip4(srv(), ETH0, src, dst, AXN_UDP_PROTO, udp, n, W.sim.now);
     sim_stacks_settle(&W.sim, SETTLE);
 }
 

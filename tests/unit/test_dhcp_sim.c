@@ -26,6 +26,7 @@
 #include "axnet/errno.h"
 #include "axnet/netctl.h"
 #include "axnet/socket.h"
+#include "dhcp_world.h"
 #include "sim_stacks.h"
 #include "test_platform.h"
 
@@ -34,9 +35,7 @@
 #define POOL_LAST  AXN_IP4(192, 0, 2, 109)
 #define DNS1       AXN_IP4(203, 0, 113, 53)
 #define PREFIX_24  24u
-#define ETH0       AXN_IFINDEX_FIRST_ETH
-#define T0         AXN_SEC(1)
-#define WIRE_DELAY 50u
+#define ETH0       DHCP_WORLD_ETH0
 #define LEASE      600u /* T1 300 s, T2 525 s */
 #define BIND_SPAN  AXN_SEC(30)
 #define STEP       AXN_MSEC(100)
@@ -53,28 +52,26 @@ static struct {
     struct sim_stacks sim;
 } W;
 
-static const struct sim_stacks_config WORLD = {.start = T0,
-                                               .wire_delay = WIRE_DELAY,
-                                               .n_ports = N_PORTS,
-                                               .mac_tag = SIM_STACKS_MAC_TAG,
-                                               .set_platform_now = true};
+/* The world with a server at SRV leasing the pool; with `options` it also
+ * hands out itself as the router and DNS1. */
+static void world_up(bool options)
+{
+    memset(&W, 0, sizeof(W));
+    dhcp_world_create(&W.sim, N_PORTS, NULL);
+    sim_stacks_add_node(&W.sim, (int)SRV, SRV_ADDR, PREFIX_24);
+    struct axn_dhcp_server_config c = dhcp_pkt_pool(ETH0, POOL_FIRST, POOL_LAST, LEASE);
+    if (options) {
+        c.router = SRV_ADDR;
+        c.dns[0] = DNS1;
+        c.n_dns = 1;
+    }
+    dhcp_world_serve(W.sim.st[SRV], &c);
+}
 
 static int setup(void **state)
 {
     (void)state;
-    memset(&W, 0, sizeof(W));
-    sim_stacks_create(&W.sim, &WORLD);
-    sim_stacks_add_node(&W.sim, (int)SRV, SRV_ADDR, PREFIX_24);
-    struct axn_dhcp_server_config c;
-    memset(&c, 0, sizeof(c));
-    c.ifindex = ETH0;
-    c.pool_first = POOL_FIRST;
-    c.pool_last = POOL_LAST;
-    c.router = SRV_ADDR;
-    c.dns[0] = DNS1;
-    c.n_dns = 1;
-    c.lease_secs = LEASE;
-    assert_int_equal(axn_dhcp_server_start(W.sim.st[SRV], &c), 0);
+    world_up(true);
     sim_stacks_add_dhcp_node(&W.sim, (int)C1);
     sim_stacks_add_dhcp_node(&W.sim, (int)C2);
     sim_stacks_poll_all(&W.sim); /* the clients start at the first poll */
@@ -85,16 +82,7 @@ static int setup(void **state)
 static int setup_squatter(void **state)
 {
     (void)state;
-    memset(&W, 0, sizeof(W));
-    sim_stacks_create(&W.sim, &WORLD);
-    sim_stacks_add_node(&W.sim, (int)SRV, SRV_ADDR, PREFIX_24);
-    struct axn_dhcp_server_config c;
-    memset(&c, 0, sizeof(c));
-    c.ifindex = ETH0;
-    c.pool_first = POOL_FIRST;
-    c.pool_last = POOL_LAST;
-    c.lease_secs = LEASE;
-    assert_int_equal(axn_dhcp_server_start(W.sim.st[SRV], &c), 0);
+    world_up(false);
     sim_stacks_add_dhcp_node(&W.sim, (int)C1);
     sim_stacks_add_node(&W.sim, SQUATTER, POOL_FIRST, PREFIX_24);
     sim_stacks_poll_all(&W.sim);
@@ -109,9 +97,7 @@ static int teardown(void **state)
 
 static struct axn_dhcp_lease_info info(size_t node)
 {
-    struct axn_dhcp_lease_info li;
-    assert_int_equal(axn_dhcp_client_info(W.sim.st[node], ETH0, &li), 0);
-    return li;
+    return dhcp_world_client(W.sim.st[node]);
 }
 
 /* A client started by a call exists from the next poll on. */
@@ -133,9 +119,7 @@ static void run_until_bound(size_t a, size_t b, axn_time_t span)
 
 static struct axn_iface_info iface(size_t node)
 {
-    struct axn_iface_info ii;
-    assert_int_equal(axn_ctl_interface_by_index(W.sim.st[node], ETH0, &ii), 0);
-    return ii;
+    return dhcp_world_iface(W.sim.st[node]);
 }
 
 static struct axn_dhcp_server_stats srv_stats(void)
