@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # The README's demo command: build (optimised, no sanitizers) and run
-# `axnet demo` — two stacks on a simulated lossy wire, virtual time.
+# `axnet demo` — two stacks on a simulated lossy wire, virtual time: the
+# client boots by DHCP, resolves the gateway's name by DNS, then pings it
+# and talks UDP and TCP to it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/deps.sh demo

@@ -15,7 +15,8 @@ struct subcommand {
 
 static const struct subcommand subcommands[] = {
     {"demo", axn_tool_demo,
-     "two stacks on a simulated lossy wire: ARP, ping and UDP sockets, counters, pcap"},
+     "two stacks on a simulated lossy wire: DHCP boot, DNS lookup, ping, UDP and TCP\n"
+     "           sockets, counters, pcap"},
 };
 
 static void usage(FILE *to)

@@ -2,6 +2,11 @@
  * `axnet demo`: two stack instances on a simulated, lossy Ethernet wire,
  * driven by a virtual clock, printed step by step.
  *
+ * The client boots as a kernel on a real network would: its interface has
+ * no address, its DHCP client leases one from the gateway's DHCP server,
+ * and it finds the gateway by name through the DNS server the lease named
+ * (demo_boot.c). Then its programs talk to the address the name gave.
+ *
  * What runs is the real library: Ethernet adapters with ARP (retries on a
  * timer when a request is lost), the router with source-aware egress, the
  * control plane's routes and ARP table, per-interface counters, a pcap of
@@ -26,11 +31,15 @@
 #include "axnet/port_posix.h"
 #include "axnet/snmp.h"
 #include "demo_apps.h"
+#include "demo_boot.h"
 #include "lib/fmt.h"
 #include "tools.h"
 
-#define DEMO_SEED         7ULL
-#define DEMO_END          AXN_SEC(60) /* a safety net: the script ends long before */
+#define DEMO_SEED 7ULL
+/* A safety net: the script ends long before. DHCP backs off 4, 8, 16 s
+ * after a lost DISCOVER (RFC 2131 4.1), and virtual time costs nothing. */
+#define DEMO_END          AXN_SEC(300)
+#define DEMO_DRAIN        AXN_SEC(1) /* after the client left: the RELEASE's way */
 #define DEMO_WIRE_DELAY   AXN_MSEC(2)
 #define DEMO_WIRE_JITTER  500 /* µs */
 #define DEMO_LOSS_PERCENT 20
@@ -52,7 +61,6 @@
 #define SPLITMIX_SH3   31
 
 static const axn_ip4_t gw_ip = AXN_IP4(192, 0, 2, 1);
-static const axn_ip4_t client_ip = AXN_IP4(192, 0, 2, 2);
 
 struct demo {
     struct axn_platform plat;
@@ -61,7 +69,10 @@ struct demo {
     axn_time_t now;
     uint64_t seed;
     uint64_t rng; /* splitmix64 state */
+    struct demo_boot boot;
     struct demo_apps apps;
+    bool apps_started; /* once the boot resolved the gateway's name */
+    int apps_rc;       /* demo_apps_start's result */
 };
 
 /* ---- The platform: port/posix, on the demo's clock and seed ------------ */
@@ -188,14 +199,25 @@ static void tracer_wrap(struct tracer *t, const struct axn_eth_driver *inner, co
 
 /* ---- Setting up ------------------------------------------------------------ */
 
+/* The two ports' drivers as the stacks see them: raw wire port, (the
+ * client's) pcap tap, frame tracer. */
+struct demo_drivers {
+    struct axn_eth_driver gw_raw, gw_drv, cl_raw, cl_pcap, cl_drv;
+    struct tracer gw_trace, cl_trace;
+    struct axn_pcap *pcap;
+    struct axn_pcap_tap *tap;
+};
+
+/* A stack with one interface: static `addr`, or DHCP when `addr` is 0. */
 static int make_stack(struct demo *d, const struct axn_eth_driver *drv, const char *name,
-                      axn_ip4_t addr, axn_ip4_t gateway, struct axn_stack **out)
+                      axn_ip4_t addr, struct axn_stack **out)
 {
     int rc = axn_stack_create(&d->plat, out);
     if (rc < 0)
         return rc;
-    struct axn_iface_config ifc = {
-        .ipv4_mode = AXN_IPV4_STATIC, .addr = addr, .prefix_len = DEMO_PREFIX, .gateway = gateway};
+    struct axn_iface_config ifc = {.ipv4_mode = addr ? AXN_IPV4_STATIC : AXN_IPV4_DHCP,
+                                   .addr = addr,
+                                   .prefix_len = addr ? DEMO_PREFIX : 0};
     snprintf(ifc.name, sizeof(ifc.name), "%s", name);
     struct axn_net_config cfg = {.ifaces = &ifc, .n_ifaces = 1};
     const struct axn_eth_driver *drivers[] = {drv};
@@ -233,6 +255,31 @@ static void set_time(struct demo *d, axn_time_t t)
     axn_sim_wire_set_time(d->wire, t);
 }
 
+/* The boot first (DHCP, then the lookup); the programs once the name
+ * resolved, aimed at the address it gave. */
+static bool programs_step(struct demo *d, axn_time_t *next)
+{
+    bool busy = demo_boot_step(&d->boot, d->now, next);
+    if (d->boot.state == BOOT_DONE && !d->apps_started) {
+        d->apps_started = true;
+        printf("\n--- the gateway's echo services ---\n");
+        d->apps_rc = demo_apps_start(&d->apps, d->client, d->gw, d->boot.resolved, d->now);
+        return true;
+    }
+    if (!d->apps_started || d->apps_rc < 0)
+        return busy;
+    axn_time_t app_next;
+    busy |= demo_apps_step(&d->apps, d->now, &app_next);
+    *next = min_time(*next, app_next);
+    return busy;
+}
+
+static bool script_over(const struct demo *d)
+{
+    return d->boot.state == BOOT_FAILED || (d->apps_started && d->apps_rc < 0) ||
+           (d->apps_started && demo_apps_done(&d->apps));
+}
+
 /* The demo's "kernel": poll both stacks, let the programs act, and move
  * virtual time to the next thing anyone waits for. */
 static void run(struct demo *d)
@@ -242,11 +289,11 @@ static void run(struct demo *d)
         axn_time_t next = axn_stack_poll(d->client, d->now);
         next = min_time(next, axn_stack_poll(d->gw, d->now));
         axn_time_t app_next;
-        const bool busy = demo_apps_step(&d->apps, d->now, &app_next);
+        const bool busy = programs_step(d, &app_next);
         if (busy || axn_sim_port_rx_pending(d->wire, DEMO_GW_PORT) > 0 ||
             axn_sim_port_rx_pending(d->wire, DEMO_CLIENT_PORT) > 0)
             continue; /* something was sent or is receivable now: poll again */
-        if (demo_apps_done(&d->apps) && axn_sim_wire_in_flight(d->wire) == 0)
+        if (script_over(d) && axn_sim_wire_in_flight(d->wire) == 0)
             return; /* the script is over and the wire is quiet */
         next = min_time(next, axn_sim_wire_next_event(d->wire));
         next = min_time(next, app_next);
@@ -371,26 +418,17 @@ static bool tcp_verdict(const struct demo_result *r)
            r->tcp_refused;
 }
 
-static bool verdict(const struct demo_result *r)
+/* ...and before them, the boot: DHCP bound and the gateway's name
+ * resolved to its address, which the programs then used. */
+static bool verdict(const struct demo *d)
 {
-    return r->pings_answered > 0 && r->udp_echoed == DEMO_UDP_MSGS && r->refused_seen &&
-           tcp_verdict(r);
+    const struct demo_result *r = &d->apps.res;
+    return demo_boot_ok(&d->boot) && d->apps_started && d->apps_rc == 0 && r->pings_answered > 0 &&
+           r->udp_echoed == DEMO_UDP_MSGS && r->refused_seen && tcp_verdict(r);
 }
 
-static void report(struct demo *d, const char *pcap_path)
+static void print_wire(struct demo *d, const char *pcap_path)
 {
-    char text[DEMO_TEXT_LEN];
-    printf("\nclient ARP table (/proc/net/arp format):\n");
-    axn_ctl_format_proc_net_arp(d->client, text, sizeof(text), d->now);
-    fputs(text, stdout);
-    printf("\nclient routes:\n");
-    print_routes(d->client);
-    printf("\ninterface counters (L2 bytes, as /proc/net/dev):\n");
-    print_stats(d->gw, "gateway");
-    print_stats(d->client, "client");
-    print_proc_net(d->gw, "gateway");
-    print_proc_net(d->client, "client");
-    print_snmp_digest(d);
     struct axn_sim_port_stats ps;
     uint64_t lost = 0;
     for (int p = 0; p < DEMO_PORTS; p++)
@@ -400,17 +438,116 @@ static void report(struct demo *d, const char *pcap_path)
            lost, DEMO_LOSS_PERCENT, (unsigned long long)d->seed,
            (double)d->now / (double)AXN_USEC_PER_MSEC);
     printf("pcap of the client's interface: %s (open it in Wireshark)\n", pcap_path);
+}
+
+static void print_verdict(struct demo *d)
+{
     const struct demo_result *r = &d->apps.res;
-    printf("\n%s: %d of %d pings answered; UDP echo %d/%d (%d resent after a timeout); "
+    char addr[AXN_IP4_STR_LEN];
+    axn_fmt_ip4(addr, sizeof(addr), d->boot.resolved);
+    printf("\n%s: DHCP %s; %s -> %s%s\n", verdict(d) ? "demo OK" : "demo FAILED",
+           d->boot.dhcp_bound ? "bound" : "NOT bound", DEMO_LOOKUP_NAME,
+           d->boot.resolved ? addr : "NOT resolved",
+           d->boot.resolved && d->boot.resolved != gw_ip ? " (NOT the gateway)" : "");
+    printf("  %d of %d pings answered; UDP echo %d/%d (%d resent after a timeout); "
            "ECONNREFUSED %s\n",
-           verdict(r) ? "demo OK" : "demo FAILED", r->pings_answered, r->pings_sent, r->udp_echoed,
-           DEMO_UDP_MSGS, r->udp_resends, r->refused_seen ? "seen" : "NOT seen");
+           r->pings_answered, r->pings_sent, r->udp_echoed, DEMO_UDP_MSGS, r->udp_resends,
+           r->refused_seen ? "seen" : "NOT seen");
     printf("  TCP: connect %s, echo of %d bytes %s (client retransmissions: %u),\n"
            "  EOF %s/%s (server/client), ECONNREFUSED %s\n",
            r->tcp_connected ? "ok" : "FAILED", DEMO_TCP_MSG_LEN,
            r->tcp_echoed ? "byte-exact" : "NOT intact", r->tcp_retrans,
            r->tcp_server_eof ? "seen" : "NOT seen", r->tcp_client_eof ? "seen" : "NOT seen",
            r->tcp_refused ? "seen" : "NOT seen");
+}
+
+static void report(struct demo *d)
+{
+    char text[DEMO_TEXT_LEN];
+    printf("\nclient ARP table (/proc/net/arp format):\n");
+    axn_ctl_format_proc_net_arp(d->client, text, sizeof(text), d->now);
+    fputs(text, stdout);
+    printf("\nclient routes (from the DHCP lease):\n");
+    print_routes(d->client);
+    printf("\ninterface counters (L2 bytes, as /proc/net/dev):\n");
+    print_stats(d->gw, "gateway");
+    print_stats(d->client, "client");
+    print_proc_net(d->gw, "gateway");
+    print_proc_net(d->client, "client");
+    print_snmp_digest(d);
+    demo_boot_report(&d->boot, d->now);
+}
+
+/* After the client's stack is gone: the gateway alone until the wire is
+ * quiet, so that the client's DHCPRELEASE (if the wire kept it) reaches
+ * the server. */
+static void drain_gateway(struct demo *d)
+{
+    const axn_time_t end = d->now + DEMO_DRAIN;
+    while (d->now <= end) {
+        set_time(d, d->now);
+        axn_time_t next = axn_stack_poll(d->gw, d->now);
+        if (axn_sim_port_rx_pending(d->wire, DEMO_GW_PORT) > 0)
+            continue;
+        if (axn_sim_wire_in_flight(d->wire) == 0)
+            return;
+        next = min_time(next, axn_sim_wire_next_event(d->wire));
+        d->now = next > d->now ? next : d->now + 1;
+    }
+}
+
+/* RFC 2131 4.4.6: a client that leaves gives its address back. The
+ * client's stack does it as it is destroyed (the RELEASE is sent once:
+ * the wire may lose it, and the lease then runs out on its own). */
+static void release(struct demo *d)
+{
+    printf("\n--- the client's stack is destroyed: its DHCP client releases the lease ---\n");
+    axn_stack_destroy(d->client);
+    d->client = NULL;
+    d->boot.client = NULL;
+    drain_gateway(d);
+    printf("\nDHCP server after the client left:\n");
+    demo_boot_print_server(&d->boot, d->now);
+}
+
+static void usage(void)
+{
+    printf("usage: axnet demo [--pcap FILE] [--seed N]\n"
+           "Runs two stacks on a simulated lossy wire with a virtual clock. The client\n"
+           "boots by DHCP from the gateway's DHCP server and resolves the gateway's\n"
+           "name through its DNS server; then a ping socket, a UDP echo service and\n"
+           "its client, a closed UDP port, a TCP echo service and its client, a\n"
+           "closed TCP port. Prints what happens; writes the client's frames to FILE\n"
+           "(default axnet-demo.pcap). The same seed replays the same run. Exits 0\n"
+           "when the boot and the exchanges worked, 1 when one failed.\n");
+}
+
+/* The wire, the pcap tap and the frame tracers, then the two stacks: the
+ * gateway with its services first, so that it hears the first DISCOVER. */
+static int setup(struct demo *d, struct demo_drivers *dv, const char *pcap_path)
+{
+    int rc = make_wire(d, &dv->gw_raw, &dv->cl_raw);
+    if (rc == 0)
+        rc = axn_pcap_open(&dv->pcap, pcap_path, 0);
+    if (rc == 0)
+        rc = axn_pcap_tap_wrap(&dv->tap, &dv->cl_raw, dv->pcap,
+                               (axn_pcap_clock_fn)axn_sim_wire_time, d->wire, &dv->cl_pcap);
+    if (rc < 0)
+        return rc;
+    tracer_wrap(&dv->gw_trace, &dv->gw_raw, "gateway", d->wire, DEMO_GW_PORT, &dv->gw_drv);
+    tracer_wrap(&dv->cl_trace, &dv->cl_pcap, "client", d->wire, DEMO_CLIENT_PORT, &dv->cl_drv);
+    printf("axnet demo: a gateway (192.0.2.1/24) and a client (DHCP) on one simulated wire\n"
+           "(%d ms delay, %d%% loss, virtual time). Lines with \"->\" are frames; the others\n"
+           "are calls the programs make, with their return values.\n\n",
+           (int)(DEMO_WIRE_DELAY / AXN_USEC_PER_MSEC), DEMO_LOSS_PERCENT);
+    rc = make_stack(d, &dv->gw_drv, "eth0", gw_ip, &d->gw);
+    if (rc == 0)
+        rc = demo_boot_gateway(&d->boot, d->gw, gw_ip, d->now);
+    if (rc == 0)
+        rc = make_stack(d, &dv->cl_drv, "eth0", 0, &d->client);
+    if (rc == 0)
+        demo_boot_client(&d->boot, d->client, d->now);
+    return rc;
 }
 
 int axn_tool_demo(int argc, char **argv)
@@ -423,13 +560,7 @@ int axn_tool_demo(int argc, char **argv)
         } else if (!strcmp(argv[i], "--pcap") && i + 1 < argc) {
             pcap_path = argv[++i];
         } else {
-            printf("usage: axnet demo [--pcap FILE] [--seed N]\n"
-                   "Runs two stacks on a simulated lossy wire with a virtual clock: a ping\n"
-                   "socket, a UDP echo service and its client, a closed UDP port, a TCP\n"
-                   "echo service and its client, a closed TCP port. Prints\n"
-                   "what happens; writes the client's frames to FILE (default\n"
-                   "axnet-demo.pcap). The same seed replays the same run. Exits 0 when\n"
-                   "the exchanges worked, 1 when one failed.\n");
+            usage();
             return strcmp(argv[i], "--help") ? 2 : 0;
         }
     }
@@ -438,43 +569,25 @@ int axn_tool_demo(int argc, char **argv)
     d.plat.now = demo_clock;
     d.plat.random = demo_random;
     d.rng = d.seed;
-    struct axn_eth_driver gw_raw, gw_drv, cl_raw, cl_pcap, cl_drv;
-    struct tracer gw_trace, cl_trace;
-    struct axn_pcap *pcap = NULL;
-    struct axn_pcap_tap *tap = NULL;
-    int rc = make_wire(&d, &gw_raw, &cl_raw);
-    if (rc == 0)
-        rc = axn_pcap_open(&pcap, pcap_path, 0);
-    if (rc == 0)
-        rc = axn_pcap_tap_wrap(&tap, &cl_raw, pcap, (axn_pcap_clock_fn)axn_sim_wire_time, d.wire,
-                               &cl_pcap);
-    if (rc == 0) {
-        tracer_wrap(&gw_trace, &gw_raw, "gateway", d.wire, DEMO_GW_PORT, &gw_drv);
-        tracer_wrap(&cl_trace, &cl_pcap, "client", d.wire, DEMO_CLIENT_PORT, &cl_drv);
-    }
-    printf("axnet demo: gateway 192.0.2.1/24 and client 192.0.2.2/24 on one simulated wire\n"
-           "(%d ms delay, %d%% loss, virtual time). Lines with \"->\" are frames; the others\n"
-           "are socket calls the programs make, with their return values.\n\n",
-           (int)(DEMO_WIRE_DELAY / AXN_USEC_PER_MSEC), DEMO_LOSS_PERCENT);
-    if (rc == 0)
-        rc = make_stack(&d, &gw_drv, "eth0", gw_ip, 0, &d.gw);
-    if (rc == 0)
-        rc = make_stack(&d, &cl_drv, "eth0", client_ip, gw_ip, &d.client);
-    if (rc == 0)
-        rc = demo_apps_start(&d.apps, d.client, d.gw, gw_ip, d.now);
+    struct demo_drivers dv = {0};
+    const int rc = setup(&d, &dv, pcap_path);
     bool ok = false;
     if (rc == 0) {
         run(&d);
         demo_apps_close(&d.apps);
-        report(&d, pcap_path);
-        ok = verdict(&d.apps.res);
+        report(&d);
+        ok = verdict(&d);
+        release(&d);
+        print_wire(&d, pcap_path);
+        print_verdict(&d);
     } else {
         fprintf(stderr, "axnet demo: setup failed: %d\n", rc);
     }
+    demo_boot_stop(&d.boot);
     axn_stack_destroy(d.client);
     axn_stack_destroy(d.gw);
-    axn_pcap_tap_free(tap);
-    axn_pcap_close(pcap);
+    axn_pcap_tap_free(dv.tap);
+    axn_pcap_close(dv.pcap);
     axn_sim_wire_destroy(d.wire);
     return ok ? 0 : 1;
 }

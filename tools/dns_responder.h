@@ -1,14 +1,16 @@
 /*
- * A scriptable DNS server for tests and demos: it runs on an axnet stack
- * (any: a sim node, a threaded stack) through the stack's own socket API,
- * a UDP socket and a TCP listener on port 53, and answers from a small zone
- * table like a recursive server would: the CNAME chain of the question
- * name is followed inside the table (unless `no_chase`) and put in the
- * answer with the final name's records of the asked type. A name the table
- * does not hold gets NXDOMAIN; a name without records of the type gets
- * NOERROR with no answer (NODATA). An answer larger than 512 bytes goes
- * out over UDP truncated (TC, header and question only, RFC 2181 9), and
- * whole over TCP (RFC 7766, two-byte length prefix).
+ * A scriptable DNS server for tests and the demo (`axnet demo` answers the
+ * client's lookups with it; tests/ links it into its support library): it
+ * runs on an axnet stack (any: a sim node, a threaded stack) through the
+ * stack's own socket API, a UDP socket and a TCP listener on port 53, and
+ * answers from a small zone table like a recursive server would: the CNAME
+ * chain of the question name is followed inside the table (unless
+ * `no_chase`) and put in the answer with the final name's records of the
+ * asked type. A name the table does not hold gets NXDOMAIN; a name without
+ * records of the type gets NOERROR with no answer (NODATA). An answer
+ * larger than 512 bytes goes out over UDP truncated (TC, header and
+ * question only, RFC 2181 9), and whole over TCP (RFC 7766, two-byte
+ * length prefix).
  *
  * Knobs, to play a broken or hostile network:
  *   drop_next   the next N queries (UDP or TCP) get no answer;
@@ -30,10 +32,10 @@
  *
  * Caller-driven: dns_responder_poll() reads and answers whatever arrived
  * (call it after every step of the simulation); it never blocks. Uses
- * libc (test support), not the core's freestanding rules.
+ * libc (a hosted tool), not the core's freestanding rules.
  */
-#ifndef AXN_TEST_DNS_RESPONDER_H
-#define AXN_TEST_DNS_RESPONDER_H
+#ifndef AXN_TOOLS_DNS_RESPONDER_H
+#define AXN_TOOLS_DNS_RESPONDER_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -124,4 +126,4 @@ void dns_responder_poll(struct dns_responder *r, axn_time_t now);
 /* When the next delayed answer is due (AXN_TIME_NEVER: none). */
 axn_time_t dns_responder_next(const struct dns_responder *r);
 
-#endif /* AXN_TEST_DNS_RESPONDER_H */
+#endif /* AXN_TOOLS_DNS_RESPONDER_H */
