@@ -32,26 +32,26 @@
  * range, and never leave the library as a socket error.
  */
 enum axn_wire_err {
-    AXN_WIRE_ETRUNC = -1001,     /* buffer shorter than the fixed header */
-    AXN_WIRE_EVERSION = -1002,   /* version field is not the expected one */
-    AXN_WIRE_EHDRLEN = -1003,    /* header-length field too small or past the buffer */
-    AXN_WIRE_ELEN = -1004,       /* a total/payload length disagrees with the buffer */
-    AXN_WIRE_ECSUM = -1005,      /* checksum mismatch */
-    AXN_WIRE_EOPTLEN = -1006,    /* an option's length is malformed or overruns */
-    AXN_WIRE_EUNSUPP = -1007,    /* well-formed but of a kind we do not handle */
-    AXN_WIRE_EVLAN = -1008,      /* 802.1Q/802.1ad tagged frame, rejected */
-    AXN_WIRE_ECHAIN = -1009,     /* IPv6 extension-header chain too long */
-    AXN_WIRE_ELOOP = -1010,      /* DNS compression pointer loop or too many hops */
-    AXN_WIRE_ENAME = -1011,      /* DNS name or label too long, bad label type */
-    AXN_WIRE_ECOOKIE = -1012,    /* DHCP magic cookie missing */
-    AXN_WIRE_EFIELD = -1013,     /* a field holds a value the format forbids */
-    AXN_WIRE_ENOSPC = -1014,     /* emit: output buffer too small */
-    AXN_WIRE_EFRAG = -1015,      /* fragment fields inconsistent (offset+len overflow) */
-    AXN_WIRE_EADDR = -1016,      /* an address field is invalid for its role */
-    AXN_WIRE_ETYPE = -1017,      /* type/opcode/operation field unknown */
-    AXN_WIRE_ECOUNT = -1018,     /* a count field exceeds what the data can hold */
-    AXN_WIRE_EOVERLOAD = -1019,  /* DHCP option overload malformed */
-    AXN_WIRE_EPTR = -1020,       /* DNS pointer points outside the message */
+    AXN_WIRE_ETRUNC = -1001,    /* buffer shorter than the fixed header */
+    AXN_WIRE_EVERSION = -1002,  /* version field is not the expected one */
+    AXN_WIRE_EHDRLEN = -1003,   /* header-length field too small or past the buffer */
+    AXN_WIRE_ELEN = -1004,      /* a total/payload length disagrees with the buffer */
+    AXN_WIRE_ECSUM = -1005,     /* checksum mismatch */
+    AXN_WIRE_EOPTLEN = -1006,   /* an option's length is malformed or overruns */
+    AXN_WIRE_EUNSUPP = -1007,   /* well-formed but of a kind we do not handle */
+    AXN_WIRE_EVLAN = -1008,     /* 802.1Q/802.1ad tagged frame, rejected */
+    AXN_WIRE_ECHAIN = -1009,    /* IPv6 extension-header chain too long */
+    AXN_WIRE_ELOOP = -1010,     /* DNS compression pointer loop or too many hops */
+    AXN_WIRE_ENAME = -1011,     /* DNS name or label too long, bad label type */
+    AXN_WIRE_ECOOKIE = -1012,   /* DHCP magic cookie missing */
+    AXN_WIRE_EFIELD = -1013,    /* a field holds a value the format forbids */
+    AXN_WIRE_ENOSPC = -1014,    /* emit: output buffer too small */
+    AXN_WIRE_EFRAG = -1015,     /* fragment fields inconsistent (offset+len overflow) */
+    AXN_WIRE_EADDR = -1016,     /* an address field is invalid for its role */
+    AXN_WIRE_ETYPE = -1017,     /* type/opcode/operation field unknown */
+    AXN_WIRE_ECOUNT = -1018,    /* a count field exceeds what the data can hold */
+    AXN_WIRE_EOVERLOAD = -1019, /* DHCP option overload malformed */
+    AXN_WIRE_EPTR = -1020,      /* DNS pointer points outside the message */
 };
 
 /* A short constant description of an AXN_WIRE_E* code (or "unknown"). */
