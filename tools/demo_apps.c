@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "axnet/errno.h"
+#include "tools.h"
 
 /* ---- The script ------------------------------------------------------------ */
 
@@ -52,21 +53,6 @@ static const struct {
 };
 
 /* ---- Printing ---------------------------------------------------------------- */
-
-static double ms(axn_time_t t)
-{
-    return (double)t / (double)AXN_USEC_PER_MSEC;
-}
-
-static void say(axn_time_t now, const char *who, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    printf("%8.3f ms  %s: ", ms(now), who);
-    vprintf(fmt, ap);
-    putchar('\n');
-    va_end(ap);
-}
 
 /* A call's result as the C programmer reads it: a count or -ENAME. */
 static const char *result(long rc, char *buf, size_t cap)
@@ -142,8 +128,8 @@ static bool ping_send(struct demo_apps *a, axn_time_t now)
         return false;
     if (!a->ping) {
         long rc = axn_socket(a->client, AXN_AF_INET, AXN_SOCK_DGRAM, AXN_IPPROTO_ICMP, &a->ping);
-        say(now, "client", "socket(AF_INET, SOCK_DGRAM, IPPROTO_ICMP) = %s   (a ping socket)",
-            RES(rc));
+        axn_tool_say(now, "client",
+                     "socket(AF_INET, SOCK_DGRAM, IPPROTO_ICMP) = %s   (a ping socket)", RES(rc));
         if (rc < 0) {
             a->ping_seq = DEMO_PINGS; /* no pings at all: the verdict says so */
             return false;
@@ -152,8 +138,8 @@ static bool ping_send(struct demo_apps *a, axn_time_t now)
          * ICMP unreachables) come back from recvfrom. */
         const int on = 1;
         rc = axn_setsockopt(a->ping, AXN_SOL_IP, AXN_IP_RECVERR, &on, sizeof(on));
-        say(now, "client", "setsockopt(ping, SOL_IP, IP_RECVERR, 1) = %s   (as ping(8) does)",
-            RES(rc));
+        axn_tool_say(now, "client",
+                     "setsockopt(ping, SOL_IP, IP_RECVERR, 1) = %s   (as ping(8) does)", RES(rc));
     }
     /* Echo request: the stack fills in the identifier (the socket's "port")
      * and the checksum, as Linux does for ping sockets. */
@@ -165,15 +151,15 @@ static bool ping_send(struct demo_apps *a, axn_time_t now)
     const struct axn_sockaddr_in to = sin4(a->gw_ip, 0);
     long rc =
         axn_sendto(a->ping, msg, sizeof(msg), 0, (const struct axn_sockaddr *)&to, sizeof(to));
-    say(now, "client", "sendto(ping, %zu bytes, %s) = %s   echo request seq=%d", sizeof(msg),
-        IP(&to), RES(rc), a->ping_seq);
+    axn_tool_say(now, "client", "sendto(ping, %zu bytes, %s) = %s   echo request seq=%d",
+                 sizeof(msg), IP(&to), RES(rc), a->ping_seq);
     if (a->ping_seq == 0) {
         struct axn_sockaddr_in me;
         axn_socklen_t melen = sizeof(me);
         memset(&me, 0, sizeof(me));
         rc = axn_getsockname(a->ping, (struct axn_sockaddr *)&me, &melen);
-        say(now, "client", "getsockname(ping) = %s   identifier %u: the stack picked it", RES(rc),
-            ntohs(me.sin_port));
+        axn_tool_say(now, "client", "getsockname(ping) = %s   identifier %u: the stack picked it",
+                     RES(rc), ntohs(me.sin_port));
     }
     a->ping_sent_at[a->ping_seq] = now;
     a->ping_seq++;
@@ -191,9 +177,10 @@ static bool ping_error(struct demo_apps *a, axn_time_t now)
     int err = 0;
     axn_socklen_t len = sizeof(err);
     long rc = axn_getsockopt(a->ping, AXN_SOL_SOCKET, AXN_SO_ERROR, &err, &len);
-    say(now, "client", "poll(ping) has POLLERR; getsockopt(ping, SO_ERROR) = %s: %s%s", RES(rc),
-        RES(-(long)err),
-        err == AXN_EHOSTUNREACH ? "   (ARP went unanswered: queued requests dropped)" : "");
+    axn_tool_say(now, "client", "poll(ping) has POLLERR; getsockopt(ping, SO_ERROR) = %s: %s%s",
+                 RES(rc), RES(-(long)err),
+                 err == AXN_EHOSTUNREACH ? "   (ARP went unanswered: queued requests dropped)"
+                                         : "");
     return true;
 }
 
@@ -212,24 +199,26 @@ static bool ping_receive(struct demo_apps *a, axn_time_t now)
         }
         got = true;
         if (n < 0) {
-            say(now, "client", "recvfrom(ping) = %s   an error about our echo requests", RES(n));
+            axn_tool_say(now, "client", "recvfrom(ping) = %s   an error about our echo requests",
+                         RES(n));
             continue;
         }
         if (n < ICMP_HDR_LEN || buf[0] != ICMP_ECHO_REPLY) {
-            say(now, "client", "recvfrom(ping) = %s   (not an echo reply)", RES(n));
+            axn_tool_say(now, "client", "recvfrom(ping) = %s   (not an echo reply)", RES(n));
             continue;
         }
         uint16_t seq;
         memcpy(&seq, buf + ICMP_SEQ_OFF, sizeof(seq));
         seq = ntohs(seq);
         if (seq >= a->ping_seq || a->ping_answered[seq]) {
-            say(now, "client", "recvfrom(ping) = %ld   duplicate or stray reply seq=%u", n, seq);
+            axn_tool_say(now, "client", "recvfrom(ping) = %ld   duplicate or stray reply seq=%u", n,
+                         seq);
             continue;
         }
         a->ping_answered[seq] = true;
         a->res.pings_answered++;
-        say(now, "client", "recvfrom(ping) = %ld from %s   echo reply seq=%u, rtt %.3f ms", n,
-            IP(&from), seq, ms(now - a->ping_sent_at[seq]));
+        axn_tool_say(now, "client", "recvfrom(ping) = %ld from %s   echo reply seq=%u, rtt %.3f ms",
+                     n, IP(&from), seq, axn_tool_ms(now - a->ping_sent_at[seq]));
     }
     return got;
 }
@@ -254,13 +243,13 @@ static bool echo_serve(struct demo_apps *a, axn_time_t now)
             break;
         got = true;
         if (n < 0) {
-            say(now, "gateway", "recvfrom(echo) = %s", RES(n));
+            axn_tool_say(now, "gateway", "recvfrom(echo) = %s", RES(n));
             break;
         }
         long rc =
             axn_sendto(a->echo_srv, buf, (size_t)n, 0, (const struct axn_sockaddr *)&from, fromlen);
-        say(now, "gateway", "recvfrom(echo) = %ld from %s; sendto back = %s", n, SIN(&from),
-            RES(rc));
+        axn_tool_say(now, "gateway", "recvfrom(echo) = %ld from %s; sendto back = %s", n,
+                     SIN(&from), RES(rc));
     }
     return got;
 }
@@ -284,11 +273,11 @@ static void udp_send_msg(struct demo_apps *a, axn_time_t now)
     const size_t len = message(a->msg, buf);
     long rc = axn_send(a->udp, buf, len, 0);
     if (messages[a->msg].text)
-        say(now, "client", "send(udp, \"%s\", %zu) = %s%s", messages[a->msg].text, len, RES(rc),
-            a->tries ? "   (again: no echo yet)" : "");
+        axn_tool_say(now, "client", "send(udp, \"%s\", %zu) = %s%s", messages[a->msg].text, len,
+                     RES(rc), a->tries ? "   (again: no echo yet)" : "");
     else
-        say(now, "client", "send(udp, %zu bytes) = %s   %s%s", len, RES(rc), messages[a->msg].what,
-            a->tries ? " (again: no echo yet)" : "");
+        axn_tool_say(now, "client", "send(udp, %zu bytes) = %s   %s%s", len, RES(rc),
+                     messages[a->msg].what, a->tries ? " (again: no echo yet)" : "");
     if (a->tries)
         a->res.udp_resends++;
     a->tries++;
@@ -299,8 +288,8 @@ static void udp_send_msg(struct demo_apps *a, axn_time_t now)
 static void udp_send_probe(struct demo_apps *a, axn_time_t now)
 {
     long rc = axn_send(a->udp, probe, sizeof(probe) - 1, 0);
-    say(now, "client", "send(udp, \"%s\", %zu) = %s%s", probe, sizeof(probe) - 1, RES(rc),
-        a->tries ? "   (again: no answer yet)" : "");
+    axn_tool_say(now, "client", "send(udp, \"%s\", %zu) = %s%s", probe, sizeof(probe) - 1, RES(rc),
+                 a->tries ? "   (again: no answer yet)" : "");
     if (a->tries)
         a->res.udp_resends++;
     a->tries++;
@@ -312,7 +301,7 @@ static void udp_open(struct demo_apps *a, axn_time_t now)
     printf("\n--- UDP: an echo service on gateway port %d, a connected client socket ---\n",
            ECHO_PORT);
     long rc = axn_socket(a->client, AXN_AF_INET, AXN_SOCK_DGRAM, 0, &a->udp);
-    say(now, "client", "socket(AF_INET, SOCK_DGRAM, 0) = %s", RES(rc));
+    axn_tool_say(now, "client", "socket(AF_INET, SOCK_DGRAM, 0) = %s", RES(rc));
     if (rc < 0) {
         a->udp_state = UDP_DONE;
         return;
@@ -323,8 +312,8 @@ static void udp_open(struct demo_apps *a, axn_time_t now)
     axn_socklen_t melen = sizeof(me);
     memset(&me, 0, sizeof(me));
     axn_getsockname(a->udp, (struct axn_sockaddr *)&me, &melen);
-    say(now, "client", "connect(udp, %s) = %s   local address %s (getsockname)", SIN(&srv), RES(rc),
-        SIN(&me));
+    axn_tool_say(now, "client", "connect(udp, %s) = %s   local address %s (getsockname)", SIN(&srv),
+                 RES(rc), SIN(&me));
     if (rc < 0) {
         a->udp_state = UDP_DONE;
         return;
@@ -340,7 +329,8 @@ static void udp_start_refused(struct demo_apps *a, axn_time_t now)
     printf("\n--- UDP: a datagram to a closed port; the error reaches the socket ---\n");
     const struct axn_sockaddr_in closed = sin4(a->gw_ip, CLOSED_PORT);
     long rc = axn_connect(a->udp, (const struct axn_sockaddr *)&closed, sizeof(closed));
-    say(now, "client", "connect(udp, %s) = %s   (nothing listens there)", SIN(&closed), RES(rc));
+    axn_tool_say(now, "client", "connect(udp, %s) = %s   (nothing listens there)", SIN(&closed),
+                 RES(rc));
     a->udp_state = rc < 0 ? UDP_DONE : UDP_REFUSED;
     a->tries = 0;
     if (rc == 0)
@@ -362,12 +352,13 @@ static void udp_on_echo(struct demo_apps *a, axn_time_t now, const uint8_t *buf,
     uint8_t want[MSG_MAX];
     const size_t len = message(a->msg, want);
     if ((size_t)n != len || memcmp(buf, want, len) != 0) {
-        say(now, "client", "recv(udp) = %ld   not the echo of the message in flight: ignored", n);
+        axn_tool_say(now, "client",
+                     "recv(udp) = %ld   not the echo of the message in flight: ignored", n);
         return;
     }
     a->res.udp_echoed++;
-    say(now, "client", "recv(udp) = %ld   echo %d/%d intact, rtt %.3f ms", n, a->msg + 1,
-        DEMO_UDP_MSGS, ms(now - a->udp_sent_at));
+    axn_tool_say(now, "client", "recv(udp) = %ld   echo %d/%d intact, rtt %.3f ms", n, a->msg + 1,
+                 DEMO_UDP_MSGS, axn_tool_ms(now - a->udp_sent_at));
     udp_next(a, now);
 }
 
@@ -382,17 +373,19 @@ static bool udp_receive(struct demo_apps *a, axn_time_t now)
         got = true;
         if (a->udp_state == UDP_REFUSED && n == -AXN_ECONNREFUSED) {
             a->res.refused_seen = true;
-            say(now, "client",
+            axn_tool_say(
+                now, "client",
                 "recv(udp) = -ECONNREFUSED   the ICMP port unreachable, on the connected socket");
             n = axn_recv(a->udp, buf, sizeof(buf), AXN_MSG_DONTWAIT);
-            say(now, "client", "recv(udp) = %s   the error is reported once, as on Linux", RES(n));
+            axn_tool_say(now, "client", "recv(udp) = %s   the error is reported once, as on Linux",
+                         RES(n));
             a->udp_state = UDP_DONE;
         } else if (n < 0) {
-            say(now, "client", "recv(udp) = %s", RES(n));
+            axn_tool_say(now, "client", "recv(udp) = %s", RES(n));
         } else if (a->udp_state == UDP_ECHO) {
             udp_on_echo(a, now, buf, n);
         } else {
-            say(now, "client", "recv(udp) = %ld   unexpected datagram", n);
+            axn_tool_say(now, "client", "recv(udp) = %ld   unexpected datagram", n);
         }
     }
     return got;
@@ -412,7 +405,7 @@ static bool udp_timeout(struct demo_apps *a, axn_time_t now)
             udp_send_probe(a, now);
         return true;
     }
-    say(now, "client", "no answer after %d sends: giving up on this step", a->tries);
+    axn_tool_say(now, "client", "no answer after %d sends: giving up on this step", a->tries);
     if (a->udp_state == UDP_ECHO)
         udp_next(a, now);
     else
@@ -484,15 +477,15 @@ static int tcp_server_open(struct demo_apps *a, axn_time_t now)
 {
     struct demo_tcp_server *sv = &a->tsrv;
     long rc = axn_socket(a->gw, AXN_AF_INET, AXN_SOCK_STREAM | AXN_SOCK_NONBLOCK, 0, &sv->listener);
-    say(now, "gateway", "socket(AF_INET, SOCK_STREAM|SOCK_NONBLOCK, 0) = %s", RES(rc));
+    axn_tool_say(now, "gateway", "socket(AF_INET, SOCK_STREAM|SOCK_NONBLOCK, 0) = %s", RES(rc));
     if (rc < 0)
         return (int)rc;
     const struct axn_sockaddr_in any = sin4(AXN_INADDR_ANY, ECHO_PORT);
     rc = axn_bind(sv->listener, (const struct axn_sockaddr *)&any, sizeof(any));
-    say(now, "gateway", "bind(tcp, %s) = %s   (the TCP echo service)", SIN(&any), RES(rc));
+    axn_tool_say(now, "gateway", "bind(tcp, %s) = %s   (the TCP echo service)", SIN(&any), RES(rc));
     if (rc == 0) {
         rc = axn_listen(sv->listener, TCP_BACKLOG);
-        say(now, "gateway", "listen(tcp, %d) = %s", TCP_BACKLOG, RES(rc));
+        axn_tool_say(now, "gateway", "listen(tcp, %d) = %s", TCP_BACKLOG, RES(rc));
     }
     return (int)rc;
 }
@@ -507,8 +500,8 @@ static bool tcp_server_accept(struct demo_apps *a, axn_time_t now)
     memset(&peer, 0, sizeof(peer));
     long rc =
         axn_accept(sv->listener, (struct axn_sockaddr *)&peer, &plen, AXN_SOCK_NONBLOCK, &sv->conn);
-    say(now, "gateway", "poll(listener) = POLLIN; accept(tcp, SOCK_NONBLOCK) = %s from %s",
-        rc < 0 ? RES(rc) : "a new socket", SIN(&peer));
+    axn_tool_say(now, "gateway", "poll(listener) = POLLIN; accept(tcp, SOCK_NONBLOCK) = %s from %s",
+                 rc < 0 ? RES(rc) : "a new socket", SIN(&peer));
     if (rc < 0)
         sv->conn = NULL;
     return true;
@@ -519,8 +512,8 @@ static void tcp_server_close(struct demo_apps *a, axn_time_t now)
 {
     struct demo_tcp_server *sv = &a->tsrv;
     long rc = axn_close(sv->conn);
-    say(now, "gateway", "close(conn) = %s   (our FIN follows; the stack finishes the handshake)",
-        RES(rc));
+    axn_tool_say(now, "gateway",
+                 "close(conn) = %s   (our FIN follows; the stack finishes the handshake)", RES(rc));
     sv->conn = NULL;
 }
 
@@ -531,7 +524,7 @@ static enum step_result tcp_server_flush(struct demo_apps *a, axn_time_t now)
     long n = axn_send(sv->conn, sv->pending, sv->pending_len, AXN_MSG_DONTWAIT);
     if (n == -AXN_EAGAIN)
         return STEP_WAIT;
-    say(now, "gateway", "send(conn, %zu bytes) = %s   echoing", sv->pending_len, RES(n));
+    axn_tool_say(now, "gateway", "send(conn, %zu bytes) = %s   echoing", sv->pending_len, RES(n));
     if (n < 0) {
         tcp_server_close(a, now);
         return STEP_DONE;
@@ -548,13 +541,13 @@ static enum step_result tcp_server_read(struct demo_apps *a, axn_time_t now)
     if (n == -AXN_EAGAIN)
         return STEP_WAIT;
     if (n > 0) {
-        say(now, "gateway", "recv(conn) = %ld", n);
+        axn_tool_say(now, "gateway", "recv(conn) = %ld", n);
         sv->pending_len = (size_t)n;
         return STEP_MORE;
     }
     a->res.tcp_server_eof = n == 0;
-    say(now, "gateway", "recv(conn) = %s%s", RES(n),
-        n == 0 ? "   EOF: the client shut down its side" : "");
+    axn_tool_say(now, "gateway", "recv(conn) = %s%s", RES(n),
+                 n == 0 ? "   EOF: the client shut down its side" : "");
     tcp_server_close(a, now);
     return STEP_DONE;
 }
@@ -584,17 +577,17 @@ static void tcp_client_open(struct demo_apps *a, axn_time_t now)
            "    bytes (three segments), reads them back, half-closes, closes ---\n",
            ECHO_PORT, DEMO_TCP_MSG_LEN);
     long rc = axn_socket(a->client, AXN_AF_INET, AXN_SOCK_STREAM | AXN_SOCK_NONBLOCK, 0, &c->sock);
-    say(now, "client", "socket(AF_INET, SOCK_STREAM|SOCK_NONBLOCK, 0) = %s", RES(rc));
+    axn_tool_say(now, "client", "socket(AF_INET, SOCK_STREAM|SOCK_NONBLOCK, 0) = %s", RES(rc));
     if (rc < 0) {
         c->state = TCP_DONE;
         return;
     }
     const struct axn_sockaddr_in srv = sin4(a->gw_ip, ECHO_PORT);
     rc = axn_connect(c->sock, (const struct axn_sockaddr *)&srv, sizeof(srv));
-    say(now, "client",
-        "connect(tcp, %s) = %s   (the SYN is out; POLLOUT will say when "
-        "it is done)",
-        SIN(&srv), RES(rc));
+    axn_tool_say(now, "client",
+                 "connect(tcp, %s) = %s   (the SYN is out; POLLOUT will say when "
+                 "it is done)",
+                 SIN(&srv), RES(rc));
     c->state = rc == -AXN_EINPROGRESS || rc == 0 ? TCP_CONNECTING : TCP_DONE;
 }
 
@@ -614,7 +607,7 @@ static void tcp_print_info(struct demo_apps *a, axn_time_t now)
     axn_socklen_t len = sizeof(ti);
     memset(&ti, 0, sizeof(ti));
     long rc = axn_getsockopt(a->tcl.sock, AXN_SOL_TCP, AXN_TCP_INFO, &ti, &len);
-    say(now, "client", "getsockopt(tcp, SOL_TCP, TCP_INFO) = %s", RES(rc));
+    axn_tool_say(now, "client", "getsockopt(tcp, SOL_TCP, TCP_INFO) = %s", RES(rc));
     if (rc < 0)
         return;
     printf(
@@ -636,7 +629,8 @@ static bool tcp_connect_done(struct demo_apps *a, axn_time_t now)
     if (!(mask & (AXN_POLLOUT | AXN_POLLERR)))
         return false;
     const long err = tcp_so_error(c->sock);
-    say(now, "client", "poll(tcp) = %s; getsockopt(tcp, SO_ERROR) = %s", POLLS(mask), RES(err));
+    axn_tool_say(now, "client", "poll(tcp) = %s; getsockopt(tcp, SO_ERROR) = %s", POLLS(mask),
+                 RES(err));
     if (err != 0) {
         c->state = TCP_DONE;
         return true;
@@ -646,8 +640,8 @@ static bool tcp_connect_done(struct demo_apps *a, axn_time_t now)
     axn_socklen_t melen = sizeof(me);
     memset(&me, 0, sizeof(me));
     long rc = axn_getsockname(c->sock, (struct axn_sockaddr *)&me, &melen);
-    say(now, "client", "getsockname(tcp) = %s   connected from %s (an RFC 6056 port)", RES(rc),
-        SIN(&me));
+    axn_tool_say(now, "client", "getsockname(tcp) = %s   connected from %s (an RFC 6056 port)",
+                 RES(rc), SIN(&me));
     c->state = TCP_ECHO;
     return true;
 }
@@ -664,8 +658,8 @@ static bool tcp_client_send(struct demo_apps *a, axn_time_t now)
     long n = axn_send(c->sock, msg, len, AXN_MSG_DONTWAIT);
     if (n == -AXN_EAGAIN)
         return false;
-    say(now, "client", "send(tcp, %zu bytes) = %s%s", len, RES(n),
-        n > 0 && (size_t)n < len ? "   (partial: the send buffer is full)" : "");
+    axn_tool_say(now, "client", "send(tcp, %zu bytes) = %s%s", len, RES(n),
+                 n > 0 && (size_t)n < len ? "   (partial: the send buffer is full)" : "");
     if (n < 0)
         c->state = TCP_DONE;
     else
@@ -682,11 +676,12 @@ static void tcp_echo_complete(struct demo_apps *a, axn_time_t now)
     for (size_t k = 0; k < DEMO_TCP_MSG_LEN; k++)
         bad += c->echo[k] != tcp_msg_byte(k);
     a->res.tcp_echoed = bad == 0;
-    say(now, "client", "all %d bytes echoed: %s", DEMO_TCP_MSG_LEN,
-        bad ? "MISMATCH" : "byte-exact, in order, over the lossy wire");
+    axn_tool_say(now, "client", "all %d bytes echoed: %s", DEMO_TCP_MSG_LEN,
+                 bad ? "MISMATCH" : "byte-exact, in order, over the lossy wire");
     tcp_print_info(a, now);
     long rc = axn_shutdown(c->sock, AXN_SHUT_WR);
-    say(now, "client", "shutdown(tcp, SHUT_WR) = %s   (our FIN: we send no more)", RES(rc));
+    axn_tool_say(now, "client", "shutdown(tcp, SHUT_WR) = %s   (our FIN: we send no more)",
+                 RES(rc));
     c->state = TCP_DRAIN;
 }
 
@@ -695,7 +690,7 @@ static void tcp_start_refused(struct demo_apps *a, axn_time_t now)
     struct demo_tcp_client *c = &a->tcl;
     printf("\n--- TCP: connect to a closed port; the RST reaches the socket ---\n");
     long rc = axn_socket(a->client, AXN_AF_INET, AXN_SOCK_STREAM | AXN_SOCK_NONBLOCK, 0, &c->sock);
-    say(now, "client", "socket(AF_INET, SOCK_STREAM|SOCK_NONBLOCK, 0) = %s", RES(rc));
+    axn_tool_say(now, "client", "socket(AF_INET, SOCK_STREAM|SOCK_NONBLOCK, 0) = %s", RES(rc));
     if (rc < 0) {
         c->sock = NULL;
         c->state = TCP_DONE;
@@ -703,7 +698,8 @@ static void tcp_start_refused(struct demo_apps *a, axn_time_t now)
     }
     const struct axn_sockaddr_in closed = sin4(a->gw_ip, CLOSED_PORT);
     rc = axn_connect(c->sock, (const struct axn_sockaddr *)&closed, sizeof(closed));
-    say(now, "client", "connect(tcp, %s) = %s   (nothing listens there)", SIN(&closed), RES(rc));
+    axn_tool_say(now, "client", "connect(tcp, %s) = %s   (nothing listens there)", SIN(&closed),
+                 RES(rc));
     c->state = rc == -AXN_EINPROGRESS ? TCP_REFUSED : TCP_DONE;
 }
 
@@ -720,17 +716,18 @@ static bool tcp_client_read(struct demo_apps *a, axn_time_t now)
     if (n > 0 && c->state == TCP_ECHO && (size_t)n <= room) {
         memcpy(c->echo + c->received, buf, (size_t)n);
         c->received += (size_t)n;
-        say(now, "client", "recv(tcp) = %ld   %zu of %d bytes back", n, c->received,
-            DEMO_TCP_MSG_LEN);
+        axn_tool_say(now, "client", "recv(tcp) = %ld   %zu of %d bytes back", n, c->received,
+                     DEMO_TCP_MSG_LEN);
         if (c->received == DEMO_TCP_MSG_LEN)
             tcp_echo_complete(a, now);
         return true;
     }
     a->res.tcp_client_eof = n == 0 && c->state == TCP_DRAIN;
-    say(now, "client", "recv(tcp) = %s%s", RES(n),
-        a->res.tcp_client_eof ? "   EOF: the server closed its side" : "   unexpected");
+    axn_tool_say(now, "client", "recv(tcp) = %s%s", RES(n),
+                 a->res.tcp_client_eof ? "   EOF: the server closed its side" : "   unexpected");
     long rc = axn_close(c->sock);
-    say(now, "client", "close(tcp) = %s   (the connection waits in TIME-WAIT, 2 x MSL)", RES(rc));
+    axn_tool_say(now, "client", "close(tcp) = %s   (the connection waits in TIME-WAIT, 2 x MSL)",
+                 RES(rc));
     c->sock = NULL;
     tcp_start_refused(a, now);
     return true;
@@ -744,10 +741,11 @@ static bool tcp_refused_done(struct demo_apps *a, axn_time_t now)
         return false;
     const long err = tcp_so_error(c->sock);
     a->res.tcp_refused = err == -AXN_ECONNREFUSED;
-    say(now, "client", "poll(tcp) = %s; getsockopt(tcp, SO_ERROR) = %s%s", POLLS(mask), RES(err),
-        a->res.tcp_refused ? "   (the gateway answered the SYN with a RST)" : "");
+    axn_tool_say(now, "client", "poll(tcp) = %s; getsockopt(tcp, SO_ERROR) = %s%s", POLLS(mask),
+                 RES(err),
+                 a->res.tcp_refused ? "   (the gateway answered the SYN with a RST)" : "");
     long rc = axn_close(c->sock);
-    say(now, "client", "close(tcp) = %s", RES(rc));
+    axn_tool_say(now, "client", "close(tcp) = %s", RES(rc));
     c->sock = NULL;
     c->state = TCP_DONE;
     return true;
@@ -791,12 +789,13 @@ int demo_apps_start(struct demo_apps *a, struct axn_stack *client, struct axn_st
     a->gw_ip = gw_ip;
     a->next_ping = now;
     long rc = axn_socket(gw, AXN_AF_INET, AXN_SOCK_DGRAM, 0, &a->echo_srv);
-    say(now, "gateway", "socket(AF_INET, SOCK_DGRAM, 0) = %s", RES(rc));
+    axn_tool_say(now, "gateway", "socket(AF_INET, SOCK_DGRAM, 0) = %s", RES(rc));
     if (rc < 0)
         return (int)rc;
     const struct axn_sockaddr_in any = sin4(AXN_INADDR_ANY, ECHO_PORT);
     rc = axn_bind(a->echo_srv, (const struct axn_sockaddr *)&any, sizeof(any));
-    say(now, "gateway", "bind(echo, %s) = %s   (the UDP echo service)", SIN(&any), RES(rc));
+    axn_tool_say(now, "gateway", "bind(echo, %s) = %s   (the UDP echo service)", SIN(&any),
+                 RES(rc));
     if (rc == 0)
         rc = tcp_server_open(a, now);
     printf("\n--- ping: an ICMP ping socket on the client, %d echo requests; the gateway's\n"

@@ -12,6 +12,7 @@
 #include "axnet/errno.h"
 #include "axnet/netif.h"
 #include "lib/fmt.h"
+#include "tools.h"
 
 #define ETH0       AXN_IFINDEX_FIRST_ETH
 #define POOL_FIRST AXN_IP4(192, 0, 2, 100)
@@ -23,21 +24,6 @@
  * attempts:2. */
 #define LOOKUP_ATTEMPTS 2
 #define MAX_SHOWN       8 /* server leases listed */
-
-static double ms(axn_time_t t)
-{
-    return (double)t / (double)AXN_USEC_PER_MSEC;
-}
-
-static void say(axn_time_t now, const char *who, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    printf("%8.3f ms  %s: ", ms(now), who);
-    vprintf(fmt, ap);
-    putchar('\n');
-    va_end(ap);
-}
 
 static const char *ip4_text(char *buf, axn_ip4_t a)
 {
@@ -68,11 +54,11 @@ static int start_dhcp_server(struct demo_boot *b, axn_time_t now)
     snprintf(c.domain, sizeof(c.domain), "%s", DEMO_DOMAIN);
     c.lease_secs = LEASE_SECS;
     const int rc = axn_dhcp_server_start(b->gw, &c);
-    say(now, "gateway",
-        "axn_dhcp_server_start(eth0, pool %s-%s, router %s, DNS %s, domain %s, "
-        "lease %u s) = %d",
-        IP4(c.pool_first), IP4(c.pool_last), IP4(c.router), IP4(c.dns[0]), c.domain, c.lease_secs,
-        rc);
+    axn_tool_say(now, "gateway",
+                 "axn_dhcp_server_start(eth0, pool %s-%s, router %s, DNS %s, domain %s, "
+                 "lease %u s) = %d",
+                 IP4(c.pool_first), IP4(c.pool_last), IP4(c.router), IP4(c.dns[0]), c.domain,
+                 c.lease_secs, rc);
     return rc;
 }
 
@@ -84,7 +70,8 @@ static int start_dns(struct demo_boot *b, axn_time_t now)
         rc = dns_responder_add_a(&b->dns, DEMO_CANON_NAME, b->gw_ip, ZONE_TTL);
     if (rc == 0)
         rc = dns_responder_add_cname(&b->dns, DEMO_LOOKUP_NAME, DEMO_CANON_NAME, ZONE_TTL);
-    say(now, "gateway", "DNS service on %s:53 (UDP and TCP) = %d   zone: %s A %s, %s CNAME %s",
+    axn_tool_say(
+        now, "gateway", "DNS service on %s:53 (UDP and TCP) = %d   zone: %s A %s, %s CNAME %s",
         IP4(b->gw_ip), rc, DEMO_CANON_NAME, IP4(b->gw_ip), DEMO_LOOKUP_NAME, DEMO_CANON_NAME);
     return rc;
 }
@@ -124,7 +111,7 @@ static void print_lease(const struct demo_boot *b, axn_time_t now)
 {
     struct axn_dhcp_lease_info li;
     const int rc = axn_dhcp_client_info(b->client, ETH0, &li);
-    say(now, "client", "axn_dhcp_client_info(eth0) = %d", rc);
+    axn_tool_say(now, "client", "axn_dhcp_client_info(eth0) = %d", rc);
     if (rc < 0)
         return;
     printf("           %s %s/%u, router %s, DHCP server %s, DNS", dhcp_state_name(li.state),
@@ -177,9 +164,10 @@ static void lookup_start(struct demo_boot *b, axn_time_t now)
     b->attempts++;
     b->q_start = now;
     b->dns_rc = axn_dns_query_start(b->client, DEMO_LOOKUP_NAME, &opt, now, &b->q);
-    say(now, "client", "axn_dns_query_start(\"%s\", AF_INET) = %d%s%s", DEMO_LOOKUP_NAME, b->dns_rc,
-        b->dns_rc < 0 ? ": " : "   (the question is out; step it from the loop)",
-        b->dns_rc < 0 ? lookup_error(b->dns_rc) : "");
+    axn_tool_say(now, "client", "axn_dns_query_start(\"%s\", AF_INET) = %d%s%s", DEMO_LOOKUP_NAME,
+                 b->dns_rc,
+                 b->dns_rc < 0 ? ": " : "   (the question is out; step it from the loop)",
+                 b->dns_rc < 0 ? lookup_error(b->dns_rc) : "");
     if (b->dns_rc < 0)
         b->q = NULL;
 }
@@ -188,8 +176,8 @@ static void lookup_resolved(struct demo_boot *b, axn_time_t now)
 {
     axn_dns_query_result(b->q, &b->result);
     const struct axn_dns_result *r = &b->result;
-    say(now, "client",
-        "axn_dns_query_step() = 0 after %.3f ms; axn_dns_query_result:", ms(now - b->q_start));
+    axn_tool_say(now, "client", "axn_dns_query_step() = 0 after %.3f ms; axn_dns_query_result:",
+                 axn_tool_ms(now - b->q_start));
     if (strcmp(r->canonical, DEMO_LOOKUP_NAME) != 0)
         printf("           %s is an alias (CNAME) of %s\n", DEMO_LOOKUP_NAME, r->canonical);
     for (size_t i = 0; i < r->n_addrs; i++)
@@ -223,8 +211,8 @@ static bool lookup_step(struct demo_boot *b, axn_time_t now, axn_time_t *next)
         lookup_resolved(b, now);
         b->state = b->resolved != 0 ? BOOT_DONE : BOOT_FAILED;
     } else {
-        say(now, "client", "axn_dns_query_step() = %d: %s after %.3f ms", b->dns_rc,
-            lookup_error(b->dns_rc), ms(now - b->q_start));
+        axn_tool_say(now, "client", "axn_dns_query_step() = %d: %s after %.3f ms", b->dns_rc,
+                     lookup_error(b->dns_rc), axn_tool_ms(now - b->q_start));
     }
     axn_dns_query_free(b->q);
     b->q = NULL;
@@ -239,7 +227,8 @@ static void on_bound(struct demo_boot *b, axn_time_t now)
 {
     b->dhcp_bound = true;
     b->bound_at = now;
-    say(now, "client", "axn_dhcp_configured() = true, %.3f ms after boot", ms(now - b->started));
+    axn_tool_say(now, "client", "axn_dhcp_configured() = true, %.3f ms after boot",
+                 axn_tool_ms(now - b->started));
     print_lease(b, now);
     printf("\n--- DNS: the client resolves %s through the DNS server of its lease,\n"
            "    with the non-blocking resolver stepped from the demo's loop ---\n",
