@@ -6,7 +6,7 @@ need=(cmake make gcc pkg-config)
 case ${1:-test} in
   demo) ;;
   test) need+=(clang libclang-rt-14-dev libcmocka-dev gcc-riscv64-linux-gnu binutils
-               iproute2 tcpdump tshark arping iputils-ping socat
+               iproute2 tcpdump tshark arping iputils-ping socat iperf3
                curl netcat-openbsd nftables dnsmasq-base udhcpc) ;;
   bench) need+=(clang liblwip-dev) ;; # liblwip-dev: bench_lwip_mem's peer
   *) echo "usage: $0 demo|test|bench" >&2; exit 2 ;;

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cli_cmds.h"
 #include "tools.h"
 
 struct subcommand {
@@ -17,6 +18,13 @@ static const struct subcommand subcommands[] = {
     {"demo", axn_tool_demo,
      "two stacks on a simulated lossy wire: DHCP boot, DNS lookup, ping, UDP and TCP\n"
      "           sockets, counters, pcap"},
+    {"ping", axn_cmd_ping, "ICMP echo to a host through a stack on a TAP, as ping(8)"},
+    {"resolve", axn_cmd_resolve, "DNS lookup through the stack's resolver"},
+    {"ifconfig", axn_cmd_ifconfig, "the stack's interfaces (--json: as JSON)"},
+    {"route", axn_cmd_route, "the stack's IPv4 routes (--json: as JSON)"},
+    {"arp", axn_cmd_arp, "the stack's ARP table (--json: as JSON)"},
+    {"stats", axn_cmd_stats, "link, SNMP, DHCP and DNS counters (--json: as JSON)"},
+    {"nc", axn_cmd_nc, "netcat over the stack: TCP/UDP connect or listen"},
 };
 
 static void usage(FILE *to)
