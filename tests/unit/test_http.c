@@ -256,8 +256,8 @@ static void helpers(void **state)
 
     struct axn_http_url u;
     char err[AXN_HTTP_ERROR_MAX];
-    assert_int_equal(axn_http_parse_url("http://example.com:8080/a?b#c", &u, err, sizeof(err)), 0);
-    assert_string_equal(u.host, "example.com");
+    assert_int_equal(axn_http_parse_url("http://www.axnet.test:8080/a?b#c", &u, err, sizeof(err)), 0);
+    assert_string_equal(u.host, "www.axnet.test");
     assert_int_equal(u.port, 8080);
     assert_string_equal(u.path, "/a?b");
     assert_int_equal(axn_http_parse_url("HTTP://10.0.0.1", &u, err, sizeof(err)), 0);
