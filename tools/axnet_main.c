@@ -25,6 +25,9 @@ static const struct subcommand subcommands[] = {
     {"arp", axn_cmd_arp, "the stack's ARP table (--json: as JSON)"},
     {"stats", axn_cmd_stats, "link, SNMP, DHCP and DNS counters (--json: as JSON)"},
     {"nc", axn_cmd_nc, "netcat over the stack: TCP/UDP connect or listen"},
+    {"serve", axn_cmd_serve, "HTTP, echo/discard/chargen and iperf3 servers until Ctrl-C"},
+    {"http-get", axn_cmd_http_get, "one HTTP/1.1 GET through the stack, the body to stdout"},
+    {"iperf3", axn_cmd_iperf3, "an iperf3 client test against an iperf3 server"},
 };
 
 static void usage(FILE *to)

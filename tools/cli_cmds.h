@@ -13,6 +13,9 @@ int axn_cmd_route(int argc, char **argv);
 int axn_cmd_arp(int argc, char **argv);
 int axn_cmd_stats(int argc, char **argv);
 int axn_cmd_nc(int argc, char **argv);
+int axn_cmd_serve(int argc, char **argv);
+int axn_cmd_http_get(int argc, char **argv);
+int axn_cmd_iperf3(int argc, char **argv);
 
 /* argv holds -h or --help. */
 int axn_cmd_wants_help(int argc, char **argv);
