@@ -1,16 +1,20 @@
-# The two commands of the README. Both install what they need (as root on
+# The commands of the README. Both install what they need (as root on
 # Debian 12) and build out of tree under build/.
 #
 #   make demo   build everything and run the demo
+#   make demo-linux   (root) the stack on a TAP against Linux: DHCP, DNS, HTTP
 #   make test   build with ASan+UBSan and run every test through ctest
 #
 # Separate, longer runs: make fuzz-long, make bench, make tcp-matrix,
 # make tcp-interop-long.
 
-.PHONY: demo test fuzz-long bench tcp-matrix tcp-interop-long format clean
+.PHONY: demo demo-linux test fuzz-long bench tcp-matrix tcp-interop-long format clean
 
 demo:
 	scripts/demo.sh
+
+demo-linux:
+	scripts/demo-linux.sh
 
 test:
 	scripts/test.sh

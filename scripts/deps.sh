@@ -1,15 +1,16 @@
 #!/usr/bin/env bash
 # Installs the Debian packages a step needs, only those that are missing.
-#   scripts/deps.sh demo|test|bench
+#   scripts/deps.sh demo|demo-linux|test|bench
 set -euo pipefail
 need=(cmake make gcc pkg-config)
 case ${1:-test} in
   demo) ;;
+  demo-linux) need+=(iproute2 dnsmasq-base curl python3) ;;
   test) need+=(clang libclang-rt-14-dev libcmocka-dev gcc-riscv64-linux-gnu binutils
                iproute2 tcpdump tshark arping iputils-ping socat iperf3
                curl netcat-openbsd nftables dnsmasq-base udhcpc) ;;
   bench) need+=(clang liblwip-dev) ;; # liblwip-dev: bench_lwip_mem's peer
-  *) echo "usage: $0 demo|test|bench" >&2; exit 2 ;;
+  *) echo "usage: $0 demo|demo-linux|test|bench" >&2; exit 2 ;;
 esac
 missing=()
 for p in "${need[@]}"; do

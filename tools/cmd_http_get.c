@@ -9,8 +9,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "axnet/errno.h"
 #include "cli_cmds.h"
-#include "cli_interrupt.h"
 #include "http_client.h"
 #include "runner.h"
 
@@ -84,14 +84,16 @@ static int fetch(struct axn_runner *r, const struct get_opts *o, FILE *out)
 {
     struct axn_http_get_result res;
     memset(&res, 0, sizeof(res));
-    const struct axn_http_get_opts go = {.out = out, .progress = true};
-    /* The client has no stop hook: Ctrl-C cuts a long download short. */
-    struct axn_cli_interrupt w;
-    axn_cli_interrupt_arm(&w, PROG);
+    /* Ctrl-C ends the GET within a slice; the stack then stops cleanly. */
+    const struct axn_http_get_opts go = {
+        .out = out, .progress = true, .should_stop = axn_runner_stopping};
     const int err = axn_http_get(axn_runner_stack(r), o->url, &go, &res);
-    axn_cli_interrupt_disarm(&w);
     if (fflush(out) != 0) {
         fprintf(stderr, PROG ": writing the body: %s\n", strerror(errno));
+        return AXN_EXIT_FAIL;
+    }
+    if (err == -AXN_EINTR) {
+        fprintf(stderr, PROG ": interrupted\n");
         return AXN_EXIT_FAIL;
     }
     if (err != 0) {

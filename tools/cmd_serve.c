@@ -2,13 +2,12 @@
  * `axnet serve [--http DIR] [--http-port N] [--echo] [--discard]
  * [--chargen] [--iperf3 [PORT]]`: a long-running node on a TAP offering
  * the services of http_server.h, inet_services.h and iperf3.h until
- * SIGINT or SIGTERM; then each service is stopped (its connections end
- * within a tick), its counters are printed on stdout and the runner takes
+ * SIGINT or SIGTERM; then each service is shut down (its connections end
+ * within a tick), the counters it ended with (connections that ended
+ * during the shutdown included) are printed on stdout and the runner takes
  * the stack and the TAP down. Status lines go to stderr.
  *
- * inet_services starts echo, discard and chargen together (its options
- * have no per-service switch), so any of --echo, --discard, --chargen
- * starts all three; the start line says so.
+ * Only the inet services asked for open ports: the others refuse (RST).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -53,8 +52,7 @@ static void usage(FILE *to)
                 "  --http DIR       static files under DIR (GET, HEAD, keep-alive)\n"
                 "  --http-port N    its TCP port (80)\n"
                 "  --echo, --discard, --chargen\n"
-                "                   RFC 862/863/864 on TCP and UDP ports 7, 9, 19 (any of\n"
-                "                   them starts all three)\n"
+                "                   RFC 862/863/864 on TCP and UDP ports 7, 9, 19\n"
                 "  --iperf3 [PORT]  an iperf3 server (port 5201)\n\n");
     if (to == stdout)
         axn_runner_print_flags();
@@ -170,11 +168,15 @@ static int start_services(struct axn_runner *r, const struct serve_opts *o, stru
                 o->http_root);
     }
     if (wants_inet(o)) {
-        const struct axn_inet_services_opts io = {0};
+        struct axn_inet_services_opts io = {0};
+        for (int k = 0; k < AXN_INET_SERVICE_COUNT; k++)
+            io.off[k] = !o->inet[k];
         if ((err = axn_inet_services_start(st, &io, &s->inet)) != 0)
             return start_failed("echo/discard/chargen", err);
-        fprintf(stderr, PROG ": echo, discard, chargen on TCP and UDP ports %u, %u, %u\n",
-                AXN_ECHO_PORT, AXN_DISCARD_PORT, AXN_CHARGEN_PORT);
+        for (int k = 0; k < AXN_INET_SERVICE_COUNT; k++)
+            if (o->inet[k])
+                fprintf(stderr, PROG ": %s on TCP and UDP port %u\n", inet_names[k],
+                        axn_inet_services_tcp_port(s->inet, (enum axn_inet_service)k));
     }
     if (o->iperf3) {
         if ((err = axn_iperf3_server_start(st, o->iperf3_port, &s->iperf3)) != 0)
@@ -204,9 +206,11 @@ static void print_http_stats(struct axn_http_server *h)
     printf("\n");
 }
 
-static void print_inet_stats(struct axn_inet_services *in)
+static void print_inet_stats(struct axn_inet_services *in, const struct serve_opts *o)
 {
     for (int k = 0; k < AXN_INET_SERVICE_COUNT; k++) {
+        if (!o->inet[k])
+            continue;
         struct axn_inet_service_stats is;
         axn_inet_services_get_stats(in, (enum axn_inet_service)k, &is);
         printf("%s: tcp %llu connections, %llu bytes in, %llu bytes out; "
@@ -217,26 +221,24 @@ static void print_inet_stats(struct axn_inet_services *in)
     }
 }
 
-/* Stops what runs (connections end within a tick), then prints the counters
- * each service ended with. */
-static void stop_services(struct serve_run *s, bool print)
+/* Shuts down what runs (connections end within a tick), then prints the
+ * counters each service ended with. The iperf3 server has no shutdown
+ * apart from its free, so it is read first (a test cut short by the stop
+ * is not in its counts). */
+static void stop_services(struct serve_run *s, const struct serve_opts *o, bool print)
 {
-    if (s->http) {
-        if (print)
-            print_http_stats(s->http);
-        axn_http_server_stop(s->http);
-    }
-    if (s->inet) {
-        if (print)
-            print_inet_stats(s->inet);
-        axn_inet_services_stop(s->inet);
-    }
-    if (s->iperf3) {
-        if (print)
-            printf("iperf3: %u tests done, %u failed\n", axn_iperf3_server_tests_done(s->iperf3),
-                   axn_iperf3_server_tests_failed(s->iperf3));
-        axn_iperf3_server_stop(s->iperf3);
-    }
+    axn_http_server_shutdown(s->http);
+    axn_inet_services_shutdown(s->inet);
+    if (s->http && print)
+        print_http_stats(s->http);
+    if (s->inet && print)
+        print_inet_stats(s->inet, o);
+    if (s->iperf3 && print)
+        printf("iperf3: %u tests done, %u failed\n", axn_iperf3_server_tests_done(s->iperf3),
+               axn_iperf3_server_tests_failed(s->iperf3));
+    axn_http_server_stop(s->http);
+    axn_inet_services_stop(s->inet);
+    axn_iperf3_server_stop(s->iperf3);
     fflush(stdout);
 }
 
@@ -263,7 +265,7 @@ int axn_cmd_serve(int argc, char **argv)
     const bool ok = start_services(&r, &o, &s) == 0;
     if (ok)
         wait_for_stop();
-    stop_services(&s, ok);
+    stop_services(&s, &o, ok);
     axn_runner_stop(&r);
     if (ok)
         fprintf(stderr, PROG ": stopped\n");

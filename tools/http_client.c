@@ -27,6 +27,7 @@
 #define DECIMAL_BASE       10
 #define MS_PER_S           1000
 #define NS_PER_MS          1000000
+#define CONNECT_TICK_MS    10             /* between connect retries (should_stop set) */
 #define PROGRESS_STEP      (256u * 1024u) /* bytes between progress updates */
 #define PERCENT            100
 #define STATUS_NO_BODY_204 204
@@ -43,6 +44,7 @@ struct get {
     char head[AXN_HTTP_HEAD_MAX + 1];
     size_t have; /* bytes in head[] */
     uint64_t next_progress;
+    long timeout_ms; /* a read's whole wait */
     bool tty;
 };
 
@@ -166,14 +168,46 @@ static int resolve_host(struct axn_stack *st, const char *host, struct axn_http_
     return 0;
 }
 
+static bool in_progress(int r)
+{
+    return r == -AXN_EINPROGRESS || r == -AXN_EALREADY || r == -AXN_EAGAIN;
+}
+
+/* With should_stop: connect(2) again each slice until it is done, the
+ * flag is set or timeout_ms passed. */
+static int connect_sliced(struct get *g, const struct axn_sockaddr_in *sa, long timeout_ms)
+{
+    const uint64_t end = now_ms() + (uint64_t)timeout_ms;
+    const struct timespec tick = {0, CONNECT_TICK_MS * NS_PER_MS};
+    int r = axn_connect(g->sock, (const struct axn_sockaddr *)sa, sizeof(*sa));
+    while (in_progress(r)) {
+        if (g->o->should_stop())
+            return -AXN_EINTR;
+        if (now_ms() >= end)
+            return -AXN_EAGAIN;
+        nanosleep(&tick, NULL); /* a retry may return at once (EALREADY) */
+        r = axn_connect(g->sock, (const struct axn_sockaddr *)sa, sizeof(*sa));
+        if (r == -AXN_EISCONN)
+            return 0;
+    }
+    return r;
+}
+
 static int connect_to(struct axn_stack *st, struct get *g, long timeout_ms)
 {
     int r = axn_socket(st, AXN_AF_INET, AXN_SOCK_STREAM, 0, &g->sock);
     if (r)
         return fail(g->res, r, "socket: %s", strerror(-r));
-    axn_serve_set_timeouts(g->sock, timeout_ms);
     const struct axn_sockaddr_in sa = axn_serve_sockaddr(g->res->addr, g->res->port);
-    r = axn_connect(g->sock, (const struct axn_sockaddr *)&sa, sizeof(sa));
+    if (g->o->should_stop) {
+        axn_serve_set_timeouts(g->sock, AXN_HTTP_STOP_SLICE_MS);
+        r = connect_sliced(g, &sa, timeout_ms);
+    } else {
+        axn_serve_set_timeouts(g->sock, timeout_ms);
+        r = axn_connect(g->sock, (const struct axn_sockaddr *)&sa, sizeof(sa));
+    }
+    if (r == -AXN_EINTR)
+        return fail(g->res, r, "interrupted");
     if (r) {
         char a[INET_ADDRSTRLEN];
         const struct in_addr ia = {htonl(g->res->addr)};
@@ -202,9 +236,18 @@ static int send_request(struct get *g, const struct axn_http_url *u)
 
 /* ---- Reading -------------------------------------------------------------- */
 
+/* With should_stop the socket waits a slice at a time (connect_to), so
+ * the flag is seen within a slice and the timeout is counted in slices. */
 static long recv_some(struct get *g, void *buf, size_t cap)
 {
-    const long n = axn_recv(g->sock, buf, cap, 0);
+    long n, waited = 0;
+    while ((n = axn_recv(g->sock, buf, cap, 0)) == -AXN_EAGAIN && g->o->should_stop) {
+        if (g->o->should_stop())
+            return fail(g->res, -AXN_EINTR, "interrupted");
+        waited += AXN_HTTP_STOP_SLICE_MS;
+        if (waited >= g->timeout_ms)
+            break;
+    }
     if (n == -AXN_EAGAIN)
         return fail(g->res, -AXN_EAGAIN, "timed out waiting for the server");
     if (n < 0)
@@ -355,6 +398,7 @@ int axn_http_get(struct axn_stack *st, const char *url, const struct axn_http_ge
     g->res = res;
     g->tty = o->progress && isatty(STDERR_FILENO);
     const long tmo = o->timeout_ms > 0 ? o->timeout_ms : AXN_HTTP_TIMEOUT_MS_DEF;
+    g->timeout_ms = tmo;
     r = resolve_host(st, u.host, res);
     if (!r)
         r = connect_to(st, g, tmo);

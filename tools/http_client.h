@@ -21,6 +21,7 @@
 #define AXN_HTTP_ERROR_MAX      160u
 #define AXN_HTTP_TIMEOUT_MS_DEF 30000 /* per read or write, when 0 */
 #define AXN_HTTP_PORT_DEF       80u
+#define AXN_HTTP_STOP_SLICE_MS  100 /* a read's wait between should_stop polls */
 
 struct axn_http_get_opts {
     FILE *out;       /* body goes here; NULL: counted and dropped */
@@ -29,6 +30,10 @@ struct axn_http_get_opts {
     /* Optional: sees every body byte as it is written (a digest, a check). */
     void (*on_body)(void *ctx, const void *data, size_t len);
     void *body_ctx;
+    /* Optional: polled between short waits (AXN_HTTP_STOP_SLICE_MS) while
+     * connecting and reading; true ends the GET with -EINTR. The resolver
+     * is not cut short (it has its own bound). */
+    bool (*should_stop)(void);
 };
 
 struct axn_http_get_result {
@@ -58,7 +63,7 @@ int axn_http_parse_url(const char *url, struct axn_http_url *u, char *err, size_
 
 /* 0 once a whole response was read (whatever its status), or a negative
  * errno with res->error saying what went wrong: -EPROTO a malformed or
- * truncated response, -EAGAIN a timeout, resolver and socket errors as
+ * truncated response, -EAGAIN a timeout, -EINTR should_stop, resolver and socket errors as
  * they come. */
 int axn_http_get(struct axn_stack *st, const char *url, const struct axn_http_get_opts *o,
                  struct axn_http_get_result *res);

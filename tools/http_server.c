@@ -32,9 +32,11 @@
 
 struct axn_http_server {
     struct axn_http_server_opts o;
-    char root[PATH_MAX]; /* realpath of o.root */
-    struct axn_tcp_serve *tcp;
-    pthread_mutex_t mu; /* stats and the log */
+    char root[PATH_MAX];       /* realpath of o.root */
+    struct axn_tcp_serve *tcp; /* NULL once shut down */
+    uint16_t port;
+    uint64_t accepted_final; /* the listener's count when it was shut down */
+    pthread_mutex_t mu;      /* stats and the log */
     struct axn_http_server_stats stats;
 };
 
@@ -394,22 +396,35 @@ int axn_http_server_start(struct axn_stack *st, const struct axn_http_server_opt
         free(s);
         return r;
     }
+    s->port = axn_tcp_serve_port(s->tcp);
     *out = s;
     return 0;
+}
+
+void axn_http_server_shutdown(struct axn_http_server *s)
+{
+    if (!s || !s->tcp)
+        return;
+    /* The count is read before the listener goes (it frees its counters);
+     * connections still running are in it and their requests are counted
+     * by the time the stop below has joined them. */
+    s->accepted_final = axn_tcp_serve_accepted(s->tcp);
+    axn_tcp_serve_stop(s->tcp);
+    s->tcp = NULL;
 }
 
 void axn_http_server_stop(struct axn_http_server *s)
 {
     if (!s)
         return;
-    axn_tcp_serve_stop(s->tcp);
+    axn_http_server_shutdown(s);
     pthread_mutex_destroy(&s->mu);
     free(s);
 }
 
 uint16_t axn_http_server_port(const struct axn_http_server *s)
 {
-    return axn_tcp_serve_port(s->tcp);
+    return s->port;
 }
 
 void axn_http_server_get_stats(struct axn_http_server *s, struct axn_http_server_stats *out)
@@ -417,5 +432,5 @@ void axn_http_server_get_stats(struct axn_http_server *s, struct axn_http_server
     pthread_mutex_lock(&s->mu);
     *out = s->stats;
     pthread_mutex_unlock(&s->mu);
-    out->connections = axn_tcp_serve_accepted(s->tcp);
+    out->connections = s->tcp ? axn_tcp_serve_accepted(s->tcp) : s->accepted_final;
 }

@@ -60,7 +60,10 @@ struct axn_http_server;
 /* 0 or a negative errno (-EINVAL: no root, or not a directory). */
 int axn_http_server_start(struct axn_stack *st, const struct axn_http_server_opts *o,
                           struct axn_http_server **out);
-/* Stops accepting, ends every connection within a tick, frees. */
+/* Stops accepting and ends every connection within a tick; the stats stay
+ * readable (the final ones) until axn_http_server_stop. Idempotent. */
+void axn_http_server_shutdown(struct axn_http_server *s);
+/* Shuts down if still running, then frees. */
 void axn_http_server_stop(struct axn_http_server *s);
 uint16_t axn_http_server_port(const struct axn_http_server *s);
 void axn_http_server_get_stats(struct axn_http_server *s, struct axn_http_server_stats *out);

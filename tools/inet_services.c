@@ -21,7 +21,9 @@ struct axn_inet_services;
 struct svc {
     struct axn_inet_services *is;
     enum axn_inet_service kind;
-    struct axn_tcp_serve *tcp;
+    struct axn_tcp_serve *tcp; /* NULL when off or shut down */
+    uint16_t tcp_port;
+    uint64_t tcp_conns_final; /* the listener's count when it was shut down */
     struct axn_socket *udp;
     pthread_t udp_thread;
     bool udp_running;
@@ -168,12 +170,15 @@ static int svc_start(struct axn_stack *st, struct svc *v)
 {
     const struct axn_inet_services_opts *o = &v->is->o;
     const uint16_t port = o->port[v->kind] ? o->port[v->kind] : default_port[v->kind];
+    if (o->off[v->kind])
+        return 0;
     if (!o->no_tcp) {
         const struct axn_tcp_serve_opts to = {
             .addr = o->addr, .port = port, .max_conns = o->max_conns, .fn = tcp_conn, .ctx = v};
         const int r = axn_tcp_serve_start(st, &to, &v->tcp);
         if (r)
             return r;
+        v->tcp_port = axn_tcp_serve_port(v->tcp);
     }
     return o->no_udp ? 0 : udp_start(st, v, port);
 }
@@ -204,7 +209,7 @@ int axn_inet_services_start(struct axn_stack *st, const struct axn_inet_services
     return 0;
 }
 
-void axn_inet_services_stop(struct axn_inet_services *s)
+void axn_inet_services_shutdown(struct axn_inet_services *s)
 {
     if (!s)
         return;
@@ -213,24 +218,36 @@ void axn_inet_services_stop(struct axn_inet_services *s)
         struct svc *v = &s->svc[k];
         if (v->udp_running)
             pthread_join(v->udp_thread, NULL);
+        v->udp_running = false;
         if (v->udp)
             axn_close(v->udp);
-        if (v->tcp)
+        v->udp = NULL;
+        if (v->tcp) {
+            /* Read before the listener frees its counters; the byte
+             * counters of connections ending in the stop stay ours. */
+            v->tcp_conns_final = axn_tcp_serve_accepted(v->tcp);
             axn_tcp_serve_stop(v->tcp);
+            v->tcp = NULL;
+        }
     }
+}
+
+void axn_inet_services_stop(struct axn_inet_services *s)
+{
+    axn_inet_services_shutdown(s);
     free(s);
 }
 
 uint16_t axn_inet_services_tcp_port(const struct axn_inet_services *s, enum axn_inet_service k)
 {
-    return s->svc[k].tcp ? axn_tcp_serve_port(s->svc[k].tcp) : 0;
+    return s->svc[k].tcp_port;
 }
 
 void axn_inet_services_get_stats(struct axn_inet_services *s, enum axn_inet_service k,
                                  struct axn_inet_service_stats *out)
 {
     const struct svc *v = &s->svc[k];
-    out->tcp_conns = v->tcp ? axn_tcp_serve_accepted(v->tcp) : 0;
+    out->tcp_conns = v->tcp ? axn_tcp_serve_accepted(v->tcp) : v->tcp_conns_final;
     out->tcp_bytes_in = atomic_load(&v->tcp_in);
     out->tcp_bytes_out = atomic_load(&v->tcp_out);
     out->udp_in = atomic_load(&v->udp_in);

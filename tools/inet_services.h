@@ -37,6 +37,9 @@ struct axn_inet_services_opts {
     axn_ip4_t addr; /* host order; 0: any */
     /* Ports by service; 0: the well-known one (7, 9, 19). */
     uint16_t port[AXN_INET_SERVICE_COUNT];
+    /* A service switched off opens neither port (so its TCP port refuses
+     * with RST); all on by default. */
+    bool off[AXN_INET_SERVICE_COUNT];
     bool no_tcp, no_udp;
     unsigned max_conns; /* TCP connections per service; 0: the default */
     long idle_ms;       /* a silent TCP echo/discard connection ends; 0: the default */
@@ -53,8 +56,13 @@ struct axn_inet_services;
 /* 0 or a negative errno (then nothing runs). */
 int axn_inet_services_start(struct axn_stack *st, const struct axn_inet_services_opts *o,
                             struct axn_inet_services **out);
+/* Ends every thread and connection (within a tick); the stats stay
+ * readable (the final ones) until axn_inet_services_stop. Idempotent. */
+void axn_inet_services_shutdown(struct axn_inet_services *s);
+/* Shuts down if still running, then frees. */
 void axn_inet_services_stop(struct axn_inet_services *s);
-/* The TCP port a service listens on (useful with ephemeral ports). */
+/* The TCP port a service listens on (useful with ephemeral ports); 0 when
+ * it has none (switched off, no_tcp). */
 uint16_t axn_inet_services_tcp_port(const struct axn_inet_services *s, enum axn_inet_service k);
 void axn_inet_services_get_stats(struct axn_inet_services *s, enum axn_inet_service k,
                                  struct axn_inet_service_stats *out);

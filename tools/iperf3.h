@@ -222,6 +222,9 @@ struct axn_iperf3_client_opts {
     bool reverse;
     uint32_t length;   /* 0: 128 KiB TCP, 1460 UDP */
     uint32_t parallel; /* 0: 1 */
+    /* Optional: polled while connecting and each tick of the test; true
+     * ends the test with -EINTR (no results exchange). */
+    bool (*should_stop)(void);
 };
 
 struct axn_iperf3_result {
@@ -234,7 +237,7 @@ struct axn_iperf3_result {
 };
 
 /* Runs one test against an iperf3 server: 0, or a negative errno with one
- * line on stderr saying what went wrong. */
+ * line on stderr saying what went wrong (none for -EINTR, should_stop). */
 int axn_iperf3_client_run(struct axn_stack *st, const struct axn_iperf3_client_opts *o,
                           struct axn_iperf3_result *res);
 

@@ -32,8 +32,14 @@ struct client {
     const char *step; /* what failed, for the message */
 };
 
+static bool stopping(const struct client *c)
+{
+    return c->o->should_stop && c->o->should_stop();
+}
+
 /* connect(2) in slices of the socket's timeout until CONNECT_PATIENCE_S. */
-static int connect_patiently(struct axn_socket *s, const struct axn_sockaddr_in *to)
+static int connect_patiently(const struct client *c, struct axn_socket *s,
+                             const struct axn_sockaddr_in *to)
 {
     const double deadline = axn_iperf3_mono_s() + CONNECT_PATIENCE_S;
     const struct timespec tick = {0, TICK_NS};
@@ -41,6 +47,8 @@ static int connect_patiently(struct axn_socket *s, const struct axn_sockaddr_in 
     while (err == -AXN_EINPROGRESS || err == -AXN_EALREADY || err == -AXN_EAGAIN) {
         if (axn_iperf3_mono_s() > deadline)
             return -AXN_ETIMEDOUT;
+        if (stopping(c))
+            return -AXN_EINTR;
         nanosleep(&tick, NULL);
         err = axn_connect(s, (const struct axn_sockaddr *)to, sizeof *to);
         if (err == -AXN_EISCONN)
@@ -56,7 +64,7 @@ static int connected_socket(struct client *c, int type, struct axn_socket **out)
         return err;
     err = axn_iperf3_set_timeouts(*out, AXN_IPERF3_CTRL_SLICE_MS);
     if (!err)
-        err = connect_patiently(*out, &c->peer);
+        err = connect_patiently(c, *out, &c->peer);
     if (err) {
         axn_close(*out);
         *out = NULL;
@@ -154,13 +162,17 @@ static int setup(struct client *c)
     return err;
 }
 
-static void run_for(const struct axn_iperf3_test *t)
+/* The test's time, or -EINTR when should_stop says so first. */
+static int run_for(const struct client *c)
 {
-    const double end = t->start_mono + t->p.seconds;
+    const double end = c->test.start_mono + c->test.p.seconds;
     while (axn_iperf3_mono_s() < end) {
+        if (stopping(c))
+            return -AXN_EINTR;
         const struct timespec ts = {0, TICK_NS};
         nanosleep(&ts, NULL);
     }
+    return 0;
 }
 
 static void fill_result(const struct client *c, const struct axn_iperf3_results *ours,
@@ -214,12 +226,14 @@ static int finish(struct client *c, struct axn_iperf3_result *res)
 static int run(struct client *c, struct axn_iperf3_result *res)
 {
     int err = setup(c);
+    if (!err && stopping(c))
+        err = -AXN_EINTR;
     if (!err) {
         c->step = "starting the streams";
         err = axn_iperf3_streams_start(&c->test);
     }
     if (!err)
-        run_for(&c->test);
+        err = run_for(c);
     axn_iperf3_streams_stop(&c->test);
     if (!err)
         err = finish(c, res);
@@ -249,7 +263,7 @@ int axn_iperf3_client_run(struct axn_stack *st, const struct axn_iperf3_client_o
     c->peer.sin_addr.s_addr = htonl(o->host);
     fill_params(c);
     const int err = run(c, res);
-    if (err)
+    if (err && err != -AXN_EINTR)
         fprintf(stderr, "axnet iperf3: %s: %s\n", c->step ? c->step : "setup", strerror(-err));
     if (c->ctrl)
         axn_close(c->ctrl);

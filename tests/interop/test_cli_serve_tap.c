@@ -7,10 +7,14 @@
  *     over TCP and UDP (socat), `iperf3 -c -t 1 -J` moves bytes;
  *     SIGINT ends axnet within 3 s with exit 0, its counters printed and
  *     the TAP it created gone;
+ *   - serve --echo only: discard's port refuses; an echo connection open
+ *     at the SIGINT is ended and counted;
  *   - http-get: a file from `python3 -m http.server` (sha256 compared), a
- *     404 (exit 1 with the status), bad URLs (one line, exit 2);
+ *     404 (exit 1 with the status), bad URLs (one line, exit 2); SIGINT
+ *     during a download that never ends: exit 1, "interrupted", < 3 s;
  *   - iperf3: a 1 s TCP test against `iperf3 -s -1` (exit 0, summary),
- *     then reverse and UDP at 10 Mbit/s;
+ *     then reverse and UDP at 10 Mbit/s; SIGINT during a 10 s test: exit
+ *     1, "interrupted", < 3 s;
  *   - usage errors exit 2.
  * Skipped without root or the tools. The binary comes from AXN_TOOL_PATH.
  */
@@ -41,6 +45,7 @@
 #define STOP_WAIT_MS 3000
 #define DECIMAL      10
 #define IPERF3_PORT2 5202
+#define HOLD_PORT    8001 /* a Linux server that never finishes its answer */
 
 static struct {
     struct axn_netns ns;
@@ -134,9 +139,19 @@ static void serve_http_echo_iperf3(void **state)
     assert_non_null(strstr(fx.out, "hello-axnet-echo\n"));
     assert_int_equal(sh("echo udp-echo | socat -t 1 - UDP:%s:7", OUR_IP), 0);
     assert_string_equal(fx.out, "udp-echo\n");
+    /* Only --echo was asked for: discard's port answers with a RST. */
+    assert_int_not_equal(sh("socat -T 2 - TCP:%s:9 </dev/null 2>&1", OUR_IP), 0);
+    assert_non_null(strstr(fx.out, "Connection refused"));
     assert_int_equal(sh("iperf3 -c %s -t 1 -J > %s/ip.json && python3 -c 'import json\n"
                         "d=json.load(open(\"%s/ip.json\"))\n"
                         "assert d[\"end\"][\"sum_received\"][\"bytes\"] > 0, d[\"end\"]'",
+                        OUR_IP, fx.dir, fx.dir),
+                     0);
+    /* An echo connection still open at the SIGINT: ended by the shutdown
+     * and counted (tcp 2 connections, 17 + 5 bytes). */
+    assert_int_equal(sh("((echo held; sleep 5) | socat -t 1 - TCP:%s:7 > %s/held.out 2>&1 &) ; "
+                        "for i in $(seq 50); do grep -q held %s/held.out && exit 0; sleep 0.1; "
+                        "done; exit 1",
                         OUR_IP, fx.dir, fx.dir),
                      0);
     /* SIGINT: out within 3 s, status 0, counters printed, TAP gone. */
@@ -149,8 +164,9 @@ static void serve_http_echo_iperf3(void **state)
     assert_int_equal(sh("cat %s/serve.out", fx.dir), 0);
     assert_non_null(strstr(fx.out, "http: 1 connections, 0 refused, 1 requests, 300000 body bytes;"
                                    " 200: 1\n"));
-    assert_non_null(strstr(fx.out, "echo: tcp 1 connections, 17 bytes in, 17 bytes out; "
+    assert_non_null(strstr(fx.out, "echo: tcp 2 connections, 22 bytes in, 22 bytes out; "
                                    "udp 1 datagrams in, 1 out\n"));
+    assert_null(strstr(fx.out, "discard:")); /* not asked for, not printed */
     assert_non_null(strstr(fx.out, "iperf3: 1 tests done, 0 failed\n"));
     assert_int_not_equal(sh("ip link show %s", SERVE_TAP), 0);
 }
@@ -189,6 +205,34 @@ static void http_get_from_python(void **state)
     assert_non_null(strstr(fx.out, "axnet http-get: ftp://x/: "));
 }
 
+/* A download that never ends: SIGINT ends it within a slice, the stack
+ * stops cleanly, exit 1 with "interrupted" (no hard exit). */
+static void http_get_interrupted(void **state)
+{
+    (void)state;
+    /* The answer comes from a file: socat's address syntax would split it. */
+    assert_int_equal(sh("printf 'HTTP/1.1 200 OK\\r\\nContent-Length: 1000000\\r\\n\\r\\npartial' "
+                        "> %s/resp && (socat TCP-LISTEN:%d,bind=%s,reuseaddr "
+                        "SYSTEM:'cat %s/resp; sleep 20' >/dev/null 2>&1 </dev/null & echo $!)",
+                        fx.dir, HOLD_PORT, LINUX_IP, fx.dir),
+                     0);
+    fx.bg_pid = strtol(fx.out, NULL, DECIMAL);
+    wait_listening('t', HOLD_PORT);
+    assert_int_equal(sh("%s http-get http://%s:%d/ %s >%s/part 2>%s/hg.err & p=$!; "
+                        "for i in $(seq 50); do [ -s %s/part ] && break; sleep 0.1; done; "
+                        "kill -INT $p; s=$(date +%%s%%N); wait $p; echo rc=$? "
+                        "ms=$((($(date +%%s%%N) - s) / 1000000)); cat %s/part %s/hg.err",
+                        AXN_TOOL_PATH, LINUX_IP, HOLD_PORT, STATIC_FLAGS, fx.dir, fx.dir, fx.dir,
+                        fx.dir, fx.dir),
+                     0);
+    assert_non_null(strstr(fx.out, "rc=1 "));
+    assert_non_null(strstr(fx.out, "partial"));
+    assert_non_null(strstr(fx.out, "axnet http-get: interrupted\n"));
+    const char *ms = strstr(fx.out, "ms=");
+    assert_non_null(ms);
+    assert_true(strtol(ms + strlen("ms="), NULL, DECIMAL) < STOP_WAIT_MS);
+}
+
 /* ---- iperf3 client and usage ------------------------------------------------- */
 
 static void iperf3_against_linux(void **state)
@@ -223,6 +267,28 @@ static void iperf3_against_linux(void **state)
                      EXIT_FAIL);
 }
 
+/* SIGINT during a 10 s test: over within a tick, exit 1, "interrupted". */
+static void iperf3_interrupted(void **state)
+{
+    (void)state;
+    assert_int_equal(
+        sh("timeout 20 iperf3 -s -1 -B %s >/dev/null 2>&1 </dev/null & echo $!", LINUX_IP), 0);
+    fx.bg_pid = strtol(fx.out, NULL, DECIMAL);
+    wait_listening('t', 5201);
+    assert_int_equal(sh("%s iperf3 -c %s -t 10 %s >%s/ip.out 2>&1 & p=$!; sleep 2; kill -INT $p; "
+                        "s=$(date +%%s%%N); wait $p; echo rc=$? "
+                        "ms=$((($(date +%%s%%N) - s) / 1000000)); cat %s/ip.out",
+                        AXN_TOOL_PATH, LINUX_IP, STATIC_FLAGS, fx.dir, fx.dir),
+                     0);
+    assert_non_null(strstr(fx.out, "rc=1 "));
+    assert_non_null(strstr(fx.out, "Connecting to host " LINUX_IP ", port 5201\n"));
+    assert_non_null(strstr(fx.out, "axnet iperf3: interrupted\n"));
+    assert_null(strstr(fx.out, "sender")); /* no summary of a cut test */
+    const char *ms = strstr(fx.out, "ms=");
+    assert_non_null(ms);
+    assert_true(strtol(ms + strlen("ms="), NULL, DECIMAL) < STOP_WAIT_MS);
+}
+
 static void usage_errors_exit_2(void **state)
 {
     (void)state;
@@ -253,7 +319,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(usage_errors_exit_2, setup, teardown),
         cmocka_unit_test_setup_teardown(serve_http_echo_iperf3, setup, teardown),
         cmocka_unit_test_setup_teardown(http_get_from_python, setup, teardown),
+        cmocka_unit_test_setup_teardown(http_get_interrupted, setup, teardown),
         cmocka_unit_test_setup_teardown(iperf3_against_linux, setup, teardown),
+        cmocka_unit_test_setup_teardown(iperf3_interrupted, setup, teardown),
     };
     axn_netns_require(tools);
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -256,7 +256,8 @@ static void helpers(void **state)
 
     struct axn_http_url u;
     char err[AXN_HTTP_ERROR_MAX];
-    assert_int_equal(axn_http_parse_url("http://www.axnet.test:8080/a?b#c", &u, err, sizeof(err)), 0);
+    assert_int_equal(axn_http_parse_url("http://www.axnet.test:8080/a?b#c", &u, err, sizeof(err)),
+                     0);
     assert_string_equal(u.host, "www.axnet.test");
     assert_int_equal(u.port, 8080);
     assert_string_equal(u.path, "/a?b");
@@ -546,13 +547,22 @@ static void server_stop_with_idle_connection(void **state)
     char buf[RAW_MAX];
     assert_true(axn_recv(c, buf, sizeof(buf), 0) > 0); /* answered, left open */
     const long long t0 = mono_ms();
-    stop_server(s);
+    axn_http_server_shutdown(s);
     assert_true(mono_ms() - t0 < STOP_MAX_MS);
     long n;
     while ((n = axn_recv(c, buf, sizeof(buf), 0)) > 0)
         ;
     assert_int_equal(n, 0); /* the server closed it */
     axn_close(c);
+    /* The counters outlive the shutdown: the connection it ended is in. */
+    struct axn_http_server_stats st;
+    axn_http_server_get_stats(s, &st);
+    assert_int_equal(st.connections, 1);
+    assert_int_equal(st.requests, 1);
+    assert_int_equal(st.by_status[AXN_HTTP_STAT_200], 1);
+    assert_int_not_equal(axn_http_server_port(s), 0); /* still readable */
+    axn_http_server_shutdown(s);                      /* idempotent */
+    stop_server(s);
 }
 
 static void server_connection_bound(void **state)
@@ -677,6 +687,47 @@ static void client_bodies(void **state)
     free(body);
 }
 
+/* Sends the canned answer, then holds the connection open until the stop
+ * or the client's close: a transfer that never ends by itself. */
+static void holding_conn(struct axn_socket *c, void *ctx, const atomic_bool *stop)
+{
+    canned_conn(c, ctx, stop);
+    char buf[RAW_MAX];
+    long n;
+    while (!atomic_load(stop) && ((n = axn_recv(c, buf, sizeof(buf), 0)) > 0 || n == -AXN_EAGAIN))
+        ;
+}
+
+/* The client's stop predicate: true once part of the body arrived. */
+static bool stop_after_some_body(void)
+{
+    return body_seen > 0;
+}
+
+static void client_stop_mid_transfer(void **state)
+{
+    (void)state;
+    struct canned k = {"HTTP/1.1 200 OK\r\nContent-Length: 1000000\r\n\r\npartial"};
+    const struct axn_tcp_serve_opts so = {.addr = TCP_LOOP_ADDR, .fn = holding_conn, .ctx = &k};
+    assert_int_equal(axn_tcp_serve_start(L.st, &so, &live_tcp), 0);
+    char url[URL_MAX];
+    snprintf(url, sizeof(url), "http://127.0.0.1:%u/x", axn_tcp_serve_port(live_tcp));
+    const struct axn_http_get_opts o = {.timeout_ms = 10000,
+                                        .on_body = count_body,
+                                        .body_ctx = &body_seen,
+                                        .should_stop = stop_after_some_body};
+    body_seen = 0;
+    struct axn_http_get_result res;
+    const long long t0 = mono_ms();
+    assert_int_equal(axn_http_get(L.st, url, &o, &res), -AXN_EINTR);
+    assert_true(mono_ms() - t0 < STOP_MAX_MS); /* a slice, not the 10 s timeout */
+    assert_int_equal(res.status, 200);
+    assert_int_equal(res.body_bytes, strlen("partial"));
+    assert_string_equal(res.error, "interrupted");
+    axn_tcp_serve_stop(live_tcp);
+    live_tcp = NULL;
+}
+
 /* ---- Inet services ------------------------------------------------------------ */
 
 static struct axn_socket *connect_tcp(uint16_t port)
@@ -776,6 +827,45 @@ static void inet_services(void **state)
     axn_close(c);
 }
 
+/* Only echo on: the other ports refuse; an echo connection still open at
+ * the shutdown ends and is counted in the stats read after it. */
+static void inet_services_switches_and_final_stats(void **state)
+{
+    (void)state;
+    const struct axn_inet_services_opts o = {
+        .addr = TCP_LOOP_ADDR, .off = {[AXN_INET_DISCARD] = true, [AXN_INET_CHARGEN] = true}};
+    assert_int_equal(axn_inet_services_start(L.st, &o, &live_is), 0);
+    struct axn_inet_services *is = live_is;
+    assert_int_equal(axn_inet_services_tcp_port(is, AXN_INET_ECHO), AXN_ECHO_PORT);
+    assert_int_equal(axn_inet_services_tcp_port(is, AXN_INET_DISCARD), 0);
+    for (int k = AXN_INET_DISCARD; k <= AXN_INET_CHARGEN; k++) {
+        struct axn_socket *r = tcp_loop_socket(&L);
+        const uint16_t port = k == AXN_INET_DISCARD ? AXN_DISCARD_PORT : AXN_CHARGEN_PORT;
+        const struct axn_sockaddr_in sa = axn_serve_sockaddr(TCP_LOOP_ADDR, port);
+        assert_int_equal(axn_connect(r, (const struct axn_sockaddr *)&sa, sizeof(sa)),
+                         -AXN_ECONNREFUSED);
+        axn_close(r);
+    }
+    struct axn_socket *e = connect_tcp(AXN_ECHO_PORT);
+    char buf[RAW_MAX];
+    assert_int_equal(axn_send(e, ECHO_MSG, strlen(ECHO_MSG), 0), (long)strlen(ECHO_MSG));
+    recv_exact(e, buf, strlen(ECHO_MSG));
+    const long long t0 = mono_ms();
+    axn_inet_services_shutdown(is);
+    assert_true(mono_ms() - t0 < STOP_MAX_MS);
+    assert_int_equal(axn_recv(e, buf, sizeof(buf), 0), 0); /* ended by the shutdown */
+    axn_close(e);
+    struct axn_inet_service_stats st;
+    axn_inet_services_get_stats(is, AXN_INET_ECHO, &st);
+    assert_int_equal(st.tcp_conns, 1);
+    assert_int_equal(st.tcp_bytes_in, strlen(ECHO_MSG));
+    assert_int_equal(st.tcp_bytes_out, strlen(ECHO_MSG));
+    axn_inet_services_get_stats(is, AXN_INET_DISCARD, &st);
+    assert_int_equal(st.tcp_conns, 0);
+    axn_inet_services_stop(is);
+    live_is = NULL;
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -791,7 +881,9 @@ int main(void)
         LOOP_TEST(server_stop_with_idle_connection),
         LOOP_TEST(server_connection_bound),
         LOOP_TEST(client_bodies),
+        LOOP_TEST(client_stop_mid_transfer),
         LOOP_TEST(inet_services),
+        LOOP_TEST(inet_services_switches_and_final_stats),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

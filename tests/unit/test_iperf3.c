@@ -3,8 +3,10 @@
  * tools/iperf3_proto.c): the JSON reader and writer, the parameters and
  * results as iperf3 3.12 sends them (captured with strace from the real
  * binary), stream ids, the UDP handshake words and datagram header, and
- * the UDP receiver's loss and jitter accounting. tests/interop/
- * test_iperf3_tap.c runs the whole protocol against the real iperf3.
+ * the UDP receiver's loss and jitter accounting; and, on a loopback
+ * stack, a client's should_stop cutting a 10 s test short (-EINTR).
+ * tests/interop/test_iperf3_tap.c runs the whole protocol against the
+ * real iperf3.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -18,6 +20,7 @@
 
 #include "axnet/errno.h"
 #include "iperf3.h"
+#include "tcp_loop.h"
 
 /* What iperf3 3.12 sent in `iperf3 -c ... -t 1 -R` and `-u -b 10M`. */
 static const char params_rev[] =
@@ -36,6 +39,14 @@ static const char results_udp[] =
 
 #define BUF_LEN 1024
 #define EPS     1e-12
+/* The loopback test: a 10 s test stopped after STOP_AFTER_S must be over
+ * well before its time (a tick, not the test). */
+#define LONG_TEST_S       10u
+#define STOP_AFTER_S      0.5
+#define STOP_MAX_S        3.0
+#define STOP_SERVER_MAX_S 6.0 /* the client's bound and the server's stop */
+
+static struct tcp_loop L;
 
 static struct axn_ij_span span(const char *s)
 {
@@ -320,6 +331,32 @@ static void result_summary_lines(void **state)
     assert_non_null(strstr(out, "1712 datagrams, 3 lost, jitter 0.250 ms"));
 }
 
+/* ---- A stop flag on a running test (loopback stack) --------------------- */
+
+static double stop_at;
+
+static bool stop_after_a_while(void)
+{
+    return axn_iperf3_mono_s() >= stop_at;
+}
+
+static void client_stop_mid_test(void **state)
+{
+    (void)state;
+    struct axn_iperf3_server *srv = NULL;
+    assert_int_equal(axn_iperf3_server_start(L.st, AXN_IPERF3_PORT, &srv), 0);
+    const struct axn_iperf3_client_opts o = {
+        .host = TCP_LOOP_ADDR, .seconds = LONG_TEST_S, .should_stop = stop_after_a_while};
+    struct axn_iperf3_result res;
+    const double t0 = axn_iperf3_mono_s();
+    stop_at = t0 + STOP_AFTER_S;
+    assert_int_equal(axn_iperf3_client_run(L.st, &o, &res), -AXN_EINTR);
+    const double took = axn_iperf3_mono_s() - t0;
+    assert_true(took >= STOP_AFTER_S && took < STOP_MAX_S);
+    axn_iperf3_server_stop(srv); /* the cut test does not hold it */
+    assert_true(axn_iperf3_mono_s() - t0 < STOP_SERVER_MAX_S);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -337,6 +374,7 @@ int main(void)
         cmocka_unit_test(udp_loss_reorder_and_jitter),
         cmocka_unit_test(client_refuses_bad_options),
         cmocka_unit_test(result_summary_lines),
+        TCP_LOOP_TEST(client_stop_mid_test, &L),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
