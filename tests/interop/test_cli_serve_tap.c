@@ -29,8 +29,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli_ns.h"
 #include "cmd.h"
-#include "netns.h"
 
 #define TAP_NAME     "axsrv0" /* persistent: the one-shot commands open it */
 #define SERVE_TAP    "axsrv1" /* created (and removed) by axnet serve */
@@ -48,11 +48,11 @@
 #define HOLD_PORT    8001 /* a Linux server that never finishes its answer */
 
 static struct {
-    struct axn_netns ns;
-    char dir[PATH_LEN];
+    struct axn_cli_ns w; /* namespace, scratch dir, persistent TAP */
     char out[OUT_LEN];
-    long bg_pid;  /* a Linux server or axnet serve left running by a failed test */
-    long bg_pid2; /* a second Linux server */
+    /* [0] a Linux server or axnet serve left running by a failed test,
+     * [1] a second Linux server */
+    long bg[2];
 } fx;
 
 static int sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -63,7 +63,7 @@ static int sh(const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(cmd, sizeof(cmd), fmt, ap);
     va_end(ap);
-    const int rc = axn_netns_run(&fx.ns, fx.out, sizeof(fx.out), "%s", cmd);
+    const int rc = axn_cli_ns_sh(&fx.w, fx.out, sizeof(fx.out), "%s", cmd);
     print_message("$ %s  -> %d\n%s", cmd, rc, fx.out);
     return rc;
 }
@@ -72,12 +72,10 @@ static int setup(void **state)
 {
     (void)state;
     memset(&fx, 0, sizeof(fx));
-    snprintf(fx.dir, sizeof(fx.dir), "/tmp/axn-srv-XXXXXX");
-    if (!mkdtemp(fx.dir) || axn_netns_create(&fx.ns, "srv") != 0)
+    if (axn_cli_ns_open(&fx.w, "srv", TAP_NAME, LINUX_IP) != 0)
         return -1;
-    return sh("ip tuntap add dev %s mode tap && ip addr add %s/24 dev %s && ip link set %s up && "
-              "mkdir %s/www && head -c %d /dev/urandom > %s/www/f",
-              TAP_NAME, LINUX_IP, TAP_NAME, TAP_NAME, fx.dir, FILE_BYTES, fx.dir) == 0
+    return sh("mkdir %s/www && head -c %d /dev/urandom > %s/www/f", fx.w.dir, FILE_BYTES,
+              fx.w.dir) == 0
                ? 0
                : -1;
 }
@@ -85,14 +83,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     (void)state;
-    if (fx.bg_pid > 0)
-        axn_cmd_stop_pid(fx.bg_pid, STOP_WAIT_MS);
-    if (fx.bg_pid2 > 0)
-        axn_cmd_stop_pid(fx.bg_pid2, STOP_WAIT_MS);
-    axn_netns_delete(&fx.ns);
-    char cmd[PATH_LEN * 2];
-    snprintf(cmd, sizeof(cmd), "rm -rf %s", fx.dir);
-    axn_cmd_sh(cmd, NULL, 0);
+    axn_cli_ns_close(&fx.w, fx.bg, 2, STOP_WAIT_MS);
     return 0;
 }
 
@@ -116,14 +107,14 @@ static void start_serve(void)
                         "wait $!; echo $? > %s/serve.rc) >/dev/null 2>&1 & "
                         "for i in $(seq 100); do [ -s %s/serve.pid ] && break; sleep 0.05; done; "
                         "cat %s/serve.pid",
-                        AXN_TOOL_PATH, fx.dir, SERVE_TAP, OUR_IP, fx.dir, fx.dir, fx.dir, fx.dir,
-                        fx.dir, fx.dir),
+                        AXN_TOOL_PATH, fx.w.dir, SERVE_TAP, OUR_IP, fx.w.dir, fx.w.dir, fx.w.dir,
+                        fx.w.dir, fx.w.dir, fx.w.dir),
                      0);
-    fx.bg_pid = strtol(fx.out, NULL, DECIMAL);
-    assert_true(fx.bg_pid > 0);
+    fx.bg[0] = strtol(fx.out, NULL, DECIMAL);
+    assert_true(fx.bg[0] > 0);
     assert_int_equal(sh("for i in $(seq 100); do grep -q 'ready' %s/serve.err && break; "
                         "sleep 0.1; done; ip addr add %s/24 dev %s && grep -q ready %s/serve.err",
-                        fx.dir, LINUX_IP, SERVE_TAP, fx.dir),
+                        fx.w.dir, LINUX_IP, SERVE_TAP, fx.w.dir),
                      0);
 }
 
@@ -133,7 +124,7 @@ static void serve_http_echo_iperf3(void **state)
     start_serve();
     assert_int_equal(sh("curl -sS --retry 3 --retry-connrefused -m 10 -o %s/got http://%s/f && "
                         "[ \"$(sha256sum < %s/www/f)\" = \"$(sha256sum < %s/got)\" ]",
-                        fx.dir, OUR_IP, fx.dir, fx.dir),
+                        fx.w.dir, OUR_IP, fx.w.dir, fx.w.dir),
                      0);
     assert_int_equal(sh("echo hello-axnet-echo | socat -t 2 - TCP:%s:7", OUR_IP), 0);
     assert_non_null(strstr(fx.out, "hello-axnet-echo\n"));
@@ -145,23 +136,23 @@ static void serve_http_echo_iperf3(void **state)
     assert_int_equal(sh("iperf3 -c %s -t 1 -J > %s/ip.json && python3 -c 'import json\n"
                         "d=json.load(open(\"%s/ip.json\"))\n"
                         "assert d[\"end\"][\"sum_received\"][\"bytes\"] > 0, d[\"end\"]'",
-                        OUR_IP, fx.dir, fx.dir),
+                        OUR_IP, fx.w.dir, fx.w.dir),
                      0);
     /* An echo connection still open at the SIGINT: ended by the shutdown
      * and counted (tcp 2 connections, 17 + 5 bytes). */
     assert_int_equal(sh("((echo held; sleep 5) | socat -t 1 - TCP:%s:7 > %s/held.out 2>&1 &) ; "
                         "for i in $(seq 50); do grep -q held %s/held.out && exit 0; sleep 0.1; "
                         "done; exit 1",
-                        OUR_IP, fx.dir, fx.dir),
+                        OUR_IP, fx.w.dir, fx.w.dir),
                      0);
     /* SIGINT: out within 3 s, status 0, counters printed, TAP gone. */
     assert_int_equal(sh("kill -INT %ld && for i in $(seq 30); do [ -s %s/serve.rc ] && break; "
                         "sleep 0.1; done; cat %s/serve.rc",
-                        fx.bg_pid, fx.dir, fx.dir),
+                        fx.bg[0], fx.w.dir, fx.w.dir),
                      0);
     assert_string_equal(fx.out, "0\n");
-    fx.bg_pid = 0;
-    assert_int_equal(sh("cat %s/serve.out", fx.dir), 0);
+    fx.bg[0] = 0;
+    assert_int_equal(sh("cat %s/serve.out", fx.w.dir), 0);
     assert_non_null(strstr(fx.out, "http: 1 connections, 0 refused, 1 requests, 300000 body bytes;"
                                    " 200: 1\n"));
     assert_non_null(strstr(fx.out, "echo: tcp 2 connections, 22 bytes in, 22 bytes out; "
@@ -178,20 +169,20 @@ static void http_get_from_python(void **state)
     (void)state;
     assert_int_equal(sh("cd %s/www && python3 -m http.server 8000 --bind %s >/dev/null 2>&1 "
                         "</dev/null & echo $!",
-                        fx.dir, LINUX_IP),
+                        fx.w.dir, LINUX_IP),
                      0);
-    fx.bg_pid = strtol(fx.out, NULL, DECIMAL);
+    fx.bg[0] = strtol(fx.out, NULL, DECIMAL);
     wait_listening('t', 8000);
     assert_int_equal(sh("%s http-get http://%s:8000/f -o %s/got %s 2>&1 && "
                         "[ \"$(sha256sum < %s/www/f)\" = \"$(sha256sum < %s/got)\" ]",
-                        AXN_TOOL_PATH, LINUX_IP, fx.dir, STATIC_FLAGS, fx.dir, fx.dir),
+                        AXN_TOOL_PATH, LINUX_IP, fx.w.dir, STATIC_FLAGS, fx.w.dir, fx.w.dir),
                      0);
     assert_non_null(strstr(fx.out, "axnet http-get: HTTP 200 from " LINUX_IP
                                    ":8000: 300000 body bytes (Content-Length 300000)"));
     /* The body on stdout, the summary on stderr. */
     assert_int_equal(sh("[ \"$(%s http-get http://%s:8000/f %s 2>/dev/null | sha256sum)\" = "
                         "\"$(sha256sum < %s/www/f)\" ]",
-                        AXN_TOOL_PATH, LINUX_IP, STATIC_FLAGS, fx.dir),
+                        AXN_TOOL_PATH, LINUX_IP, STATIC_FLAGS, fx.w.dir),
                      0);
     assert_int_equal(sh("%s http-get http://%s:8000/nope %s 2>&1 >/dev/null", AXN_TOOL_PATH,
                         LINUX_IP, STATIC_FLAGS),
@@ -214,16 +205,16 @@ static void http_get_interrupted(void **state)
     assert_int_equal(sh("printf 'HTTP/1.1 200 OK\\r\\nContent-Length: 1000000\\r\\n\\r\\npartial' "
                         "> %s/resp && (socat TCP-LISTEN:%d,bind=%s,reuseaddr "
                         "SYSTEM:'cat %s/resp; sleep 20' >/dev/null 2>&1 </dev/null & echo $!)",
-                        fx.dir, HOLD_PORT, LINUX_IP, fx.dir),
+                        fx.w.dir, HOLD_PORT, LINUX_IP, fx.w.dir),
                      0);
-    fx.bg_pid = strtol(fx.out, NULL, DECIMAL);
+    fx.bg[0] = strtol(fx.out, NULL, DECIMAL);
     wait_listening('t', HOLD_PORT);
     assert_int_equal(sh("%s http-get http://%s:%d/ %s >%s/part 2>%s/hg.err & p=$!; "
                         "for i in $(seq 50); do [ -s %s/part ] && break; sleep 0.1; done; "
                         "kill -INT $p; s=$(date +%%s%%N); wait $p; echo rc=$? "
                         "ms=$((($(date +%%s%%N) - s) / 1000000)); cat %s/part %s/hg.err",
-                        AXN_TOOL_PATH, LINUX_IP, HOLD_PORT, STATIC_FLAGS, fx.dir, fx.dir, fx.dir,
-                        fx.dir, fx.dir),
+                        AXN_TOOL_PATH, LINUX_IP, HOLD_PORT, STATIC_FLAGS, fx.w.dir, fx.w.dir,
+                        fx.w.dir, fx.w.dir, fx.w.dir),
                      0);
     assert_non_null(strstr(fx.out, "rc=1 "));
     assert_non_null(strstr(fx.out, "partial"));
@@ -240,7 +231,7 @@ static void iperf3_against_linux(void **state)
     (void)state;
     assert_int_equal(
         sh("timeout 20 iperf3 -s -1 -B %s >/dev/null 2>&1 </dev/null & echo $!", LINUX_IP), 0);
-    fx.bg_pid = strtol(fx.out, NULL, DECIMAL);
+    fx.bg[0] = strtol(fx.out, NULL, DECIMAL);
     wait_listening('t', 5201);
     assert_int_equal(sh("%s iperf3 -c %s -t 1 %s", AXN_TOOL_PATH, LINUX_IP, STATIC_FLAGS), 0);
     assert_non_null(strstr(fx.out, "Connecting to host " LINUX_IP ", port 5201\n"));
@@ -250,7 +241,7 @@ static void iperf3_against_linux(void **state)
     assert_int_equal(sh("timeout 20 iperf3 -s -p %d -B %s >/dev/null 2>&1 </dev/null & echo $!",
                         IPERF3_PORT2, LINUX_IP),
                      0);
-    fx.bg_pid2 = strtol(fx.out, NULL, DECIMAL);
+    fx.bg[1] = strtol(fx.out, NULL, DECIMAL);
     wait_listening('t', IPERF3_PORT2);
     assert_int_equal(
         sh("%s iperf3 -c %s -p %d -t 1 -R %s", AXN_TOOL_PATH, LINUX_IP, IPERF3_PORT2, STATIC_FLAGS),
@@ -273,12 +264,12 @@ static void iperf3_interrupted(void **state)
     (void)state;
     assert_int_equal(
         sh("timeout 20 iperf3 -s -1 -B %s >/dev/null 2>&1 </dev/null & echo $!", LINUX_IP), 0);
-    fx.bg_pid = strtol(fx.out, NULL, DECIMAL);
+    fx.bg[0] = strtol(fx.out, NULL, DECIMAL);
     wait_listening('t', 5201);
     assert_int_equal(sh("%s iperf3 -c %s -t 10 %s >%s/ip.out 2>&1 & p=$!; sleep 2; kill -INT $p; "
                         "s=$(date +%%s%%N); wait $p; echo rc=$? "
                         "ms=$((($(date +%%s%%N) - s) / 1000000)); cat %s/ip.out",
-                        AXN_TOOL_PATH, LINUX_IP, STATIC_FLAGS, fx.dir, fx.dir),
+                        AXN_TOOL_PATH, LINUX_IP, STATIC_FLAGS, fx.w.dir, fx.w.dir),
                      0);
     assert_non_null(strstr(fx.out, "rc=1 "));
     assert_non_null(strstr(fx.out, "Connecting to host " LINUX_IP ", port 5201\n"));

@@ -26,8 +26,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli_ns.h"
 #include "cmd.h"
-#include "netns.h"
 
 #define TAP_NAME       "axcli0"
 #define LINUX_IP       "192.0.2.1"
@@ -51,8 +51,7 @@
 #define DECIMAL        10
 
 static struct {
-    struct axn_netns ns;
-    char dir[PATH_LEN];
+    struct axn_cli_ns w; /* namespace, scratch dir, persistent TAP */
     char out[OUT_LEN];
     long dnsmasq_pid;
 } fx;
@@ -67,7 +66,7 @@ static int axnet(const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(args, sizeof(args), fmt, ap);
     va_end(ap);
-    const int rc = axn_netns_run(&fx.ns, fx.out, sizeof(fx.out), "%s %s", AXN_TOOL_PATH, args);
+    const int rc = axn_netns_run(&fx.w.ns, fx.out, sizeof(fx.out), "%s %s", AXN_TOOL_PATH, args);
     print_message("$ axnet %s  -> %d\n%s", args, rc, fx.out);
     return rc;
 }
@@ -80,7 +79,7 @@ static int sh(const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(cmd, sizeof(cmd), fmt, ap);
     va_end(ap);
-    return axn_netns_run(&fx.ns, fx.out, sizeof(fx.out), "%s", cmd);
+    return axn_cli_ns_sh(&fx.w, fx.out, sizeof(fx.out), "%s", cmd);
 }
 
 static int count(const char *text, const char *needle)
@@ -97,26 +96,16 @@ static int setup(void **state)
 {
     (void)state;
     memset(&fx, 0, sizeof(fx));
-    snprintf(fx.dir, sizeof(fx.dir), "/tmp/axn-cli-XXXXXX");
-    if (!mkdtemp(fx.dir) || axn_netns_create(&fx.ns, "cli") != 0)
-        return -1;
     /* A persistent TAP the runner opens (and leaves) each time. */
-    return sh("ip tuntap add dev %s mode tap && ip addr add %s/24 dev %s && ip link set %s up && "
-              "head -c %d /dev/urandom > %s/data",
-              TAP_NAME, LINUX_IP, TAP_NAME, TAP_NAME, DATA_BYTES, fx.dir) == 0
-               ? 0
-               : -1;
+    if (axn_cli_ns_open(&fx.w, "cli", TAP_NAME, LINUX_IP) != 0)
+        return -1;
+    return sh("head -c %d /dev/urandom > %s/data", DATA_BYTES, fx.w.dir) == 0 ? 0 : -1;
 }
 
 static int teardown(void **state)
 {
     (void)state;
-    if (fx.dnsmasq_pid > 0)
-        axn_cmd_stop_pid(fx.dnsmasq_pid, STOP_WAIT_MS);
-    axn_netns_delete(&fx.ns);
-    char cmd[PATH_LEN * 2];
-    snprintf(cmd, sizeof(cmd), "rm -rf %s", fx.dir);
-    axn_cmd_sh(cmd, NULL, 0);
+    axn_cli_ns_close(&fx.w, &fx.dnsmasq_pid, 1, STOP_WAIT_MS);
     return 0;
 }
 
@@ -162,17 +151,17 @@ static void usage_errors_exit_2(void **state)
 
 /* ---- Tables as JSON ---------------------------------------------------------- */
 
-/* Runs python3 with `check` on the JSON in fx.dir/out.json. */
+/* Runs python3 with `check` on the JSON in fx.w.dir/out.json. */
 static int json_check(const char *check)
 {
-    return sh("python3 -c 'import json,sys\nd=json.load(open(\"%s/out.json\"))\n%s' 2>&1", fx.dir,
+    return sh("python3 -c 'import json,sys\nd=json.load(open(\"%s/out.json\"))\n%s' 2>&1", fx.w.dir,
               check);
 }
 
 static void ifconfig_json_parses(void **state)
 {
     (void)state;
-    assert_int_equal(axnet("ifconfig %s --json > %s/out.json", STATIC_FLAGS, fx.dir), 0);
+    assert_int_equal(axnet("ifconfig %s --json > %s/out.json", STATIC_FLAGS, fx.w.dir), 0);
     assert_int_equal(json_check("e=[i for i in d[\"interfaces\"] if i[\"name\"]==\"eth0\"][0]\n"
                                 "assert e[\"addr\"]==\"" OUR_IP "\", e\n"
                                 "assert e[\"prefix_len\"]==24 and e[\"mtu\"]==1500, e\n"
@@ -190,14 +179,14 @@ static void ifconfig_json_parses(void **state)
 static void route_and_stats_json_parse(void **state)
 {
     (void)state;
-    assert_int_equal(axnet("route %s --json > %s/out.json", STATIC_FLAGS, fx.dir), 0);
+    assert_int_equal(axnet("route %s --json > %s/out.json", STATIC_FLAGS, fx.w.dir), 0);
     assert_int_equal(json_check("r=[x for x in d[\"routes\"] if x[\"prefix_len\"]==0]\n"
                                 "assert r and r[0][\"gateway\"]==\"" LINUX_IP "\", d\n"
                                 "assert r[0][\"dev\"]==\"eth0\", d\n"),
                      0);
-    assert_int_equal(axnet("arp %s --json > %s/out.json", STATIC_FLAGS, fx.dir), 0);
+    assert_int_equal(axnet("arp %s --json > %s/out.json", STATIC_FLAGS, fx.w.dir), 0);
     assert_int_equal(json_check("assert isinstance(d[\"arp\"], list), d\n"), 0);
-    assert_int_equal(axnet("stats %s --json > %s/out.json", STATIC_FLAGS, fx.dir), 0);
+    assert_int_equal(axnet("stats %s --json > %s/out.json", STATIC_FLAGS, fx.w.dir), 0);
     assert_int_equal(
         json_check("assert set(d)=={\"links\",\"snmp\",\"dhcp\",\"dns\"}, d.keys()\n"
                    "s={(x[\"group\"],x[\"counter\"]):x[\"value\"] for x in d[\"snmp\"]}\n"
@@ -223,7 +212,7 @@ static int same_files(const char *a, const char *b)
 {
     return sh("for i in $(seq 50); do cmp -s %s/%s %s/%s && exit 0; sleep 0.1; done; "
               "cmp %s/%s %s/%s",
-              fx.dir, a, fx.dir, b, fx.dir, a, fx.dir, b);
+              fx.w.dir, a, fx.w.dir, b, fx.w.dir, a, fx.w.dir, b);
 }
 
 static void nc_tcp_both_ways(void **state)
@@ -232,18 +221,19 @@ static void nc_tcp_both_ways(void **state)
     /* axnet connects: Linux's socat writes what it gets to a file. */
     assert_int_equal(sh("(timeout 20 socat -u TCP-LISTEN:5002,reuseaddr OPEN:%s/in1,creat "
                         ">/dev/null 2>&1 &)",
-                        fx.dir),
+                        fx.w.dir),
                      0);
     wait_listening('t', 5002);
-    assert_int_equal(axnet("nc %s 5002 %s < %s/data", LINUX_IP, STATIC_FLAGS, fx.dir), 0);
+    assert_int_equal(axnet("nc %s 5002 %s < %s/data", LINUX_IP, STATIC_FLAGS, fx.w.dir), 0);
     assert_int_equal(same_files("data", "in1"), 0);
     /* axnet listens: socat connects (retrying until the stack is up). */
     assert_int_equal(sh("(%s nc -l 5001 %s < /dev/null > %s/in2; echo $? > %s/rc2) & "
                         "for i in $(seq 100); do socat -u FILE:%s/data TCP:%s:5001 2>/dev/null && "
                         "break; sleep 0.1; done; wait",
-                        AXN_TOOL_PATH, STATIC_FLAGS, fx.dir, fx.dir, fx.dir, OUR_IP),
+                        AXN_TOOL_PATH, STATIC_FLAGS, fx.w.dir, fx.w.dir, fx.w.dir, OUR_IP),
                      0);
-    assert_int_equal(sh("cmp %s/data %s/in2 && grep -qx 0 %s/rc2", fx.dir, fx.dir, fx.dir), 0);
+    assert_int_equal(sh("cmp %s/data %s/in2 && grep -qx 0 %s/rc2", fx.w.dir, fx.w.dir, fx.w.dir),
+                     0);
     /* Nobody listens: Linux answers RST, one line and exit 1. */
     assert_int_equal(axnet("nc %s 5999 %s < /dev/null 2>&1", LINUX_IP, STATIC_FLAGS),
                      EXIT_NO_REPLY);
@@ -255,8 +245,8 @@ static void nc_tcp_both_ways(void **state)
                      0);
     wait_listening('t', 5005);
     assert_int_equal(
-        axnet("nc %s 5005 %s < %s/data > %s/echo", LINUX_IP, STATIC_FLAGS, fx.dir, fx.dir), 0);
-    assert_int_equal(sh("cmp %s/data %s/echo", fx.dir, fx.dir), 0);
+        axnet("nc %s 5005 %s < %s/data > %s/echo", LINUX_IP, STATIC_FLAGS, fx.w.dir, fx.w.dir), 0);
+    assert_int_equal(sh("cmp %s/data %s/echo", fx.w.dir, fx.w.dir), 0);
 }
 
 static void nc_udp_both_ways(void **state)
@@ -264,10 +254,10 @@ static void nc_udp_both_ways(void **state)
     (void)state;
     assert_int_equal(sh("echo 'datagram from axnet' > %s/dgram && "
                         "(timeout 10 socat -u UDP-RECV:5003 OPEN:%s/uin1,creat >/dev/null 2>&1 &)",
-                        fx.dir, fx.dir),
+                        fx.w.dir, fx.w.dir),
                      0);
     wait_listening('u', 5003);
-    assert_int_equal(axnet("nc -u -w 0.5 %s 5003 %s < %s/dgram", LINUX_IP, STATIC_FLAGS, fx.dir),
+    assert_int_equal(axnet("nc -u -w 0.5 %s 5003 %s < %s/dgram", LINUX_IP, STATIC_FLAGS, fx.w.dir),
                      0);
     assert_int_equal(same_files("dgram", "uin1"), 0);
     /* axnet listens; Linux sends until the datagram got through (each
@@ -275,9 +265,11 @@ static void nc_udp_both_ways(void **state)
     assert_int_equal(sh("(%s nc -l -u -w 0.5 5004 %s < /dev/null > %s/uin2; echo $? > %s/urc) & "
                         "for i in $(seq 50); do sleep 0.2; [ -s %s/uin2 ] && break; "
                         "socat -u FILE:%s/dgram UDP:%s:5004; done; wait",
-                        AXN_TOOL_PATH, STATIC_FLAGS, fx.dir, fx.dir, fx.dir, fx.dir, OUR_IP),
+                        AXN_TOOL_PATH, STATIC_FLAGS, fx.w.dir, fx.w.dir, fx.w.dir, fx.w.dir,
+                        OUR_IP),
                      0);
-    assert_int_equal(sh("cmp %s/dgram %s/uin2 && grep -qx 0 %s/urc", fx.dir, fx.dir, fx.dir), 0);
+    assert_int_equal(sh("cmp %s/dgram %s/uin2 && grep -qx 0 %s/urc", fx.w.dir, fx.w.dir, fx.w.dir),
+                     0);
 }
 
 /* ---- Against dnsmasq --------------------------------------------------------- */
@@ -293,16 +285,16 @@ static void start_dnsmasq(void)
                         "--no-resolv --no-hosts --addn-hosts=%s/hosts --local=/axn.test/ "
                         "--cname=%s,%s --dhcp-leasefile=%s/leases >%s/dnsmasq.out 2>&1 "
                         "</dev/null & echo $!",
-                        WEB_IP, WEB_NAME, LINUX_IP, GW_NAME, fx.dir, TAP_NAME, RANGE_FIRST,
-                        RANGE_LAST, LINUX_IP, LINUX_IP, fx.dir, ALIAS_NAME, WEB_NAME, fx.dir,
-                        fx.dir),
+                        WEB_IP, WEB_NAME, LINUX_IP, GW_NAME, fx.w.dir, TAP_NAME, RANGE_FIRST,
+                        RANGE_LAST, LINUX_IP, LINUX_IP, fx.w.dir, ALIAS_NAME, WEB_NAME, fx.w.dir,
+                        fx.w.dir),
                      0);
     fx.dnsmasq_pid = strtol(fx.out, NULL, DECIMAL);
     assert_true(fx.dnsmasq_pid > 0);
     /* Up once it answers a query on its port. */
     assert_int_equal(sh("for i in $(seq %d); do grep -q 'started' %s/dnsmasq.out && exit 0; "
                         "sleep 0.1; done; exit 1",
-                        DNSMASQ_WAIT_S * DECIMAL, fx.dir),
+                        DNSMASQ_WAIT_S * DECIMAL, fx.w.dir),
                      0);
 }
 
@@ -332,12 +324,12 @@ static void dhcp_boot_against_dnsmasq(void **state)
 {
     (void)state;
     start_dnsmasq();
-    assert_int_equal(
-        axnet("ifconfig --tap %s --dhcp --json 2>%s/err >%s/out.json", TAP_NAME, fx.dir, fx.dir),
-        0);
+    assert_int_equal(axnet("ifconfig --tap %s --dhcp --json 2>%s/err >%s/out.json", TAP_NAME,
+                           fx.w.dir, fx.w.dir),
+                     0);
     assert_int_equal(sh("grep -E 'axnet ifconfig: eth0: DHCP lease 192\\.0\\.2\\.(5[0-9]|60)/24 "
                         "router %s dns %s for [0-9]+ s from %s' %s/err",
-                        LINUX_IP, LINUX_IP, LINUX_IP, fx.dir),
+                        LINUX_IP, LINUX_IP, LINUX_IP, fx.w.dir),
                      0);
     assert_int_equal(json_check("e=[i for i in d[\"interfaces\"] if i[\"name\"]==\"eth0\"][0]\n"
                                 "a=[int(x) for x in e[\"addr\"].split(\".\")]\n"
