@@ -9,7 +9,10 @@ case ${1:-test} in
   test) need+=(clang libclang-rt-14-dev libcmocka-dev gcc-riscv64-linux-gnu binutils
                iproute2 tcpdump tshark arping iputils-ping socat iperf3
                curl netcat-openbsd nftables dnsmasq-base udhcpc) ;;
-  bench) need+=(clang liblwip-dev) ;; # liblwip-dev: bench_lwip_mem's peer
+  # liblwip-dev: the lwIP peer; gnuplot-nox: the chart; valgrind: the
+  # instruction counts; the cross compiler: riscv64 code size.
+  bench) need+=(clang liblwip-dev gnuplot-nox valgrind iproute2 socat iperf3
+                gcc-riscv64-linux-gnu binutils) ;;
   *) echo "usage: $0 demo|demo-linux|test|bench" >&2; exit 2 ;;
 esac
 missing=()
