@@ -5,8 +5,9 @@
 #   make demo-linux   (root) the stack on a TAP against Linux: DHCP, DNS, HTTP
 #   make test   build with ASan+UBSan and run every test through ctest
 #
-# Separate, longer runs: make fuzz-long, make bench, make tcp-matrix,
-# make tcp-interop-long.
+# Separate, longer runs: make fuzz-long, make bench (axnet vs lwIP and
+# Linux: table + build/bench/bench.png, docs/performance.md), make
+# tcp-matrix, make tcp-interop-long.
 
 .PHONY: demo demo-linux test fuzz-long bench tcp-matrix tcp-interop-long format clean
 

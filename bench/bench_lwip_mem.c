@@ -102,7 +102,8 @@ static void copy_out(struct lwip_inst *b, struct pbuf *p)
 {
     const u16_t tot = p->tot_len;
     for (u16_t off = 0; off < tot;) {
-        const u16_t want = (u16_t)(tot - off < APP_BUF ? tot - off : APP_BUF);
+        const size_t left = (size_t)(tot - off);
+        const u16_t want = (u16_t)(left < APP_BUF ? left : APP_BUF);
         const u16_t n = b->pbuf_copy_partial(p, R.in, want, off);
         if (R.verify)
             for (u16_t i = 0; i < n; i++)
@@ -159,15 +160,7 @@ static void open_pair(void)
     struct lwip_inst *a = &R.w.inst[0], *b = &R.w.inst[1];
     ip_addr_t addr_b;
     IP_ADDR4(&addr_b, 192, 0, 2, 20);
-    struct tcp_pcb *l = b->tcp_new();
-    if (!l)
-        check(ERR_MEM, "tcp_new");
-    check(b->tcp_bind(l, &addr_b, PORT_B), "bind");
-    R.lst = b->tcp_listen_with_backlog(l, LISTEN_BACKLOG);
-    if (!R.lst)
-        check(ERR_MEM, "listen");
-    b->tcp_arg(R.lst, b);
-    b->tcp_accept(R.lst, on_accept);
+    R.lst = lwip_tcp_listen(b, &addr_b, PORT_B, LISTEN_BACKLOG, on_accept, b);
     R.tx = a->tcp_new();
     if (!R.tx)
         check(ERR_MEM, "tcp_new");

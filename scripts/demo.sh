@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The README's demo command: build (optimised, no sanitizers) and run
 # `axnet demo` — two stacks on a simulated lossy wire, virtual time: the
-# client boots by DHCP, resolves the gateway's name by DNS, then pings it
-# and talks UDP and TCP to it.
+# client boots by DHCP, resolves the gateway's name by DNS, then pings it,
+# talks UDP and TCP to it, and downloads a 1 MiB file from its HTTP server
+# (SHA-256 checked).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/deps.sh demo

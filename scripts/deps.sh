@@ -11,8 +11,11 @@ case ${1:-test} in
                curl netcat-openbsd nftables dnsmasq-base udhcpc) ;;
   # liblwip-dev: the lwIP peer; gnuplot-nox: the chart; valgrind: the
   # instruction counts; the cross compiler: riscv64 code size.
+  # libc6-dev-riscv64-cross + dpkg-dev: lwIP's -Os riscv64 build from
+  # Debian's source package (scripts/bench/g_code_size.sh).
   bench) need+=(clang liblwip-dev gnuplot-nox valgrind iproute2 socat iperf3
-                gcc-riscv64-linux-gnu binutils) ;;
+                gcc-riscv64-linux-gnu binutils libc6-dev-riscv64-cross dpkg-dev
+                ethtool linux-perf python3) ;; # veth offloads off; context switches; iperf3's JSON
   *) echo "usage: $0 demo|demo-linux|test|bench" >&2; exit 2 ;;
 esac
 missing=()

@@ -35,6 +35,12 @@ static void usage(FILE *to)
     fprintf(to, "usage: axnet COMMAND [options]\n\ncommands:\n");
     for (size_t i = 0; i < sizeof(subcommands) / sizeof(subcommands[0]); i++)
         fprintf(to, "  %-8s %s\n", subcommands[i].name, subcommands[i].help);
+    fprintf(to, "\nEvery command but demo brings one stack up on a TAP (--tap NAME, needs root)\n"
+                "or, with --sim, on a simulated network whose gateway 10.0.0.1 serves DHCP,\n"
+                "DNS (gw.sim.test, www.sim.test), echo/discard/chargen, HTTP (/hello.txt,\n"
+                "/data.bin) and iperf3 (no root; --loss PERCENT, --delay MS), e.g.\n"
+                "  axnet ping gw.sim.test --sim\n"
+                "  axnet http-get http://www.sim.test/hello.txt --sim\n");
     fprintf(to, "\n`axnet COMMAND --help` describes a command's options.\n");
 }
 

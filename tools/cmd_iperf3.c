@@ -9,8 +9,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "axnet/errno.h"
+#include "axnet/resolver.h"
 #include "cli_cmds.h"
 #include "cli_util.h"
 #include "iperf3.h"
@@ -23,6 +25,8 @@
 #define RATE_K 1000ull
 #define SIZE_K 1024ull
 #define DEC    10
+/* Between two steps of a name lookup: how soon Ctrl-C is seen. */
+#define LOOKUP_TICK_NS 10000000L
 
 struct iperf3_cli {
     const char *host;
@@ -123,6 +127,47 @@ static int parse_opts(int argc, char **argv, struct iperf3_cli *c)
     return 0;
 }
 
+/* A name's lookup, stepped here rather than by axn_resolve so that Ctrl-C
+ * ends it at once (axn_resolve waits out its timeout, 5 s by default). */
+static int lookup(struct axn_runner *r, const char *host, struct axn_dns_result *res)
+{
+    const struct axn_platform *plat = &r->plat;
+    const struct axn_dns_options opt = {.family = AXN_AF_INET};
+    const struct timespec tick = {0, LOOKUP_TICK_NS};
+    struct axn_dns_lookup *q = NULL;
+    int err = axn_dns_query_start(axn_runner_stack(r), host, &opt, plat->now(plat->ctx), &q);
+    while (!err) {
+        axn_time_t next;
+        err = axn_dns_query_step(q, plat->now(plat->ctx), &next);
+        if (err != -AXN_EINPROGRESS)
+            break;
+        err = axn_runner_stopping() ? -AXN_EINTR : 0;
+        nanosleep(&tick, NULL);
+    }
+    if (!err)
+        err = axn_dns_query_result(q, res);
+    axn_dns_query_free(q);
+    return err;
+}
+
+/* HOST as a dotted quad or by DNS: true, or false after one line. */
+static bool host_ip4(struct axn_runner *r, const char *host, axn_ip4_t *out)
+{
+    struct axn_dns_result res;
+    if (axn_runner_parse_ip4(host, out))
+        return true;
+    const int err = lookup(r, host, &res);
+    if (!err && res.n_addrs > 0) {
+        *out = res.addrs[0].a4;
+        return true;
+    }
+    if (err == -AXN_EINTR)
+        fprintf(stderr, PROG ": interrupted\n");
+    else
+        fprintf(stderr, PROG ": %s: %s\n", host, err ? axn_cli_dns_error(err) : "no IPv4 address");
+    return false;
+}
+
 static int run_test(struct axn_stack *st, const struct axn_iperf3_client_opts *o)
 {
     char ip[sizeof("255.255.255.255")];
@@ -131,7 +176,8 @@ static int run_test(struct axn_stack *st, const struct axn_iperf3_client_opts *o
     fflush(stdout);
     struct axn_iperf3_result res;
     memset(&res, 0, sizeof(res));
-    /* Ctrl-C ends the test within a tick; the stack then stops cleanly. */
+    /* Ctrl-C ends the test (or its connect or a control wait) within a
+     * tick; the stack then stops cleanly. */
     const int err = axn_iperf3_client_run(st, o, &res);
     if (err == -AXN_EINTR)
         fprintf(stderr, PROG ": interrupted\n");
@@ -155,7 +201,7 @@ int axn_cmd_iperf3(int argc, char **argv)
         return AXN_EXIT_FAIL;
     int rc = AXN_EXIT_FAIL;
     c.o.should_stop = axn_runner_stopping;
-    if (axn_cli_host_ip4(axn_runner_stack(&r), PROG, c.host, &c.o.host))
+    if (host_ip4(&r, c.host, &c.o.host))
         rc = run_test(axn_runner_stack(&r), &c.o);
     axn_runner_stop(&r);
     return rc;

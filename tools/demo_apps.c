@@ -26,7 +26,6 @@
 #define FRAGMENTED      3000          /* three fragments each way */
 #define MSG_MAX         FRAGMENTED
 #define BUF_LEN         4096   /* receive buffers: more than any message */
-#define TCP_BACKLOG     4      /* listen(2): the demo has one client */
 #define USEC_PER_MSEC_F 1000.0 /* TCP_INFO times are in µs */
 
 /* ICMP echo layout (RFC 792): what a ping program builds and reads. */
@@ -55,7 +54,7 @@ static const struct {
 /* ---- Printing ---------------------------------------------------------------- */
 
 /* A call's result as the C programmer reads it: a count or -ENAME. */
-static const char *result(long rc, char *buf, size_t cap)
+const char *demo_result(long rc, char *buf, size_t cap)
 {
     static const struct {
         int err;
@@ -89,27 +88,20 @@ static const char *result(long rc, char *buf, size_t cap)
     return buf;
 }
 
-#define RESULT_LEN 32
-#define RES(rc)    result((rc), (char[RESULT_LEN]){0}, RESULT_LEN)
-
-static struct axn_sockaddr_in sin4(axn_ip4_t host_order, uint16_t port)
+struct axn_sockaddr_in demo_sin4(axn_ip4_t host_order, uint16_t port)
 {
     struct axn_sockaddr_in sa = {.sin_family = AXN_AF_INET, .sin_port = htons(port)};
     sa.sin_addr.s_addr = htonl(host_order);
     return sa;
 }
 
-#define ADDR_LEN 24 /* "255.255.255.255:65535" */
-
-static const char *fmt_sin(const struct axn_sockaddr_in *sa, char *buf)
+const char *demo_fmt_sin(const struct axn_sockaddr_in *sa, char *buf)
 {
     char ip[INET_ADDRSTRLEN];
     inet_ntop(AF_INET, &sa->sin_addr.s_addr, ip, sizeof(ip));
-    snprintf(buf, ADDR_LEN, "%s:%u", ip, ntohs(sa->sin_port));
+    snprintf(buf, DEMO_ADDR_LEN, "%s:%u", ip, ntohs(sa->sin_port));
     return buf;
 }
-
-#define SIN(sa) fmt_sin((sa), (char[ADDR_LEN]){0})
 
 /* Ping sockets have no ports on the wire: the address alone. */
 static const char *fmt_ip(const struct axn_sockaddr_in *sa, char *buf)
@@ -129,7 +121,8 @@ static bool ping_send(struct demo_apps *a, axn_time_t now)
     if (!a->ping) {
         long rc = axn_socket(a->client, AXN_AF_INET, AXN_SOCK_DGRAM, AXN_IPPROTO_ICMP, &a->ping);
         axn_tool_say(now, "client",
-                     "socket(AF_INET, SOCK_DGRAM, IPPROTO_ICMP) = %s   (a ping socket)", RES(rc));
+                     "socket(AF_INET, SOCK_DGRAM, IPPROTO_ICMP) = %s   (a ping socket)",
+                     DEMO_RES(rc));
         if (rc < 0) {
             a->ping_seq = DEMO_PINGS; /* no pings at all: the verdict says so */
             return false;
@@ -139,7 +132,8 @@ static bool ping_send(struct demo_apps *a, axn_time_t now)
         const int on = 1;
         rc = axn_setsockopt(a->ping, AXN_SOL_IP, AXN_IP_RECVERR, &on, sizeof(on));
         axn_tool_say(now, "client",
-                     "setsockopt(ping, SOL_IP, IP_RECVERR, 1) = %s   (as ping(8) does)", RES(rc));
+                     "setsockopt(ping, SOL_IP, IP_RECVERR, 1) = %s   (as ping(8) does)",
+                     DEMO_RES(rc));
     }
     /* Echo request: the stack fills in the identifier (the socket's "port")
      * and the checksum, as Linux does for ping sockets. */
@@ -148,18 +142,18 @@ static bool ping_send(struct demo_apps *a, axn_time_t now)
     memcpy(msg + ICMP_SEQ_OFF, &seq, sizeof(seq));
     for (size_t i = ICMP_HDR_LEN; i < sizeof(msg); i++)
         msg[i] = (uint8_t)i;
-    const struct axn_sockaddr_in to = sin4(a->gw_ip, 0);
+    const struct axn_sockaddr_in to = demo_sin4(a->gw_ip, 0);
     long rc =
         axn_sendto(a->ping, msg, sizeof(msg), 0, (const struct axn_sockaddr *)&to, sizeof(to));
     axn_tool_say(now, "client", "sendto(ping, %zu bytes, %s) = %s   echo request seq=%d",
-                 sizeof(msg), IP(&to), RES(rc), a->ping_seq);
+                 sizeof(msg), IP(&to), DEMO_RES(rc), a->ping_seq);
     if (a->ping_seq == 0) {
         struct axn_sockaddr_in me;
         axn_socklen_t melen = sizeof(me);
         memset(&me, 0, sizeof(me));
         rc = axn_getsockname(a->ping, (struct axn_sockaddr *)&me, &melen);
         axn_tool_say(now, "client", "getsockname(ping) = %s   identifier %u: the stack picked it",
-                     RES(rc), ntohs(me.sin_port));
+                     DEMO_RES(rc), ntohs(me.sin_port));
     }
     a->ping_sent_at[a->ping_seq] = now;
     a->ping_seq++;
@@ -178,7 +172,7 @@ static bool ping_error(struct demo_apps *a, axn_time_t now)
     axn_socklen_t len = sizeof(err);
     long rc = axn_getsockopt(a->ping, AXN_SOL_SOCKET, AXN_SO_ERROR, &err, &len);
     axn_tool_say(now, "client", "poll(ping) has POLLERR; getsockopt(ping, SO_ERROR) = %s: %s%s",
-                 RES(rc), RES(-(long)err),
+                 DEMO_RES(rc), DEMO_RES(-(long)err),
                  err == AXN_EHOSTUNREACH ? "   (ARP went unanswered: queued requests dropped)"
                                          : "");
     return true;
@@ -200,11 +194,11 @@ static bool ping_receive(struct demo_apps *a, axn_time_t now)
         got = true;
         if (n < 0) {
             axn_tool_say(now, "client", "recvfrom(ping) = %s   an error about our echo requests",
-                         RES(n));
+                         DEMO_RES(n));
             continue;
         }
         if (n < ICMP_HDR_LEN || buf[0] != ICMP_ECHO_REPLY) {
-            axn_tool_say(now, "client", "recvfrom(ping) = %s   (not an echo reply)", RES(n));
+            axn_tool_say(now, "client", "recvfrom(ping) = %s   (not an echo reply)", DEMO_RES(n));
             continue;
         }
         uint16_t seq;
@@ -243,13 +237,13 @@ static bool echo_serve(struct demo_apps *a, axn_time_t now)
             break;
         got = true;
         if (n < 0) {
-            axn_tool_say(now, "gateway", "recvfrom(echo) = %s", RES(n));
+            axn_tool_say(now, "gateway", "recvfrom(echo) = %s", DEMO_RES(n));
             break;
         }
         long rc =
             axn_sendto(a->echo_srv, buf, (size_t)n, 0, (const struct axn_sockaddr *)&from, fromlen);
         axn_tool_say(now, "gateway", "recvfrom(echo) = %ld from %s; sendto back = %s", n,
-                     SIN(&from), RES(rc));
+                     DEMO_SIN(&from), DEMO_RES(rc));
     }
     return got;
 }
@@ -274,9 +268,9 @@ static void udp_send_msg(struct demo_apps *a, axn_time_t now)
     long rc = axn_send(a->udp, buf, len, 0);
     if (messages[a->msg].text)
         axn_tool_say(now, "client", "send(udp, \"%s\", %zu) = %s%s", messages[a->msg].text, len,
-                     RES(rc), a->tries ? "   (again: no echo yet)" : "");
+                     DEMO_RES(rc), a->tries ? "   (again: no echo yet)" : "");
     else
-        axn_tool_say(now, "client", "send(udp, %zu bytes) = %s   %s%s", len, RES(rc),
+        axn_tool_say(now, "client", "send(udp, %zu bytes) = %s   %s%s", len, DEMO_RES(rc),
                      messages[a->msg].what, a->tries ? " (again: no echo yet)" : "");
     if (a->tries)
         a->res.udp_resends++;
@@ -288,8 +282,8 @@ static void udp_send_msg(struct demo_apps *a, axn_time_t now)
 static void udp_send_probe(struct demo_apps *a, axn_time_t now)
 {
     long rc = axn_send(a->udp, probe, sizeof(probe) - 1, 0);
-    axn_tool_say(now, "client", "send(udp, \"%s\", %zu) = %s%s", probe, sizeof(probe) - 1, RES(rc),
-                 a->tries ? "   (again: no answer yet)" : "");
+    axn_tool_say(now, "client", "send(udp, \"%s\", %zu) = %s%s", probe, sizeof(probe) - 1,
+                 DEMO_RES(rc), a->tries ? "   (again: no answer yet)" : "");
     if (a->tries)
         a->res.udp_resends++;
     a->tries++;
@@ -301,19 +295,19 @@ static void udp_open(struct demo_apps *a, axn_time_t now)
     printf("\n--- UDP: an echo service on gateway port %d, a connected client socket ---\n",
            ECHO_PORT);
     long rc = axn_socket(a->client, AXN_AF_INET, AXN_SOCK_DGRAM, 0, &a->udp);
-    axn_tool_say(now, "client", "socket(AF_INET, SOCK_DGRAM, 0) = %s", RES(rc));
+    axn_tool_say(now, "client", "socket(AF_INET, SOCK_DGRAM, 0) = %s", DEMO_RES(rc));
     if (rc < 0) {
         a->udp_state = UDP_DONE;
         return;
     }
-    const struct axn_sockaddr_in srv = sin4(a->gw_ip, ECHO_PORT);
+    const struct axn_sockaddr_in srv = demo_sin4(a->gw_ip, ECHO_PORT);
     rc = axn_connect(a->udp, (const struct axn_sockaddr *)&srv, sizeof(srv));
     struct axn_sockaddr_in me;
     axn_socklen_t melen = sizeof(me);
     memset(&me, 0, sizeof(me));
     axn_getsockname(a->udp, (struct axn_sockaddr *)&me, &melen);
-    axn_tool_say(now, "client", "connect(udp, %s) = %s   local address %s (getsockname)", SIN(&srv),
-                 RES(rc), SIN(&me));
+    axn_tool_say(now, "client", "connect(udp, %s) = %s   local address %s (getsockname)",
+                 DEMO_SIN(&srv), DEMO_RES(rc), DEMO_SIN(&me));
     if (rc < 0) {
         a->udp_state = UDP_DONE;
         return;
@@ -327,10 +321,10 @@ static void udp_open(struct demo_apps *a, axn_time_t now)
 static void udp_start_refused(struct demo_apps *a, axn_time_t now)
 {
     printf("\n--- UDP: a datagram to a closed port; the error reaches the socket ---\n");
-    const struct axn_sockaddr_in closed = sin4(a->gw_ip, CLOSED_PORT);
+    const struct axn_sockaddr_in closed = demo_sin4(a->gw_ip, CLOSED_PORT);
     long rc = axn_connect(a->udp, (const struct axn_sockaddr *)&closed, sizeof(closed));
-    axn_tool_say(now, "client", "connect(udp, %s) = %s   (nothing listens there)", SIN(&closed),
-                 RES(rc));
+    axn_tool_say(now, "client", "connect(udp, %s) = %s   (nothing listens there)",
+                 DEMO_SIN(&closed), DEMO_RES(rc));
     a->udp_state = rc < 0 ? UDP_DONE : UDP_REFUSED;
     a->tries = 0;
     if (rc == 0)
@@ -378,10 +372,10 @@ static bool udp_receive(struct demo_apps *a, axn_time_t now)
                 "recv(udp) = -ECONNREFUSED   the ICMP port unreachable, on the connected socket");
             n = axn_recv(a->udp, buf, sizeof(buf), AXN_MSG_DONTWAIT);
             axn_tool_say(now, "client", "recv(udp) = %s   the error is reported once, as on Linux",
-                         RES(n));
+                         DEMO_RES(n));
             a->udp_state = UDP_DONE;
         } else if (n < 0) {
-            axn_tool_say(now, "client", "recv(udp) = %s", RES(n));
+            axn_tool_say(now, "client", "recv(udp) = %s", DEMO_RES(n));
         } else if (a->udp_state == UDP_ECHO) {
             udp_on_echo(a, now, buf, n);
         } else {
@@ -435,7 +429,7 @@ enum step_result {
 };
 
 /* A poll(2) mask in words. */
-static const char *poll_names(unsigned mask, char *buf, size_t cap)
+const char *demo_poll_names(unsigned mask, char *buf, size_t cap)
 {
     static const struct {
         unsigned bit;
@@ -454,16 +448,13 @@ static const char *poll_names(unsigned mask, char *buf, size_t cap)
     return buf;
 }
 
-#define POLL_TEXT_LEN 64
-#define POLLS(m)      poll_names((m), (char[POLL_TEXT_LEN]){0}, POLL_TEXT_LEN)
-
 /* Byte k of the client's message: a counting pattern the echo must match. */
 static uint8_t tcp_msg_byte(size_t k)
 {
     return (uint8_t)('a' + k % ('z' - 'a' + 1));
 }
 
-static long tcp_so_error(struct axn_socket *s)
+long demo_so_error(struct axn_socket *s)
 {
     int err = 0;
     axn_socklen_t len = sizeof(err);
@@ -473,48 +464,29 @@ static long tcp_so_error(struct axn_socket *s)
 
 /* The gateway: a listening socket on the echo port, non-blocking as an
  * event loop's are. */
+static const struct demo_sock_name tsrv_listener = {"gateway", "tcp"};
+static const struct demo_sock_name tsrv_conn = {"gateway", "conn"};
+static const struct demo_sock_name tcl_sock = {"client", "tcp"};
+
 static int tcp_server_open(struct demo_apps *a, axn_time_t now)
 {
-    struct demo_tcp_server *sv = &a->tsrv;
-    long rc = axn_socket(a->gw, AXN_AF_INET, AXN_SOCK_STREAM | AXN_SOCK_NONBLOCK, 0, &sv->listener);
-    axn_tool_say(now, "gateway", "socket(AF_INET, SOCK_STREAM|SOCK_NONBLOCK, 0) = %s", RES(rc));
-    if (rc < 0)
-        return (int)rc;
-    const struct axn_sockaddr_in any = sin4(AXN_INADDR_ANY, ECHO_PORT);
-    rc = axn_bind(sv->listener, (const struct axn_sockaddr *)&any, sizeof(any));
-    axn_tool_say(now, "gateway", "bind(tcp, %s) = %s   (the TCP echo service)", SIN(&any), RES(rc));
-    if (rc == 0) {
-        rc = axn_listen(sv->listener, TCP_BACKLOG);
-        axn_tool_say(now, "gateway", "listen(tcp, %d) = %s", TCP_BACKLOG, RES(rc));
-    }
-    return (int)rc;
+    return demo_tcp_listen(a->gw, tsrv_listener, ECHO_PORT, "the TCP echo service", now,
+                           &a->tsrv.listener);
 }
 
 static bool tcp_server_accept(struct demo_apps *a, axn_time_t now)
 {
     struct demo_tcp_server *sv = &a->tsrv;
-    if (sv->conn || !sv->listener || !(axn_socket_poll(sv->listener) & AXN_POLLIN))
+    if (sv->conn || !sv->listener)
         return false;
-    struct axn_sockaddr_in peer;
-    axn_socklen_t plen = sizeof(peer);
-    memset(&peer, 0, sizeof(peer));
-    long rc =
-        axn_accept(sv->listener, (struct axn_sockaddr *)&peer, &plen, AXN_SOCK_NONBLOCK, &sv->conn);
-    axn_tool_say(now, "gateway", "poll(listener) = POLLIN; accept(tcp, SOCK_NONBLOCK) = %s from %s",
-                 rc < 0 ? RES(rc) : "a new socket", SIN(&peer));
-    if (rc < 0)
-        sv->conn = NULL;
-    return true;
+    return demo_tcp_accept(sv->listener, tsrv_listener, now, &sv->conn) != -AXN_EAGAIN;
 }
 
 /* The server is done with its connection: EOF read, or an error. */
 static void tcp_server_close(struct demo_apps *a, axn_time_t now)
 {
-    struct demo_tcp_server *sv = &a->tsrv;
-    long rc = axn_close(sv->conn);
-    axn_tool_say(now, "gateway",
-                 "close(conn) = %s   (our FIN follows; the stack finishes the handshake)", RES(rc));
-    sv->conn = NULL;
+    demo_close(&a->tsrv.conn, tsrv_conn, "   (our FIN follows; the stack finishes the handshake)",
+               now);
 }
 
 /* What was read goes back out; EAGAIN (send buffer full) waits. */
@@ -524,7 +496,8 @@ static enum step_result tcp_server_flush(struct demo_apps *a, axn_time_t now)
     long n = axn_send(sv->conn, sv->pending, sv->pending_len, AXN_MSG_DONTWAIT);
     if (n == -AXN_EAGAIN)
         return STEP_WAIT;
-    axn_tool_say(now, "gateway", "send(conn, %zu bytes) = %s   echoing", sv->pending_len, RES(n));
+    axn_tool_say(now, "gateway", "send(conn, %zu bytes) = %s   echoing", sv->pending_len,
+                 DEMO_RES(n));
     if (n < 0) {
         tcp_server_close(a, now);
         return STEP_DONE;
@@ -546,7 +519,7 @@ static enum step_result tcp_server_read(struct demo_apps *a, axn_time_t now)
         return STEP_MORE;
     }
     a->res.tcp_server_eof = n == 0;
-    axn_tool_say(now, "gateway", "recv(conn) = %s%s", RES(n),
+    axn_tool_say(now, "gateway", "recv(conn) = %s%s", DEMO_RES(n),
                  n == 0 ? "   EOF: the client shut down its side" : "");
     tcp_server_close(a, now);
     return STEP_DONE;
@@ -576,18 +549,10 @@ static void tcp_client_open(struct demo_apps *a, axn_time_t now)
     printf("\n--- TCP: an echo service on gateway port %d; a non-blocking client sends %d\n"
            "    bytes (three segments), reads them back, half-closes, closes ---\n",
            ECHO_PORT, DEMO_TCP_MSG_LEN);
-    long rc = axn_socket(a->client, AXN_AF_INET, AXN_SOCK_STREAM | AXN_SOCK_NONBLOCK, 0, &c->sock);
-    axn_tool_say(now, "client", "socket(AF_INET, SOCK_STREAM|SOCK_NONBLOCK, 0) = %s", RES(rc));
-    if (rc < 0) {
-        c->state = TCP_DONE;
-        return;
-    }
-    const struct axn_sockaddr_in srv = sin4(a->gw_ip, ECHO_PORT);
-    rc = axn_connect(c->sock, (const struct axn_sockaddr *)&srv, sizeof(srv));
-    axn_tool_say(now, "client",
-                 "connect(tcp, %s) = %s   (the SYN is out; POLLOUT will say when "
-                 "it is done)",
-                 SIN(&srv), RES(rc));
+    const struct axn_sockaddr_in srv = demo_sin4(a->gw_ip, ECHO_PORT);
+    const long rc =
+        demo_tcp_connect(a->client, tcl_sock, &srv,
+                         "the SYN is out; POLLOUT will say when it is done", now, &c->sock);
     c->state = rc == -AXN_EINPROGRESS || rc == 0 ? TCP_CONNECTING : TCP_DONE;
 }
 
@@ -601,15 +566,16 @@ static const char *tcp_state_name(unsigned state)
     return state < sizeof(names) / sizeof(names[0]) ? names[state] : "?";
 }
 
-static void tcp_print_info(struct demo_apps *a, axn_time_t now)
+bool demo_print_tcp_info(struct axn_socket *s, const char *who, const char *sock_name,
+                         axn_time_t now, struct axn_tcp_info *out)
 {
     struct axn_tcp_info ti;
     axn_socklen_t len = sizeof(ti);
     memset(&ti, 0, sizeof(ti));
-    long rc = axn_getsockopt(a->tcl.sock, AXN_SOL_TCP, AXN_TCP_INFO, &ti, &len);
-    axn_tool_say(now, "client", "getsockopt(tcp, SOL_TCP, TCP_INFO) = %s", RES(rc));
+    long rc = axn_getsockopt(s, AXN_SOL_TCP, AXN_TCP_INFO, &ti, &len);
+    axn_tool_say(now, who, "getsockopt(%s, SOL_TCP, TCP_INFO) = %s", sock_name, DEMO_RES(rc));
     if (rc < 0)
-        return;
+        return false;
     printf(
         "           state %s, rtt %.3f ms (rttvar %.3f), rto %.3f ms, mss %u, cwnd %u segments,\n"
         "           retransmits %u now / %u in all, %llu bytes acked, %llu received\n",
@@ -617,7 +583,8 @@ static void tcp_print_info(struct demo_apps *a, axn_time_t now)
         ti.tcpi_rttvar / USEC_PER_MSEC_F, ti.tcpi_rto / USEC_PER_MSEC_F, ti.tcpi_snd_mss,
         ti.tcpi_snd_cwnd, ti.tcpi_retransmits, ti.tcpi_total_retrans,
         (unsigned long long)ti.tcpi_bytes_acked, (unsigned long long)ti.tcpi_bytes_received);
-    a->res.tcp_retrans = ti.tcpi_total_retrans;
+    *out = ti;
+    return true;
 }
 
 /* POLLOUT (or POLLERR) ends a non-blocking connect; SO_ERROR says how,
@@ -625,12 +592,9 @@ static void tcp_print_info(struct demo_apps *a, axn_time_t now)
 static bool tcp_connect_done(struct demo_apps *a, axn_time_t now)
 {
     struct demo_tcp_client *c = &a->tcl;
-    const unsigned mask = axn_socket_poll(c->sock);
-    if (!(mask & (AXN_POLLOUT | AXN_POLLERR)))
+    long err = 0;
+    if (!demo_connect_done(c->sock, tcl_sock, now, &err))
         return false;
-    const long err = tcp_so_error(c->sock);
-    axn_tool_say(now, "client", "poll(tcp) = %s; getsockopt(tcp, SO_ERROR) = %s", POLLS(mask),
-                 RES(err));
     if (err != 0) {
         c->state = TCP_DONE;
         return true;
@@ -641,7 +605,7 @@ static bool tcp_connect_done(struct demo_apps *a, axn_time_t now)
     memset(&me, 0, sizeof(me));
     long rc = axn_getsockname(c->sock, (struct axn_sockaddr *)&me, &melen);
     axn_tool_say(now, "client", "getsockname(tcp) = %s   connected from %s (an RFC 6056 port)",
-                 RES(rc), SIN(&me));
+                 DEMO_RES(rc), DEMO_SIN(&me));
     c->state = TCP_ECHO;
     return true;
 }
@@ -658,7 +622,7 @@ static bool tcp_client_send(struct demo_apps *a, axn_time_t now)
     long n = axn_send(c->sock, msg, len, AXN_MSG_DONTWAIT);
     if (n == -AXN_EAGAIN)
         return false;
-    axn_tool_say(now, "client", "send(tcp, %zu bytes) = %s%s", len, RES(n),
+    axn_tool_say(now, "client", "send(tcp, %zu bytes) = %s%s", len, DEMO_RES(n),
                  n > 0 && (size_t)n < len ? "   (partial: the send buffer is full)" : "");
     if (n < 0)
         c->state = TCP_DONE;
@@ -678,10 +642,12 @@ static void tcp_echo_complete(struct demo_apps *a, axn_time_t now)
     a->res.tcp_echoed = bad == 0;
     axn_tool_say(now, "client", "all %d bytes echoed: %s", DEMO_TCP_MSG_LEN,
                  bad ? "MISMATCH" : "byte-exact, in order, over the lossy wire");
-    tcp_print_info(a, now);
+    struct axn_tcp_info ti;
+    if (demo_print_tcp_info(c->sock, "client", "tcp", now, &ti))
+        a->res.tcp_retrans = ti.tcpi_total_retrans;
     long rc = axn_shutdown(c->sock, AXN_SHUT_WR);
     axn_tool_say(now, "client", "shutdown(tcp, SHUT_WR) = %s   (our FIN: we send no more)",
-                 RES(rc));
+                 DEMO_RES(rc));
     c->state = TCP_DRAIN;
 }
 
@@ -689,17 +655,9 @@ static void tcp_start_refused(struct demo_apps *a, axn_time_t now)
 {
     struct demo_tcp_client *c = &a->tcl;
     printf("\n--- TCP: connect to a closed port; the RST reaches the socket ---\n");
-    long rc = axn_socket(a->client, AXN_AF_INET, AXN_SOCK_STREAM | AXN_SOCK_NONBLOCK, 0, &c->sock);
-    axn_tool_say(now, "client", "socket(AF_INET, SOCK_STREAM|SOCK_NONBLOCK, 0) = %s", RES(rc));
-    if (rc < 0) {
-        c->sock = NULL;
-        c->state = TCP_DONE;
-        return;
-    }
-    const struct axn_sockaddr_in closed = sin4(a->gw_ip, CLOSED_PORT);
-    rc = axn_connect(c->sock, (const struct axn_sockaddr *)&closed, sizeof(closed));
-    axn_tool_say(now, "client", "connect(tcp, %s) = %s   (nothing listens there)", SIN(&closed),
-                 RES(rc));
+    const struct axn_sockaddr_in closed = demo_sin4(a->gw_ip, CLOSED_PORT);
+    const long rc =
+        demo_tcp_connect(a->client, tcl_sock, &closed, "nothing listens there", now, &c->sock);
     c->state = rc == -AXN_EINPROGRESS ? TCP_REFUSED : TCP_DONE;
 }
 
@@ -723,12 +681,9 @@ static bool tcp_client_read(struct demo_apps *a, axn_time_t now)
         return true;
     }
     a->res.tcp_client_eof = n == 0 && c->state == TCP_DRAIN;
-    axn_tool_say(now, "client", "recv(tcp) = %s%s", RES(n),
+    axn_tool_say(now, "client", "recv(tcp) = %s%s", DEMO_RES(n),
                  a->res.tcp_client_eof ? "   EOF: the server closed its side" : "   unexpected");
-    long rc = axn_close(c->sock);
-    axn_tool_say(now, "client", "close(tcp) = %s   (the connection waits in TIME-WAIT, 2 x MSL)",
-                 RES(rc));
-    c->sock = NULL;
+    demo_close(&c->sock, tcl_sock, "   (the connection waits in TIME-WAIT, 2 x MSL)", now);
     tcp_start_refused(a, now);
     return true;
 }
@@ -736,17 +691,11 @@ static bool tcp_client_read(struct demo_apps *a, axn_time_t now)
 static bool tcp_refused_done(struct demo_apps *a, axn_time_t now)
 {
     struct demo_tcp_client *c = &a->tcl;
-    const unsigned mask = axn_socket_poll(c->sock);
-    if (!(mask & (AXN_POLLOUT | AXN_POLLERR)))
+    long err = 0;
+    if (!demo_connect_done(c->sock, tcl_sock, now, &err))
         return false;
-    const long err = tcp_so_error(c->sock);
     a->res.tcp_refused = err == -AXN_ECONNREFUSED;
-    axn_tool_say(now, "client", "poll(tcp) = %s; getsockopt(tcp, SO_ERROR) = %s%s", POLLS(mask),
-                 RES(err),
-                 a->res.tcp_refused ? "   (the gateway answered the SYN with a RST)" : "");
-    long rc = axn_close(c->sock);
-    axn_tool_say(now, "client", "close(tcp) = %s", RES(rc));
-    c->sock = NULL;
+    demo_close(&c->sock, tcl_sock, "", now);
     c->state = TCP_DONE;
     return true;
 }
@@ -789,13 +738,13 @@ int demo_apps_start(struct demo_apps *a, struct axn_stack *client, struct axn_st
     a->gw_ip = gw_ip;
     a->next_ping = now;
     long rc = axn_socket(gw, AXN_AF_INET, AXN_SOCK_DGRAM, 0, &a->echo_srv);
-    axn_tool_say(now, "gateway", "socket(AF_INET, SOCK_DGRAM, 0) = %s", RES(rc));
+    axn_tool_say(now, "gateway", "socket(AF_INET, SOCK_DGRAM, 0) = %s", DEMO_RES(rc));
     if (rc < 0)
         return (int)rc;
-    const struct axn_sockaddr_in any = sin4(AXN_INADDR_ANY, ECHO_PORT);
+    const struct axn_sockaddr_in any = demo_sin4(AXN_INADDR_ANY, ECHO_PORT);
     rc = axn_bind(a->echo_srv, (const struct axn_sockaddr *)&any, sizeof(any));
-    axn_tool_say(now, "gateway", "bind(echo, %s) = %s   (the UDP echo service)", SIN(&any),
-                 RES(rc));
+    axn_tool_say(now, "gateway", "bind(echo, %s) = %s   (the UDP echo service)", DEMO_SIN(&any),
+                 DEMO_RES(rc));
     if (rc == 0)
         rc = tcp_server_open(a, now);
     printf("\n--- ping: an ICMP ping socket on the client, %d echo requests; the gateway's\n"

@@ -107,4 +107,59 @@ bool demo_apps_step(struct demo_apps *a, axn_time_t now, axn_time_t *next);
 bool demo_apps_done(const struct demo_apps *a);
 void demo_apps_close(struct demo_apps *a);
 
+/* ---- Shared by the demo's programs (demo_apps.c, demo_http.c) ----------- */
+
+/* A call's result as the C programmer reads it: "12" or "-EAGAIN". */
+#define DEMO_RESULT_LEN 32
+const char *demo_result(long rc, char *buf, size_t cap);
+#define DEMO_RES(rc) demo_result((rc), (char[DEMO_RESULT_LEN]){0}, DEMO_RESULT_LEN)
+
+/* An IPv4 socket address from a host-order address and port. */
+struct axn_sockaddr_in demo_sin4(axn_ip4_t host_order, uint16_t port);
+
+/* "a.b.c.d:port" */
+#define DEMO_ADDR_LEN 24 /* "255.255.255.255:65535" */
+const char *demo_fmt_sin(const struct axn_sockaddr_in *sa, char *buf);
+#define DEMO_SIN(sa) demo_fmt_sin((sa), (char[DEMO_ADDR_LEN]){0})
+
+/* A poll(2) mask in words: "POLLIN|POLLOUT". */
+#define DEMO_POLL_TEXT_LEN 64
+const char *demo_poll_names(unsigned mask, char *buf, size_t cap);
+#define DEMO_POLLS(m) demo_poll_names((m), (char[DEMO_POLL_TEXT_LEN]){0}, DEMO_POLL_TEXT_LEN)
+
+/* getsockopt(SO_ERROR) as a result: 0 or the pending -errno. */
+long demo_so_error(struct axn_socket *s);
+
+/* getsockopt(TCP_INFO) on `s`, printed as `who` sees it; false if it
+ * failed. *out gets the whole structure. */
+bool demo_print_tcp_info(struct axn_socket *s, const char *who, const char *sock_name,
+                         axn_time_t now, struct axn_tcp_info *out);
+
+/* ---- TCP calls both programs make (demo_util.c) ------------------------- */
+
+/* How the printed lines name a socket: `who` makes the call on `name`. */
+struct demo_sock_name {
+    const char *who;  /* "gateway", "client" */
+    const char *name; /* "http", "tcp" */
+};
+
+/* socket(SOCK_STREAM|SOCK_NONBLOCK), bind to `port` on every address and
+ * listen, each call printed (`what` names the service). 0 or -errno. */
+int demo_tcp_listen(struct axn_stack *st, struct demo_sock_name n, uint16_t port, const char *what,
+                    axn_time_t now, struct axn_socket **out);
+/* accept(SOCK_NONBLOCK) once the listener polls POLLIN: accept's result
+ * (*conn NULL on an error), or -AXN_EAGAIN, unprinted, before that. */
+long demo_tcp_accept(struct axn_socket *listener, struct demo_sock_name n, axn_time_t now,
+                     struct axn_socket **conn);
+/* socket(SOCK_STREAM|SOCK_NONBLOCK) and connect to `to`, printed with
+ * `note`: socket's error (*out NULL), or connect's result. */
+long demo_tcp_connect(struct axn_stack *st, struct demo_sock_name n,
+                      const struct axn_sockaddr_in *to, const char *note, axn_time_t now,
+                      struct axn_socket **out);
+/* False while the non-blocking connect is in progress; then true with
+ * *err its outcome (SO_ERROR: 0 or -errno), printed. */
+bool demo_connect_done(struct axn_socket *s, struct demo_sock_name n, axn_time_t now, long *err);
+/* close(*s), printed with `note` after the result; *s becomes NULL. */
+void demo_close(struct axn_socket **s, struct demo_sock_name n, const char *note, axn_time_t now);
+
 #endif /* AXN_TOOLS_DEMO_APPS_H */

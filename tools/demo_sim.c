@@ -14,6 +14,9 @@
  * UDP, TCP, and the socket layer. The programs on top (demo_apps.c) use
  * only the socket API, as a kernel's users would: a ping socket, a UDP
  * echo service and a UDP client, a TCP echo service and a TCP client.
+ * Last, the client downloads a 1 MiB file from the gateway's HTTP server
+ * (demo_http.c) over a wire that still loses frames, and the demo fails
+ * unless the SHA-256 of what arrived is the SHA-256 of what was sent.
  *
  * The demo is the kernel here: it polls both stacks (caller-polled mode),
  * moves the wire and the clock, and lets the programs run in between.
@@ -32,6 +35,7 @@
 #include "axnet/snmp.h"
 #include "demo_apps.h"
 #include "demo_boot.h"
+#include "demo_http.h"
 #include "lib/fmt.h"
 #include "tools.h"
 
@@ -60,7 +64,22 @@
 #define SPLITMIX_SH2   27
 #define SPLITMIX_SH3   31
 
+/* The download's wire (demo_http.h): a lower loss, or TCP would spend
+ * most of a 1 MiB transfer backing off its RTO; no jitter, so that what
+ * TCP retransmits is what the wire lost, not segments it reordered; and a
+ * bandwidth, so that goodput means something. */
+#define DEMO_HTTP_LOSS_PERCENT 2
+#define BPS_PER_MBPS           1000000ULL
+#define DEMO_HTTP_BANDWIDTH    (100 * BPS_PER_MBPS) /* bits/s */
+
 static const axn_ip4_t gw_ip = AXN_IP4(192, 0, 2, 1);
+
+/* Frame lines are muted while the download's body streams (thousands of
+ * frames); what was hidden is counted and summed up after. */
+struct frame_mute {
+    bool on;
+    uint64_t sent, lost; /* frames sent while muted, and lost of those */
+};
 
 struct demo {
     struct axn_platform plat;
@@ -73,6 +92,11 @@ struct demo {
     struct demo_apps apps;
     bool apps_started; /* once the boot resolved the gateway's name */
     int apps_rc;       /* demo_apps_start's result */
+    struct demo_http http;
+    bool http_started; /* once the other programs finished */
+    int http_rc;       /* demo_http_start's result */
+    bool http_reported;
+    struct frame_mute mute;
 };
 
 /* ---- The platform: port/posix, on the demo's clock and seed ------------ */
@@ -85,7 +109,7 @@ static axn_time_t demo_clock(void *ctx)
     return d->now;
 }
 
-static uint64_t splitmix64(uint64_t *state)
+uint64_t demo_splitmix64(uint64_t *state)
 {
     uint64_t z = (*state += SPLITMIX_GAMMA);
     z = (z ^ (z >> SPLITMIX_SH1)) * SPLITMIX_MUL1;
@@ -98,7 +122,7 @@ static int demo_random(void *ctx, void *buf, size_t len)
     struct demo *d = ctx;
     uint8_t *p = buf;
     while (len > 0) {
-        const uint64_t r = splitmix64(&d->rng);
+        const uint64_t r = demo_splitmix64(&d->rng);
         const size_t n = len < sizeof(r) ? len : sizeof(r);
         memcpy(p, &r, n);
         p += n;
@@ -111,7 +135,9 @@ static int demo_random(void *ctx, void *buf, size_t len)
 
 static void on_delivery(void *ctx, int port, axn_time_t at, const uint8_t *frame, size_t len)
 {
-    (void)ctx;
+    const struct demo *d = ctx;
+    if (d->mute.on)
+        return;
     char desc[AXN_TOOL_DESC_LEN];
     axn_tool_describe_frame(frame, len, desc, sizeof(desc));
     printf("%8.3f ms    wire    -> %-7s %s\n", (double)at / (double)AXN_USEC_PER_MSEC,
@@ -126,6 +152,7 @@ struct tracer {
     const char *who;
     struct axn_sim_wire *wire;
     int port; /* the wire port the driver sends on */
+    struct frame_mute *mute;
 };
 
 static uint64_t frames_lost(const struct tracer *t)
@@ -144,6 +171,11 @@ static int trace_transmit(void *drv, struct axn_tx_buf *tx)
     const axn_time_t at = axn_sim_wire_time(t->wire);
     const uint64_t lost = frames_lost(t);
     int rc = t->inner.ops->transmit(t->inner.drv, tx);
+    if (t->mute->on) {
+        t->mute->sent++;
+        t->mute->lost += frames_lost(t) - lost;
+        return rc;
+    }
     printf("%8.3f ms    %-7s -> wire  %s%s\n", (double)at / (double)AXN_USEC_PER_MSEC, t->who, desc,
            frames_lost(t) > lost ? "   [lost on the wire]" : "");
     return rc;
@@ -176,11 +208,12 @@ static void trace_abort_tx(void *drv, struct axn_tx_buf *tx)
 
 /* Wraps `inner` (a polled driver: no IRQ ops) so that its sends are printed. */
 static void tracer_wrap(struct tracer *t, const struct axn_eth_driver *inner, const char *who,
-                        struct axn_sim_wire *wire, int port, struct axn_eth_driver *out)
+                        struct demo *d, int port, struct axn_eth_driver *out)
 {
     t->inner = *inner;
+    t->mute = &d->mute;
     t->who = who;
-    t->wire = wire;
+    t->wire = d->wire;
     t->port = port;
     t->ops = (struct axn_eth_driver_ops){
         .name = trace_name,
@@ -255,8 +288,63 @@ static void set_time(struct demo *d, axn_time_t t)
     axn_sim_wire_set_time(d->wire, t);
 }
 
+/* The download's wire: see DEMO_HTTP_LOSS_PERCENT. */
+static void http_wire(struct demo *d)
+{
+    struct axn_sim_impairments imp = {0};
+    imp.delay = DEMO_WIRE_DELAY;
+    imp.loss_ppm = AXN_SIM_PERCENT(DEMO_HTTP_LOSS_PERCENT);
+    imp.bandwidth_bps = DEMO_HTTP_BANDWIDTH;
+    axn_sim_wire_set_impairments(d->wire, &imp);
+}
+
+static void http_start(struct demo *d)
+{
+    d->http_started = true;
+    printf("\n--- HTTP: the gateway serves %u bytes at http://%s%s; the client GETs\n"
+           "    them and checks their SHA-256. The wire now: %d ms, %d%% loss, %llu Mbit/s ---\n",
+           DEMO_HTTP_FILE_LEN, DEMO_LOOKUP_NAME, DEMO_HTTP_PATH,
+           (int)(DEMO_WIRE_DELAY / AXN_USEC_PER_MSEC), DEMO_HTTP_LOSS_PERCENT,
+           (unsigned long long)(DEMO_HTTP_BANDWIDTH / BPS_PER_MBPS));
+    http_wire(d);
+    d->http_rc = demo_http_start(&d->http, d->client, d->gw, d->boot.resolved, DEMO_LOOKUP_NAME,
+                                 d->seed, d->now);
+}
+
+/* Unmutes the frame lines once the body is in, saying what was hidden. */
+static void sync_mute(struct demo *d)
+{
+    if (d->mute.on == d->http.quiet)
+        return;
+    d->mute.on = d->http.quiet;
+    if (!d->mute.on)
+        printf("           (%" PRIu64
+               " frames sent meanwhile were not printed; the wire lost %" PRIu64 " of them)\n",
+               d->mute.sent, d->mute.lost);
+}
+
+/* The download, once the other programs are through. */
+static bool http_step(struct demo *d)
+{
+    if (!d->http_started) {
+        if (!demo_apps_done(&d->apps))
+            return false;
+        http_start(d);
+        return true;
+    }
+    if (d->http_rc < 0)
+        return false;
+    const bool busy = demo_http_step(&d->http, d->now);
+    sync_mute(d);
+    if (demo_http_done(&d->http) && !d->http_reported) {
+        d->http_reported = true;
+        demo_http_report(&d->http);
+    }
+    return busy;
+}
+
 /* The boot first (DHCP, then the lookup); the programs once the name
- * resolved, aimed at the address it gave. */
+ * resolved, aimed at the address it gave; the download last. */
 static bool programs_step(struct demo *d, axn_time_t *next)
 {
     bool busy = demo_boot_step(&d->boot, d->now, next);
@@ -271,13 +359,13 @@ static bool programs_step(struct demo *d, axn_time_t *next)
     axn_time_t app_next;
     busy |= demo_apps_step(&d->apps, d->now, &app_next);
     *next = min_time(*next, app_next);
-    return busy;
+    return http_step(d) || busy;
 }
 
 static bool script_over(const struct demo *d)
 {
     return d->boot.state == BOOT_FAILED || (d->apps_started && d->apps_rc < 0) ||
-           (d->apps_started && demo_apps_done(&d->apps));
+           (d->http_started && (d->http_rc < 0 || demo_http_done(&d->http)));
 }
 
 /* The demo's "kernel": poll both stacks, let the programs act, and move
@@ -424,7 +512,8 @@ static bool verdict(const struct demo *d)
 {
     const struct demo_result *r = &d->apps.res;
     return demo_boot_ok(&d->boot) && d->apps_started && d->apps_rc == 0 && r->pings_answered > 0 &&
-           r->udp_echoed == DEMO_UDP_MSGS && r->refused_seen && tcp_verdict(r);
+           r->udp_echoed == DEMO_UDP_MSGS && r->refused_seen && tcp_verdict(r) && d->http_started &&
+           d->http_rc == 0 && demo_http_ok(&d->http);
 }
 
 static void print_wire(struct demo *d, const char *pcap_path)
@@ -434,10 +523,15 @@ static void print_wire(struct demo *d, const char *pcap_path)
     for (int p = 0; p < DEMO_PORTS; p++)
         if (axn_sim_port_stats(d->wire, p, &ps) == 0)
             lost += ps.lost;
-    printf("\nwire: %" PRIu64 " frames lost (%d%% loss, seed 0x%llx), %.3f ms of virtual time\n",
-           lost, DEMO_LOSS_PERCENT, (unsigned long long)d->seed,
+    printf("\nwire: %" PRIu64 " frames lost (%d%% loss, %d%% during the download), seed 0x%llx, "
+           "%.3f ms of virtual time\n",
+           lost, DEMO_LOSS_PERCENT, DEMO_HTTP_LOSS_PERCENT, (unsigned long long)d->seed,
            (double)d->now / (double)AXN_USEC_PER_MSEC);
-    printf("pcap of the client's interface: %s (open it in Wireshark)\n", pcap_path);
+    /* Losses put segments out of order at the client: Wireshark 4.0 puts
+     * the HTTP response together only when told to reassemble those. */
+    printf("pcap of the client's interface: %s (open it in Wireshark)\n"
+           "  its HTTP exchange: tshark -r %s -o tcp.reassemble_out_of_order:TRUE -Y http\n",
+           pcap_path, pcap_path);
 }
 
 static void print_verdict(struct demo *d)
@@ -459,6 +553,10 @@ static void print_verdict(struct demo *d)
            r->tcp_echoed ? "byte-exact" : "NOT intact", r->tcp_retrans,
            r->tcp_server_eof ? "seen" : "NOT seen", r->tcp_client_eof ? "seen" : "NOT seen",
            r->tcp_refused ? "seen" : "NOT seen");
+    const struct demo_http_result *h = &d->http.res;
+    printf("  HTTP: GET %s -> %d, %" PRIu64 " of %u bytes, SHA-256 %s\n", DEMO_HTTP_PATH, h->status,
+           h->body_bytes, DEMO_HTTP_FILE_LEN,
+           demo_http_ok(&d->http) ? "matches" : "does NOT match (or the download failed)");
 }
 
 static void report(struct demo *d)
@@ -476,6 +574,8 @@ static void report(struct demo *d)
     print_proc_net(d->client, "client");
     print_snmp_digest(d);
     demo_boot_report(&d->boot, d->now);
+    if (d->http_started && !d->http_reported) /* it never finished: how far it got */
+        demo_http_report(&d->http);
 }
 
 /* After the client's stack is gone: the gateway alone until the wire is
@@ -517,9 +617,12 @@ static void usage(void)
            "boots by DHCP from the gateway's DHCP server and resolves the gateway's\n"
            "name through its DNS server; then a ping socket, a UDP echo service and\n"
            "its client, a closed UDP port, a TCP echo service and its client, a\n"
-           "closed TCP port. Prints what happens; writes the client's frames to FILE\n"
-           "(default axnet-demo.pcap). The same seed replays the same run. Exits 0\n"
-           "when the boot and the exchanges worked, 1 when one failed.\n");
+           "closed TCP port, and last an HTTP/1.1 download of a 1 MiB file from the\n"
+           "gateway (GET http://" DEMO_LOOKUP_NAME DEMO_HTTP_PATH ") whose SHA-256 the\n"
+           "client checks against the server's. Prints what happens; writes the\n"
+           "client's frames to FILE (default axnet-demo.pcap). The same seed (default\n"
+           "7) replays the same run, file included. Exits 0 when the boot, the\n"
+           "exchanges and the download worked, 1 when one failed.\n");
 }
 
 /* The wire, the pcap tap and the frame tracers, then the two stacks: the
@@ -534,8 +637,8 @@ static int setup(struct demo *d, struct demo_drivers *dv, const char *pcap_path)
                                (axn_pcap_clock_fn)axn_sim_wire_time, d->wire, &dv->cl_pcap);
     if (rc < 0)
         return rc;
-    tracer_wrap(&dv->gw_trace, &dv->gw_raw, "gateway", d->wire, DEMO_GW_PORT, &dv->gw_drv);
-    tracer_wrap(&dv->cl_trace, &dv->cl_pcap, "client", d->wire, DEMO_CLIENT_PORT, &dv->cl_drv);
+    tracer_wrap(&dv->gw_trace, &dv->gw_raw, "gateway", d, DEMO_GW_PORT, &dv->gw_drv);
+    tracer_wrap(&dv->cl_trace, &dv->cl_pcap, "client", d, DEMO_CLIENT_PORT, &dv->cl_drv);
     printf("axnet demo: a gateway (192.0.2.1/24) and a client (DHCP) on one simulated wire\n"
            "(%d ms delay, %d%% loss, virtual time). Lines with \"->\" are frames; the others\n"
            "are calls the programs make, with their return values.\n\n",
@@ -575,6 +678,7 @@ int axn_tool_demo(int argc, char **argv)
     if (rc == 0) {
         run(&d);
         demo_apps_close(&d.apps);
+        demo_http_close(&d.http);
         report(&d);
         ok = verdict(&d);
         release(&d);

@@ -185,6 +185,9 @@ void axn_iperf3_udp_rx_note(struct axn_iperf3_udp_rx *rx, uint64_t count, double
 /* Control connection I/O on a blocking socket with timeouts: 0 or a
  * negative errno (-EPROTO for a malformed or oversize JSON blob). */
 int axn_iperf3_send_all(struct axn_socket *s, const void *buf, size_t len);
+/* For the calling thread: the control calls also end with -EINTR, between
+ * slices of their wait, once `stop` returns true (NULL: never). */
+void axn_iperf3_set_stop(bool (*stop)(void));
 int axn_iperf3_recv_all(struct axn_socket *s, void *buf, size_t len);
 int axn_iperf3_send_state(struct axn_socket *s, int state);
 int axn_iperf3_recv_state(struct axn_socket *s, int *state);
@@ -222,8 +225,9 @@ struct axn_iperf3_client_opts {
     bool reverse;
     uint32_t length;   /* 0: 128 KiB TCP, 1460 UDP */
     uint32_t parallel; /* 0: 1 */
-    /* Optional: polled while connecting and each tick of the test; true
-     * ends the test with -EINTR (no results exchange). */
+    /* Optional: polled while connecting, between slices of each control
+     * wait and each tick of the test; true ends the test with -EINTR (no
+     * results exchange). */
     bool (*should_stop)(void);
 };
 

@@ -262,7 +262,9 @@ int axn_iperf3_client_run(struct axn_stack *st, const struct axn_iperf3_client_o
     c->peer.sin_port = htons(o->port ? o->port : AXN_IPERF3_PORT);
     c->peer.sin_addr.s_addr = htonl(o->host);
     fill_params(c);
+    axn_iperf3_set_stop(o->should_stop); /* Ctrl-C cuts a control wait short */
     const int err = run(c, res);
+    axn_iperf3_set_stop(NULL);
     if (err && err != -AXN_EINTR)
         fprintf(stderr, "axnet iperf3: %s: %s\n", c->step ? c->step : "setup", strerror(-err));
     if (c->ctrl)

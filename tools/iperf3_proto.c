@@ -308,13 +308,33 @@ void axn_iperf3_udp_rx_note(struct axn_iperf3_udp_rx *rx, uint64_t count, double
 
 /* ---- Control messages ------------------------------------------------- */
 
+/* The calling thread's stop hook (axn_iperf3_set_stop): per thread, as the
+ * client runs in its caller's thread and the server on its own. */
+static _Thread_local bool (*ctrl_stop)(void);
+
+void axn_iperf3_set_stop(bool (*stop)(void))
+{
+    ctrl_stop = stop;
+}
+
+/* Whether a control call goes on after a slice that moved nothing. */
+static int ctrl_wait_more(double start)
+{
+    if (ctrl_stop && ctrl_stop())
+        return -AXN_EINTR;
+    return axn_iperf3_mono_s() - start < CTRL_PATIENCE_S ? 0 : -AXN_EAGAIN;
+}
+
 int axn_iperf3_send_all(struct axn_socket *s, const void *buf, size_t len)
 {
     const uint8_t *p = buf;
     const double start = axn_iperf3_mono_s();
     while (len) {
         const long n = axn_send(s, p, len, AXN_MSG_NOSIGNAL);
-        if (n == -AXN_EAGAIN && axn_iperf3_mono_s() - start < CTRL_PATIENCE_S)
+        const int more = n == -AXN_EAGAIN ? ctrl_wait_more(start) : 0;
+        if (more)
+            return more;
+        if (n == -AXN_EAGAIN)
             continue; /* the socket's timeout is a slice, not the limit */
         if (n <= 0)
             return n < 0 ? (int)n : -AXN_EPIPE;
@@ -330,7 +350,10 @@ int axn_iperf3_recv_all(struct axn_socket *s, void *buf, size_t len)
     const double start = axn_iperf3_mono_s();
     while (len) {
         const long n = axn_recv(s, p, len, 0);
-        if (n == -AXN_EAGAIN && axn_iperf3_mono_s() - start < CTRL_PATIENCE_S)
+        const int more = n == -AXN_EAGAIN ? ctrl_wait_more(start) : 0;
+        if (more)
+            return more;
+        if (n == -AXN_EAGAIN)
             continue;
         if (n <= 0)
             return n < 0 ? (int)n : -AXN_ECONNRESET; /* EOF mid-message */

@@ -39,6 +39,7 @@ struct axn_iperf3_server {
     atomic_bool stop;
     pthread_mutex_t lock;
     struct axn_socket *ctrl; /* the test in progress, for stop */
+    const char *step;        /* what it was doing, for a failure's line */
     atomic_uint done;
     atomic_uint failed;
     char cookie[AXN_IPERF3_COOKIE_SIZE];
@@ -73,7 +74,17 @@ static int bound_socket(struct axn_stack *st, int type, uint16_t port, struct ax
     return err;
 }
 
-/* Accepts on the listener until a connection, the deadline, or a stop. */
+/* The control connection ended or failed (the client gave up, say after
+ * a failed stream set-up): nothing will follow on it. */
+static bool ctrl_gone(struct axn_iperf3_server *srv)
+{
+    uint8_t b;
+    const long n = axn_recv(srv->ctrl, &b, sizeof b, AXN_MSG_PEEK | AXN_MSG_DONTWAIT);
+    return n == 0 || (n < 0 && n != -AXN_EAGAIN && n != -AXN_EINTR);
+}
+
+/* Accepts on the listener until a connection, the deadline, or a stop;
+ * while a test is being set up, until its control connection ends. */
 static int accept_until(struct axn_iperf3_server *srv, double deadline, struct axn_socket **out)
 {
     while (!atomic_load(&srv->stop)) {
@@ -82,6 +93,8 @@ static int accept_until(struct axn_iperf3_server *srv, double deadline, struct a
             return err;
         if (deadline > 0 && axn_iperf3_mono_s() > deadline)
             return -AXN_ETIMEDOUT;
+        if (srv->ctrl && ctrl_gone(srv))
+            return -AXN_ECONNABORTED;
     }
     return -AXN_ECONNABORTED;
 }
@@ -107,9 +120,9 @@ static int accept_tcp_stream(struct axn_iperf3_server *srv, struct axn_socket **
     }
 }
 
-/* A UDP stream: the client's handshake word on the bound port, answered
- * from the socket connected back to it. */
-static int accept_udp_stream(struct axn_iperf3_server *srv, struct axn_socket *s)
+/* A UDP stream: the client's handshake word on the bound socket `s`, which
+ * is then connected back to the sender. */
+static int udp_hello(struct axn_iperf3_server *srv, struct axn_socket *s)
 {
     const double deadline = axn_iperf3_mono_s() + STREAMS_PATIENCE_S;
     uint8_t w[AXN_IPERF3_UDP_HANDSHAKE_LEN];
@@ -118,36 +131,56 @@ static int accept_udp_stream(struct axn_iperf3_server *srv, struct axn_socket *s
     while (!atomic_load(&srv->stop) && axn_iperf3_mono_s() < deadline) {
         axn_socklen_t fl = sizeof from;
         const long n = axn_recvfrom(s, w, sizeof w, 0, (struct axn_sockaddr *)&from, &fl);
-        if (n != (long)sizeof w || !axn_iperf3_udp_word_is(w, AXN_IPERF3_UDP_CONNECT_MSG))
-            continue;
-        int err = axn_connect(s, (const struct axn_sockaddr *)&from, sizeof from);
-        if (err)
-            return err;
-        axn_iperf3_udp_word_put(w, AXN_IPERF3_UDP_CONNECT_REPLY);
-        return axn_send(s, w, sizeof w, 0) == (long)sizeof w ? 0 : -AXN_EPIPE;
+        if (n == (long)sizeof w && axn_iperf3_udp_word_is(w, AXN_IPERF3_UDP_CONNECT_MSG))
+            return axn_connect(s, (const struct axn_sockaddr *)&from, sizeof from);
+        if (n == -AXN_EAGAIN && ctrl_gone(srv))
+            return -AXN_ECONNABORTED;
     }
     return -AXN_ETIMEDOUT;
 }
 
-static int open_streams(struct axn_iperf3_server *srv)
+static int udp_reply(struct axn_socket *s)
+{
+    uint8_t w[AXN_IPERF3_UDP_HANDSHAKE_LEN];
+    axn_iperf3_udp_word_put(w, AXN_IPERF3_UDP_CONNECT_REPLY);
+    return axn_send(s, w, sizeof w, 0) == (long)sizeof w ? 0 : -AXN_EPIPE;
+}
+
+/* UDP streams. The client sends its handshake word as soon as it reads
+ * CREATE_STREAMS (or our reply for the stream before), and a word that
+ * finds no socket bound draws an ICMP port unreachable that fails its
+ * test: so, as iperf3 -s does, stream i's socket is bound before that
+ * message (setup_test binds the first) and stream i+1's before the reply
+ * to stream i. */
+static int open_udp_streams(struct axn_iperf3_server *srv)
 {
     struct axn_iperf3_test *t = &srv->test;
     for (size_t i = 0; i < t->p.parallel; i++) {
         struct axn_iperf3_stream *st = &t->streams[i];
-        int err;
-        if (t->p.udp) {
-            err = bound_socket(srv->st, AXN_SOCK_DGRAM, srv->port, &st->s);
+        int err = udp_hello(srv, st->s);
+        if (!err && i + 1 < t->p.parallel) {
+            err = bound_socket(srv->st, AXN_SOCK_DGRAM, srv->port, &t->streams[i + 1].s);
             if (!err)
-                t->n = i + 1;
-            if (!err)
-                err = accept_udp_stream(srv, st->s);
-        } else {
-            err = accept_tcp_stream(srv, &st->s);
-            if (!err)
-                t->n = i + 1;
+                t->n = i + 2;
         }
+        if (!err)
+            err = udp_reply(st->s);
         if (err)
             return err;
+        st->id = axn_iperf3_stream_id(i);
+    }
+    return 0;
+}
+
+static int open_tcp_streams(struct axn_iperf3_server *srv)
+{
+    struct axn_iperf3_test *t = &srv->test;
+    for (size_t i = 0; i < t->p.parallel; i++) {
+        struct axn_iperf3_stream *st = &t->streams[i];
+        const int err = accept_tcp_stream(srv, &st->s);
+        if (err)
+            return err;
+        t->n = i + 1;
         st->id = axn_iperf3_stream_id(i);
     }
     return 0;
@@ -183,6 +216,7 @@ static int setup_test(struct axn_iperf3_server *srv, struct axn_socket *ctrl)
 {
     struct axn_iperf3_test *t = &srv->test;
     size_t len;
+    srv->step = "reading the parameters";
     int err = axn_iperf3_recv_all(ctrl, srv->cookie, sizeof srv->cookie);
     if (!err)
         err = axn_iperf3_send_state(ctrl, AXN_IPERF3_PARAM_EXCHANGE);
@@ -190,6 +224,7 @@ static int setup_test(struct axn_iperf3_server *srv, struct axn_socket *ctrl)
         err = axn_iperf3_recv_json(ctrl, srv->json, sizeof srv->json, &len);
     if (err)
         return err;
+    srv->step = "checking the parameters";
     const uint32_t why =
         axn_iperf3_params_parse(srv->json, len, &t->p) ? IE_UNIMP : params_refusal(&t->p);
     if (why) {
@@ -197,9 +232,16 @@ static int setup_test(struct axn_iperf3_server *srv, struct axn_socket *ctrl)
         return -AXN_EOPNOTSUPP;
     }
     t->sending = t->p.reverse;
+    srv->step = "opening the streams";
+    if (t->p.udp) {
+        err = bound_socket(srv->st, AXN_SOCK_DGRAM, srv->port, &t->streams[0].s);
+        if (err)
+            return err;
+        t->n = 1;
+    }
     err = axn_iperf3_send_state(ctrl, AXN_IPERF3_CREATE_STREAMS);
     if (!err)
-        err = open_streams(srv);
+        err = t->p.udp ? open_udp_streams(srv) : open_tcp_streams(srv);
     if (!err)
         err = axn_iperf3_send_state(ctrl, AXN_IPERF3_TEST_START);
     if (!err)
@@ -214,6 +256,7 @@ static int wait_test_end(struct axn_iperf3_server *srv, struct axn_socket *ctrl)
         srv->test.p.seconds ? srv->test.p.seconds + END_SLACK_S : BYTES_TEST_LIMIT_S;
     const double deadline = axn_iperf3_mono_s() + limit;
     int state = 0;
+    srv->step = "waiting for TEST_END";
     for (;;) {
         const int err = axn_iperf3_recv_state(ctrl, &state);
         if (err == -AXN_EAGAIN && axn_iperf3_mono_s() < deadline && !atomic_load(&srv->stop))
@@ -231,6 +274,7 @@ static int finish_test(struct axn_iperf3_server *srv, struct axn_socket *ctrl)
     size_t len;
     int state = 0;
     axn_iperf3_streams_results(&srv->test, &ours);
+    srv->step = "exchanging results";
     int err = axn_iperf3_send_state(ctrl, AXN_IPERF3_EXCHANGE_RESULTS);
     if (!err)
         err = axn_iperf3_recv_json(ctrl, srv->json, sizeof srv->json, &len);
@@ -272,7 +316,7 @@ static void serve_one(struct axn_iperf3_server *srv, struct axn_socket *ctrl)
     if (err) {
         atomic_fetch_add(&srv->failed, 1);
         if (!atomic_load(&srv->stop))
-            fprintf(stderr, "axnet iperf3 server: test failed: %s\n", strerror(-err));
+            fprintf(stderr, "axnet iperf3 server: test failed %s: %s\n", srv->step, strerror(-err));
     } else {
         atomic_fetch_add(&srv->done, 1);
     }

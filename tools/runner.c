@@ -66,6 +66,7 @@ void axn_runner_print_flags(void)
            "  --pcap FILE        record the interface's frames in FILE\n"
            "  -v, -vv            stack log lines at INFO, DEBUG (stderr)\n"
            "  --json             table commands print JSON\n");
+    axn_runner_sim_print_flags();
 }
 
 /* ---- Small parsers ------------------------------------------------------------ */
@@ -233,14 +234,19 @@ static int take_flag(struct axn_runner *r, int argc, char **argv, int *i)
         r->log_level = AXN_LOG_DEBUG;
     } else if (!strcmp(a, "--json")) {
         r->json = true;
+    } else if ((rc = axn_runner_sim_flag(r, argc, argv, i)) != 0) {
+        return rc;
     } else {
         return 0;
     }
     return rc < 0 ? -1 : 1;
 }
 
-static int check_ifaces(const struct axn_runner *r)
+static int check_ifaces(struct axn_runner *r)
 {
+    const int sim = axn_runner_sim_check(r);
+    if (sim != 0)
+        return sim < 0 ? -1 : 0;
     for (size_t i = 0; i < r->n_ifaces; i++) {
         const struct axn_runner_iface *it = &r->ifaces[i];
         if (!it->tap_name) {
@@ -319,7 +325,7 @@ static bool read_sysfs(const char *name, const char *attr, char *buf, size_t cap
 static void wait_linux_side(const struct axn_runner_iface *it)
 {
     char text[SYSFS_TEXT];
-    if (!read_sysfs(it->tap_name, "flags", text, sizeof(text)) ||
+    if (!it->tap_name || !read_sysfs(it->tap_name, "flags", text, sizeof(text)) ||
         !(strtoul(text, NULL, HEX) & LINUX_IFF_UP))
         return;
     const struct timespec nap = {.tv_nsec = LINK_POLL_MS * NSEC_PER_MSEC};
@@ -330,9 +336,7 @@ static void wait_linux_side(const struct axn_runner_iface *it)
     }
 }
 
-/* The TAP and, with --pcap, the recorder in front of it. */
-static int open_nic(struct axn_runner *r, struct axn_runner_iface *it,
-                    const struct axn_eth_driver **drv)
+static int open_tap(struct axn_runner *r, struct axn_runner_iface *it)
 {
     const struct axn_tap_config cfg = {
         .name = it->tap_name, .mac = it->has_mac ? &it->mac : NULL, .mtu = it->mtu};
@@ -341,10 +345,23 @@ static int open_nic(struct axn_runner *r, struct axn_runner_iface *it,
     if (err)
         return fail(r, it->tap_name, err);
     axn_tap_driver(it->tap, &it->tap_drv);
-    *drv = &it->tap_drv;
     /* Nobody configured a TAP we just made: at least let frames through. */
     if (it->created && (err = axn_tap_set_up(it->tap)) != 0)
         return fail(r, "bringing the TAP up", err);
+    return 0;
+}
+
+/* The TAP (or the --sim wire's port) and, with --pcap, the recorder in
+ * front of it. */
+static int open_nic(struct axn_runner *r, struct axn_runner_iface *it,
+                    const struct axn_eth_driver **drv)
+{
+    int err;
+    if (r->sim.on)
+        axn_runner_sim_driver(r, &it->tap_drv);
+    else if (open_tap(r, it) != 0)
+        return -1;
+    *drv = &it->tap_drv;
     if (!it->pcap_path)
         return 0;
     err = axn_pcap_open(&it->pcap, it->pcap_path, PCAP_FULL_FRAMES);
@@ -365,13 +382,34 @@ static void iface_config(struct axn_runner_iface *it, size_t i, struct axn_iface
     memcpy(ic->name, it->ifname, sizeof(ic->name));
     ic->match = AXN_MATCH_ORDER;
     ic->match_order = (uint32_t)i;
-    /* Without --ip or --dhcp the interface is up but has no address. */
-    ic->ipv4_mode = it->dhcp ? AXN_IPV4_DHCP : it->static_ip ? AXN_IPV4_STATIC : AXN_IPV4_NONE;
+    /* Without --ip the interface comes up with no address; a --dhcp one
+     * gets its client only after axn_stack_start (start_dhcp_clients). */
+    ic->ipv4_mode = it->static_ip ? AXN_IPV4_STATIC : AXN_IPV4_NONE;
     ic->addr = it->addr;
     ic->prefix_len = it->prefix_len;
     ic->gateway = it->gateway;
     memcpy(ic->dns, it->dns, sizeof(ic->dns));
     ic->n_dns = it->n_dns;
+}
+
+/* The --dhcp interfaces' clients, started once the stack runs: were they
+ * in the configuration, axn_stack_start would wait its own 2 s for a lease
+ * (DHCP-14) and warn "DHCP bootstrap timed out" whenever the server is
+ * slower (dnsmasq probes an address before offering it), although
+ * wait_dhcp then waits 10 s and the lease comes. */
+static int start_dhcp_clients(struct axn_runner *r)
+{
+    for (size_t i = 0; i < r->n_ifaces; i++) {
+        struct axn_iface_info info;
+        if (!r->ifaces[i].dhcp)
+            continue;
+        int err = axn_ctl_interface_by_name(r->st, r->ifaces[i].ifname, &info);
+        if (!err)
+            err = axn_dhcp_client_start(r->st, info.ifindex);
+        if (err)
+            return fail(r, "axn_dhcp_client_start", err);
+    }
+    return 0;
 }
 
 static int bring_up(struct axn_runner *r)
@@ -393,7 +431,9 @@ static int bring_up(struct axn_runner *r)
     if (err)
         return fail(r, "axn_stack_init_network", err);
     err = axn_stack_start(r->st);
-    return err ? fail(r, "axn_stack_start", err) : 0;
+    if (err)
+        return fail(r, "axn_stack_start", err);
+    return start_dhcp_clients(r);
 }
 
 /* "eth0: DHCP lease 192.0.2.50/24 router ... dns ... for 3600 s from ..." */
@@ -449,7 +489,7 @@ static int catch_signals(const struct axn_runner *r)
 int axn_runner_start(struct axn_runner *r)
 {
     if (r->n_ifaces == 0) {
-        fprintf(stderr, "%s: no interface: give --tap NAME (see --help)\n", r->prog);
+        fprintf(stderr, "%s: no interface: give --tap NAME or --sim (see --help)\n", r->prog);
         return -1;
     }
     if (catch_signals(r) != 0)
@@ -457,7 +497,7 @@ int axn_runner_start(struct axn_runner *r)
     int err = axn_port_posix_init(&r->plat, r->log_level);
     if (err)
         return fail(r, "axn_port_posix_init", err);
-    if (bring_up(r) != 0 || wait_dhcp(r) != 0) {
+    if ((r->sim.on && axn_runner_sim_start(r) != 0) || bring_up(r) != 0 || wait_dhcp(r) != 0) {
         axn_runner_stop(r);
         return -1;
     }
@@ -479,4 +519,5 @@ void axn_runner_stop(struct axn_runner *r)
         it->pcap = NULL;
         it->tap = NULL;
     }
+    axn_runner_sim_stop(r); /* after the stack: it used the wire */
 }

@@ -18,6 +18,9 @@
  *   --pcap FILE      record its frames        }
  *   -v / -vv         stack log lines at INFO / DEBUG (default: warnings)
  *   --json           table commands print JSON
+ *   --sim [--loss PERCENT] [--delay MS]
+ *                    instead of --tap: one interface on a simulated network
+ *                    with a gateway stack in-process (runner_sim.h)
  *
  * SIGINT and SIGTERM only set a flag (axn_runner_stopping): long-running
  * commands look at it between their blocking calls, which wait in short
@@ -34,6 +37,7 @@
 #include "axnet/netif.h"
 #include "axnet/platform.h"
 #include "axnet/stack.h"
+#include "runner_sim.h"
 
 #define AXN_RUNNER_MAX_TAPS 4
 /* How long --dhcp waits for a lease before giving up. */
@@ -71,6 +75,8 @@ struct axn_runner {
     const char *prog; /* "axnet ping": the prefix of error lines */
     struct axn_platform plat;
     struct axn_stack *st;
+    struct axn_runner_sim_opts sim; /* --sim */
+    struct axn_sim_net *net;        /* --sim: the wire and the gateway */
 };
 
 /*

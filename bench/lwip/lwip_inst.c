@@ -12,14 +12,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "lwip/priv/tcp_priv.h" /* struct tcp_seg, for its size check */
 
-#define NIF_NAME "lw0" /* name[0..1] "lw", and lwIP numbers the first netif 0 */
+#define NSEC_PER_SEC 1000000000ull
+#define NIF_NAME     "lw0" /* name[0..1] "lw", and lwIP numbers the first netif 0 */
 
 static void die(const char *what, const char *why)
 {
-    fprintf(stderr, "bench_lwip_mem: %s: %s\n", what, why);
+    fprintf(stderr, "lwip_inst: %s: %s\n", what, why);
     exit(1);
 }
 
@@ -123,11 +125,13 @@ static void check_size(struct lwip_inst *in, const char *name, size_t ours)
 {
     const unsigned lib = memp_size(in, name);
     if (lib != LWIP_MEM_ALIGN_SIZE(ours)) {
-        fprintf(stderr, "bench_lwip_mem: %s is %u bytes in the library, %zu in the headers\n", name,
-                lib, (size_t)LWIP_MEM_ALIGN_SIZE(ours));
+        fprintf(stderr, "lwip_inst: %s is %u bytes in the library, %zu in the headers\n", name, lib,
+                (size_t)LWIP_MEM_ALIGN_SIZE(ours));
         exit(1);
     }
 }
+
+static const uint8_t HOST[2] = {10, 20}; /* 192.0.2.x of instance 0 and 1 */
 
 static void add_netif(struct lwip_inst *in, uint8_t host)
 {
@@ -172,7 +176,6 @@ static void probe(struct lwip_inst *in, struct lwip_build *b)
 
 void lwip_wire_open(struct lwip_wire *w, struct lwip_build *b)
 {
-    static const uint8_t host[2] = {10, 20};
     memset(w, 0, sizeof(*w));
     for (unsigned i = 0; i < 2; i++) {
         struct lwip_inst *in = &w->inst[i];
@@ -180,7 +183,7 @@ void lwip_wire_open(struct lwip_wire *w, struct lwip_build *b)
         in->idx = i;
         load(in);
         in->lwip_init();
-        add_netif(in, host[i]);
+        add_netif(in, HOST[i]);
     }
     if (w->inst[0].handle == w->inst[1].handle || w->inst[0].tcp_new == w->inst[1].tcp_new)
         die("dlmopen", "both instances are the same copy of the library");
@@ -217,4 +220,42 @@ void lwip_wire_timers(struct lwip_wire *w)
 {
     for (unsigned i = 0; i < 2; i++)
         w->inst[i].sys_check_timeouts();
+}
+
+uint64_t lwip_clock_ns(int c)
+{
+    struct timespec ts;
+    clock_gettime((clockid_t)c, &ts);
+    return (uint64_t)ts.tv_sec * NSEC_PER_SEC + (uint64_t)ts.tv_nsec;
+}
+
+void lwip_check(err_t e, const char *what)
+{
+    if (e != ERR_OK) {
+        fprintf(stderr, "%s: lwIP error %d\n", what, (int)e);
+        exit(1);
+    }
+}
+
+ip_addr_t lwip_inst_addr(unsigned idx)
+{
+    ip_addr_t a;
+    IP_ADDR4(&a, 192, 0, 2, HOST[idx & 1u]);
+    return a;
+}
+
+struct tcp_pcb *lwip_tcp_listen(const struct lwip_inst *in, const ip_addr_t *addr, u16_t port,
+                                u8_t backlog, tcp_accept_fn accept, void *arg)
+{
+    struct tcp_pcb *l = in->tcp_new();
+    if (!l)
+        lwip_check(ERR_MEM, "tcp_new");
+    lwip_check(in->tcp_bind(l, addr, port), "bind");
+    /* On success the listen pcb replaces (and frees) l. */
+    struct tcp_pcb *lst = in->tcp_listen_with_backlog(l, backlog);
+    if (!lst)
+        lwip_check(ERR_MEM, "listen");
+    in->tcp_arg(lst, arg);
+    in->tcp_accept(lst, accept);
+    return lst;
 }

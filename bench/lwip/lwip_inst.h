@@ -53,6 +53,7 @@
 #include "lwip/pbuf.h"
 #include "lwip/tcp.h"
 #include "lwip/timeouts.h"
+#include "lwip/udp.h"
 
 #define LWIP_SONAME  "liblwip.so.0"
 #define LWIP_MTU     1500u
@@ -60,7 +61,9 @@
 #define LWIP_GUARD   256u /* bytes after struct netif that lwIP must not write */
 #define LWIP_GUARD_B 0xa5u
 
-/* The lwIP functions the harness calls, resolved per instance. */
+/* The lwIP functions the harnesses call, resolved per instance: TCP's raw
+ * API (bench_lwip_mem, bench_lwip_rr: tcp_abort is its RST close), UDP's
+ * (bench_lwip_udp: udp_send of a pbuf_alloc'ed, pbuf_take-filled pbuf). */
 #define LWIP_FNS(X)                                                                                \
     X(lwip_init)                                                                                   \
     X(netif_add)                                                                                   \
@@ -84,6 +87,15 @@
     X(tcp_recved)                                                                                  \
     X(tcp_shutdown)                                                                                \
     X(tcp_close)                                                                                   \
+    X(tcp_abort)                                                                                   \
+    X(pbuf_alloc)                                                                                  \
+    X(pbuf_take)                                                                                   \
+    X(udp_new)                                                                                     \
+    X(udp_bind)                                                                                    \
+    X(udp_connect)                                                                                 \
+    X(udp_send)                                                                                    \
+    X(udp_recv)                                                                                    \
+    X(udp_remove)                                                                                  \
     X(sys_check_timeouts)
 
 struct lwip_frame {
@@ -131,5 +143,17 @@ void lwip_wire_open(struct lwip_wire *w, struct lwip_build *b);
 unsigned lwip_wire_deliver(struct lwip_wire *w);
 /* Runs both instances' due timers. */
 void lwip_wire_timers(struct lwip_wire *w);
+
+/* clock_gettime(c) in nanoseconds (CLOCK_MONOTONIC for wall time,
+ * CLOCK_PROCESS_CPUTIME_ID for the process's CPU time). */
+uint64_t lwip_clock_ns(int c);
+/* Dies with `what` and lwIP's error e unless e is ERR_OK. */
+void lwip_check(err_t e, const char *what);
+/* 192.0.2.10 (instance 0) or 192.0.2.20 (instance 1). */
+ip_addr_t lwip_inst_addr(unsigned idx);
+/* A listening pcb of instance `in` on addr:port whose connections go to
+ * `accept` with `arg`; dies if lwIP has no memory for it. */
+struct tcp_pcb *lwip_tcp_listen(const struct lwip_inst *in, const ip_addr_t *addr, u16_t port,
+                                u8_t backlog, tcp_accept_fn accept, void *arg);
 
 #endif /* AXN_BENCH_LWIP_INST_H */

@@ -280,3 +280,11 @@ struct axn_socket *mem_socket(struct mem_world *w, unsigned n)
               "axn_socket");
     return s;
 }
+
+void mem_world_poll_due(struct mem_world *w)
+{
+    const axn_time_t now = world_now(w);
+    for (unsigned i = 0; i < MEM_PORTS; i++)
+        if (w->port[i].rx_head || axn_stack_poll_pending(w->st[i]) || w->next[i] <= now)
+            w->next[i] = axn_stack_poll(w->st[i], now);
+}

@@ -1,6 +1,7 @@
 /*
  * Two stacks joined by an in-memory wire, caller-polled on one thread: the
- * world of the in-memory benchmarks (bench_tcp_mem, bench_tcp_idle).
+ * world of the in-memory benchmarks (bench_tcp_mem, bench_tcp_idle,
+ * bench_udp_mem, bench_rr_mem).
  *
  * The wire is the simplest link there is: a pool of frame buffers and, per
  * port, a FIFO of frames waiting to be received. transmit() puts the
@@ -79,6 +80,12 @@ void mem_world_destroy(struct mem_world *w);
 
 /* Polls both stacks at the current time. */
 void mem_world_poll(struct mem_world *w);
+/* Polls only the stacks with something to do, as an interrupt-driven
+ * kernel would: frames waiting on the stack's port (an RX interrupt), a
+ * poll requested by a socket call (axn_stack_poll_pending), or its
+ * deadline reached. The rate benchmarks' loops use it: an idle poll
+ * costs a few thousand instructions, a ping-pong's whole budget. */
+void mem_world_poll_due(struct mem_world *w);
 /* After an iteration: `moved` says whether it did anything (bytes through
  * a socket or frames on the wire). Advances the clock as described above;
  * false when nothing moved and no stack has a deadline (a stall). */

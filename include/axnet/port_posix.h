@@ -3,10 +3,13 @@
  * (CLOCK_MONOTONIC), getrandom(2), futex(2), logging to stderr.
  *
  * - alloc: posix_memalign, zeroed; any power-of-two alignment.
- * - spin locks are pthread mutexes: a hosted thread can be preempted while
- *   holding one, and a true spin would then burn the waiter's time slice.
- *   spin_lock_irqsave returns 0 (no IRQs to mask).
- * - waitq: a pthread condition variable on CLOCK_MONOTONIC, so deadlines
+ * - spin locks and mutexes are one futex lock (three states: free, held,
+ *   held with sleepers): one atomic compare-exchange to take a free lock,
+ *   one exchange to release it, a system call only under contention. A
+ *   waiter sleeps rather than spins: a hosted thread can be preempted
+ *   while holding one, and a true spin would then burn the waiter's time
+ *   slice. spin_lock_irqsave returns 0 (no IRQs to mask).
+ * - waitq: a futex sequence word, deadlines on CLOCK_MONOTONIC, so they
  *   do not move when the wall clock is set.
  * - event: an atomic flag plus a futex. event_signal is one atomic
  *   exchange and at most one futex-wake system call, takes no lock and is

@@ -21,6 +21,11 @@ static inline int axn_posix_err(int host_errno)
     return -host_errno;
 }
 
+/* The lock behind spin locks and mutexes (posix_locks.c), for the wait
+ * queues, which drop and retake the caller's mutex around their sleep. */
+void axn_posix_lock_acquire(void *lock);
+void axn_posix_lock_release(void *lock);
+
 /* Absolute CLOCK_MONOTONIC time of a deadline in microseconds. */
 struct timespec axn_posix_deadline_ts(axn_time_t deadline);
 

@@ -154,8 +154,6 @@ int axn_stack_create(const struct axn_platform *plat, struct axn_stack **out)
     return 0;
 }
 
-static void tx_service_all(struct axn_stack *st, axn_time_t now);
-
 /* Every DHCP lease is released (RFC 2131 4.4.6) and the DHCPRELEASE
  * leaves the devices before they go. Only the poll worker is stopped: a
  * device's TX worker still runs and sends it (woken by the enqueue, or on
@@ -243,8 +241,10 @@ static axn_time_t proto_poll(struct axn_stack *st, axn_time_t now)
 axn_time_t axn_stack_run_core_locked(struct axn_stack *st, axn_time_t now)
 {
     axn_time_t next = AXN_TIME_NEVER;
-    /* Reports first: they are older than anything still queued for RX. */
-    (void)axn_stack_drain_unreachable(st, now);
+    /* Reports first: they are older than anything still queued for RX.
+     * Rarely any: the inline check spares the call on every run. */
+    if (!axn_unreach_queue_is_empty(&st->unreach))
+        (void)axn_stack_drain_unreachable(st, now);
     for (unsigned round = 0; round < AXN_POLL_MAX_ROUNDS; round++) {
         axn_router_deliver(&st->router, now);
         next = proto_poll(st, now);
@@ -264,27 +264,35 @@ static axn_time_t min_time(axn_time_t a, axn_time_t b)
     return a < b ? a : b;
 }
 
-/* Returns true if some device may have more to read. */
+/* Returns true if some device may have more to read. Core lock held. */
 static bool rx_service_all(struct axn_stack *st, axn_time_t now)
 {
     bool any_more = false;
-    for (size_t i = 0; i < AXN_MAX_DEVICES; i++) {
-        struct axn_dev_handle *h = axn_router_dev_at(&st->router, i);
+    struct axn_router_walk w = {0};
+    struct axn_dev_handle *h;
+    while ((h = axn_router_walk_next(&st->router, &w)) != NULL) {
         bool more = false;
-        if (h)
-            axn_router_rx_service(&st->router, h, now, &more);
+        axn_router_rx_service(&st->router, h, now, &more);
         any_more = any_more || more;
     }
     return any_more;
 }
 
-static void tx_service_all(struct axn_stack *st, axn_time_t now)
+/* Sends what every device has queued and runs its timers; returns the
+ * earliest device deadline, read with each tick (axn_router_next_deadline
+ * would take every device lock once more). Core lock held: in
+ * caller-polled mode nothing else calls into a device until we return. */
+static axn_time_t tx_service_all(struct axn_stack *st, axn_time_t now)
 {
-    for (size_t i = 0; i < AXN_MAX_DEVICES; i++) {
-        struct axn_dev_handle *h = axn_router_dev_at(&st->router, i);
-        if (h)
-            axn_router_tx_service(&st->router, h, now);
+    axn_time_t next = AXN_TIME_NEVER;
+    struct axn_router_walk w = {0};
+    struct axn_dev_handle *h;
+    while ((h = axn_router_walk_next(&st->router, &w)) != NULL) {
+        axn_time_t dev_next;
+        axn_router_tx_service_next(&st->router, h, now, &dev_next);
+        next = min_time(next, dev_next);
     }
+    return next;
 }
 
 /* Caller-polled mode: devices in, core, devices out, all on this thread. */
@@ -292,9 +300,8 @@ static axn_time_t poll_everything_locked(struct axn_stack *st, axn_time_t now)
 {
     bool rx_more = rx_service_all(st, now);
     axn_time_t next = axn_stack_run_core_locked(st, now);
-    tx_service_all(st, now);
+    next = min_time(next, tx_service_all(st, now));
     axn_sock_layer_wmem_wake(st); /* what the TX side just released */
-    next = min_time(next, axn_router_next_deadline(&st->router));
     /* The TX side just reported unreachable packets: hand them to the
      * core at once rather than at the next timer. */
     const bool reports = !axn_unreach_queue_is_empty(&st->unreach);

@@ -59,8 +59,3 @@ bool axn_unreach_queue_pop(struct axn_unreach_queue *q, struct axn_unreach_repor
     q->plat->spin_unlock_irqrestore(q->lock, irq);
     return n > 0;
 }
-
-bool axn_unreach_queue_is_empty(const struct axn_unreach_queue *q)
-{
-    return atomic_load_explicit(&q->count, memory_order_acquire) == 0;
-}

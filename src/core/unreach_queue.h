@@ -55,7 +55,11 @@ bool axn_unreach_queue_push(struct axn_unreach_queue *q, uint32_t ifindex, const
 /* Takes the oldest report into *out; false when there is none. */
 bool axn_unreach_queue_pop(struct axn_unreach_queue *q, struct axn_unreach_report *out);
 
-/* A lock-free snapshot. */
-bool axn_unreach_queue_is_empty(const struct axn_unreach_queue *q);
+/* A lock-free snapshot. Inline: every core run and every caller-polled
+ * poll asks, and the answer is nearly always yes. */
+static inline bool axn_unreach_queue_is_empty(const struct axn_unreach_queue *q)
+{
+    return atomic_load_explicit(&q->count, memory_order_acquire) == 0;
+}
 
 #endif /* AXN_CORE_UNREACH_QUEUE_H */

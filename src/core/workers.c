@@ -52,10 +52,14 @@ static void tx_worker(void *arg)
     struct axn_router *r = h->router;
     const struct axn_platform *plat = r->plat;
     while (!atomic_load(&h->stopping)) {
-        axn_router_tx_service(r, h, plat_now(plat));
+        /* The deadline is read with the tick, under one device-lock hold.
+         * A packet queued after it sets our sticky event, so the wait
+         * below returns at once rather than sleeping past it. */
+        axn_time_t next;
+        axn_router_tx_service_next(r, h, plat_now(plat), &next);
         if (!axn_pktq_is_empty(&h->txq))
             continue;
-        plat->event_wait(h->tx_event, axn_router_dev_deadline(h));
+        plat->event_wait(h->tx_event, next);
     }
     /* What was queued before the stop still leaves (the DHCPRELEASE of
      * axn_stack_destroy): until joined we are the queue's one consumer. */

@@ -14,9 +14,29 @@ static bool is_valid(const struct axn_arp_neigh *n, axn_time_t now)
     return n->state == AXN_ARP_RESOLVED && !is_expired(n, now);
 }
 
+/* When INCOMPLETE entry `n` sends its next request or fails (ETH-10d). */
+static axn_time_t due_at(const struct axn_arp_neigh *n)
+{
+    return n->last_request + AXN_ARP_REQUEST_RETRY;
+}
+
+/* Recomputes c->next_due: called after every change to an entry's state or
+ * last_request, so the cached value is always exact. */
+static void refresh_next_due(struct axn_arp_cache *c)
+{
+    axn_time_t next = AXN_TIME_NEVER;
+    for (size_t i = 0; i < AXN_ARP_CACHE_SIZE; i++) {
+        const struct axn_arp_neigh *n = &c->e[i];
+        if (n->state == AXN_ARP_INCOMPLETE && due_at(n) < next)
+            next = due_at(n);
+    }
+    c->next_due = next;
+}
+
 void axn_arp_cache_clear(struct axn_arp_cache *c)
 {
     memset(c, 0, sizeof(*c));
+    c->next_due = AXN_TIME_NEVER;
 }
 
 static const struct axn_arp_neigh *find_const(const struct axn_arp_cache *c, axn_ip4_t ip)
@@ -77,6 +97,7 @@ void axn_arp_cache_learn(struct axn_arp_cache *c, axn_ip4_t ip, const struct axn
     n->mac = *mac;
     n->expires = now + AXN_ARP_NEIGHBOR_TTL;
     n->requests = 0;
+    refresh_next_due(c); /* a resolution may have ended */
 }
 
 bool axn_arp_cache_request_due(const struct axn_arp_cache *c, axn_ip4_t ip, axn_time_t now)
@@ -102,20 +123,26 @@ void axn_arp_cache_note_request(struct axn_arp_cache *c, axn_ip4_t ip, axn_time_
     }
     n->last_request = now;
     n->requests++;
+    refresh_next_due(c);
 }
 
 void axn_arp_cache_forget(struct axn_arp_cache *c, axn_ip4_t ip)
 {
     struct axn_arp_neigh *n = axn_arp_cache_find(c, ip);
-    if (n)
-        memset(n, 0, sizeof(*n));
+    if (!n)
+        return;
+    memset(n, 0, sizeof(*n));
+    refresh_next_due(c);
 }
 
 struct axn_arp_neigh *axn_arp_cache_next_due(struct axn_arp_cache *c, axn_time_t now)
 {
+    /* Every poll asks: nothing due is the common answer, known at once. */
+    if (now < c->next_due)
+        return NULL;
     for (size_t i = 0; i < AXN_ARP_CACHE_SIZE; i++) {
         struct axn_arp_neigh *n = &c->e[i];
-        if (n->state == AXN_ARP_INCOMPLETE && now >= n->last_request + AXN_ARP_REQUEST_RETRY)
+        if (n->state == AXN_ARP_INCOMPLETE && now >= due_at(n))
             return n;
     }
     return NULL;
@@ -123,13 +150,7 @@ struct axn_arp_neigh *axn_arp_cache_next_due(struct axn_arp_cache *c, axn_time_t
 
 axn_time_t axn_arp_cache_next_deadline(const struct axn_arp_cache *c)
 {
-    axn_time_t next = AXN_TIME_NEVER;
-    for (size_t i = 0; i < AXN_ARP_CACHE_SIZE; i++) {
-        const struct axn_arp_neigh *n = &c->e[i];
-        if (n->state == AXN_ARP_INCOMPLETE && n->last_request + AXN_ARP_REQUEST_RETRY < next)
-            next = n->last_request + AXN_ARP_REQUEST_RETRY;
-    }
-    return next;
+    return c->next_due;
 }
 
 /* Copies a NUL-terminated name, cut to fit (no strlcpy in freestanding code). */

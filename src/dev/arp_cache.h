@@ -50,6 +50,11 @@ struct axn_arp_neigh {
 
 struct axn_arp_cache {
     struct axn_arp_neigh e[AXN_ARP_CACHE_SIZE];
+    /* When the earliest INCOMPLETE entry is next due (AXN_TIME_NEVER: none),
+     * recomputed by every call that changes an entry. The device asks for
+     * its timers on every poll; ARP changes are rare, so the poll reads one
+     * word instead of scanning the table. */
+    axn_time_t next_due;
 };
 
 /* Forgets every entry (ETH-15). Also how a cache is initialised. */

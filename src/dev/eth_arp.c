@@ -146,6 +146,8 @@ static bool service_one(void *arg, const struct axn_arp_pending_view *p)
 /* Walks the whole queue once in arrival order (ETH-12 step 7). */
 static void service_pending(struct axn_eth_dev *d, axn_time_t now)
 {
+    if (axn_arp_pending_count(&d->pending) == 0)
+        return; /* every tick asks; an empty queue is the common case */
     struct service_ctx s = {.d = d, .now = now};
     (void)axn_arp_pending_filter(&d->pending, service_one, &s);
 }

@@ -343,10 +343,9 @@ axn_time_t axn_router_dev_deadline(struct axn_dev_handle *h)
 axn_time_t axn_router_next_deadline(struct axn_router *r)
 {
     axn_time_t next = AXN_TIME_NEVER;
-    for (size_t i = 0; i < AXN_MAX_DEVICES; i++) {
-        struct axn_dev_handle *h = axn_router_dev_at(r, i);
-        if (!h)
-            continue;
+    struct axn_router_walk w = {0};
+    struct axn_dev_handle *h;
+    while ((h = axn_router_walk_next(r, &w)) != NULL) {
         axn_time_t t = axn_router_dev_deadline(h);
         if (t < next)
             next = t;

@@ -171,6 +171,28 @@ static inline struct axn_dev_handle *axn_router_dev_at(const struct axn_router *
 /* The attached device with this ifindex, or NULL. */
 struct axn_dev_handle *axn_router_find(struct axn_router *r, uint32_t ifindex);
 
+/* A walk over the attached devices, slot order: start from {0}. */
+struct axn_router_walk {
+    size_t slot; /* next slot to look at */
+    size_t seen; /* devices returned so far */
+};
+/* The walk's next device, or NULL after the last. Core lock held (n_devs
+ * and the table change only under it): the walk stops at the n_devs-th
+ * device instead of visiting every free slot up to AXN_MAX_DEVICES, which
+ * the poll path would otherwise do three times a poll. */
+static inline struct axn_dev_handle *axn_router_walk_next(const struct axn_router *r,
+                                                          struct axn_router_walk *w)
+{
+    while (w->seen < r->n_devs && w->slot < AXN_MAX_DEVICES) {
+        struct axn_dev_handle *h = axn_router_dev_at(r, w->slot++);
+        if (h) {
+            w->seen++;
+            return h;
+        }
+    }
+    return NULL;
+}
+
 /* Link state (axn_stack_set_link), see "Link state" above. Tells the
  * device (netdev set_link: down drops and reports its ARP-pending packets
  * and flushes its neighbours; up announces its address) and wakes both of
@@ -195,6 +217,11 @@ size_t axn_router_rx_service(struct axn_router *r, struct axn_dev_handle *h, axn
 /* TX side of one device: sends what its TX queue holds and runs its timers
  * (RT-29). Returns the number of packets handed to the device. */
 size_t axn_router_tx_service(struct axn_router *r, struct axn_dev_handle *h, axn_time_t now);
+/* The same, and *next = the device's next deadline (as
+ * axn_router_dev_deadline), read in the same device-lock hold as the tick:
+ * one lock round trip fewer for callers that sleep until then. */
+size_t axn_router_tx_service_next(struct axn_router *r, struct axn_dev_handle *h, axn_time_t now,
+                                  axn_time_t *next);
 
 /* Core side: hands queued RX packets (loopback first) to `input` (RT-16),
  * including loopback packets that `input` itself produces, up to one full

@@ -14,6 +14,9 @@
 
 /* The limited broadcast: a device sends it to the broadcast MAC. */
 #define IP4_LIMITED_BROADCAST AXN_IP4(255, 255, 255, 255)
+/* An interface has a subnet broadcast only with a prefix of at most /30
+ * (axn_ctl_iface_broadcast): its two lowest host bits are then ones. */
+#define IP4_SUBNET_BCAST_LOW_BITS 0x3u
 
 /* ---- Queueing ------------------------------------------------------------ */
 
@@ -137,6 +140,10 @@ static int fan_out(struct axn_router *r, const struct axn_ipv4 *ip, const uint8_
 static axn_ip4_t egress_next_hop(struct axn_router *r, const struct axn_route_decision *d,
                                  axn_ip4_t dst)
 {
+    /* Most destinations end in other bits: they cannot be a subnet
+     * broadcast, and the registry (its lock) is not asked per packet. */
+    if ((dst & IP4_SUBNET_BCAST_LOW_BITS) != IP4_SUBNET_BCAST_LOW_BITS)
+        return d->next_hop;
     axn_ip4_t bcast;
     if (d->next_hop == dst && axn_ctl_iface_broadcast(r->ctl, d->ifindex, &bcast) && bcast == dst)
         return IP4_LIMITED_BROADCAST;
@@ -261,20 +268,40 @@ static void tx_send_one(struct axn_router *r, struct axn_dev_handle *h,
         axn_if_count_tx(&h->counters, (uint64_t)n);
 }
 
-/* A down device runs no timers: no ARP retries while down. */
-static void dev_tick(struct axn_router *r, struct axn_dev_handle *h, axn_time_t now)
+/* The device's next deadline under its lock (axn_router_dev_deadline). */
+static axn_time_t dev_deadline_locked(const struct axn_dev_handle *h)
 {
-    if (!h->dev->ops->tick || !atomic_load(&h->up))
+    const struct axn_netdev_ops *ops = h->dev->ops;
+    return ops->next_deadline ? ops->next_deadline(h->dev) : AXN_TIME_NEVER;
+}
+
+/* Runs the device's timers and, when `next` is not NULL, reads its next
+ * deadline in the same lock hold. A down device runs no timers (no ARP
+ * retries while down) and has no deadline. */
+static void dev_tick(struct axn_router *r, struct axn_dev_handle *h, axn_time_t now,
+                     axn_time_t *next)
+{
+    const struct axn_netdev_ops *ops = h->dev->ops;
+    const bool want_next = next != NULL && ops->next_deadline != NULL;
+    if (next)
+        *next = AXN_TIME_NEVER;
+    if ((!ops->tick && !want_next) || !atomic_load(&h->up))
         return;
     r->plat->mutex_lock(h->dev_lock);
-    h->dev->ops->tick(h->dev, now);
+    if (ops->tick)
+        ops->tick(h->dev, now);
+    if (want_next)
+        *next = dev_deadline_locked(h);
     r->plat->mutex_unlock(h->dev_lock);
 }
 
-size_t axn_router_tx_service(struct axn_router *r, struct axn_dev_handle *h, axn_time_t now)
+size_t axn_router_tx_service_next(struct axn_router *r, struct axn_dev_handle *h, axn_time_t now,
+                                  axn_time_t *next)
 {
+    if (next)
+        *next = AXN_TIME_NEVER;
     if (h->is_loopback)
-        return 0;
+        return 0; /* lo sends inline and has no timers */
     size_t sent = 0;
     /* What is queued now, at most: producers keep adding while we send. */
     for (uint32_t budget = axn_pktq_capacity(&h->txq); budget > 0; budget--) {
@@ -290,6 +317,11 @@ size_t axn_router_tx_service(struct axn_router *r, struct axn_dev_handle *h, axn
         axn_pktq_consume(&h->txq);
         axn_router_tx_release(r, &v.meta, v.len);
     }
-    dev_tick(r, h, now);
+    dev_tick(r, h, now, next);
     return sent;
+}
+
+size_t axn_router_tx_service(struct axn_router *r, struct axn_dev_handle *h, axn_time_t now)
+{
+    return axn_router_tx_service_next(r, h, now, NULL);
 }

@@ -238,9 +238,24 @@ static void follow_ctl(struct axn_svc *svc, axn_time_t now)
 
 /* ---- Poll ------------------------------------------------------------------------------ */
 
+/* Whether any client or server exists: an OR over the two tables that
+ * the compiler vectorises, so a stack without DHCP (most polls of most
+ * stacks) skips the per-slot loops below. */
+static bool any_service(const struct axn_svc *svc)
+{
+    uintptr_t any = 0;
+    for (size_t i = 0; i < AXN_MAX_DEVICES; i++)
+        any |= (uintptr_t)svc->clients[i];
+    for (size_t i = 0; i < AXN_DHCPS_MAX_SERVERS; i++)
+        any |= (uintptr_t)svc->servers[i];
+    return any != 0;
+}
+
 axn_time_t axn_svc_poll(struct axn_svc *svc, axn_time_t now)
 {
     follow_ctl(svc, now);
+    if (!any_service(svc))
+        return AXN_TIME_NEVER;
     axn_time_t next = AXN_TIME_NEVER;
     bool newly_bound = false;
     for (size_t i = 0; i < AXN_MAX_DEVICES; i++) {

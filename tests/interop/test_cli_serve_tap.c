@@ -39,7 +39,6 @@
 #define STATIC_FLAGS "--tap " TAP_NAME " --ip " OUR_IP "/24"
 #define FILE_BYTES   300000
 #define OUT_LEN      16384
-#define PATH_LEN     256
 #define EXIT_FAIL    1
 #define EXIT_USAGE   2
 #define STOP_WAIT_MS 3000
@@ -55,18 +54,8 @@ static struct {
     long bg[2];
 } fx;
 
-static int sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int sh(const char *fmt, ...)
-{
-    char cmd[PATH_LEN * 8];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(cmd, sizeof(cmd), fmt, ap);
-    va_end(ap);
-    const int rc = axn_cli_ns_sh(&fx.w, fx.out, sizeof(fx.out), "%s", cmd);
-    print_message("$ %s  -> %d\n%s", cmd, rc, fx.out);
-    return rc;
-}
+/* A shell command (printf-style) in the namespace, logged; output in fx.out. */
+#define sh(...) axn_cli_ns_shlog(&fx.w, fx.out, sizeof(fx.out), __VA_ARGS__)
 
 static int setup(void **state)
 {

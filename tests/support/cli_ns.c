@@ -10,14 +10,48 @@
 
 #define CMD_LEN (AXN_CLI_NS_PATH_LEN * 8)
 
-int axn_cli_ns_sh(const struct axn_cli_ns *c, char *out, size_t cap, const char *fmt, ...)
+/* Formats the command into cmd[CMD_LEN], runs it in the namespace, and
+ * logs it (prefixed by `log_as`) unless log_as is NULL. */
+static int ns_vrun(const struct axn_cli_ns *c, char *out, size_t cap, const char *log_as,
+                   const char *fmt, va_list ap)
 {
     char cmd[CMD_LEN];
+    vsnprintf(cmd, sizeof(cmd), fmt, ap);
+    const int rc = axn_netns_run(&c->ns, out, cap, "%s", cmd);
+    if (log_as)
+        printf("$ %s%s  -> %d\n%s", log_as, cmd, rc, out ? out : "");
+    return rc;
+}
+
+int axn_cli_ns_sh(const struct axn_cli_ns *c, char *out, size_t cap, const char *fmt, ...)
+{
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(cmd, sizeof(cmd), fmt, ap);
+    const int rc = ns_vrun(c, out, cap, NULL, fmt, ap);
     va_end(ap);
-    return axn_netns_run(&c->ns, out, cap, "%s", cmd);
+    return rc;
+}
+
+int axn_cli_ns_shlog(const struct axn_cli_ns *c, char *out, size_t cap, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    const int rc = ns_vrun(c, out, cap, "", fmt, ap);
+    va_end(ap);
+    return rc;
+}
+
+int axn_cli_ns_tool(const struct axn_cli_ns *c, char *out, size_t cap, const char *tool,
+                    const char *tail, const char *fmt, ...)
+{
+    char args[CMD_LEN];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(args, sizeof(args), fmt, ap);
+    va_end(ap);
+    const int rc = axn_netns_run(&c->ns, out, cap, "%s %s %s", tool, args, tail);
+    printf("$ axnet %s %s  -> %d\n%s", args, tail, rc, out ? out : "");
+    return rc;
 }
 
 int axn_cli_ns_open(struct axn_cli_ns *c, const char *tag, const char *tap, const char *linux_ip)

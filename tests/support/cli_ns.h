@@ -31,4 +31,15 @@ void axn_cli_ns_close(struct axn_cli_ns *c, const long *pids, size_t n, int wait
 int axn_cli_ns_sh(const struct axn_cli_ns *c, char *out, size_t cap, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
+/* As axn_cli_ns_sh, and the command, its exit status and its output are
+ * printed: the test's log. */
+int axn_cli_ns_shlog(const struct axn_cli_ns *c, char *out, size_t cap, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+/* `TOOL ARGS TAIL` in the namespace (ARGS printf-style; TAIL a redirection
+ * such as "2>&1 </dev/null", or ""), logged as "$ axnet ARGS TAIL".
+ * Output in out; returns the exit status. */
+int axn_cli_ns_tool(const struct axn_cli_ns *c, char *out, size_t cap, const char *tool,
+                    const char *tail, const char *fmt, ...) __attribute__((format(printf, 6, 7)));
+
 #endif

@@ -142,6 +142,20 @@ static void skip(const char *why, const char *what)
     exit(AXN_TEST_SKIP);
 }
 
+/* Root is not enough in some containers (no CAP_SYS_ADMIN, /run/netns
+ * read-only): try one namespace, so such a machine skips with the reason
+ * instead of failing every interop test. */
+static void probe_namespaces(void)
+{
+    char name[AXN_NETNS_NAME_LEN];
+    const char *add[] = {"ip", "netns", "add", name, NULL};
+
+    snprintf(name, sizeof(name), NETNS_PREFIX "probe-%ld", (long)getpid());
+    if (ip_run(add) != 0)
+        skip("cannot create network namespaces (`ip netns add` failed)", "");
+    ip_netns_delete(name);
+}
+
 void axn_netns_require(const char *const tools[])
 {
     ensure_sbin_in_path();
@@ -154,6 +168,7 @@ void axn_netns_require(const char *const tools[])
     for (size_t i = 0; tools && tools[i]; i++)
         if (!axn_cmd_exists(tools[i]))
             skip("program not found: ", tools[i]);
+    probe_namespaces();
 }
 
 static int add_namespace(const char *name)

@@ -4,7 +4,10 @@
  * results as iperf3 3.12 sends them (captured with strace from the real
  * binary), stream ids, the UDP handshake words and datagram header, and
  * the UDP receiver's loss and jitter accounting; and, on a loopback
- * stack, a client's should_stop cutting a 10 s test short (-EINTR).
+ * stack, a client's should_stop cutting a 10 s test short (-EINTR), and
+ * its wait on a server that says nothing; our client against our server
+ * over UDP with two streams, both ways; the server failing at once a test
+ * whose client left before opening its streams.
  * tests/interop/test_iperf3_tap.c runs the whole protocol against the
  * real iperf3.
  */
@@ -15,8 +18,10 @@
 
 #include <cmocka.h>
 
+#include <arpa/inet.h>
 #include <math.h>
 #include <string.h>
+#include <time.h>
 
 #include "axnet/errno.h"
 #include "iperf3.h"
@@ -45,6 +50,16 @@ static const char results_udp[] =
 #define STOP_AFTER_S      0.5
 #define STOP_MAX_S        3.0
 #define STOP_SERVER_MAX_S 6.0 /* the client's bound and the server's stop */
+/* A silent server: the control wait is cut within a slice or two. */
+#define SILENT_STOP_MAX_S 1.5
+#define LISTEN_BACKLOG    4
+/* Client against server on the loopback: short UDP tests. */
+#define LOOP_TEST_S   1u
+#define LOOP_UDP_RATE 10000000u
+#define LOOP_STREAMS  2u
+#define LOOP_LEN      1460u
+#define DONE_POLLS    40
+#define DONE_POLL_NS  50000000L
 
 static struct tcp_loop L;
 
@@ -340,21 +355,114 @@ static bool stop_after_a_while(void)
     return axn_iperf3_mono_s() >= stop_at;
 }
 
-static void client_stop_mid_test(void **state)
+/* Our client on a long test, stopped by its flag STOP_AFTER_S in: it
+ * returns -EINTR. When it started. */
+static double client_run_until_stopped(void)
 {
-    (void)state;
-    struct axn_iperf3_server *srv = NULL;
-    assert_int_equal(axn_iperf3_server_start(L.st, AXN_IPERF3_PORT, &srv), 0);
     const struct axn_iperf3_client_opts o = {
         .host = TCP_LOOP_ADDR, .seconds = LONG_TEST_S, .should_stop = stop_after_a_while};
     struct axn_iperf3_result res;
     const double t0 = axn_iperf3_mono_s();
     stop_at = t0 + STOP_AFTER_S;
     assert_int_equal(axn_iperf3_client_run(L.st, &o, &res), -AXN_EINTR);
+    return t0;
+}
+
+static void client_stop_mid_test(void **state)
+{
+    (void)state;
+    struct axn_iperf3_server *srv = NULL;
+    assert_int_equal(axn_iperf3_server_start(L.st, AXN_IPERF3_PORT, &srv), 0);
+    const double t0 = client_run_until_stopped();
     const double took = axn_iperf3_mono_s() - t0;
     assert_true(took >= STOP_AFTER_S && took < STOP_MAX_S);
     axn_iperf3_server_stop(srv); /* the cut test does not hold it */
     assert_true(axn_iperf3_mono_s() - t0 < STOP_SERVER_MAX_S);
+}
+
+/* A listener that accepts nothing and says nothing: the client's wait
+ * for PARAM_EXCHANGE (10 s of patience) ends at the stop, not the limit. */
+static void client_stop_while_server_silent(void **state)
+{
+    (void)state;
+    struct axn_socket *ls = tcp_loop_socket(&L);
+    struct axn_sockaddr_in a = {.sin_family = AXN_AF_INET, .sin_port = htons(AXN_IPERF3_PORT)};
+    a.sin_addr.s_addr = htonl(TCP_LOOP_ADDR);
+    assert_int_equal(axn_bind(ls, (const struct axn_sockaddr *)&a, sizeof a), 0);
+    assert_int_equal(axn_listen(ls, LISTEN_BACKLOG), 0);
+    const double t0 = client_run_until_stopped();
+    assert_true(axn_iperf3_mono_s() - t0 < SILENT_STOP_MAX_S);
+    axn_close(ls);
+}
+
+/* Our client and server, UDP with two streams each way: each handshake
+ * word goes out the moment the client may send it, so every server
+ * stream socket must be bound by then (it used to be bound after
+ * CREATE_STREAMS, and lost that race now and then). */
+static void udp_parallel_both_ways(void **state)
+{
+    (void)state;
+    struct axn_iperf3_server *srv = NULL;
+    assert_int_equal(axn_iperf3_server_start(L.st, AXN_IPERF3_PORT, &srv), 0);
+    for (unsigned i = 0; i < 2; i++) {
+        const struct axn_iperf3_client_opts o = {.host = TCP_LOOP_ADDR,
+                                                 .seconds = LOOP_TEST_S,
+                                                 .udp = true,
+                                                 .bitrate = LOOP_UDP_RATE,
+                                                 .reverse = i == 1,
+                                                 .parallel = LOOP_STREAMS};
+        struct axn_iperf3_result res;
+        assert_int_equal(axn_iperf3_client_run(L.st, &o, &res), 0);
+        assert_true(res.packets > 0);
+        assert_true(res.bytes_received > 0);
+        /* The server counts the test once it has read IPERF_DONE. */
+        const struct timespec poll = {0, DONE_POLL_NS};
+        for (int k = 0; k < DONE_POLLS && axn_iperf3_server_tests_done(srv) == i; k++)
+            nanosleep(&poll, NULL);
+        assert_int_equal(axn_iperf3_server_tests_done(srv), i + 1);
+    }
+    assert_int_equal(axn_iperf3_server_tests_failed(srv), 0);
+    axn_iperf3_server_stop(srv);
+}
+
+/* A client that goes away after CREATE_STREAMS, its streams never
+ * opened: the server sees its control connection end and fails the test
+ * at once (not after its 10 s of patience), then serves the next. */
+static void server_drops_a_test_whose_client_left(void **state)
+{
+    (void)state;
+    struct axn_iperf3_server *srv = NULL;
+    assert_int_equal(axn_iperf3_server_start(L.st, AXN_IPERF3_PORT, &srv), 0);
+    struct axn_sockaddr_in a = {.sin_family = AXN_AF_INET, .sin_port = htons(AXN_IPERF3_PORT)};
+    a.sin_addr.s_addr = htonl(TCP_LOOP_ADDR);
+    for (unsigned i = 0; i < 2; i++) {
+        const struct axn_iperf3_params p = {.udp = i == 0,
+                                            .seconds = LOOP_TEST_S,
+                                            .parallel = 1,
+                                            .len = LOOP_LEN,
+                                            .bandwidth = LOOP_UDP_RATE};
+        char cookie[AXN_IPERF3_COOKIE_SIZE], json[BUF_LEN];
+        int st = 0;
+        struct axn_socket *c = tcp_loop_socket(&L);
+        assert_int_equal(axn_connect(c, (const struct axn_sockaddr *)&a, sizeof a), 0);
+        axn_iperf3_make_cookie(cookie);
+        assert_int_equal(axn_iperf3_send_all(c, cookie, sizeof cookie), 0);
+        assert_int_equal(axn_iperf3_recv_state(c, &st), 0);
+        assert_int_equal(st, AXN_IPERF3_PARAM_EXCHANGE);
+        const long n = axn_iperf3_params_emit(&p, json, sizeof json);
+        assert_true(n > 0);
+        assert_int_equal(axn_iperf3_send_json(c, json, (size_t)n), 0);
+        assert_int_equal(axn_iperf3_recv_state(c, &st), 0);
+        assert_int_equal(st, AXN_IPERF3_CREATE_STREAMS);
+        const double t0 = axn_iperf3_mono_s();
+        axn_close(c);
+        const struct timespec poll = {0, DONE_POLL_NS};
+        for (int k = 0; k < DONE_POLLS && axn_iperf3_server_tests_failed(srv) == i; k++)
+            nanosleep(&poll, NULL);
+        assert_int_equal(axn_iperf3_server_tests_failed(srv), i + 1);
+        assert_true(axn_iperf3_mono_s() - t0 < SILENT_STOP_MAX_S);
+    }
+    axn_iperf3_server_stop(srv);
 }
 
 int main(void)
@@ -375,6 +483,9 @@ int main(void)
         cmocka_unit_test(client_refuses_bad_options),
         cmocka_unit_test(result_summary_lines),
         TCP_LOOP_TEST(client_stop_mid_test, &L),
+        TCP_LOOP_TEST(client_stop_while_server_silent, &L),
+        TCP_LOOP_TEST(udp_parallel_both_ways, &L),
+        TCP_LOOP_TEST(server_drops_a_test_whose_client_left, &L),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

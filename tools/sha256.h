@@ -1,10 +1,11 @@
 /*
- * SHA-256 (FIPS 180-4, section 6.2), for tests that check a transfer end
- * to end: both sides hash what they sent and received, and Linux tools
- * (sha256sum) print the same digest. Incremental, no allocation.
+ * SHA-256 (FIPS 180-4, section 6.2), for whatever checks a transfer end to
+ * end: `axnet demo`'s HTTP download and the tests. Both sides hash what
+ * they sent and received, and Linux tools (sha256sum) print the same
+ * digest. Incremental, no allocation. Hosted code (tools/, tests/).
  */
-#ifndef AXN_TEST_SHA256_H
-#define AXN_TEST_SHA256_H
+#ifndef AXN_TOOLS_SHA256_H
+#define AXN_TOOLS_SHA256_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -32,4 +33,4 @@ void axn_sha256(const void *data, size_t len, uint8_t out[AXN_SHA256_DIGEST_LEN]
 /* `hex` gets the lowercase hex form of `digest`, as sha256sum prints it. */
 void axn_sha256_hex(const uint8_t digest[AXN_SHA256_DIGEST_LEN], char hex[AXN_SHA256_HEX_LEN]);
 
-#endif
+#endif /* AXN_TOOLS_SHA256_H */
