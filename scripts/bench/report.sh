@@ -67,9 +67,9 @@ if [ ! -s "$rows.dat" ]; then
   exit 0
 fi
 count=$(wc -l <"$rows.dat")
-height=$((300 + count * 22))
+width=$((400 + count * 24))
 gnuplot <<GP
-set terminal pngcairo size 1100,$height font "sans,9"
+set terminal pngcairo size $width,900 font "sans,9"
 set output "$chart"
 set title "axnet against lwIP 2.1.3 and the Linux kernel (above 1: axnet better)"
 set style data histograms
@@ -79,8 +79,9 @@ set datafile missing "-"
 set logscale y 2
 set yrange [0.01:100]
 set grid ytics
-set xtics rotate by -40 left
-set bmargin 16
+set xtics rotate by 90 right
+set bmargin 24
+set rmargin 4
 set arrow from graph 0, first 1 to graph 1, first 1 nohead lw 2 dt 2
 plot "$rows.dat" using 2:xtic(1) title "vs lwIP", "" using 3 title "vs Linux"
 GP
