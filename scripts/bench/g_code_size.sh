@@ -40,7 +40,6 @@ lwip_cache=$build/lwip-src
 lwip_so=/usr/lib/x86_64-linux-gnu/liblwip.so.0
 lwip_opts=$top/bench/lwip/lwip_size_opts.h
 apt_sources=/etc/apt/sources.list.d/debian.sources
-apt_default_uri=http://deb.debian.org/debian
 apt_keyring=/usr/share/keyrings/debian-archive-keyring.gpg
 fetch_timeout_s=120
 # The Filelists.cmake sets of Debian's liblwip.so (lwipnoapps_SRCS, less PPP).
@@ -113,10 +112,8 @@ apt_archive() {
       }
       if (uri != "" && suite != "" && suite !~ /-security$/) { print uri, suite; exit }
     }' "$apt_sources" 2>/dev/null || true)
-  if [ -z "$line" ]; then
-    # shellcheck disable=SC1091 # the system's, not ours
-    line="$apt_default_uri $(. /etc/os-release && echo "${VERSION_CODENAME:-stable}")"
-  fi
+  # No archive configured: no fetch (the script names no host of its own;
+  # it asks the archive the system already installs its packages from).
   echo "$line"
 }
 
@@ -125,7 +122,11 @@ apt_archive() {
 # (the system's apt configuration is not touched). Fails when offline.
 fetch_lwip() {
   local ver=$1 d=$work/apt uri suite
-  read -r uri suite < <(apt_archive)
+  read -r uri suite < <(apt_archive) || true
+  if [ -z "${uri:-}" ]; then
+    echo "g_code_size: no Debian archive in $apt_sources" >&2
+    return 1
+  fi
   mkdir -p "$d/etc" "$d/lists/partial" "$d/cache/archives/partial" "$d/dl"
   printf 'Types: deb-src\nURIs: %s\nSuites: %s\nComponents: main\nSigned-By: %s\n' \
     "$uri" "$suite" "$apt_keyring" >"$d/etc/src.sources"

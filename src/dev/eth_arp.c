@@ -65,9 +65,11 @@ static int broadcast_request(struct axn_eth_dev *d, axn_ip4_t sender_ip, axn_ip4
 int axn_eth_arp_request(struct axn_eth_dev *d, axn_ip4_t target)
 {
     if (!d->has_ip) {
-        /* ETH-11: no address to ask from. */
+        /* ETH-11: no address to ask from. Counted, and logged at INFO: it
+         * is what every packet still queued meets once a lease is released
+         * or an address removed, so a warning per packet would flood. */
         axn_if_count_add(&d->base.counters->tx_errors, 1);
-        AXN_WARN(d->base.plat, "%s: cannot request ARP: IPv4 is not configured", d->base.name);
+        AXN_INFO(d->base.plat, "%s: cannot request ARP: IPv4 is not configured", d->base.name);
         return -AXN_EADDRNOTAVAIL;
     }
     log_ip(d, AXN_LOG_DEBUG, "requesting ARP for", target);
