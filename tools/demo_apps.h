@@ -107,7 +107,7 @@ bool demo_apps_step(struct demo_apps *a, axn_time_t now, axn_time_t *next);
 bool demo_apps_done(const struct demo_apps *a);
 void demo_apps_close(struct demo_apps *a);
 
-/* ---- Shared by the demo's programs (demo_apps.c, demo_http.c) ----------- */
+/* ---- Shared by the demo's programs (demo_apps.c, demo_http*.c) ---------- */
 
 /* A call's result as the C programmer reads it: "12" or "-EAGAIN". */
 #define DEMO_RESULT_LEN 32

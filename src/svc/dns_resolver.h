@@ -132,6 +132,29 @@ bool axn_dns_apply(struct axn_dns_lookup *q, enum axn_dns_verdict v, size_t whic
 void axn_dns_next_server(struct axn_dns_lookup *q, axn_time_t now);
 /* The poll events the blocking form waits for on axn_dns_query_socket(). */
 unsigned axn_dns_query_interest(const struct axn_dns_lookup *q);
+/* Adds one to the counter `field` of the query's svc (axn_dns_count). */
+void axn_dns_count_one(struct axn_dns_lookup *q, uint64_t *field);
+/* Ends the query with `rc`, counting it in `counter`. */
+void axn_dns_fail(struct axn_dns_lookup *q, int rc, uint64_t *counter);
+/* Every question answered: caches them, gathers the result, ends. */
+void axn_dns_finish(struct axn_dns_lookup *q, axn_time_t now);
+/* True when every question has its answer. */
+bool axn_dns_all_answered(const struct axn_dns_lookup *q);
+
+/* ---- The UDP side (dns_udp.c) ------------------------------------------------------------ */
+
+/* Closes the current server's UDP socket, if any. */
+void axn_dns_udp_close(struct axn_dns_lookup *q);
+/* RFC 5452 9.2: a fresh unpredictable id for question `i`. */
+void axn_dns_new_id(struct axn_dns_lookup *q, size_t i);
+/* Sends question `i` on the UDP socket (a failed send is left to the retry). */
+void axn_dns_udp_send(struct axn_dns_lookup *q, size_t i);
+/* One try: sends every open question, arms the per-server timer. */
+void axn_dns_udp_send_all(struct axn_dns_lookup *q, axn_time_t now);
+/* Starts on servers[cur]: socket, new ids, first try; 0 or a negative errno. */
+int axn_dns_udp_begin(struct axn_dns_lookup *q, axn_time_t now);
+/* Reads every datagram waiting; true when the query ended. */
+bool axn_dns_udp_drain(struct axn_dns_lookup *q, axn_time_t now);
 
 /* ---- TCP fallback (dns_tcp.c) ------------------------------------------------------------ */
 
